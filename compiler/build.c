@@ -1,0 +1,397 @@
+/* build.c: AST construction for the grammar actions (see build.h) and the
+ * wording of syntax errors. */
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include "compiler/build.h"
+#include "compiler/lexer.h"
+
+cbritem *cbrbuild_item(cbr_compiler *c, cbritem_kind kind, cbrloc loc, cbrstr name, cbrloc name_loc)
+{
+    cbritem *it = cbrcomp_alloc(c, sizeof *it);
+    if (!it)
+        return NULL;
+    it->kind = kind;
+    it->loc = loc;
+    it->name = name;
+    it->name_loc = name_loc;
+    return it;
+}
+
+void cbrbuild_add_item(cbr_compiler *c, uint32_t file, cbritem *it)
+{
+    cbrsource *s = &c->src[file];
+    if (s->last)
+        s->last->next = it;
+    else
+        s->items = it;
+    s->last = it;
+}
+
+bool cbrbuild_param(cbr_compiler *c, cbritem *ext, cbrtyperef t)
+{
+    void *p = cbrarena_grow(&c->arena, ext->u.ext.params, sizeof t, &ext->u.ext.cap, ext->u.ext.n + 1);
+    if (!p)
+        return cbrcomp_oom(c), false;
+    ext->u.ext.params = p;
+    ext->u.ext.params[ext->u.ext.n++] = t;
+    return true;
+}
+
+bool cbrbuild_attr(cbr_compiler *c, cbrattrs *list, const cbrattr *a)
+{
+    void *p = cbrarena_grow(&c->arena, list->items, sizeof *a, &list->cap, list->n + 1);
+    if (!p)
+        return cbrcomp_oom(c), false;
+    list->items = p;
+    list->items[list->n++] = *a;
+    return true;
+}
+
+void cbrbuild_attr_str(cbrattr *a, cbrattr_kind kind, cbrloc loc, cbrloc kw, cbrstr s)
+{
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    a->loc = loc;
+    a->kw_loc = kw;
+    a->u.str = s;
+}
+
+bool cbrbuild_join(cbr_compiler *c, cbrstr *out, cbrstr a, const char *sep, cbrstr b)
+{
+    size_t ns = strlen(sep);
+    char *p = cbrcomp_alloc(c, a.n + ns + b.n + 1);
+    if (!p)
+        return false;
+    memcpy(p, a.s, a.n);
+    memcpy(p + a.n, sep, ns);
+    memcpy(p + a.n + ns, b.s, b.n);
+    out->s = p;
+    out->n = (uint32_t)(a.n + ns + b.n);
+    return true;
+}
+
+void cbrbuild_amount(cbramount *out, const cbrval *num, cbrloc loc, const cbrstr *cur, cbrloc cur_loc)
+{
+    memset(out, 0, sizeof *out);
+    if (num->type == T_INT) {
+        out->value.m = num->u.i;
+        out->value.scale = 0;
+    } else {
+        out->value = num->u.d;
+        out->has_point = true;
+    }
+    out->loc = loc;
+    out->cur_loc = cur_loc;
+    if (cur) {
+        /* Longer names are kept truncated-marked: sema reports them. */
+        size_t n = cur->n < 3 ? cur->n : 3;
+        memcpy(out->cur, cur->s, n);
+        out->cur[n] = '\0';
+        if (cur->n != 3)
+            out->cur[0] = '?';
+    }
+}
+
+bool cbrbuild_step(cbr_compiler *c, cbrsteps *steps, const cbrstep *st)
+{
+    void *p = cbrarena_grow(&c->arena, steps->items, sizeof *st, &steps->cap, steps->n + 1);
+    if (!p)
+        return cbrcomp_oom(c), false;
+    steps->items = p;
+    steps->items[steps->n++] = *st;
+    return true;
+}
+
+bool cbrbuild_kv(cbr_compiler *c, cbrstep *st, const cbrgiven_kv *kv)
+{
+    void *p = cbrarena_grow(&c->arena, st->kvs, sizeof *kv, &st->kvcap, st->nkv + 1);
+    if (!p)
+        return cbrcomp_oom(c), false;
+    st->kvs = p;
+    st->kvs[st->nkv++] = *kv;
+    return true;
+}
+
+static cbrexpr *node(cbr_compiler *c, cbrexpr_kind kind, cbrloc loc)
+{
+    cbrexpr *e = cbrcomp_alloc(c, sizeof *e);
+    if (!e)
+        return NULL;
+    e->kind = kind;
+    e->loc = loc;
+    e->op_loc = loc;
+    return e;
+}
+
+/* Sets e's depth from a child and reports the depth limit once, where the
+ * tree first grows past it (deeper ancestors stay silent). */
+static void deepen(cbr_compiler *c, cbrexpr *e, const cbrexpr *child)
+{
+    unsigned d = (unsigned)child->depth + 1;
+    if (d > e->depth)
+        e->depth = d > UINT16_MAX ? UINT16_MAX : (uint16_t)d;
+    if (d == c->cfg.limits.max_expr_depth + 1)
+        cbrdiag_error(c, e->loc, "limit-expr-depth",
+                      "expression is nested more than %u levels deep",
+                      c->cfg.limits.max_expr_depth);
+}
+
+static cbrloc span(cbrloc a, cbrloc b)
+{
+    cbrloc l = a;
+    if (b.end > l.end)
+        l.end = b.end;
+    if (b.start < l.start)
+        l.start = b.start;
+    return l;
+}
+
+cbrexpr *cbrbuild_lit(cbr_compiler *c, const cbrval *v, cbrloc loc)
+{
+    cbrexpr *e = node(c, E_LIT, loc);
+    if (e)
+        e->value = *v;
+    return e;
+}
+
+cbrexpr *cbrbuild_money(cbr_compiler *c, const cbrval *num, cbrstr cur, cbrloc loc, cbrloc cur_loc)
+{
+    cbrexpr *e = node(c, E_LIT, loc);
+    if (!e)
+        return NULL;
+    cbramount a;
+    cbrbuild_amount(&a, num, loc, &cur, cur_loc);
+    e->value.type = T_MONEY;
+    e->value.u.m.amount = a.value;
+    memcpy(e->value.u.m.cur, a.cur, 4);
+    e->op_loc = cur_loc; /* where a bad currency code is reported */
+    return e;
+}
+
+cbrexpr *cbrbuild_name(cbr_compiler *c, cbrexpr_kind kind, cbrstr name, cbrloc loc)
+{
+    cbrexpr *e = node(c, kind, loc);
+    if (e)
+        e->u.name = name;
+    return e;
+}
+
+bool cbrbuild_arg(cbr_compiler *c, cbrexpr *call, cbrexpr *arg)
+{
+    void *p = cbrarena_grow(&c->arena, call->args.items, sizeof arg, &call->args.cap, call->args.n + 1);
+    if (!p)
+        return cbrcomp_oom(c), false;
+    call->args.items = p;
+    call->args.items[call->args.n++] = arg;
+    deepen(c, call, arg);
+    return true;
+}
+
+cbrexpr *cbrbuild_list(cbr_compiler *c, cbrexpr *first, cbrloc loc)
+{
+    cbrexpr *e = node(c, E_LIST, loc);
+    if (e && first && !cbrbuild_list_add(c, e, first))
+        return NULL;
+    return e;
+}
+
+bool cbrbuild_list_add(cbr_compiler *c, cbrexpr *list, cbrexpr *x)
+{
+    if (list->u.list.n >= c->cfg.limits.max_list_items) {
+        if (list->u.list.n == c->cfg.limits.max_list_items) {
+            cbrdiag_error(c, x->loc, "limit-list-items", "a list may hold at most %u elements",
+                          c->cfg.limits.max_list_items);
+            list->u.list.n++; /* report once; the element is dropped */
+        }
+        return true;
+    }
+    void *p = cbrarena_grow(&c->arena, list->u.list.items, sizeof x, &list->u.list.cap, list->u.list.n + 1);
+    if (!p)
+        return cbrcomp_oom(c), false;
+    list->u.list.items = p;
+    list->u.list.items[list->u.list.n++] = x;
+    list->loc = span(list->loc, x->loc);
+    deepen(c, list, x);
+    return true;
+}
+
+static bool push(cbr_compiler *c, cbrexpr *e, cbrexpr *x)
+{
+    void *p = cbrarena_grow(&c->arena, e->u.list.items, sizeof x, &e->u.list.cap, e->u.list.n + 1);
+    if (!p)
+        return cbrcomp_oom(c), false;
+    e->u.list.items = p;
+    e->u.list.items[e->u.list.n++] = x;
+    e->loc = span(e->loc, x->loc);
+    deepen(c, e, x);
+    return true;
+}
+
+cbrexpr *cbrbuild_nary(cbr_compiler *c, cbrexpr_kind kind, cbrexpr *a, cbrexpr *b, cbrloc op_loc)
+{
+    cbrexpr *e = a;
+    if (a->kind != kind || a->paren) {
+        e = node(c, kind, a->loc);
+        if (!e || !push(c, e, a))
+            return NULL;
+        e->op_loc = op_loc;
+    }
+    return push(c, e, b) ? e : NULL;
+}
+
+cbrexpr *cbrbuild_unary(cbr_compiler *c, cbrexpr_kind kind, cbrexpr *a, cbrloc loc, cbrloc op_loc)
+{
+    cbrexpr *e = node(c, kind, loc);
+    if (!e)
+        return NULL;
+    e->op_loc = op_loc;
+    e->u.kids.a = a;
+    deepen(c, e, a);
+    return e;
+}
+
+cbrexpr *cbrbuild_binary(cbr_compiler *c, cbrbinop op, cbrexpr *a, cbrexpr *b, cbrloc op_loc)
+{
+    cbrexpr *e = node(c, E_BIN, span(a->loc, b->loc));
+    if (!e)
+        return NULL;
+    e->op = op;
+    e->op_loc = op_loc;
+    e->u.kids.a = a;
+    e->u.kids.b = b;
+    deepen(c, e, a);
+    deepen(c, e, b);
+    return e;
+}
+
+cbrexpr *cbrbuild_in(cbr_compiler *c, bool negated, cbrexpr *a, cbrexpr *list, cbrloc op_loc)
+{
+    cbrexpr *e = node(c, E_IN, span(a->loc, list->loc));
+    if (!e)
+        return NULL;
+    e->negated = negated;
+    e->op_loc = op_loc;
+    e->u.kids.a = a;
+    e->u.kids.b = list;
+    deepen(c, e, a);
+    deepen(c, e, list);
+    return e;
+}
+
+cbrexpr *cbrbuild_between(cbr_compiler *c, cbrexpr *x, cbrexpr *lo, cbrexpr *hi, cbrloc op_loc)
+{
+    cbrexpr *e = node(c, E_BETWEEN, span(x->loc, hi->loc));
+    if (!e)
+        return NULL;
+    e->op_loc = op_loc;
+    e->u.kids.a = x;
+    e->u.kids.b = lo;
+    e->u.kids.c = hi;
+    deepen(c, e, x);
+    deepen(c, e, lo);
+    deepen(c, e, hi);
+    return e;
+}
+
+/* ---- syntax errors ---- */
+
+/* `then` for a keyword or punctuation; "an identifier" for the token
+ * classes, whose Bison names are descriptions rather than spellings. */
+static void token_name(const char *name, char *out, size_t n)
+{
+    static const char *const described[] = {"identifier", "string", "integer", "decimal number",
+                                             "percent", "date", "instant", "end of file"};
+    size_t len = strlen(name);
+    if (len >= 2 && (name[0] == '"' || name[0] == '\'') && name[len - 1] == name[0]) {
+        name++;
+        len -= 2;
+    }
+    for (size_t i = 0; i < sizeof described / sizeof described[0]; i++)
+        if (strlen(described[i]) == len && !strncmp(described[i], name, len)) {
+            bool vowel = strchr("aeiou", name[0]) != NULL;
+            snprintf(out, n, "%s %.*s", vowel ? "an" : "a", (int)len, name);
+            return;
+        }
+    snprintf(out, n, "`%.*s`", (int)len, name);
+}
+
+/* What was found: the token's own text, shortened, or "end of file". */
+static void found_text(cbr_lexer *lx, const cbrloc *loc, bool at_eof, char *out, size_t n)
+{
+    if (at_eof) {
+        snprintf(out, n, "end of file");
+        return;
+    }
+    const cbrsource *s = &lx->cc->src[loc->file];
+    uint32_t a = loc->start, b = loc->end;
+    if (b > s->len)
+        b = s->len;
+    if (a >= b) {
+        snprintf(out, n, "end of file");
+        return;
+    }
+    size_t len = b - a, max = 24;
+    if (len > max) {
+        /* cut on a character boundary */
+        while (max > 0 && ((unsigned char)s->text[a + max] & 0xC0) == 0x80)
+            max--;
+        snprintf(out, n, "`%.*s...`", (int)max, s->text + a);
+    } else {
+        snprintf(out, n, "`%.*s`", (int)len, s->text + a);
+    }
+}
+
+void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const char *found,
+                           const char *const *names, const int *kinds, int n)
+{
+    (void)found;
+    char what[96];
+    found_text(lx, loc, at_eof, what, sizeof what);
+    int count[CBRSYM_EOF + 1] = {0};
+    for (int i = 0; i < n; i++)
+        count[cbrparse_symbol_class(kinds[i])]++;
+
+    if (count[CBRSYM_THEN]) {
+        cbrdiag_error(lx->cc, *loc, "syntax", "expected `then` after the condition, found %s", what);
+        return;
+    }
+    /* Group long lists into what a rule author thinks in. */
+    bool expr = count[CBRSYM_EXPR_START] >= 3;
+    bool oper = count[CBRSYM_OPERATOR] >= 3;
+    bool attrs = count[CBRSYM_ATTRIBUTE] >= 3;
+    bool top = count[CBRSYM_TOPLEVEL] >= 3;
+    char parts[12][48];
+    int np = 0;
+    if (expr)
+        snprintf(parts[np++], sizeof parts[0], "an expression");
+    for (int i = 0; i < n && np < 8; i++) {
+        int cls = cbrparse_symbol_class(kinds[i]);
+        if ((expr && cls == CBRSYM_EXPR_START) || (oper && (cls == CBRSYM_OPERATOR || cls == CBRSYM_MINUS)) ||
+            (attrs && cls == CBRSYM_ATTRIBUTE) || (top && cls == CBRSYM_TOPLEVEL) ||
+            (expr && cls == CBRSYM_MINUS) || cls == CBRSYM_EOF)
+            continue;
+        token_name(names[i], parts[np], sizeof parts[0]);
+        np++;
+    }
+    if (attrs)
+        snprintf(parts[np++], sizeof parts[0], "an offer attribute");
+    if (top)
+        snprintf(parts[np++], sizeof parts[0], "a declaration, offer, rule or test");
+    if (oper)
+        snprintf(parts[np++], sizeof parts[0], "an operator");
+    if (np == 0) {
+        cbrdiag_error(lx->cc, *loc, "syntax", "unexpected %s", what);
+        return;
+    }
+    char list[512];
+    size_t k = 0;
+    for (int i = 0; i < np; i++) {
+        const char *sep = i == 0 ? "" : i == np - 1 ? " or " : ", ";
+        int w = snprintf(list + k, sizeof list - k, "%s%s", sep, parts[i]);
+        if (w < 0 || (size_t)w >= sizeof list - k)
+            break;
+        k += (size_t)w;
+    }
+    cbrdiag_error(lx->cc, *loc, "syntax", "expected %s, found %s", list, what);
+}

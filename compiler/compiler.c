@@ -1,0 +1,248 @@
+/* compiler.c: the public compiler handle of cbr.h: configuration, sources,
+ * the check pipeline (lex+parse each source, then resolve and type-check the
+ * whole program) and access to the diagnostics. */
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compiler/compint.h"
+
+static void *default_alloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    return realloc(p, n);
+}
+
+const char *cbr_version(void) { return PACKAGE_VERSION; }
+
+const char *cbr_status_text(cbr_status st)
+{
+    switch (st) {
+    case CBR_OK: return "ok";
+    case CBR_ERR_NOMEM: return "out of memory";
+    case CBR_ERR_IO: return "input/output error";
+    case CBR_ERR_COMPILE: return "the rules have errors";
+    case CBR_ERR_LIMIT: return "a limit was exceeded";
+    case CBR_ERR_ARG: return "invalid argument";
+    case CBR_ERR_STATE: return "call not valid in this state";
+    }
+    return "unknown status";
+}
+
+void cbr_config_init(cbr_config *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->limits.max_source_bytes = CBR_DEFAULT_MAX_SOURCE_BYTES;
+    cfg->limits.max_line_bytes = CBR_DEFAULT_MAX_LINE_BYTES;
+    cfg->limits.max_nesting = CBR_DEFAULT_MAX_NESTING;
+    cfg->limits.max_expr_depth = CBR_DEFAULT_MAX_EXPR_DEPTH;
+    cfg->limits.max_offers = CBR_DEFAULT_MAX_OFFERS;
+    cfg->limits.max_clauses = CBR_DEFAULT_MAX_CLAUSES;
+    cfg->limits.max_list_items = CBR_DEFAULT_MAX_LIST_ITEMS;
+    cfg->limits.max_string_bytes = CBR_DEFAULT_MAX_STRING_BYTES;
+    cfg->limits.max_errors = CBR_DEFAULT_MAX_ERRORS;
+}
+
+cbr_compiler *cbr_compiler_new(const cbr_config *cfg)
+{
+    cbr_config def;
+    if (!cfg) {
+        cbr_config_init(&def);
+        cfg = &def;
+    }
+    cbr_alloc_fn alloc = cfg->alloc ? cfg->alloc : default_alloc;
+    cbr_compiler *c = alloc(cfg->alloc_ud, NULL, sizeof *c);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    c->cfg.alloc = alloc;
+    if (c->cfg.limits.max_errors == 0)
+        c->cfg.limits.max_errors = CBR_DEFAULT_MAX_ERRORS;
+    cbrarena_init(&c->arena, alloc, cfg->alloc_ud);
+    return c;
+}
+
+void cbr_compiler_free(cbr_compiler *c)
+{
+    if (!c)
+        return;
+    cbrarena_free(&c->arena);
+    if (c->diags)
+        c->cfg.alloc(c->cfg.alloc_ud, c->diags, 0);
+    if (c->src)
+        c->cfg.alloc(c->cfg.alloc_ud, c->src, 0);
+    c->cfg.alloc(c->cfg.alloc_ud, c, 0);
+}
+
+void cbrcomp_oom(cbr_compiler *c)
+{
+    c->oom = true;
+    snprintf(c->errmsg, sizeof c->errmsg, "out of memory");
+}
+
+void *cbrcomp_alloc(cbr_compiler *c, size_t n)
+{
+    void *p = cbrarena_alloc(&c->arena, n);
+    if (!p)
+        cbrcomp_oom(c);
+    return p;
+}
+
+char *cbrcomp_strdup(cbr_compiler *c, const char *s, size_t n)
+{
+    char *p = cbrarena_strndup(&c->arena, s, n);
+    if (!p)
+        cbrcomp_oom(c);
+    return p;
+}
+
+static cbr_status fail(cbr_compiler *c, cbr_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static cbr_status fail(cbr_compiler *c, cbr_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->errmsg, sizeof c->errmsg, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* "dir/friday.cbr" -> "friday": the prefix of bare-rule ids. */
+static char *stem_of(cbr_compiler *c, const char *name)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    return cbrcomp_strdup(c, base, n);
+}
+
+cbr_status cbr_compiler_add_source(cbr_compiler *c, const char *name, const char *text, size_t len)
+{
+    if (!c || !name || (!text && len))
+        return c ? fail(c, CBR_ERR_ARG, "a source needs a name and a text") : CBR_ERR_ARG;
+    if (c->checked)
+        return fail(c, CBR_ERR_STATE, "sources must be added before the check");
+    if (c->nsrc >= UINT32_MAX / 2)
+        return fail(c, CBR_ERR_LIMIT, "too many sources");
+    if (c->nsrc == c->srccap) {
+        uint32_t nc = c->srccap ? c->srccap * 2 : 4;
+        cbrsource *s = c->cfg.alloc(c->cfg.alloc_ud, c->src, nc * sizeof *s);
+        if (!s)
+            return fail(c, CBR_ERR_NOMEM, "out of memory");
+        c->src = s;
+        c->srccap = nc;
+    }
+    cbrsource *s = &c->src[c->nsrc];
+    memset(s, 0, sizeof *s);
+    /* Oversized text is kept empty here and reported by the check, so that
+     * the limit shows up as a diagnostic with the file's name. */
+    size_t keep = len > c->cfg.limits.max_source_bytes || len > UINT32_MAX - 1 ? 0 : len;
+    s->name = cbrcomp_strdup(c, name, strlen(name));
+    s->stem = stem_of(c, name);
+    s->text = cbrcomp_strdup(c, text ? text : "", keep);
+    if (!s->name || !s->stem || !s->text)
+        return fail(c, CBR_ERR_NOMEM, "out of memory");
+    s->len = keep == len ? (uint32_t)len : UINT32_MAX; /* UINT32_MAX marks "too large" */
+    c->nsrc++;
+    return CBR_OK;
+}
+
+cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path)
+{
+    if (!c || !path)
+        return c ? fail(c, CBR_ERR_ARG, "no path given") : CBR_ERR_ARG;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(c, CBR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    size_t cap = 8192, n = 0;
+    size_t limit = c->cfg.limits.max_source_bytes;
+    char *buf = malloc(cap);
+    cbr_status st = CBR_OK;
+    while (buf) {
+        if (n == cap) {
+            if (cap > limit) /* read one byte past the limit, no more */
+                break;
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0) {
+            if (ferror(f))
+                st = fail(c, CBR_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return fail(c, CBR_ERR_NOMEM, "out of memory reading %s", path);
+    if (st == CBR_OK)
+        st = cbr_compiler_add_source(c, path, buf, n);
+    free(buf);
+    return st;
+}
+
+cbr_status cbr_compiler_check(cbr_compiler *c)
+{
+    if (!c)
+        return CBR_ERR_ARG;
+    if (c->checked)
+        return fail(c, CBR_ERR_STATE, "a compiler checks its sources once");
+    c->checked = true;
+    for (uint32_t i = 0; i < c->nsrc && !c->oom; i++) {
+        cbrsource *s = &c->src[i];
+        if (s->len == UINT32_MAX) {
+            s->len = 0;
+            cbrdiag_error(c, (cbrloc){i, 0, 0}, "limit-source-size",
+                          "source file is larger than the limit of %zu bytes",
+                          c->cfg.limits.max_source_bytes);
+            continue;
+        }
+        cbrparse_source(c, i);
+    }
+    if (!c->oom)
+        cbrsema_check(c);
+    cbrdiag_finish(c);
+    if (c->oom)
+        return fail(c, CBR_ERR_NOMEM, "out of memory");
+    if (c->cfg.on_diagnostic)
+        for (size_t i = 0; i < c->ndiag; i++)
+            c->cfg.on_diagnostic(c->cfg.diagnostic_ud, &c->diags[i].pub);
+    if (c->nerr)
+        return fail(c, CBR_ERR_COMPILE, "%u error%s", c->nerr, c->nerr == 1 ? "" : "s");
+    return CBR_OK;
+}
+
+size_t cbr_compiler_diagnostic_count(const cbr_compiler *c) { return c ? c->ndiag : 0; }
+
+const cbr_diagnostic *cbr_compiler_diagnostic(const cbr_compiler *c, size_t i)
+{
+    return c && i < c->ndiag ? &c->diags[i].pub : NULL;
+}
+
+unsigned cbr_compiler_error_count(const cbr_compiler *c) { return c ? c->nerr : 0; }
+unsigned cbr_compiler_warning_count(const cbr_compiler *c) { return c ? c->nwarn : 0; }
+const char *cbr_compiler_errmsg(const cbr_compiler *c) { return c ? c->errmsg : "no compiler"; }
+
+cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out)
+{
+    if (!c || !out)
+        return CBR_ERR_ARG;
+    *out = c->info;
+    return CBR_OK;
+}

@@ -1,0 +1,272 @@
+/* diag.c: recording diagnostics and turning byte offsets into line:column.
+ * Positions are kept as byte offsets while compiling (cheap, exact) and are
+ * converted only once, when the check ends (jq's locfile does the same). */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compiler/compint.h"
+#include "stdlib/text.h"
+
+static cbrdiag *add(cbr_compiler *c, cbr_severity sev, cbrloc loc, const char *code,
+                    const char *fmt, va_list ap)
+{
+    if (sev == CBR_ERROR) {
+        if (c->too_many)
+            return NULL;
+        if (c->nerr >= c->cfg.limits.max_errors) {
+            c->too_many = true;
+            return NULL;
+        }
+    }
+    if (c->ndiag == c->diagcap) {
+        size_t nc = c->diagcap ? c->diagcap * 2 : 16;
+        cbrdiag *d = c->cfg.alloc(c->cfg.alloc_ud, c->diags, nc * sizeof *d);
+        if (!d) {
+            cbrcomp_oom(c);
+            return NULL;
+        }
+        c->diags = d;
+        c->diagcap = nc;
+    }
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    char *msg = cbrcomp_strdup(c, buf, strlen(buf));
+    if (!msg)
+        return NULL;
+    cbrdiag *d = &c->diags[c->ndiag];
+    memset(d, 0, sizeof *d);
+    d->pub.severity = sev;
+    d->pub.message = msg;
+    d->pub.code = code;
+    d->loc = loc;
+    d->seq = (uint32_t)c->ndiag++;
+    if (sev == CBR_ERROR)
+        c->nerr++;
+    else if (sev == CBR_WARNING)
+        c->nwarn++;
+    return d;
+}
+
+void cbrdiag_error(cbr_compiler *c, cbrloc loc, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(c, CBR_ERROR, loc, code, fmt, ap);
+    va_end(ap);
+}
+
+void cbrdiag_warning(cbr_compiler *c, cbrloc loc, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(c, CBR_WARNING, loc, code, fmt, ap);
+    va_end(ap);
+}
+
+void cbrdiag_hint(cbr_compiler *c, const char *fmt, ...)
+{
+    if (c->ndiag == 0 || (c->too_many && c->diags[c->ndiag - 1].pub.hint))
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    c->diags[c->ndiag - 1].pub.hint = cbrcomp_strdup(c, buf, strlen(buf));
+}
+
+static bool build_lines(cbr_compiler *c, cbrsource *s)
+{
+    if (s->lines)
+        return true;
+    uint32_t n = 1;
+    for (uint32_t i = 0; i < s->len; i++)
+        n += s->text[i] == '\n';
+    s->lines = cbrcomp_alloc(c, (size_t)n * sizeof *s->lines);
+    if (!s->lines)
+        return false;
+    uint32_t k = 0;
+    s->lines[k++] = 0;
+    for (uint32_t i = 0; i < s->len; i++)
+        if (s->text[i] == '\n')
+            s->lines[k++] = i + 1;
+    s->nlines = n;
+    return true;
+}
+
+/* Index of the line holding byte offset off. */
+static uint32_t line_of(const cbrsource *s, uint32_t off)
+{
+    uint32_t lo = 0, hi = s->nlines;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->lines[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void cbrdiag_linecol(cbr_compiler *c, uint32_t file, uint32_t off, unsigned *line, unsigned *col)
+{
+    cbrsource *s = &c->src[file];
+    if (off > s->len)
+        off = s->len;
+    if (!build_lines(c, s)) {
+        *line = *col = 1;
+        return;
+    }
+    uint32_t l = line_of(s, off);
+    uint32_t start = s->lines[l];
+    *line = l + 1;
+    *col = (unsigned)cbrtext_codepoints(s->text + start, off - start) + 1;
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+    const cbrdiag *x = a, *y = b;
+    if (x->loc.file != y->loc.file)
+        return x->loc.file < y->loc.file ? -1 : 1;
+    if (x->loc.start != y->loc.start)
+        return x->loc.start < y->loc.start ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void cbrdiag_finish(cbr_compiler *c)
+{
+    if (c->ndiag > 1)
+        qsort(c->diags, c->ndiag, sizeof *c->diags, cmp_diag);
+    for (size_t i = 0; i < c->ndiag; i++) {
+        cbrdiag *d = &c->diags[i];
+        cbrsource *s = &c->src[d->loc.file];
+        d->pub.file = s->name;
+        cbrdiag_linecol(c, d->loc.file, d->loc.start, &d->pub.line, &d->pub.column);
+        uint32_t end = d->loc.end > d->loc.start ? d->loc.end : d->loc.start;
+        cbrdiag_linecol(c, d->loc.file, end, &d->pub.end_line, &d->pub.end_column);
+        d->pub.source_line = "";
+        if (s->lines && d->pub.line <= s->nlines) {
+            uint32_t a = s->lines[d->pub.line - 1], b = a;
+            while (b < s->len && s->text[b] != '\n')
+                b++;
+            if (b > a && s->text[b - 1] == '\r')
+                b--;
+            char *t = cbrcomp_strdup(c, s->text + a, b - a);
+            if (t)
+                d->pub.source_line = t;
+        }
+    }
+}
+
+/* ---- formatting (public) ---- */
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+    bool bad;
+} buf;
+
+static void put(buf *b, const char *s, size_t n)
+{
+    if (b->bad)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->n + n + 1)
+            nc *= 2;
+        char *q = realloc(b->p, nc);
+        if (!q) {
+            b->bad = true;
+            return;
+        }
+        b->p = q;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
+
+static void putf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(buf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        put(b, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
+}
+
+static const char *sev_name(cbr_severity s)
+{
+    return s == CBR_ERROR ? "error" : s == CBR_WARNING ? "warning" : "note";
+}
+
+/* Byte offset of code point `col` (1-based) in line. */
+static size_t byte_at_col(const char *line, size_t len, unsigned col)
+{
+    size_t i = 0;
+    for (unsigned k = 1; k < col && i < len; k++) {
+        i++;
+        while (i < len && ((unsigned char)line[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return i;
+}
+
+char *cbr_diagnostic_format(const cbr_diagnostic *d)
+{
+    buf b = {0};
+    if (!d)
+        return NULL;
+    putf(&b, "%s:%u:%u: %s: ", d->file ? d->file : "<input>", d->line, d->column,
+         sev_name(d->severity));
+    puts_(&b, d->message);
+    puts_(&b, "\n");
+    const char *line = d->source_line ? d->source_line : "";
+    size_t len = strlen(line);
+    if (d->line > 0 && (len > 0 || d->column > 1)) {
+        char gutter[16];
+        int gw = snprintf(gutter, sizeof gutter, "%u", d->line);
+        putf(&b, " %s | ", gutter);
+        put(&b, line, len);
+        puts_(&b, "\n");
+        putf(&b, " %*s | ", gw, "");
+        size_t at = byte_at_col(line, len, d->column);
+        /* Copy tabs so the caret lines up; everything else becomes spaces. */
+        for (size_t i = 0; i < at;) {
+            size_t j = i + 1;
+            while (j < at && ((unsigned char)line[j] & 0xC0) == 0x80)
+                j++;
+            if (line[i] == '\t')
+                puts_(&b, "\t");
+            else
+                for (size_t w = cbrtext_width(line + i, j - i); w > 0; w--)
+                    puts_(&b, " ");
+            i = j;
+        }
+        puts_(&b, "^");
+        if (d->end_line == d->line && d->end_column > d->column + 1) {
+            size_t to = byte_at_col(line, len, d->end_column);
+            size_t w = cbrtext_width(line + at, to - at);
+            for (size_t k = 1; k < w; k++)
+                puts_(&b, "~");
+        }
+        puts_(&b, "\n");
+    }
+    if (d->hint) {
+        puts_(&b, " = help: ");
+        puts_(&b, d->hint);
+        puts_(&b, "\n");
+    }
+    if (b.bad) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}

@@ -1,0 +1,749 @@
+/* sema.c: the resolver and checker of a whole program.
+ * Pass 1 collects every declaration of every source (so an offer may name a
+ * campaign declared later or in another file); pass 2 checks lets, offers,
+ * campaigns and tests, typing their expressions through types.c.  Errors are
+ * independent: one bad offer never hides another's mistakes. */
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include "compiler/semaint.h"
+#include "stdlib/date.h"
+#include "stdlib/tz.h"
+
+/* ---- the string map ---- */
+
+static uint32_t hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+int cbrmap_get(const cbrmap *m, const char *key, size_t n)
+{
+    if (!m->cap)
+        return -1;
+    uint32_t h = hash(key, n);
+    for (uint32_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        const cbrmap_slot *s = &m->slots[i];
+        if (!s->key)
+            return -1;
+        if (s->hash == h && s->n == n && memcmp(s->key, key, n) == 0)
+            return s->value;
+    }
+}
+
+bool cbrmap_put(cbr_compiler *c, cbrmap *m, const char *key, size_t n, int value)
+{
+    if ((m->count + 1) * 2 > m->cap) {
+        uint32_t nc = m->cap ? m->cap * 2 : 64;
+        cbrmap_slot *ns = cbrcomp_alloc(c, (size_t)nc * sizeof *ns);
+        if (!ns)
+            return false;
+        for (uint32_t i = 0; i < m->cap; i++) {
+            cbrmap_slot *s = &m->slots[i];
+            if (!s->key)
+                continue;
+            uint32_t j = s->hash & (nc - 1);
+            while (ns[j].key)
+                j = (j + 1) & (nc - 1);
+            ns[j] = *s;
+        }
+        m->slots = ns;
+        m->cap = nc;
+    }
+    uint32_t h = hash(key, n);
+    uint32_t i = h & (m->cap - 1);
+    while (m->slots[i].key) {
+        cbrmap_slot *s = &m->slots[i];
+        if (s->hash == h && s->n == n && memcmp(s->key, key, n) == 0) {
+            s->value = value;
+            return true;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    m->slots[i] = (cbrmap_slot){key, (uint32_t)n, h, value};
+    m->count++;
+    return true;
+}
+
+/* ---- tables ---- */
+
+static const struct { const char *name; cbrtype type; } standard_fields[] = {
+    [FIELD_TID] = {"tid", T_STRING},         [FIELD_USER_ID] = {"user_id", T_STRING},
+    [FIELD_AMOUNT] = {"amount", T_MONEY},    [FIELD_CURRENCY] = {"currency", T_STRING},
+    [FIELD_MERCHANT] = {"merchant", T_STRING}, [FIELD_MCC] = {"mcc", T_INT},
+    [FIELD_COUNTRY] = {"country", T_STRING}, [FIELD_CHANNEL] = {"channel", T_STRING},
+    [FIELD_TIMESTAMP] = {"timestamp", T_INSTANT},
+    [FIELD_WEEKDAY] = {"weekday", T_WEEKDAY}, [FIELD_HOUR] = {"hour", T_INT},
+    [FIELD_MINUTE] = {"minute", T_INT},      [FIELD_DATE] = {"date", T_DATE},
+    [FIELD_DAY] = {"day", T_INT},            [FIELD_MONTH] = {"month", T_INT},
+    [FIELD_YEAR] = {"year", T_INT},
+};
+
+static const char *const weekday_names[8] = {NULL, "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"};
+
+const cbrsema *cbrsema_get(const cbr_compiler *c) { return c ? c->sema : NULL; }
+
+/* Grows an arena array to hold one more element. */
+#define GROW(s, arr, n, cap) cbrarena_grow(&(s)->c->arena, (arr), sizeof *(arr), &(cap), (n) + 1)
+
+typedef struct tables_cap {
+    unsigned fields, lets, externs, campaigns, offers, tests;
+} tables_cap;
+
+/* "rules.cbr:8:7", for notes that point at an earlier definition. */
+static void where(cbr_compiler *c, cbrloc loc, char *buf, size_t n)
+{
+    unsigned line, col;
+    cbrdiag_linecol(c, loc.file, loc.start, &line, &col);
+    snprintf(buf, n, "%s:%u:%u", c->src[loc.file].name, line, col);
+}
+
+static void duplicate(cbrsema_ctx *s, cbrloc at, cbrloc first, const char *code, const char *what,
+                      const char *name)
+{
+    char w[300];
+    cbrdiag_error(s->c, at, code, "duplicate %s `%s`", what, name);
+    where(s->c, first, w, sizeof w);
+    cbrdiag_hint(s->c, "the first is at %s", w);
+}
+
+/* ---- pass 1: declarations ---- */
+
+static bool add_field(cbrsema_ctx *s, tables_cap *cap, const char *name, cbrtype t,
+                      cbrfield_origin origin, const cbritem *decl)
+{
+    cbrsema *m = s->m;
+    cbrfield *f = GROW(s, m->fields, m->nfields, cap->fields);
+    if (!f)
+        return false;
+    m->fields = f;
+    m->fields[m->nfields] = (cbrfield){name, t, origin, decl};
+    bool ok = cbrmap_put(s->c, &s->names, name, strlen(name), NAMEVAL(SYM_FIELD, m->nfields));
+    m->nfields++;
+    return ok;
+}
+
+/* Whether a declared name collides with something already named; reports it. */
+static bool name_taken(cbrsema_ctx *s, const cbritem *it)
+{
+    const char *name = it->name.s;
+    size_t n = it->name.n;
+    if (cbrmap_get(&s->funcs, name, n) >= 0) {
+        cbrdiag_error(s->c, it->name_loc, "redeclared", "`%s` is a built-in function and cannot be redeclared", name);
+        return true;
+    }
+    if (cbrsema_type_named(name, n) != T_ERROR) {
+        cbrdiag_error(s->c, it->name_loc, "redeclared", "`%s` is a type name and cannot be declared", name);
+        return true;
+    }
+    int v = cbrmap_get(&s->names, name, n);
+    if (v < 0)
+        return false;
+    cbrsym_kind k = NAMEKIND(v);
+    if (k == SYM_WEEKDAY) {
+        cbrdiag_error(s->c, it->name_loc, "redeclared", "`%s` is a weekday name and cannot be declared", name);
+        return true;
+    }
+    if (k == SYM_FIELD && s->m->fields[NAMEIDX(v)].origin != FIELD_DECLARED) {
+        bool derived = s->m->fields[NAMEIDX(v)].origin == FIELD_DERIVED;
+        cbrdiag_error(s->c, it->name_loc, "redeclared", "`%s` is a %s field and needs no declaration", name,
+                      derived ? "derived" : "standard");
+        return true;
+    }
+    const cbritem *first = k == SYM_FIELD ? s->m->fields[NAMEIDX(v)].decl
+                         : k == SYM_LET   ? s->m->lets[NAMEIDX(v)].item
+                                          : s->m->externs[NAMEIDX(v)].item;
+    /* The same field declared alike in two files is one field: files that
+     * are checked together may each say what they use. */
+    if (k == SYM_FIELD && it->kind == I_FIELD &&
+        cbrsema_type_named(it->u.field_type.name.s, it->u.field_type.name.n) == s->m->fields[NAMEIDX(v)].type)
+        return true;
+    duplicate(s, it->name_loc, first->name_loc, "duplicate-name", "declaration of", name);
+    return true;
+}
+
+static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
+{
+    cbrsema *m = s->m;
+    switch (it->kind) {
+    case I_FIELD: {
+        if (name_taken(s, it))
+            return true;
+        const cbrtyperef *tr = &it->u.field_type;
+        cbrtype t = cbrsema_type_named(tr->name.s, tr->name.n);
+        if (t == T_MONEY || t == T_WEEKDAY || t == T_ERROR) {
+            cbrdiag_error(s->c, tr->loc, "bad-type",
+                          "a field's type is one of string, int, decimal, bool, date, instant; found `%s`",
+                          tr->name.s);
+            static const char *const ok[] = {"string", "int", "decimal", "bool", "date", "instant"};
+            if (t == T_ERROR)
+                cbrsuggest(s->c, tr->name.s, tr->name.n, ok, 6);
+            t = T_ERROR;
+        }
+        return add_field(s, cap, it->name.s, t, FIELD_DECLARED, it);
+    }
+    case I_LET: {
+        if (name_taken(s, it))
+            return true;
+        cbrlet *l = GROW(s, m->lets, m->nlets, cap->lets);
+        if (!l)
+            return false;
+        m->lets = l;
+        m->lets[m->nlets] = (cbrlet){it, T_ERROR, 0};
+        return cbrmap_put(s->c, &s->names, it->name.s, it->name.n, NAMEVAL(SYM_LET, m->nlets++));
+    }
+    case I_EXTERN: {
+        if (name_taken(s, it))
+            return true;
+        cbrextern x;
+        memset(&x, 0, sizeof x);
+        x.item = it;
+        bool ok = true;
+        if (it->u.ext.n > 16) {
+            cbrdiag_error(s->c, it->name_loc, "limit-params", "an extern function takes at most 16 parameters");
+            ok = false;
+        }
+        for (uint32_t i = 0; ok && i < it->u.ext.n; i++) {
+            const cbrtyperef *tr = &it->u.ext.params[i];
+            x.params[i] = cbrsema_type_named(tr->name.s, tr->name.n);
+            if (x.params[i] == T_ERROR) {
+                cbrdiag_error(s->c, tr->loc, "bad-type", "unknown type `%s`", tr->name.s);
+                cbrsuggest(s->c, tr->name.s, tr->name.n, (const char *const[]){"bool", "int", "decimal", "money", "string", "date", "instant", "weekday"}, 8);
+                ok = false;
+            }
+        }
+        x.nparams = it->u.ext.n;
+        x.ret = cbrsema_type_named(it->u.ext.ret.name.s, it->u.ext.ret.name.n);
+        if (x.ret == T_ERROR) {
+            cbrdiag_error(s->c, it->u.ext.ret.loc, "bad-type", "unknown type `%s`", it->u.ext.ret.name.s);
+            ok = false;
+        }
+        cbrextern *e = GROW(s, m->externs, m->nexterns, cap->externs);
+        if (!e)
+            return false;
+        m->externs = e;
+        m->externs[m->nexterns] = x;
+        return cbrmap_put(s->c, &s->names, it->name.s, it->name.n, NAMEVAL(SYM_EXTERN, m->nexterns++));
+    }
+    case I_CAMPAIGN: {
+        if (it->name.n == 0) {
+            cbrdiag_error(s->c, it->name_loc, "empty-id", "a campaign id cannot be empty");
+            return true;
+        }
+        int v = cbrmap_get(&s->campaigns, it->name.s, it->name.n);
+        if (v >= 0) {
+            duplicate(s, it->name_loc, m->campaigns[v].item->name_loc, "duplicate-campaign", "campaign", it->name.s);
+            return true;
+        }
+        cbrcampaign *cp = GROW(s, m->campaigns, m->ncampaigns, cap->campaigns);
+        if (!cp)
+            return false;
+        m->campaigns = cp;
+        memset(&m->campaigns[m->ncampaigns], 0, sizeof *cp);
+        m->campaigns[m->ncampaigns].item = it;
+        m->campaigns[m->ncampaigns].id = it->name;
+        return cbrmap_put(s->c, &s->campaigns, it->name.s, it->name.n, (int)m->ncampaigns++);
+    }
+    case I_OFFER:
+    case I_RULE: {
+        cbrstr id = it->name;
+        if (it->kind == I_RULE) {
+            /* A bare rule's id is FILESTEM:LINE of its `when`. */
+            unsigned line, col;
+            cbrdiag_linecol(s->c, it->loc.file, it->loc.start, &line, &col);
+            char buf[300];
+            int k = snprintf(buf, sizeof buf, "%s:%u", s->c->src[it->loc.file].stem, line);
+            id.s = cbrcomp_strdup(s->c, buf, (size_t)k);
+            if (!id.s)
+                return false;
+            id.n = (uint32_t)k;
+        } else if (id.n == 0) {
+            cbrdiag_error(s->c, it->name_loc, "empty-id", "an offer id cannot be empty");
+            return true;
+        }
+        int v = cbrmap_get(&s->offers, id.s, id.n);
+        if (v >= 0) {
+            duplicate(s, it->kind == I_RULE ? it->loc : it->name_loc, m->offers[v].item->name_loc,
+                      "duplicate-offer", "offer id", id.s);
+            return true;
+        }
+        if (m->noffers == s->c->cfg.limits.max_offers) {
+            cbrdiag_error(s->c, it->loc, "limit-offers", "more than %u offers in one program",
+                          s->c->cfg.limits.max_offers);
+            return true;
+        }
+        if (m->noffers > s->c->cfg.limits.max_offers)
+            return true;
+        cbroffer *o = GROW(s, m->offers, m->noffers, cap->offers);
+        if (!o)
+            return false;
+        m->offers = o;
+        o = &m->offers[m->noffers];
+        memset(o, 0, sizeof *o);
+        o->item = it;
+        o->id = id;
+        o->bare = it->kind == I_RULE;
+        o->campaign = -1;
+        return cbrmap_put(s->c, &s->offers, id.s, id.n, (int)m->noffers++);
+    }
+    case I_TEST: {
+        int v = cbrmap_get(&s->tests, it->name.s, it->name.n);
+        if (v >= 0) {
+            duplicate(s, it->name_loc, m->tests[v].item->name_loc, "duplicate-test", "test", it->name.s);
+            return true;
+        }
+        cbrtest *t = GROW(s, m->tests, m->ntests, cap->tests);
+        if (!t)
+            return false;
+        m->tests = t;
+        m->tests[m->ntests].item = it;
+        return cbrmap_put(s->c, &s->tests, it->name.s, it->name.n, (int)m->ntests++);
+    }
+    }
+    return true;
+}
+
+/* ---- pass 2: offers and campaigns ---- */
+
+static const char *const attr_names[] = {
+    [A_TITLE] = "title", [A_CAMPAIGN] = "campaign", [A_VALID] = "valid",
+    [A_TIMEZONE] = "timezone", [A_PRIORITY] = "priority", [A_EXCLUSIVE] = "exclusive",
+    [A_LIMIT] = "limit", [A_BUDGET] = "budget", [A_ROUNDING] = "rounding", [A_CLAUSE] = "when",
+};
+
+const char *cbrattr_name(cbrattr_kind k)
+{
+    return (unsigned)k <= A_CLAUSE ? attr_names[k] : "?";
+}
+
+static bool positive(cbrsema_ctx *s, const cbramount *a, const char *what)
+{
+    if (a->value.m > 0)
+        return true;
+    cbrdiag_error(s->c, a->loc, "not-positive", "%s must be more than zero", what);
+    return false;
+}
+
+static void check_valid(cbrsema_ctx *s, const cbrattr *a)
+{
+    if (a->u.valid.from > a->u.valid.to)
+        cbrdiag_error(s->c, a->u.valid.to_loc, "valid-reversed",
+                      "`valid` ends before it starts: the end date is earlier than the start");
+}
+
+static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
+{
+    cbrreward *r = &cl->reward;
+    if (r->kind == R_PERCENT) {
+        cbrdec hundred = {100, 0}, zero = {0, 0};
+        if (cbrdec_cmp(r->percent, hundred) > 0) {
+            char p[32];
+            cbrdec_format(r->percent, p, sizeof p);
+            cbrdiag_warning(s->c, r->loc, "percent-over-100",
+                            "cashback of %s%% is more than the purchase itself", p);
+        } else if (cbrdec_cmp(r->percent, zero) == 0) {
+            cbrdiag_warning(s->c, r->loc, "zero-reward", "a reward of 0%% never awards anything");
+        }
+        if (r->has_cap && cbrtc_amount(s, &r->amount, "the cap"))
+            positive(s, &r->amount, "the cap");
+    } else if (cbrtc_amount(s, &r->amount, "the reward")) {
+        if (r->amount.value.m == 0)
+            cbrdiag_warning(s->c, r->loc, "zero-reward", "a reward of 0 never awards anything");
+    }
+    (void)o;
+}
+
+static void check_clauses(cbrsema_ctx *s, cbroffer *o)
+{
+    const cbrclause *always = NULL;
+    for (unsigned i = 0; i < o->nclauses; i++) {
+        cbrclause *cl = o->clauses[i];
+        cbrtype t = cbrtc_expr(s, cl->cond);
+        if (t != T_ERROR && t != T_BOOL)
+            cbrdiag_error(s->c, cl->cond->loc, "type",
+                          "the condition after `when` must be true or false (bool), found %s", cbrtype_name(t));
+        check_reward(s, o, cl);
+        if (always) {
+            char w[300];
+            cl->unreachable = true;
+            cbrdiag_warning(s->c, cl->loc, "unreachable-clause",
+                            "this clause is never reached: an earlier clause always applies");
+            where(s->c, always->loc, w, sizeof w);
+            cbrdiag_hint(s->c, "the clause at %s has a condition that is always true", w);
+            continue;
+        }
+        if (t == T_BOOL && cl->cond->is_const) {
+            if (cl->cond->value.u.b)
+                always = cl;
+            else
+                cbrdiag_warning(s->c, cl->cond->loc, "always-false",
+                                "this condition is always false, so the clause never applies");
+        }
+    }
+}
+
+static cbrround rounding_mode(cbrsema_ctx *s, const cbrattr *a)
+{
+    static const char *const modes[] = {"down", "up", "half-up", "half-even"};
+    static const cbrround vals[] = {CBR_ROUND_DOWN, CBR_ROUND_UP, CBR_ROUND_HALF_UP, CBR_ROUND_HALF_EVEN};
+    for (int i = 0; i < 4; i++)
+        if (strlen(modes[i]) == a->u.rounding.mode.n && !memcmp(modes[i], a->u.rounding.mode.s, a->u.rounding.mode.n))
+            return vals[i];
+    cbrdiag_error(s->c, a->u.rounding.loc, "bad-rounding",
+                  "unknown rounding `%s`; the modes are down, up, half-up and half-even",
+                  a->u.rounding.mode.s);
+    cbrsuggest(s->c, a->u.rounding.mode.s, a->u.rounding.mode.n, modes, 4);
+    return CBR_ROUND_DOWN;
+}
+
+static bool check_limit(cbrsema_ctx *s, const cbrattr *a, cbrlimit *out)
+{
+    memset(out, 0, sizeof *out);
+    out->loc = a->loc;
+    bool ok = true;
+    if (a->u.limit.who.n != 4 || memcmp(a->u.limit.who.s, "user", 4)) {
+        cbrdiag_error(s->c, a->u.limit.who_loc, "bad-limit",
+                      "limits are kept per customer: write `per user`, found `per %s`", a->u.limit.who.s);
+        ok = false;
+    }
+    if (a->u.limit.has_period) {
+        static const char *const periods[] = {"day", "week", "month"};
+        const cbrstr *p = &a->u.limit.period;
+        out->period = PER_NONE;
+        for (int i = 0; i < 3; i++)
+            if (strlen(periods[i]) == p->n && !memcmp(periods[i], p->s, p->n))
+                out->period = (cbrperiod)(PER_DAY + i);
+        if (out->period == PER_NONE) {
+            cbrdiag_error(s->c, a->u.limit.period_loc, "bad-limit",
+                          "a limit's period is `per day`, `per week` or `per month`, found `per %s`", p->s);
+            cbrsuggest(s->c, p->s, p->n, periods, 3);
+            ok = false;
+        }
+    }
+    const cbramount *am = &a->u.limit.amount;
+    if (!am->has_point && !am->cur[0]) {
+        out->is_count = true;
+        out->count = am->value.m;
+        if (out->count < 1) {
+            cbrdiag_error(s->c, am->loc, "not-positive", "a limit on the number of awards must be at least 1");
+            ok = false;
+        }
+    } else {
+        out->amount = *am;
+        ok &= cbrtc_amount(s, am, "the limit") && positive(s, am, "a money limit");
+    }
+    return ok;
+}
+
+static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
+{
+    const cbritem *it = o->item;
+    if (o->bare) {
+        o->clauses = cbrcomp_alloc(s->c, sizeof *o->clauses);
+        if (!o->clauses)
+            return false;
+        o->clauses[0] = (cbrclause *)&it->u.rule;
+        o->nclauses = 1;
+        check_clauses(s, o);
+        return true;
+    }
+    const cbrattrs *as = &it->u.attrs;
+    const cbrattr *seen[A_CLAUSE] = {0};
+    const cbrattr *first_clause = NULL;
+    unsigned limcap = 0;
+    *clause_cap = 0;
+    for (uint32_t i = 0; i < as->n; i++) {
+        const cbrattr *a = &as->items[i];
+        if (a->kind == A_CLAUSE) {
+            if (!first_clause)
+                first_clause = a;
+            if (o->nclauses == s->c->cfg.limits.max_clauses) {
+                cbrdiag_error(s->c, a->loc, "limit-clauses", "offer `%s` has more than %u clauses", o->id.s,
+                              s->c->cfg.limits.max_clauses);
+                o->nclauses++;
+            }
+            if (o->nclauses > s->c->cfg.limits.max_clauses)
+                continue;
+            void *p = cbrarena_grow(&s->c->arena, o->clauses, sizeof *o->clauses, clause_cap, o->nclauses + 1);
+            if (!p)
+                return false;
+            o->clauses = p;
+            o->clauses[o->nclauses++] = (cbrclause *)&a->u.clause;
+            continue;
+        }
+        if (first_clause) {
+            cbrdiag_error(s->c, a->kw_loc, "attribute-after-clause",
+                          "offer attributes come before the first `when`; move `%s` up", cbrattr_name(a->kind));
+            continue;
+        }
+        if (a->kind != A_LIMIT && seen[a->kind]) {
+            char w[300];
+            cbrdiag_error(s->c, a->kw_loc, "duplicate-attribute", "offer `%s` gives `%s` twice", o->id.s,
+                          cbrattr_name(a->kind));
+            where(s->c, seen[a->kind]->kw_loc, w, sizeof w);
+            cbrdiag_hint(s->c, "the first is at %s", w);
+            continue;
+        }
+        seen[a->kind] = a;
+        switch (a->kind) {
+        case A_TITLE: o->title = a->u.str; break;
+        case A_EXCLUSIVE:
+            o->exclusive = a->u.str;
+            if (a->u.str.n == 0)
+                cbrdiag_error(s->c, a->loc, "empty-id", "an exclusive group needs a name");
+            break;
+        case A_TIMEZONE:
+            o->timezone = a->u.str;
+            if (!cbrtz_exists(s->c->cfg.zoneinfo_dir, a->u.str.s)) {
+                cbrdiag_error(s->c, a->loc, "unknown-timezone", "unknown time zone \"%s\"", a->u.str.s);
+                cbrdiag_hint(s->c, "time zones are IANA names such as \"America/New_York\" or \"UTC\"");
+            }
+            break;
+        case A_CAMPAIGN: {
+            int v = cbrmap_get(&s->campaigns, a->u.str.s, a->u.str.n);
+            if (v < 0) {
+                cbrdiag_error(s->c, a->loc, "unknown-campaign", "unknown campaign \"%s\"", a->u.str.s);
+                cbrsuggest_map(s->c, a->u.str.s, a->u.str.n, &s->campaigns, -1);
+            }
+            o->campaign = v;
+            break;
+        }
+        case A_VALID:
+            check_valid(s, a);
+            o->has_valid = true;
+            o->valid_from = a->u.valid.from;
+            o->valid_to = a->u.valid.to;
+            break;
+        case A_PRIORITY: o->priority = a->u.priority.v; break;
+        case A_ROUNDING: o->rounding = rounding_mode(s, a); break;
+        case A_BUDGET:
+            if (cbrtc_amount(s, &a->u.budget, "the budget") && positive(s, &a->u.budget, "a budget")) {
+                o->has_budget = true;
+                o->budget = a->u.budget;
+            }
+            break;
+        case A_LIMIT: {
+            cbrlimit l;
+            if (!check_limit(s, a, &l))
+                break;
+            void *p = cbrarena_grow(&s->c->arena, o->limits, sizeof l, &limcap, o->nlimits + 1);
+            if (!p)
+                return false;
+            o->limits = p;
+            o->limits[o->nlimits++] = l;
+            break;
+        }
+        case A_CLAUSE: break;
+        }
+    }
+    /* After a syntax error inside the offer, a missing clause is no news. */
+    if (!first_clause && !as->broken)
+        cbrdiag_error(s->c, it->name_loc, "no-clause", "offer `%s` has no `when` clause, so it can never award",
+                      o->id.s);
+    check_clauses(s, o);
+    return true;
+}
+
+static void check_campaign(cbrsema_ctx *s, cbrcampaign *cp)
+{
+    const cbrattrs *as = &cp->item->u.attrs;
+    const cbrattr *seen[A_CLAUSE + 1] = {0};
+    for (uint32_t i = 0; i < as->n; i++) {
+        const cbrattr *a = &as->items[i];
+        if (a->kind == A_CLAUSE) {
+            cbrdiag_error(s->c, a->loc, "clause-in-campaign",
+                          "a campaign holds no `when` clauses; put them in an offer that names the campaign");
+            continue;
+        }
+        if (a->kind != A_TITLE && a->kind != A_BUDGET && a->kind != A_VALID) {
+            cbrdiag_error(s->c, a->kw_loc, "bad-attribute",
+                          "`%s` is not a campaign attribute; campaigns take title, budget and valid",
+                          cbrattr_name(a->kind));
+            continue;
+        }
+        if (seen[a->kind]) {
+            cbrdiag_error(s->c, a->kw_loc, "duplicate-attribute", "campaign `%s` gives `%s` twice", cp->id.s,
+                          cbrattr_name(a->kind));
+            continue;
+        }
+        seen[a->kind] = a;
+        if (a->kind == A_TITLE)
+            cp->title = a->u.str;
+        else if (a->kind == A_VALID) {
+            check_valid(s, a);
+            cp->has_valid = true;
+            cp->valid_from = a->u.valid.from;
+            cp->valid_to = a->u.valid.to;
+        } else if (cbrtc_amount(s, &a->u.budget, "the budget") && positive(s, &a->u.budget, "a budget")) {
+            cp->has_budget = true;
+            cp->budget = a->u.budget;
+        }
+    }
+}
+
+/* An offer's window against its campaign's: only the overlap is active. */
+static void check_windows(cbrsema_ctx *s, const cbroffer *o)
+{
+    if (o->campaign < 0 || !o->has_valid)
+        return;
+    const cbrcampaign *cp = &s->m->campaigns[o->campaign];
+    if (!cp->has_valid)
+        return;
+    char of[12], ot[12], cf[12], ct[12];
+    cbrdate_format(o->valid_from, of);
+    cbrdate_format(o->valid_to, ot);
+    cbrdate_format(cp->valid_from, cf);
+    cbrdate_format(cp->valid_to, ct);
+    const cbrattr *va = NULL;
+    for (uint32_t i = 0; i < o->item->u.attrs.n; i++)
+        if (o->item->u.attrs.items[i].kind == A_VALID)
+            va = &o->item->u.attrs.items[i];
+    cbrloc at = va ? va->loc : o->item->name_loc;
+    if (o->valid_to < cp->valid_from || o->valid_from > cp->valid_to)
+        cbrdiag_warning(s->c, at, "window-outside-campaign",
+                        "offer `%s` is valid %s to %s, outside its campaign `%s` (%s to %s), so it never awards",
+                        o->id.s, of, ot, cp->id.s, cf, ct);
+    else if (o->valid_from < cp->valid_from || o->valid_to > cp->valid_to)
+        cbrdiag_warning(s->c, at, "window-beyond-campaign",
+                        "offer `%s` is valid %s to %s, beyond its campaign `%s` (%s to %s); only the overlap applies",
+                        o->id.s, of, ot, cp->id.s, cf, ct);
+}
+
+/* ---- tests ---- */
+
+static void check_given(cbrsema_ctx *s, const cbrstep *st)
+{
+    static const int required[] = {FIELD_TID, FIELD_AMOUNT, FIELD_CURRENCY, FIELD_TIMESTAMP};
+    bool have[4] = {false, false, false, false};
+    for (uint32_t i = 0; i < st->nkv; i++) {
+        const cbrgiven_kv *kv = &st->kvs[i];
+        for (uint32_t j = 0; j < i; j++)
+            if (st->kvs[j].key.n == kv->key.n && !memcmp(st->kvs[j].key.s, kv->key.s, kv->key.n)) {
+                cbrdiag_error(s->c, kv->key_loc, "duplicate-key", "`%s` is given twice", kv->key.s);
+                break;
+            }
+        cbrtype vt = cbrtc_expr(s, kv->value);
+        int v = cbrmap_get(&s->names, kv->key.s, kv->key.n);
+        if (v < 0 || NAMEKIND(v) != SYM_FIELD) {
+            cbrdiag_error(s->c, kv->key_loc, "unknown-field", "unknown field `%s`", kv->key.s);
+            cbrsuggest_map(s->c, kv->key.s, kv->key.n, &s->names, SYM_FIELD);
+            continue;
+        }
+        const cbrfield *f = &s->m->fields[NAMEIDX(v)];
+        if (f->origin == FIELD_DERIVED) {
+            cbrdiag_error(s->c, kv->key_loc, "derived-field",
+                          "`%s` is derived from `timestamp`; give the timestamp instead", kv->key.s);
+            continue;
+        }
+        for (int k = 0; k < 4; k++)
+            if ((int)NAMEIDX(v) == required[k])
+                have[k] = true;
+        if (vt == T_ERROR || f->type == T_ERROR)
+            continue;
+        if (!kv->value->is_const) {
+            cbrdiag_error(s->c, kv->value->loc, "not-const", "a test gives fields constant values");
+            continue;
+        }
+        bool fits = vt == f->type || (f->type == T_DECIMAL && vt == T_INT) ||
+                    (f->type == T_MONEY && T_IS_NUM(vt));
+        if (!fits) {
+            cbrdiag_error(s->c, kv->value->loc, "type", "field `%s` is %s, given %s", kv->key.s,
+                          cbrtype_name(f->type), cbrtype_name(vt));
+            continue;
+        }
+        if (NAMEIDX(v) == FIELD_CURRENCY) {
+            cbramount a = {.loc = kv->value->loc, .cur_loc = kv->value->loc};
+            const cbrstr *c = &kv->value->value.u.s;
+            if (c->n == 3)
+                memcpy(a.cur, c->s, 3);
+            else
+                a.cur[0] = '?';
+            cbrtc_amount(s, &a, "the currency");
+        }
+    }
+    static const char *const req_names[] = {"tid", "amount", "currency", "timestamp"};
+    for (int k = 0; k < 4; k++)
+        if (!have[k]) {
+            cbrdiag_error(s->c, st->loc, "missing-field", "this transaction has no `%s`; a test transaction needs tid, amount, currency and timestamp",
+                          req_names[k]);
+            break;
+        }
+}
+
+static void check_test(cbrsema_ctx *s, const cbrtest *t)
+{
+    const cbrsteps *ss = &t->item->u.test;
+    bool given = false;
+    if (ss->n == 0)
+        cbrdiag_warning(s->c, t->item->name_loc, "empty-test", "test \"%s\" has no steps", t->item->name.s);
+    for (uint32_t i = 0; i < ss->n; i++) {
+        const cbrstep *st = &ss->items[i];
+        if (st->kind == STEP_GIVEN) {
+            given = true;
+            check_given(s, st);
+            continue;
+        }
+        if (!given)
+            cbrdiag_error(s->c, st->loc, "expect-before-given", "`expect` needs a `given` transaction before it");
+        if (st->kind == STEP_EXPECT_CASHBACK) {
+            cbrtc_amount(s, &st->amount, "the expected cashback");
+            if (cbrmap_get(&s->offers, st->offer.s, st->offer.n) < 0) {
+                cbrdiag_error(s->c, st->offer_loc, "unknown-offer", "unknown offer \"%s\"", st->offer.s);
+                cbrsuggest_map(s->c, st->offer.s, st->offer.n, &s->offers, -1);
+            }
+        }
+    }
+}
+
+/* ---- the pass driver ---- */
+
+void cbrsema_check(cbr_compiler *c)
+{
+    cbrsema *m = cbrcomp_alloc(c, sizeof *m);
+    if (!m)
+        return;
+    c->sema = m;
+    cbrsema_ctx s;
+    memset(&s, 0, sizeof s);
+    s.c = c;
+    s.m = m;
+    tables_cap cap = {0};
+    if (!cbrtc_init_builtins(&s))
+        return;
+    for (unsigned i = 0; i < FIELD_FIRST_DECLARED; i++)
+        if (!add_field(&s, &cap, standard_fields[i].name, standard_fields[i].type,
+                       i < FIELD_WEEKDAY ? FIELD_STANDARD : FIELD_DERIVED, NULL))
+            return;
+    for (unsigned d = 1; d <= 7; d++)
+        if (!cbrmap_put(c, &s.names, weekday_names[d], 3, NAMEVAL(SYM_WEEKDAY, d)))
+            return;
+
+    for (uint32_t f = 0; f < c->nsrc; f++)
+        for (const cbritem *it = c->src[f].items; it; it = it->next)
+            if (!declare(&s, &cap, it))
+                return;
+
+    for (unsigned i = 0; i < m->nlets; i++)
+        cbrtc_let(&s, i);
+    for (unsigned i = 0; i < m->ncampaigns; i++)
+        check_campaign(&s, &m->campaigns[i]);
+    unsigned nclauses = 0;
+    for (unsigned i = 0; i < m->noffers; i++) {
+        unsigned ccap;
+        if (!check_offer(&s, &m->offers[i], &ccap))
+            return;
+        check_windows(&s, &m->offers[i]);
+        nclauses += m->offers[i].nclauses;
+    }
+    for (unsigned i = 0; i < m->ntests; i++)
+        check_test(&s, &m->tests[i]);
+
+    unsigned ndeclared = 0;
+    for (unsigned i = 0; i < m->nfields; i++)
+        ndeclared += m->fields[i].origin == FIELD_DECLARED;
+    c->info = (cbr_program_info){m->noffers, m->ncampaigns, ndeclared, m->nlets, m->nexterns,
+                                 m->ntests, nclauses};
+}

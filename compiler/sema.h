@@ -1,0 +1,103 @@
+/* sema.h: the checked program, as the resolver and type checker leave it.
+ * sema.c walks every parsed source, builds these tables (fields, lets,
+ * externs, campaigns, offers, tests), resolves every name to an index, types
+ * and folds every expression, and reports errors and warnings.  Code
+ * generation reads only this model, never the raw item lists. */
+#ifndef CBR_COMPILER_SEMA_H
+#define CBR_COMPILER_SEMA_H
+
+#include "compiler/compint.h"
+#include "stdlib/decimal.h"
+
+typedef enum cbrfield_origin { FIELD_STANDARD, FIELD_DERIVED, FIELD_DECLARED } cbrfield_origin;
+
+/* Standard field indexes are fixed: the VM and the input readers use them. */
+enum {
+    FIELD_TID, FIELD_USER_ID, FIELD_AMOUNT, FIELD_CURRENCY, FIELD_MERCHANT, FIELD_MCC,
+    FIELD_COUNTRY, FIELD_CHANNEL, FIELD_TIMESTAMP,
+    FIELD_WEEKDAY, FIELD_HOUR, FIELD_MINUTE, FIELD_DATE, FIELD_DAY, FIELD_MONTH, FIELD_YEAR,
+    FIELD_FIRST_DECLARED
+};
+
+typedef struct cbrfield {
+    const char *name;
+    cbrtype type;
+    cbrfield_origin origin;
+    const cbritem *decl;          /* FIELD_DECLARED */
+} cbrfield;
+
+typedef struct cbrlet {
+    const cbritem *item;
+    cbrtype type;
+    int state;                    /* 0 unchecked, 1 being checked, 2 done */
+} cbrlet;
+
+typedef struct cbrextern {
+    const cbritem *item;
+    cbrtype params[16];
+    unsigned nparams;
+    cbrtype ret;
+} cbrextern;
+
+typedef struct cbrlimit {
+    bool is_count;                /* limit N per user: counts awards */
+    int64_t count;
+    cbramount amount;             /* otherwise: cashback per user */
+    cbrperiod period;
+    cbrloc loc;
+} cbrlimit;
+
+typedef struct cbrcampaign {
+    const cbritem *item;
+    cbrstr id, title;
+    bool has_budget, has_valid;
+    cbramount budget;
+    int32_t valid_from, valid_to;
+} cbrcampaign;
+
+typedef struct cbroffer {
+    const cbritem *item;
+    cbrstr id, title, timezone, exclusive;
+    bool bare;                    /* a bare rule: id FILESTEM:LINE */
+    int campaign;                 /* index, or -1 */
+    int64_t priority;
+    cbrround rounding;
+    bool has_valid, has_budget;
+    int32_t valid_from, valid_to;
+    cbramount budget;
+    cbrlimit *limits;
+    unsigned nlimits;
+    cbrclause **clauses;
+    unsigned nclauses;
+} cbroffer;
+
+typedef struct cbrtest {
+    const cbritem *item;
+} cbrtest;
+
+typedef struct cbrsema {
+    cbrfield *fields;
+    unsigned nfields;
+    cbrlet *lets;
+    unsigned nlets;
+    cbrextern *externs;
+    unsigned nexterns;
+    cbrcampaign *campaigns;
+    unsigned ncampaigns;
+    cbroffer *offers;
+    unsigned noffers;
+    cbrtest *tests;
+    unsigned ntests;
+} cbrsema;
+
+/* The checked program of c (NULL before cbr_compiler_check). */
+const cbrsema *cbrsema_get(const cbr_compiler *c);
+
+/* The type a type name denotes ("string" -> T_STRING), T_ERROR if none. */
+cbrtype cbrsema_type_named(const char *name, size_t n);
+
+/* Edit distance (optimal string alignment), case-insensitive; stops early and
+ * returns max+1 once the distance is known to exceed max. */
+unsigned cbrsema_distance(const char *a, size_t na, const char *b, size_t nb, unsigned max);
+
+#endif

@@ -1,0 +1,61 @@
+/* semaint.h: what the checker's files (sema.c, types.c, suggest.c) share. */
+#ifndef CBR_COMPILER_SEMAINT_H
+#define CBR_COMPILER_SEMAINT_H
+
+#include "compiler/sema.h"
+
+/* A string-keyed hash map of small integers, in the arena. */
+typedef struct cbrmap_slot {
+    const char *key;
+    uint32_t n;
+    uint32_t hash;
+    int value;
+} cbrmap_slot;
+
+typedef struct cbrmap {
+    cbrmap_slot *slots;
+    uint32_t cap, count;
+} cbrmap;
+
+/* value >= 0 when found, -1 otherwise. */
+int cbrmap_get(const cbrmap *m, const char *key, size_t n);
+/* false when out of memory; replaces an existing key's value. */
+bool cbrmap_put(cbr_compiler *c, cbrmap *m, const char *key, size_t n, int value);
+
+/* Encodes (kind, index) of the names namespace into one map value. */
+#define NAMEVAL(kind, idx) ((int)(((unsigned)(idx) << 3) | (unsigned)(kind)))
+#define NAMEKIND(v) ((cbrsym_kind)((unsigned)(v) & 7u))
+#define NAMEIDX(v) ((unsigned)(v) >> 3)
+
+typedef struct cbrsema_ctx {
+    cbr_compiler *c;
+    cbrsema *m;
+    cbrmap names;      /* fields, lets, externs, weekdays */
+    cbrmap funcs;      /* built-in functions */
+    cbrmap offers, campaigns, tests;
+} cbrsema_ctx;
+
+/* types.c: types and folds e (and its subtree); returns its type (T_ERROR
+ * after an error has been reported, so callers stay quiet). */
+cbrtype cbrtc_expr(cbrsema_ctx *s, cbrexpr *e);
+/* Registers the built-in functions in s->funcs; false when out of memory. */
+bool cbrtc_init_builtins(cbrsema_ctx *s);
+/* Checks a let on first use (cycles are errors); returns its type. */
+cbrtype cbrtc_let(cbrsema_ctx *s, unsigned index);
+/* Whether values of types a and b can be compared with ==. */
+bool cbrtc_comparable(cbrtype a, cbrtype b);
+/* Exact comparison of two constants of comparable types: -1, 0, 1, or 2 when
+ * they cannot be ordered (different currencies). */
+int cbrtc_const_cmp(const cbrval *a, const cbrval *b);
+/* "15.00", "\"Merchant X\"", "FRI": a constant as the source would write it. */
+void cbrtc_const_text(const cbrval *v, char *buf, size_t n);
+/* Checks an amount's currency code and digits; reports at the amount. */
+bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what);
+
+/* suggest.c: adds `did you mean X?` to the last diagnostic when one of the
+ * candidates is close to name. */
+void cbrsuggest(cbr_compiler *c, const char *name, size_t n, const char *const *cands, size_t ncand);
+/* The same over the keys of a map (optionally only those of one name kind). */
+void cbrsuggest_map(cbr_compiler *c, const char *name, size_t n, const cbrmap *m, int kind);
+
+#endif

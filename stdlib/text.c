@@ -1,0 +1,46 @@
+/* text.c: UTF-8 helpers over GNU libunistring (see text.h). */
+#include "config.h"
+#include <unistr.h>
+#include <uniwidth.h>
+#include "stdlib/text.h"
+
+bool cbrtext_valid(const char *s, size_t n, size_t *bad)
+{
+    const uint8_t *p = u8_check((const uint8_t *)s, n);
+    if (!p)
+        return true;
+    if (bad)
+        *bad = (size_t)(p - (const uint8_t *)s);
+    return false;
+}
+
+size_t cbrtext_codepoints(const char *s, size_t n)
+{
+    return u8_mbsnlen((const uint8_t *)s, n);
+}
+
+size_t cbrtext_width(const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s, *end = p + n;
+    size_t w = 0;
+    while (p < end) {
+        ucs4_t uc;
+        int k = u8_mbtoucr(&uc, p, (size_t)(end - p));
+        if (k <= 0) {
+            w++;
+            p++;
+            continue;
+        }
+        int cw = uc == '\t' ? 1 : uc_width(uc, "UTF-8");
+        w += cw < 0 ? 1 : (size_t)cw;
+        p += k;
+    }
+    return w;
+}
+
+int cbrtext_encode(uint32_t cp, char *out)
+{
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return u8_uctomb((uint8_t *)out, cp, 4);
+}
