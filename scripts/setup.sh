@@ -1,0 +1,46 @@
+#!/bin/sh
+# setup.sh: from a fresh Debian machine to a built cbr.  Installs the Debian
+# packages that are missing, bootstraps autotools, configures and builds in
+# _build/, then checks the bundled examples with cbrc.
+#   scripts/setup.sh               everything, ending with the examples
+#   scripts/setup.sh --build-only  stop after the build (used by scripts/test.sh)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+run_examples=yes
+[ "${1:-}" = "--build-only" ] && run_examples=no
+
+# Build and test dependencies, all from Debian.
+packages="build-essential autoconf automake libtool pkgconf re2c bison check
+libffi-dev libunistring-dev tzdata python3"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing Debian packages:$missing"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+    echo "setup: bootstrapping (autoreconf)"
+    autoreconf -fi
+fi
+mkdir -p _build
+cd _build
+if [ ! -f Makefile ] || [ ../configure -nt config.status ]; then
+    ../configure --enable-werror ${CBR_CONFIGURE_FLAGS:-}
+fi
+make -j"$jobs"
+
+if [ "$run_examples" = yes ]; then
+    echo "setup: cbrc check rules-examples/*.cbr"
+    ./cbrc check ../rules-examples/*.cbr
+    echo "setup: done; the rules in rules-examples/ check clean.  cbrc is _build/cbrc"
+fi

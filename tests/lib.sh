@@ -1,0 +1,45 @@
+# lib.sh: TAP helpers for the shell tests (sourced, not run).
+# CBRC and CBR_SRCDIR come from the harness (Makefile.am); the defaults let a
+# test run by hand from a build directory.
+CBR_SRCDIR=${CBR_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+CBRC=${CBRC:-$CBR_SRCDIR/_build/cbrc}
+tap_n=0
+tap_failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cbr-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+not_ok() {
+    tap_n=$((tap_n + 1))
+    tap_failed=$((tap_failed + 1))
+    echo "not ok $tap_n - $1"
+    [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/# /'
+    return 0
+}
+# check NAME CONDITION-COMMAND...: ok when the command succeeds.
+check() {
+    name=$1
+    shift
+    if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+# run_cbrc ARGS...: runs cbrc, leaving $out, $err and $rc.
+run_cbrc() {
+    "$CBRC" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    out=$(cat "$tmp/out")
+    err=$(cat "$tmp/err")
+}
+# expect_status NAME WANT ARGS...
+expect_status() {
+    name=$1
+    want=$2
+    shift 2
+    run_cbrc "$@"
+    if [ "$rc" -eq "$want" ]; then ok "$name"; else not_ok "$name" "exit $rc, expected $want; stderr: $err"; fi
+}
+contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+finish() {
+    echo "1..$tap_n"
+    [ "$tap_failed" -eq 0 ]
+    exit $?
+}
