@@ -231,15 +231,27 @@ char *cbr_diagnostic_format(const cbr_diagnostic *d)
     const char *line = d->source_line ? d->source_line : "";
     size_t len = strlen(line);
     if (d->line > 0 && (len > 0 || d->column > 1)) {
+        /* A very long line is shown as a window around the column. */
+        enum { WINDOW = 160, BEFORE = 60 };
+        size_t at = byte_at_col(line, len, d->column);
+        size_t from = 0, to = len;
+        if (len > WINDOW) {
+            from = at > BEFORE ? at - BEFORE : 0;
+            while (from > 0 && ((unsigned char)line[from] & 0xC0) == 0x80)
+                from--;
+            to = from + WINDOW < len ? from + WINDOW : len;
+            while (to < len && ((unsigned char)line[to] & 0xC0) == 0x80)
+                to++;
+        }
+        const char *pre = from > 0 ? "..." : "", *post = to < len ? "..." : "";
         char gutter[16];
         int gw = snprintf(gutter, sizeof gutter, "%u", d->line);
-        putf(&b, " %s | ", gutter);
-        put(&b, line, len);
-        puts_(&b, "\n");
-        putf(&b, " %*s | ", gw, "");
-        size_t at = byte_at_col(line, len, d->column);
+        putf(&b, " %s | %s", gutter, pre);
+        put(&b, line + from, to - from);
+        putf(&b, "%s\n", post);
+        putf(&b, " %*s | %s", gw, "", from > 0 ? "   " : "");
         /* Copy tabs so the caret lines up; everything else becomes spaces. */
-        for (size_t i = 0; i < at;) {
+        for (size_t i = from; i < at;) {
             size_t j = i + 1;
             while (j < at && ((unsigned char)line[j] & 0xC0) == 0x80)
                 j++;
@@ -252,8 +264,10 @@ char *cbr_diagnostic_format(const cbr_diagnostic *d)
         }
         puts_(&b, "^");
         if (d->end_line == d->line && d->end_column > d->column + 1) {
-            size_t to = byte_at_col(line, len, d->end_column);
-            size_t w = cbrtext_width(line + at, to - at);
+            size_t e = byte_at_col(line, len, d->end_column);
+            if (e > to)
+                e = to;
+            size_t w = e > at ? cbrtext_width(line + at, e - at) : 0;
             for (size_t k = 1; k < w; k++)
                 puts_(&b, "~");
         }

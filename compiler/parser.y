@@ -369,9 +369,9 @@ void cbrparse_source(cbr_compiler *c, uint32_t file)
 {
     cbr_lexer lx;
     cbrlex_init(&lx, c, file);
-    int r = cbr_yyparse(&lx);
-    if (r == 2)
-        cbrcomp_oom(c);
+    /* A failed allocation of ours has set c->oom already; Bison's own
+     * "memory exhausted" (its stack past YYMAXDEPTH) is reported as nesting. */
+    (void)cbr_yyparse(&lx);
     cbrlex_free(&lx);
 }
 

@@ -33,6 +33,7 @@ typedef struct cbrsema_ctx {
     cbrmap names;      /* fields, lets, externs, weekdays */
     cbrmap funcs;      /* built-in functions */
     cbrmap offers, campaigns, tests;
+    unsigned let_depth;  /* lets being checked inside one another */
 } cbrsema_ctx;
 
 /* types.c: types and folds e (and its subtree); returns its type (T_ERROR

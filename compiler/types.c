@@ -361,8 +361,18 @@ cbrtype cbrtc_let(cbrsema_ctx *s, unsigned index)
         l->state = 2;
         return T_ERROR;
     }
+    if (s->let_depth >= s->c->cfg.limits.max_expr_depth) {
+        cbrdiag_error(C(s), l->item->name_loc, "limit-expr-depth",
+                      "`%s` sits at the end of a chain of more than %u lets", l->item->name.s,
+                      s->c->cfg.limits.max_expr_depth);
+        l->type = T_ERROR;
+        l->state = 2;
+        return T_ERROR;
+    }
     l->state = 1;
+    s->let_depth++;
     cbrtype t = cbrtc_expr(s, l->item->u.let_expr);
+    s->let_depth--;
     if (l->state == 1) { /* a cycle may have finished it already */
         l->type = t;
         l->state = 2;
@@ -837,6 +847,10 @@ static cbrtype check_between(cbrsema_ctx *s, cbrexpr *e)
 
 cbrtype cbrtc_expr(cbrsema_ctx *s, cbrexpr *e)
 {
+    /* The builder has reported a tree past the depth limit; walking it could
+     * exhaust the stack, so it is not walked at all. */
+    if (e->depth > s->c->cfg.limits.max_expr_depth)
+        return fail(e);
     switch (e->kind) {
     case E_LIT: return check_lit(s, e);
     case E_LIST: return check_list(s, e);
