@@ -352,6 +352,14 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
     for (int i = 0; i < n; i++)
         count[cbrparse_symbol_class(kinds[i])]++;
 
+    /* `10 < amount < 100`: say what is wrong, not just what was expected. */
+    static const char *const cmps[] = {"`==`", "`!=`", "`<`", "`<=`", "`>`", "`>=`", "`~=`"};
+    for (size_t i = 0; !at_eof && count[CBRSYM_OPERATOR] && i < sizeof cmps / sizeof cmps[0]; i++)
+        if (!strcmp(what, cmps[i])) {
+            cbrdiag_error(lx->cc, *loc, "chained-comparison",
+                          "comparisons do not chain; join them with `and`, as in `10 < amount and amount < 100`");
+            return;
+        }
     if (count[CBRSYM_THEN]) {
         cbrdiag_error(lx->cc, *loc, "syntax", "expected `then` after the condition, found %s", what);
         return;

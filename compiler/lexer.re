@@ -183,7 +183,7 @@ static int lex_number(cbr_lexer *lx, CBR_YYSTYPE *lval, bool percent)
     bool point = memchr(s, '.', n) != NULL;
     if (!cbrdec_parse(s, n, true, &d)) {
         lex_error(lx, lx->tok, lx->cur, "bad-number",
-                  point ? "number has too many digits (at most 18 after the point, 18 in all)"
+                  point ? "number has too many digits: cbr keeps at most 18"
                         : "integer is too large (the maximum is 9223372036854775807)");
         d.m = 0;
         d.scale = 0;
@@ -357,8 +357,14 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
             ":"   { return TK_COLON; }
             "="   { return TK_ASSIGN; }
 
+            "'" [^'\n\x00]* "'" {
+                cbrdiag_error(lx->cc, here(lx, lx->tok, lx->cur), "single-quotes",
+                              "strings are written in double quotes: \"%.*s\"",
+                              (int)(lx->cur - lx->tok - 2), (const char *)lx->tok + 1);
+                return TK_CBR_YYerror;
+            }
             "'" {
-                lex_error(lx, lx->tok, lx->cur, "unexpected-char",
+                lex_error(lx, lx->tok, lx->cur, "single-quotes",
                           "strings are written in double quotes: \"...\"");
                 return TK_CBR_YYerror;
             }
