@@ -99,6 +99,8 @@ struct cbrexpr {
     bool negated;        /* E_IN: `not in` */
     bool is_const;       /* the checker folded it to `value` */
     bool paren;          /* written inside parentheses (for the formatter) */
+    bool truncated;      /* E_LIST: the length limit dropped elements (reported once) */
+    bool warned;         /* a warning already explains why this is constant */
     uint16_t depth;      /* height of the tree below, bounded by the limits */
     cbrtype type;        /* set by the checker */
     cbrloc loc;

@@ -199,11 +199,10 @@ cbrexpr *cbrbuild_list(cbr_compiler *c, cbrexpr *first, cbrloc loc)
 bool cbrbuild_list_add(cbr_compiler *c, cbrexpr *list, cbrexpr *x)
 {
     if (list->u.list.n >= c->cfg.limits.max_list_items) {
-        if (list->u.list.n == c->cfg.limits.max_list_items) {
+        if (!list->truncated)
             cbrdiag_error(c, x->loc, "limit-list-items", "a list may hold at most %u elements",
                           c->cfg.limits.max_list_items);
-            list->u.list.n++; /* report once; the element is dropped */
-        }
+        list->truncated = true; /* report once; the element is dropped */
         return true;
     }
     void *p = cbrarena_grow(&c->arena, list->u.list.items, sizeof x, &list->u.list.cap, list->u.list.n + 1);

@@ -153,8 +153,10 @@ void cbrdiag_finish(cbr_compiler *c)
             if (b > a && s->text[b - 1] == '\r')
                 b--;
             char *t = cbrcomp_strdup(c, s->text + a, b - a);
-            if (t)
+            if (t) {
+                cbrtext_printable(t, b - a);
                 d->pub.source_line = t;
+            }
         }
     }
 }

@@ -144,8 +144,9 @@ static int lex_string(cbr_lexer *lx, CBR_YYSTYPE *lval)
                 goto next;
             }
             "\\" any? {
-                lex_error(lx, s, lx->cur, "bad-escape",
-                          "unknown escape in a string; the escapes are \\\" \\\\ \\n \\t and \\u{HEX}");
+                cbrdiag_error(lx->cc, here(lx, s, lx->cur), "bad-escape",
+                              "unknown escape `%.*s` in a string; the escapes are \\\" \\\\ \\n \\t and \\u{HEX}",
+                              (int)(lx->cur - s), (const char *)s);
                 bad = true;
                 goto next;
             }
@@ -185,8 +186,7 @@ static int lex_number(cbr_lexer *lx, CBR_YYSTYPE *lval, bool percent)
         lex_error(lx, lx->tok, lx->cur, "bad-number",
                   point ? "number has too many digits: cbr keeps at most 18"
                         : "integer is too large (the maximum is 9223372036854775807)");
-        d.m = 0;
-        d.scale = 0;
+        return TK_CBR_YYerror;
     }
     if (percent) {
         lval->lit.type = T_DECIMAL;
@@ -208,8 +208,10 @@ static int lex_date(cbr_lexer *lx, CBR_YYSTYPE *lval)
 {
     memset(&lval->lit, 0, sizeof lval->lit);
     lval->lit.type = T_DATE;
-    if (!cbrdate_parse((const char *)lx->tok, (size_t)(lx->cur - lx->tok), &lval->lit.u.date))
+    if (!cbrdate_parse((const char *)lx->tok, (size_t)(lx->cur - lx->tok), &lval->lit.u.date)) {
         lex_error(lx, lx->tok, lx->cur, "bad-date", "no such calendar date");
+        return TK_CBR_YYerror;
+    }
     return TK_DATE;
 }
 
@@ -220,9 +222,11 @@ static int lex_instant(cbr_lexer *lx, CBR_YYSTYPE *lval)
     int off = 0;
     cbrinst_err e = cbrinst_parse((const char *)lx->tok, (size_t)(lx->cur - lx->tok),
                                   &lval->lit.u.inst.secs, &off);
-    if (e != CBRINST_OK)
+    if (e != CBRINST_OK) {
         cbrdiag_error(lx->cc, here(lx, lx->tok, lx->cur), "bad-instant", "bad instant: %s",
                       cbrinst_errtext(e));
+        return TK_CBR_YYerror;
+    }
     lval->lit.u.inst.offset_min = off;
     return TK_INSTANT;
 }

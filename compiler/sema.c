@@ -158,9 +158,17 @@ static bool name_taken(cbrsema_ctx *s, const cbritem *it)
                                           : s->m->externs[NAMEIDX(v)].item;
     /* The same field declared alike in two files is one field: files that
      * are checked together may each say what they use. */
-    if (k == SYM_FIELD && it->kind == I_FIELD &&
-        cbrsema_type_named(it->u.field_type.name.s, it->u.field_type.name.n) == s->m->fields[NAMEIDX(v)].type)
+    if (k == SYM_FIELD && it->kind == I_FIELD) {
+        cbrtype was = s->m->fields[NAMEIDX(v)].type;
+        if (cbrsema_type_named(it->u.field_type.name.s, it->u.field_type.name.n) == was)
+            return true;
+        char w[300];
+        cbrdiag_error(s->c, it->u.field_type.loc, "field-type-conflict",
+                      "field `%s` is declared again with another type; it is %s", name, cbrtype_name(was));
+        where(s->c, first->name_loc, w, sizeof w);
+        cbrdiag_hint(s->c, "the first declaration is at %s", w);
         return true;
+    }
     duplicate(s, it->name_loc, first->name_loc, "duplicate-name", "declaration of", name);
     return true;
 }
@@ -268,15 +276,17 @@ static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
         if (v >= 0) {
             duplicate(s, it->kind == I_RULE ? it->loc : it->name_loc, m->offers[v].item->name_loc,
                       "duplicate-offer", "offer id", id.s);
+            if (it->kind == I_RULE)
+                cbrdiag_hint(s->c, "a bare rule is named FILESTEM:LINE; give each its own line, or make it an offer");
             return true;
         }
-        if (m->noffers == s->c->cfg.limits.max_offers) {
-            cbrdiag_error(s->c, it->loc, "limit-offers", "more than %u offers in one program",
-                          s->c->cfg.limits.max_offers);
+        if (m->noffers >= s->c->cfg.limits.max_offers) {
+            if (!s->too_many_offers)
+                cbrdiag_error(s->c, it->loc, "limit-offers", "more than %u offers in one program",
+                              s->c->cfg.limits.max_offers);
+            s->too_many_offers = true;
             return true;
         }
-        if (m->noffers > s->c->cfg.limits.max_offers)
-            return true;
         cbroffer *o = GROW(s, m->offers, m->noffers, cap->offers);
         if (!o)
             return false;
@@ -378,7 +388,7 @@ static void check_clauses(cbrsema_ctx *s, cbroffer *o)
         if (t == T_BOOL && cl->cond->is_const) {
             if (cl->cond->value.u.b)
                 always = cl;
-            else
+            else if (!cl->cond->warned)
                 cbrdiag_warning(s->c, cl->cond->loc, "always-false",
                                 "this condition is always false, so the clause never applies");
         }
@@ -453,6 +463,7 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
     const cbrattrs *as = &it->u.attrs;
     const cbrattr *seen[A_CLAUSE] = {0};
     const cbrattr *first_clause = NULL;
+    bool too_many_clauses = false;
     unsigned limcap = 0;
     *clause_cap = 0;
     for (uint32_t i = 0; i < as->n; i++) {
@@ -460,13 +471,13 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
         if (a->kind == A_CLAUSE) {
             if (!first_clause)
                 first_clause = a;
-            if (o->nclauses == s->c->cfg.limits.max_clauses) {
-                cbrdiag_error(s->c, a->loc, "limit-clauses", "offer `%s` has more than %u clauses", o->id.s,
-                              s->c->cfg.limits.max_clauses);
-                o->nclauses++;
-            }
-            if (o->nclauses > s->c->cfg.limits.max_clauses)
+            if (o->nclauses >= s->c->cfg.limits.max_clauses) {
+                if (!too_many_clauses)
+                    cbrdiag_error(s->c, a->loc, "limit-clauses", "offer `%s` has more than %u clauses",
+                                  o->id.s, s->c->cfg.limits.max_clauses);
+                too_many_clauses = true;
                 continue;
+            }
             void *p = cbrarena_grow(&s->c->arena, o->clauses, sizeof *o->clauses, clause_cap, o->nclauses + 1);
             if (!p)
                 return false;

@@ -34,6 +34,7 @@ typedef struct cbrsema_ctx {
     cbrmap funcs;      /* built-in functions */
     cbrmap offers, campaigns, tests;
     unsigned let_depth;  /* lets being checked inside one another */
+    bool too_many_offers; /* the offer limit has been reported */
 } cbrsema_ctx;
 
 /* types.c: types and folds e (and its subtree); returns its type (T_ERROR

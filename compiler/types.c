@@ -407,7 +407,7 @@ static cbrtype check_call(cbrsema_ctx *s, cbrexpr *e)
         }
         for (uint32_t i = 0; ok && i < e->args.n; i++) {
             cbrtype at = e->args.items[i]->type, pt = x->params[i];
-            bool fits = at == pt || (pt == T_DECIMAL && at == T_INT);
+            bool fits = pt == T_ERROR || at == pt || (pt == T_DECIMAL && at == T_INT);
             if (!fits) {
                 cbrdiag_error(C(s), e->args.items[i]->loc, "type",
                               "argument %u of `%s` must be %s, found %s", i + 1, name,
@@ -584,8 +584,10 @@ static cbrtype check_logic(cbrsema_ctx *s, cbrexpr *e)
         if (!x->is_const)
             all_const = false;
         /* false decides `and`, true decides `or`, even next to unknown. */
-        else if (x->value.u.b != is_and)
+        else if (x->value.u.b != is_and) {
             decided = true;
+            e->warned |= x->warned;
+        }
     }
     if (!ok)
         return fail(e);
@@ -791,6 +793,7 @@ static cbrtype check_in(cbrsema_ctx *s, cbrexpr *e)
         cbrdiag_warning(C(s), l->loc, "empty-list", "the list is empty, so `%s` is always %s", word,
                         e->negated ? "true" : "false");
         set_const_bool(e, e->negated);
+        e->warned = true;
         return e->type = T_BOOL;
     }
     if (!cbrtc_comparable(ta, el)) {
@@ -837,6 +840,7 @@ static cbrtype check_between(cbrsema_ctx *s, cbrexpr *e)
         cbrdiag_warning(C(s), e->op_loc, "between-reversed",
                         "`between %s and %s` is always false: the lower bound is above the upper", a, b);
         set_const_bool(e, false);
+        e->warned = true;
     } else if (x->is_const && lo->is_const && hi->is_const) {
         int c1 = cbrtc_const_cmp(&x->value, &lo->value), c2 = cbrtc_const_cmp(&x->value, &hi->value);
         if (c1 != 2 && c2 != 2)

@@ -38,6 +38,22 @@ size_t cbrtext_width(const char *s, size_t n)
     return w;
 }
 
+void cbrtext_printable(char *s, size_t n)
+{
+    uint8_t *p = (uint8_t *)s, *end = p + n;
+    while (p < end) {
+        ucs4_t uc;
+        int k = u8_mbtoucr(&uc, p, (size_t)(end - p));
+        if (k <= 0) {
+            *p++ = '?';
+            continue;
+        }
+        if ((uc < 0x20 && uc != '\t') || uc == 0x7F)
+            *p = '?';
+        p += k;
+    }
+}
+
 int cbrtext_encode(uint32_t cp, char *out)
 {
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))

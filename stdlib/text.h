@@ -19,6 +19,11 @@ size_t cbrtext_codepoints(const char *s, size_t n);
  * copy tabs). */
 size_t cbrtext_width(const char *s, size_t n);
 
+/* Replaces, in place, every byte that is not part of valid UTF-8 and every
+ * control character but tab with '?', one byte for one byte (so offsets and
+ * columns stay put): text fit to print on a terminal. */
+void cbrtext_printable(char *s, size_t n);
+
 /* Encodes code point cp (<= U+10FFFF, not a surrogate) into out (4 bytes);
  * returns the byte count, 0 when cp is not a scalar value. */
 int cbrtext_encode(uint32_t cp, char *out);
