@@ -186,6 +186,7 @@ typedef enum cbrstep_kind { STEP_GIVEN, STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE }
 typedef struct cbrstep {
     cbrstep_kind kind;
     cbrloc loc;
+    bool broken;         /* STEP_GIVEN: a syntax error was recovered from inside */
     cbrgiven_kv *kvs;    /* STEP_GIVEN */
     uint32_t nkv, kvcap;
     cbramount amount;    /* STEP_EXPECT_CASHBACK */

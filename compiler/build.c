@@ -342,14 +342,17 @@ static void found_text(cbr_lexer *lx, const cbrloc *loc, bool at_eof, char *out,
 }
 
 void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const char *found,
-                           const char *const *names, const int *kinds, int n)
+                           const char *const *names_, const int *kinds, int n)
 {
     (void)found;
     char what[96];
     found_text(lx, loc, at_eof, what, sizeof what);
     int count[CBRSYM_EOF + 1] = {0};
-    for (int i = 0; i < n; i++)
+    bool names = false;
+    for (int i = 0; i < n; i++) {
         count[cbrparse_symbol_class(kinds[i])]++;
+        names |= !strcmp(names_[i], "identifier") || !strcmp(names_[i], "\"identifier\"");
+    }
 
     /* `10 < amount < 100`: say what is wrong, not just what was expected. */
     static const char *const cmps[] = {"`==`", "`!=`", "`<`", "`<=`", "`>`", "`>=`", "`~=`"};
@@ -364,7 +367,8 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
         return;
     }
     /* Group long lists into what a rule author thinks in. */
-    bool expr = count[CBRSYM_EXPR_START] >= 3;
+    /* After `cashback` only numbers fit: list them rather than say "expression". */
+    bool expr = count[CBRSYM_EXPR_START] >= 3 && names;
     bool oper = count[CBRSYM_OPERATOR] >= 3;
     bool attrs = count[CBRSYM_ATTRIBUTE] >= 3;
     bool top = count[CBRSYM_TOPLEVEL] >= 3;
@@ -378,7 +382,7 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
             (attrs && cls == CBRSYM_ATTRIBUTE) || (top && cls == CBRSYM_TOPLEVEL) ||
             (expr && cls == CBRSYM_MINUS) || cls == CBRSYM_EOF)
             continue;
-        token_name(names[i], parts[np], sizeof parts[0]);
+        token_name(names_[i], parts[np], sizeof parts[0]);
         np++;
     }
     if (attrs)

@@ -165,15 +165,16 @@ cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path)
         return fail(c, CBR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     size_t cap = 8192, n = 0;
     size_t limit = c->cfg.limits.max_source_bytes;
-    char *buf = malloc(cap);
+    cbr_alloc_fn alloc = c->cfg.alloc;
+    char *buf = alloc(c->cfg.alloc_ud, NULL, cap);
     cbr_status st = CBR_OK;
     while (buf) {
         if (n == cap) {
             if (cap > limit) /* read one byte past the limit, no more */
                 break;
-            char *nb = realloc(buf, cap * 2);
+            char *nb = alloc(c->cfg.alloc_ud, buf, cap * 2);
             if (!nb) {
-                free(buf);
+                alloc(c->cfg.alloc_ud, buf, 0);
                 buf = NULL;
                 break;
             }
@@ -193,7 +194,7 @@ cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path)
         return fail(c, CBR_ERR_NOMEM, "out of memory reading %s", path);
     if (st == CBR_OK)
         st = cbr_compiler_add_source(c, path, buf, n);
-    free(buf);
+    alloc(c->cfg.alloc_ud, buf, 0);
     return st;
 }
 

@@ -37,6 +37,7 @@ struct cbr_compiler {
     unsigned nerr, nwarn;
     bool checked;
     bool too_many;       /* max_errors reached: further errors are dropped */
+    bool last_dropped;   /* the last diagnostic was dropped: so is its hint */
     bool oom;            /* an allocation failed during the check */
     cbr_program_info info;
     struct cbrsema *sema;  /* the checked program (sema.h) */

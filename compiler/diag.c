@@ -11,14 +11,12 @@
 static cbrdiag *add(cbr_compiler *c, cbr_severity sev, cbrloc loc, const char *code,
                     const char *fmt, va_list ap)
 {
-    if (sev == CBR_ERROR) {
-        if (c->too_many)
-            return NULL;
-        if (c->nerr >= c->cfg.limits.max_errors) {
-            c->too_many = true;
-            return NULL;
-        }
+    if (sev == CBR_ERROR && (c->too_many || c->nerr >= c->cfg.limits.max_errors)) {
+        c->too_many = true;
+        c->last_dropped = true;
+        return NULL;
     }
+    c->last_dropped = false;
     if (c->ndiag == c->diagcap) {
         size_t nc = c->diagcap ? c->diagcap * 2 : 16;
         cbrdiag *d = c->cfg.alloc(c->cfg.alloc_ud, c->diags, nc * sizeof *d);
@@ -31,6 +29,10 @@ static cbrdiag *add(cbr_compiler *c, cbr_severity sev, cbrloc loc, const char *c
     }
     char buf[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
+    size_t len = strlen(buf), bad;
+    /* A message cut at the buffer's end must not end inside a character. */
+    if (!cbrtext_valid(buf, len, &bad) && bad + 4 >= len)
+        buf[bad] = '\0';
     char *msg = cbrcomp_strdup(c, buf, strlen(buf));
     if (!msg)
         return NULL;
@@ -66,7 +68,7 @@ void cbrdiag_warning(cbr_compiler *c, cbrloc loc, const char *code, const char *
 
 void cbrdiag_hint(cbr_compiler *c, const char *fmt, ...)
 {
-    if (c->ndiag == 0 || (c->too_many && c->diags[c->ndiag - 1].pub.hint))
+    if (c->ndiag == 0 || c->last_dropped)
         return;
     char buf[512];
     va_list ap;
@@ -120,6 +122,9 @@ void cbrdiag_linecol(cbr_compiler *c, uint32_t file, uint32_t off, unsigned *lin
     }
     uint32_t l = line_of(s, off);
     uint32_t start = s->lines[l];
+    /* A byte order mark opens the text but is no column of line 1. */
+    if (l == 0 && s->len >= 3 && memcmp(s->text, "\xEF\xBB\xBF", 3) == 0 && off >= 3)
+        start = 3;
     *line = l + 1;
     *col = (unsigned)cbrtext_codepoints(s->text + start, off - start) + 1;
 }
@@ -148,6 +153,8 @@ void cbrdiag_finish(cbr_compiler *c)
         d->pub.source_line = "";
         if (s->lines && d->pub.line <= s->nlines) {
             uint32_t a = s->lines[d->pub.line - 1], b = a;
+            if (a == 0 && s->len >= 3 && memcmp(s->text, "\xEF\xBB\xBF", 3) == 0)
+                a = b = 3;
             while (b < s->len && s->text[b] != '\n')
                 b++;
             if (b > a && s->text[b - 1] == '\r')
@@ -213,11 +220,8 @@ static const char *sev_name(cbr_severity s)
 static size_t byte_at_col(const char *line, size_t len, unsigned col)
 {
     size_t i = 0;
-    for (unsigned k = 1; k < col && i < len; k++) {
-        i++;
-        while (i < len && ((unsigned char)line[i] & 0xC0) == 0x80)
-            i++;
-    }
+    for (unsigned k = 1; k < col && i < len; k++)
+        i = cbrtext_next(line, len, i);
     return i;
 }
 
@@ -226,8 +230,8 @@ char *cbr_diagnostic_format(const cbr_diagnostic *d)
     buf b = {0};
     if (!d)
         return NULL;
-    putf(&b, "%s:%u:%u: %s: ", d->file ? d->file : "<input>", d->line, d->column,
-         sev_name(d->severity));
+    puts_(&b, d->file ? d->file : "<input>");
+    putf(&b, ":%u:%u: %s: ", d->line, d->column, sev_name(d->severity));
     puts_(&b, d->message);
     puts_(&b, "\n");
     const char *line = d->source_line ? d->source_line : "";
@@ -254,9 +258,9 @@ char *cbr_diagnostic_format(const cbr_diagnostic *d)
         putf(&b, " %*s | %s", gw, "", from > 0 ? "   " : "");
         /* Copy tabs so the caret lines up; everything else becomes spaces. */
         for (size_t i = from; i < at;) {
-            size_t j = i + 1;
-            while (j < at && ((unsigned char)line[j] & 0xC0) == 0x80)
-                j++;
+            size_t j = cbrtext_next(line, len, i);
+            if (j > at)
+                j = at;
             if (line[i] == '\t')
                 puts_(&b, "\t");
             else

@@ -46,7 +46,8 @@ void cbrlex_init(cbr_lexer *lx, cbr_compiler *cc, uint32_t file)
 
 void cbrlex_free(cbr_lexer *lx)
 {
-    free(lx->sbuf);
+    if (lx->sbuf)
+        lx->cc->cfg.alloc(lx->cc->cfg.alloc_ud, lx->sbuf, 0);
     lx->sbuf = NULL;
 }
 
@@ -77,7 +78,7 @@ static bool sput(cbr_lexer *lx, const char *p, size_t n)
         size_t nc = lx->scap ? lx->scap * 2 : 64;
         while (nc < lx->slen + n + 1)
             nc *= 2;
-        char *q = realloc(lx->sbuf, nc);
+        char *q = lx->cc->cfg.alloc(lx->cc->cfg.alloc_ud, lx->sbuf, nc);
         if (!q) {
             cbrcomp_oom(lx->cc);
             return false;
@@ -108,6 +109,13 @@ static int lex_string(cbr_lexer *lx, CBR_YYSTYPE *lval)
                     cbrdiag_error(lx->cc, here(lx, open, lx->cur), "limit-string-length",
                                   "string is longer than the limit of %zu bytes",
                                   lx->cc->cfg.limits.max_string_bytes);
+                    return TK_CBR_YYerror;
+                }
+                size_t badat;
+                if (!cbrtext_valid((const char *)open, (size_t)(lx->cur - open), &badat)) {
+                    /* re2c's UTF-8 classes let encoded surrogates through;
+                     * the escapes are ASCII, so the raw text shows the spot. */
+                    lex_error(lx, open + badat, open + badat + 1, "invalid-utf8", "invalid UTF-8 byte in a string");
                     return TK_CBR_YYerror;
                 }
                 char *t = cbrcomp_strdup(lx->cc, lx->sbuf ? lx->sbuf : "", lx->slen);
@@ -331,7 +339,7 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
                 lex_error(lx, lx->tok, lx->cur, "bad-number", "a decimal point must be followed by digits");
                 return TK_CBR_YYerror;
             }
-            digits "_" {
+            digits ("." digits)? "_" {
                 lex_error(lx, lx->tok, lx->cur, "bad-number", "`_` in a number must stand between two digits");
                 return TK_CBR_YYerror;
             }
@@ -379,6 +387,10 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
             "!"  { lex_error(lx, lx->tok, lx->cur, "unexpected-char", "unexpected `!`; write `not` (or `!=`)");
                    return TK_CBR_YYerror; }
             any {
+                if (!cbrtext_valid((const char *)lx->tok, (size_t)(lx->cur - lx->tok), NULL)) {
+                    lex_error(lx, lx->tok, lx->cur, "invalid-utf8", "invalid UTF-8 in source text");
+                    return TK_CBR_YYerror;
+                }
                 cbrdiag_error(lx->cc, here(lx, lx->tok, lx->cur), "unexpected-char",
                               "unexpected character `%.*s`", (int)(lx->cur - lx->tok),
                               (const char *)lx->tok);

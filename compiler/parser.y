@@ -122,6 +122,8 @@ item:
         { NN($$ = cbrbuild_item(CC, I_OFFER, @$, $2, @2)); $$->u.attrs = $4; }
   | clause
         { NN($$ = cbrbuild_item(CC, I_RULE, @$, (cbrstr){0}, @1)); $$->u.rule = $1; }
+  | OFFER error "}"        { $$ = NULL; }
+  | CAMPAIGN error "}"     { $$ = NULL; }
   | TEST STRING "{" steps "}"
         { NN($$ = cbrbuild_item(CC, I_TEST, @$, $2, @2)); $$->u.test = $4; }
   | error
@@ -233,8 +235,10 @@ step:
 
 given_kvs:
     %empty                { memset(&$$, 0, sizeof $$); }
-  | kv                    { memset(&$$, 0, sizeof $$); if ($1.value) NN(cbrbuild_kv(CC, &$$, &$1)); }
-  | given_kvs "," kv      { $$ = $1; if ($3.value) NN(cbrbuild_kv(CC, &$$, &$3)); }
+  | kv                    { memset(&$$, 0, sizeof $$);
+                            if ($1.value) NN(cbrbuild_kv(CC, &$$, &$1)); else $$.broken = true; }
+  | given_kvs "," kv      { $$ = $1;
+                            if ($3.value) NN(cbrbuild_kv(CC, &$$, &$3)); else $$.broken = true; }
   ;
 
 kv:

@@ -162,7 +162,13 @@ void cbrtc_const_text(const cbrval *v, char *buf, size_t n)
         cbrdec_format(v->u.m.amount, tmp, sizeof tmp);
         snprintf(buf, n, "%s%s%s", tmp, v->u.m.cur[0] ? " " : "", v->u.m.cur);
         break;
-    case T_STRING: snprintf(buf, n, "\"%.*s\"", (int)(v->u.s.n > 40 ? 40 : v->u.s.n), v->u.s.s); break;
+    case T_STRING: {
+        uint32_t k = v->u.s.n > 40 ? 40 : v->u.s.n;
+        while (k > 0 && k < v->u.s.n && ((unsigned char)v->u.s.s[k] & 0xC0) == 0x80)
+            k--; /* never cut inside a character */
+        snprintf(buf, n, "\"%.*s%s\"", (int)k, v->u.s.s, k < v->u.s.n ? "..." : "");
+        break;
+    }
     case T_DATE: {
         char d[12];
         cbrdate_format(v->u.date, d);
@@ -547,7 +553,8 @@ static cbrtype check_neg(cbrsema_ctx *s, cbrexpr *e)
         bool ok = true;
         if (t == T_INT) {
             ok = v.u.i != INT64_MIN;
-            v.u.i = -v.u.i;
+            if (ok)
+                v.u.i = -v.u.i;
         } else if (t == T_DECIMAL) {
             ok = cbrdec_neg(v.u.d, &v.u.d);
         } else {
@@ -695,7 +702,9 @@ static void compare_error(cbrsema_ctx *s, const char *what, const cbrexpr *x, co
 {
     cbrdiag_error(C(s), bad->loc, "type", "cannot compare %s with %s%s", cbrtype_name(x->type),
                   cbrtype_name(bad->type), what);
-    if (bad->kind == E_LIT && bad->type == T_STRING) {
+    if (x->type == T_WEEKDAY && bad->type == T_STRING) {
+        cbrdiag_hint(C(s), "weekdays are written MON TUE WED THU FRI SAT SUN, without quotes");
+    } else if (bad->kind == E_LIT && bad->type == T_STRING) {
         int32_t d;
         cbrdec n;
         if ((x->type == T_DATE) && cbrdate_parse(bad->value.u.s.s, bad->value.u.s.n, &d))
@@ -706,8 +715,6 @@ static void compare_error(cbrsema_ctx *s, const char *what, const cbrexpr *x, co
         cbrdiag_hint(C(s), "compare `timestamp` with an instant, or `date` with a date such as 2026-03-13");
     } else if (x->type == T_INSTANT && bad->type == T_DATE) {
         cbrdiag_hint(C(s), "compare `date` with a date, or `timestamp` with an instant such as 2026-03-13T00:00:00Z");
-    } else if (x->type == T_WEEKDAY && bad->type == T_STRING) {
-        cbrdiag_hint(C(s), "weekdays are written MON TUE WED THU FRI SAT SUN, without quotes");
     }
 }
 

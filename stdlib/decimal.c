@@ -106,8 +106,15 @@ bool cbrdec_add(cbrdec a, cbrdec b, cbrdec *out)
 
 bool cbrdec_sub(cbrdec a, cbrdec b, cbrdec *out)
 {
-    cbrdec nb;
-    return cbrdec_neg(b, &nb) && cbrdec_add(a, nb, out);
+    i128 x, y;
+    unsigned s;
+    align(a, b, &x, &y, &s);
+    i128 r = x - y;
+    if (!fits(r))
+        return false;
+    out->m = (int64_t)r;
+    out->scale = (uint8_t)s;
+    return true;
 }
 
 bool cbrdec_neg(cbrdec a, cbrdec *out)

@@ -14,9 +14,21 @@ bool cbrtext_valid(const char *s, size_t n, size_t *bad)
     return false;
 }
 
+size_t cbrtext_next(const char *s, size_t n, size_t i)
+{
+    ucs4_t uc;
+    int k = u8_mbtoucr(&uc, (const uint8_t *)s + i, n - i);
+    return i + (k > 0 ? (size_t)k : 1);
+}
+
+/* Not u8_mbsnlen: it counts some invalid sequences (F4 90 80) as one
+ * character, and diagnostics need one column per invalid byte. */
 size_t cbrtext_codepoints(const char *s, size_t n)
 {
-    return u8_mbsnlen((const uint8_t *)s, n);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i = cbrtext_next(s, n, i))
+        count++;
+    return count;
 }
 
 size_t cbrtext_width(const char *s, size_t n)

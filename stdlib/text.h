@@ -11,8 +11,11 @@
  * U+10FFFF); if not, *bad (may be NULL) gets the offset of the first bad byte. */
 bool cbrtext_valid(const char *s, size_t n, size_t *bad);
 
-/* Code points in s[0..n); an invalid byte counts as one. */
+/* Code points in s[0..n); each byte of an invalid sequence counts as one. */
 size_t cbrtext_codepoints(const char *s, size_t n);
+/* The offset of the code point after the one at offset i (i < n), counting
+ * as cbrtext_codepoints does. */
+size_t cbrtext_next(const char *s, size_t n, size_t i);
 
 /* Terminal columns that s[0..n) occupies: wide East Asian characters count
  * two, combining marks zero, an invalid byte one; a tab counts one (callers

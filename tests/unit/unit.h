@@ -180,9 +180,9 @@ static inline const cbr_diagnostic *unit_only_error(const cbr_compiler *c)
 #define UNIT_TCASE(s, name, ...)                                                            \
     do {                                                                                    \
         TCase *tc_ = tcase_create(name);                                                    \
-        const TTest *const tests_[] = {__VA_ARGS__};                                              \
+        const TTest *const tests_[] = {__VA_ARGS__};                                        \
         for (size_t i_ = 0; i_ < sizeof tests_ / sizeof tests_[0]; i_++)                    \
-            _tcase_add_test(tc_, tests_[i_], 0, 0, 0, 1);                                   \
+            tcase_add_test(tc_, tests_[i_]);                                                \
         suite_add_tcase(s, tc_);                                                            \
     } while (0)
 
