@@ -2,7 +2,7 @@
 # cli.sh: cbrc's command line: help, version, exit statuses (contract §2),
 # diagnostics in text and JSON, and the refusal of unusable input.
 . "$(dirname "$0")/lib.sh"
-d="$CBR_SRCDIR/tests/cli"
+d="$CBR_SRCDIR/tests/cli-inputs"
 
 expect_status "no arguments is a usage error" 2
 expect_status "--help" 0 --help
