@@ -550,6 +550,24 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
         case A_CLAUSE: break;
         }
     }
+    /* Money limits and budgets in different currencies leave no transaction
+     * that may earn: each restricts the offer to its own currency. */
+    const cbramount *money[34];
+    unsigned nm = 0;
+    if (o->has_budget)
+        money[nm++] = &o->budget;
+    if (o->campaign >= 0 && s->m->campaigns[o->campaign].has_budget)
+        money[nm++] = &s->m->campaigns[o->campaign].budget;
+    for (unsigned i = 0; i < o->nlimits && nm < 34; i++)
+        if (!o->limits[i].is_count)
+            money[nm++] = &o->limits[i].amount;
+    for (unsigned i = 1; i < nm; i++)
+        if (money[i]->cur[0] && money[0]->cur[0] && strcmp(money[i]->cur, money[0]->cur)) {
+            cbrdiag_warning(s->c, it->name_loc, "currency-conflict",
+                            "offer `%s` can never award: it is limited to %s by one budget or limit and to %s by another",
+                            o->id.s, money[0]->cur, money[i]->cur);
+            break;
+        }
     /* After a syntax error inside the offer, a missing clause is no news. */
     if (!first_clause && !as->broken)
         cbrdiag_error(s->c, it->name_loc, "no-clause", "offer `%s` has no `when` clause, so it can never award",
@@ -625,8 +643,11 @@ static void check_windows(cbrsema_ctx *s, const cbroffer *o)
 
 /* ---- tests ---- */
 
-static void check_given(cbrsema_ctx *s, const cbrstep *st)
+/* Checks a given transaction; *cur gets its currency code ("" if none). */
+static void check_given(cbrsema_ctx *s, const cbrstep *st, char cur[4])
 {
+    const cbrexpr *amount = NULL;
+    cur[0] = '\0';
     static const int required[] = {FIELD_TID, FIELD_AMOUNT, FIELD_CURRENCY, FIELD_TIMESTAMP};
     bool have[4] = {false, false, false, false};
     for (uint32_t i = 0; i < st->nkv; i++) {
@@ -672,8 +693,21 @@ static void check_given(cbrsema_ctx *s, const cbrstep *st)
                 memcpy(a.cur, c->s, 3);
             else
                 a.cur[0] = '?';
-            cbrtc_amount(s, &a, "the currency");
+            if (cbrtc_amount(s, &a, "the currency"))
+                memcpy(cur, a.cur, 4);
+        } else if (NAMEIDX(v) == FIELD_AMOUNT) {
+            amount = kv->value;
         }
+    }
+    /* The amount must be expressible in the currency: 2.001 USD is not. */
+    if (amount && cur[0] && amount->type != T_MONEY) {
+        cbramount a = {.loc = amount->loc, .cur_loc = amount->loc};
+        if (amount->type == T_INT)
+            a.value.m = amount->value.u.i;
+        else
+            a.value = amount->value.u.d;
+        memcpy(a.cur, cur, 4);
+        cbrtc_amount(s, &a, "the amount");
     }
     static const char *const req_names[] = {"tid", "amount", "currency", "timestamp"};
     for (int k = 0; k < 4 && !st->broken; k++)
@@ -688,19 +722,24 @@ static void check_test(cbrsema_ctx *s, const cbrtest *t)
 {
     const cbrsteps *ss = &t->item->u.test;
     bool given = false;
+    char cur[4] = "";
     if (ss->n == 0)
         cbrdiag_warning(s->c, t->item->name_loc, "empty-test", "test \"%s\" has no steps", t->item->name.s);
     for (uint32_t i = 0; i < ss->n; i++) {
         const cbrstep *st = &ss->items[i];
         if (st->kind == STEP_GIVEN) {
             given = true;
-            check_given(s, st);
+            check_given(s, st, cur);
             continue;
         }
         if (!given)
             cbrdiag_error(s->c, st->loc, "expect-before-given", "`expect` needs a `given` transaction before it");
         if (st->kind == STEP_EXPECT_CASHBACK) {
-            cbrtc_amount(s, &st->amount, "the expected cashback");
+            /* An expected cashback without a code is in the given currency. */
+            cbramount a = st->amount;
+            if (!a.cur[0])
+                memcpy(a.cur, cur, 4);
+            cbrtc_amount(s, &a, "the expected cashback");
             if (cbrmap_get(&s->offers, st->offer.s, st->offer.n) < 0) {
                 cbrdiag_error(s->c, st->offer_loc, "unknown-offer", "unknown offer \"%s\"", st->offer.s);
                 cbrsuggest_map(s->c, st->offer.s, st->offer.n, &s->offers, -1);
