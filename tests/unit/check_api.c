@@ -445,7 +445,7 @@ START_TEST(max_errors_stops_recording)
 }
 END_TEST
 
-/* Regression: once max_errors is reached, the dropped
+/* Regression test for a fixed bug: once max_errors is reached, the dropped
  * error's hint is still attached by cbrdiag_hint() to the last *recorded*
  * diagnostic, when that one had no hint: here "unknown name `qqqqqqqqqq`"
  * gets "did you mean `channel`?", which belongs to the dropped `channl`. */
@@ -625,7 +625,7 @@ START_TEST(format_windows_a_very_long_line)
 }
 END_TEST
 
-/* Regression: the "FILE:LINE:COL: SEVERITY: " prefix is
+/* Regression test for a fixed bug: the "FILE:LINE:COL: SEVERITY: " prefix is
  * printed through a 256-byte buffer, so with a long path the line, column
  * and severity are cut off. */
 START_TEST(format_keeps_a_long_file_name_whole)

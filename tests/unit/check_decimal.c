@@ -221,7 +221,7 @@ START_TEST(add_sub_detect_overflow)
 }
 END_TEST
 
-/* Regression: cbrdec_sub negates b first, so subtracting
+/* Regression test for a fixed bug: cbrdec_sub negates b first, so subtracting
  * INT64_MIN fails even when the exact result fits: -1 - INT64_MIN is
  * INT64_MAX.  decimal.h promises "false on overflow" only. */
 START_TEST(sub_of_int64_min_when_result_fits)

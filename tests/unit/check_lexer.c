@@ -288,7 +288,7 @@ START_TEST(bad_underscores_and_points_in_numbers)
 }
 END_TEST
 
-/* Regression: the `digits "_"` rule only catches a
+/* Regression test for a fixed bug: the `digits "_"` rule only catches a
  * trailing underscore before the point; after it, `1.5_` lexes as the
  * decimal 1.5 and the identifier `_`, which the parser takes for a currency
  * code ("a currency code has three capital letters").  2: `1_` is not a
@@ -716,7 +716,7 @@ START_TEST(overlong_and_out_of_range_encodings_are_invalid)
 }
 END_TEST
 
-/* Regression: re2c's UTF-8 mode accepts the encoded
+/* Regression test for a fixed bug: re2c's UTF-8 mode accepts the encoded
  * surrogates U+D800..U+DFFF (ED A0..BF xx) as characters, so in a string
  * literal they pass silently into the string's value (invalid UTF-8 that
  * libunistring later refuses), and outside a string they are reported as an
@@ -738,7 +738,7 @@ START_TEST(encoded_surrogates_are_invalid_utf8)
 }
 END_TEST
 
-/* Regression: text.h says an invalid byte counts as one code
+/* Regression test for a fixed bug: text.h says an invalid byte counts as one code
  * point, but u8_mbsnlen takes F4 90 80 as one character, so the columns of
  * the invalid bytes after it are wrong: the four bytes of F4 90 80 80 (past
  * U+10FFFF) are reported at columns 3, 4, 4, 4 instead of 3, 4, 5, 6. */
@@ -801,7 +801,7 @@ START_TEST(lexical_error_through_the_check_has_line_and_column)
 }
 END_TEST
 
-/* Regression: a byte order mark is skipped by the lexer but
+/* Regression test for a fixed bug: a byte order mark is skipped by the lexer but
  * still counted as a column, so every column of line 1 is one too far. */
 START_TEST(byte_order_mark_does_not_shift_columns)
 {

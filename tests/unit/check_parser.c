@@ -703,7 +703,7 @@ START_TEST(missing_colon_and_unquoted_id)
 }
 END_TEST
 
-/* Regression: after `offer o {`, recovery resumes at
+/* Regression test for a fixed bug: after `offer o {`, recovery resumes at
  * the `when` inside the braces, which becomes a phantom bare rule (offer
  * "t:1"), and the closing `}` is reported as a second, dependent error. */
 START_TEST(unquoted_offer_id_is_one_error)
@@ -721,7 +721,7 @@ START_TEST(cap_without_amount)
 }
 END_TEST
 
-/* Regression: after `cashback` only a percent or an amount
+/* Regression test for a fixed bug: after `cashback` only a percent or an amount
  * may follow, but the three expected tokens (percent, integer, decimal) are
  * all "expression starts", so the message says "expected an expression". */
 START_TEST(reward_without_value_names_percent_or_amount)
@@ -825,7 +825,7 @@ START_TEST(errors_in_test_steps_recover)
 }
 END_TEST
 
-/* Regression: a syntax error inside a `given` drops the
+/* Regression test for a fixed bug: a syntax error inside a `given` drops the
  * broken key/value pair, and the checker then also reports the required
  * field as missing: one mistake, two errors. */
 START_TEST(syntax_error_in_given_is_reported_once)
@@ -964,7 +964,7 @@ START_TEST(list_within_the_item_limit)
 }
 END_TEST
 
-/* Regression: cbrbuild_list_add counts the element it drops
+/* Regression test for a fixed bug: cbrbuild_list_add counts the element it drops
  * (list->u.list.n++ past the stored items), so the checker walks one slot
  * past the list's last element and crashes on a NULL (or stale) pointer. */
 START_TEST(list_longer_than_the_limit_is_one_error)

@@ -349,7 +349,7 @@ ERR(quoted_number_hints, "when amount > \"15\"" CB, "type", 1, 15, "write the nu
 ERR(date_against_instant_hints, "when date < 2026-03-13T10:00Z" CB, "type", 1, 13,
     "compare `timestamp` with an instant, or `date` with a date such as 2026-03-13", NULL)
 ERR(instant_against_date_hints, "when timestamp < 2026-01-01" CB, "type", 1, 18, NULL, "cannot compare instant with date")
-/* Regression: compare_error() takes the "string literal"
+/* Regression test for a fixed bug: compare_error() takes the "string literal"
  * branch first, which only knows dates and numbers, so the weekday hint in
  * the later `else if` never fires for `weekday == "FRI"`, the case it was
  * written for. */
@@ -369,7 +369,7 @@ ERR(list_of_lists, "when mcc in [[1]]" CB, "type", 1, 14, NULL, "a list cannot h
 ERR(list_elements_must_be_constants, "when merchant in [merchant]" CB, "list-not-const", 1, 19, NULL, NULL)
 ERR(list_elements_share_one_type, "when mcc in [1, \"a\"]" CB, "type", 1, 17, NULL,
     "this one is string, the first is int")
-/* Regression: check_neg() computes -INT64_MIN before it
+/* Regression test for a fixed bug: check_neg() computes -INT64_MIN before it
  * tests for it (types.c: `ok = v.u.i != INT64_MIN; v.u.i = -v.u.i;`), which
  * is undefined behaviour; UBSan stops the sanitizer build here. */
 ERR(negating_the_smallest_integer_overflows, "let x = -(-9223372036854775807 - 1)\n", "overflow", 1, 9, NULL,
@@ -840,7 +840,7 @@ static bool utf8_ok(const char *s)
     return true;
 }
 
-/* Regression: cbr.h promises UTF-8 strings, but messages
+/* Regression test for a fixed bug: cbr.h promises UTF-8 strings, but messages
  * are cut by bytes: cbrtc_const_text() keeps the first 40 bytes of a string
  * constant (duplicate-list-item, between-reversed), and diag.c formats every
  * message into 1024 bytes (unknown campaign, unknown offer, time zone...),
@@ -883,7 +883,7 @@ START_TEST(offer_limit_from_config)
 }
 END_TEST
 
-/* Regression: every offer past max_offers gets its own
+/* Regression test for a fixed bug: every offer past max_offers gets its own
  * limit-offers error (the "report once" branch in sema.c declare() is dead
  * code, since noffers never passes the limit); the other limits report once. */
 START_TEST(offer_limit_is_reported_once)
@@ -914,7 +914,7 @@ START_TEST(clause_limit_within)
 }
 END_TEST
 
-/* Regression: check_offer counts the clause it drops
+/* Regression test for a fixed bug: check_offer counts the clause it drops
  * (o->nclauses++ past the stored clauses), so check_clauses reads one
  * pointer past the array and the check crashes. */
 START_TEST(clause_limit_is_one_error)
