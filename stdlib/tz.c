@@ -382,8 +382,8 @@ static tzres parse_file(const uint8_t *buf, size_t len, cbr_alloc_fn alloc, void
         }
     }
 
-    size_t total = sizeof(cbrtz) + (size_t)h.times * sizeof(int64_t) + (size_t)h.types * sizeof(int32_t) +
-                   h.times;
+    size_t total = sizeof(cbrtz) + (size_t)h.times * sizeof(int64_t) +
+                   (size_t)h.types * sizeof(int32_t) + h.times;
     cbrtz *z = alloc(ud, NULL, total);
     if (!z)
         return TZ_NOMEM;
@@ -398,7 +398,8 @@ static tzres parse_file(const uint8_t *buf, size_t len, cbr_alloc_fn alloc, void
         zo[i] = off;
     }
     for (uint32_t i = 0; i < h.times; i++) {
-        zt[i] = tsize == 8 ? be64(times + (size_t)i * 8) : (int64_t)(int32_t)be32(times + (size_t)i * 4);
+        zt[i] = tsize == 8 ? be64(times + (size_t)i * 8)
+                           : (int64_t)(int32_t)be32(times + (size_t)i * 4);
         if (i > 0 && zt[i] <= zt[i - 1])
             goto corrupt;
         zi[i] = idx[i];
@@ -483,7 +484,8 @@ static cbrtz *builtin_utc(cbr_alloc_fn alloc, void *ud)
 
 cbrtz *cbrtz_load(const char *dir, const char *name, cbr_alloc_fn alloc, void *ud, const char **err)
 {
-    static const char *const msg[] = {NULL, "unknown time zone", "corrupt zone file", "out of memory"};
+    static const char *const msg[] = {NULL, "unknown time zone", "corrupt zone file",
+                                      "out of memory"};
     if (!alloc)
         alloc = default_alloc;
     tzres res = TZ_UNKNOWN;
@@ -491,7 +493,8 @@ cbrtz *cbrtz_load(const char *dir, const char *name, cbr_alloc_fn alloc, void *u
     char path[4096];
     int k;
     if (name && safe_name(name) &&
-        (k = snprintf(path, sizeof path, "%s/%s", cbrtz_dir(dir), name)) >= 0 && (size_t)k < sizeof path) {
+        (k = snprintf(path, sizeof path, "%s/%s", cbrtz_dir(dir), name)) >= 0 &&
+        (size_t)k < sizeof path) {
         uint8_t *buf;
         size_t len;
         res = read_whole(path, alloc, ud, &buf, &len);
