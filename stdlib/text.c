@@ -1,5 +1,8 @@
 /* text.c: UTF-8 helpers over GNU libunistring (see text.h). */
 #include "config.h"
+#include <stdlib.h>
+#include <unicase.h>
+#include <uninorm.h>
 #include <unistr.h>
 #include <uniwidth.h>
 #include "stdlib/text.h"
@@ -71,4 +74,133 @@ int cbrtext_encode(uint32_t cp, char *out)
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return u8_uctomb((uint8_t *)out, cp, 4);
+}
+
+/* ---- normalised and case-mapped copies ---- */
+
+void cbrtext_buf_free(cbrtext_buf *b)
+{
+    if (b->p && b->p != b->local)
+        free(b->p);
+    b->p = b->local;
+    b->n = 0;
+}
+
+static bool all_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] & 0x80)
+            return false;
+    return true;
+}
+
+/* out gets room for n bytes (local or heap); false when out of memory. */
+static bool buf_room(cbrtext_buf *out, size_t n)
+{
+    out->p = out->local;
+    out->n = 0;
+    if (n > sizeof out->local) {
+        out->p = malloc(n);
+        if (!out->p) {
+            out->p = out->local;
+            return false;
+        }
+    }
+    out->n = n;
+    return true;
+}
+
+enum ascii_map { MAP_SAME, MAP_LOWER, MAP_UPPER };
+
+static bool ascii_copy(const char *s, size_t n, enum ascii_map m, cbrtext_buf *out)
+{
+    if (!buf_room(out, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (m == MAP_LOWER && c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        else if (m == MAP_UPPER && c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        out->p[i] = c;
+    }
+    return true;
+}
+
+/* Takes the result r (length len) of a libunistring call given out->local
+ * as its buffer. */
+static bool take_result(uint8_t *r, size_t len, cbrtext_buf *out)
+{
+    if (!r) {
+        out->p = out->local;
+        out->n = 0;
+        return false;
+    }
+    out->p = (char *)r;
+    out->n = len;
+    return true;
+}
+
+bool cbrtext_nfc(const char *s, size_t n, cbrtext_buf *out)
+{
+    out->p = out->local;
+    out->n = 0;
+    if (all_ascii(s, n))
+        return ascii_copy(s, n, MAP_SAME, out);
+    if (u8_check((const uint8_t *)s, n))
+        return false;
+    size_t len = sizeof out->local;
+    uint8_t *r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, (uint8_t *)out->local, &len);
+    return take_result(r, len, out);
+}
+
+bool cbrtext_fold(const char *s, size_t n, cbrtext_buf *out)
+{
+    out->p = out->local;
+    out->n = 0;
+    if (all_ascii(s, n))
+        return ascii_copy(s, n, MAP_LOWER, out);
+    if (u8_check((const uint8_t *)s, n))
+        return false;
+    size_t len = sizeof out->local;
+    uint8_t *r = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKC, (uint8_t *)out->local, &len);
+    return take_result(r, len, out);
+}
+
+bool cbrtext_lower(const char *s, size_t n, cbrtext_buf *out)
+{
+    out->p = out->local;
+    out->n = 0;
+    if (all_ascii(s, n))
+        return ascii_copy(s, n, MAP_LOWER, out);
+    if (u8_check((const uint8_t *)s, n))
+        return false;
+    size_t len = sizeof out->local;
+    uint8_t *r = u8_tolower((const uint8_t *)s, n, NULL, UNINORM_NFC, (uint8_t *)out->local, &len);
+    return take_result(r, len, out);
+}
+
+bool cbrtext_upper(const char *s, size_t n, cbrtext_buf *out)
+{
+    out->p = out->local;
+    out->n = 0;
+    if (all_ascii(s, n))
+        return ascii_copy(s, n, MAP_UPPER, out);
+    if (u8_check((const uint8_t *)s, n))
+        return false;
+    size_t len = sizeof out->local;
+    uint8_t *r = u8_toupper((const uint8_t *)s, n, NULL, UNINORM_NFC, (uint8_t *)out->local, &len);
+    return take_result(r, len, out);
+}
+
+size_t cbrtext_len(const char *s, size_t n)
+{
+    if (all_ascii(s, n))
+        return n;
+    cbrtext_buf b;
+    if (!cbrtext_nfc(s, n, &b))
+        return cbrtext_codepoints(s, n);
+    size_t k = u8_mbsnlen((const uint8_t *)b.p, b.n);
+    cbrtext_buf_free(&b);
+    return k;
 }

@@ -31,4 +31,51 @@ void cbrtext_printable(char *s, size_t n);
  * returns the byte count, 0 when cp is not a scalar value. */
 int cbrtext_encode(uint32_t cp, char *out);
 
+/* ---- normalised and case-mapped copies (the string rules of the language) ----
+ *
+ * Each function below writes its result into a cbrtext_buf: p points at
+ * `local` when the result fits in it, else at heap memory; either way the
+ * caller releases it with cbrtext_buf_free (safe after a failed call too).
+ * The result is not NUL-terminated.  Because p may point into the struct
+ * itself, a cbrtext_buf must not be copied while it holds a result.
+ *
+ * They return false only when s[0..n) is not valid UTF-8 (libunistring would
+ * otherwise replace bad bytes with U+FFFD without telling) or when memory runs
+ * out; out is then empty.  Text that is all ASCII takes an exact fast path:
+ * NFC and NFKC leave ASCII alone and no ASCII character case-maps or folds to
+ * anything but its ASCII lower or upper case.
+ *
+ * Choices recorded here:
+ *  - `==` compares NFC forms (cbrtext_nfc); lower() and upper() return NFC.
+ *  - `~=` and casefold() use cbrtext_fold: NFKC with full Unicode case
+ *    folding and no language tailoring, i.e. Unicode's compatibility caseless
+ *    match.  So full-width letters, ligatures (U+FB01), the Kelvin sign and
+ *    the Angstrom sign match their plain forms, and "strasse" ~= "STRASSE".
+ *  - U+0130 (capital I with dot above) folds to "i" + U+0307, so
+ *    "\u0130" ~= "i" is false (and stays false for Turkish text: no
+ *    tailoring is applied).
+ *  - len() counts code points of the NFC form: "e" + U+0301 is 1, but the
+ *    family emoji U+1F468 ZWJ U+1F469 ZWJ U+1F467 is 5 (code points, not
+ *    grapheme clusters). */
+typedef struct cbrtext_buf {
+    char *p;
+    size_t n;
+    char local[256];
+} cbrtext_buf;
+
+void cbrtext_buf_free(cbrtext_buf *b);
+
+/* The NFC form of s[0..n). */
+bool cbrtext_nfc(const char *s, size_t n, cbrtext_buf *out);
+/* NFKC + full case folding of s[0..n): the key compared by `~=` and the
+ * result of casefold(). */
+bool cbrtext_fold(const char *s, size_t n, cbrtext_buf *out);
+/* Full lower / upper case mapping (u8_tolower / u8_toupper, no language),
+ * in NFC: upper("stra\u00dfe") is "STRASSE". */
+bool cbrtext_lower(const char *s, size_t n, cbrtext_buf *out);
+bool cbrtext_upper(const char *s, size_t n, cbrtext_buf *out);
+/* Code points in the NFC form of s[0..n); for invalid UTF-8 (which the
+ * language never lets in) it counts as cbrtext_codepoints does. */
+size_t cbrtext_len(const char *s, size_t n);
+
 #endif
