@@ -36,6 +36,31 @@ unsigned cbrdate_weekday(int32_t days)
     return (unsigned)((w + 3) % 7) + 1;
 }
 
+int32_t cbrdate_week_start(int32_t days)
+{
+    return days - (int32_t)(cbrdate_weekday(days) - 1);
+}
+
+int32_t cbrdate_month_start(int32_t days)
+{
+    int y;
+    unsigned m, d;
+    cbrdate_to_civil(days, &y, &m, &d);
+    return days - (int32_t)(d - 1);
+}
+
+void cbrdate_iso_week(int32_t days, int *year, unsigned *week)
+{
+    /* The ISO year of a week is the year of its Thursday. */
+    int32_t thursday = cbrdate_week_start(days) + 3;
+    int y;
+    unsigned m, d;
+    cbrdate_to_civil(thursday, &y, &m, &d);
+    int32_t jan1 = cbrdate_from_civil(y, 1, 1);
+    *year = y;
+    *week = (unsigned)((thursday - jan1) / 7 + 1);
+}
+
 bool cbrdate_valid(int y, unsigned m, unsigned d)
 {
     static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -419,6 +419,51 @@ START_TEST(tz_checks_tzif_magic_in_given_dir)
 }
 END_TEST
 
+/* Limit periods (language reference, limits): days share a period exactly
+ * when their period starts agree. */
+static int32_t D(int y, unsigned m, unsigned d) { return cbrdate_from_civil(y, m, d); }
+
+START_TEST(week_starts_on_monday)
+{
+    ck_assert_int_eq(cbrdate_week_start(D(2026, 3, 9)), D(2026, 3, 9));   /* a Monday */
+    ck_assert_int_eq(cbrdate_week_start(D(2026, 3, 15)), D(2026, 3, 9));  /* its Sunday */
+    ck_assert_int_eq(cbrdate_week_start(D(2026, 3, 16)), D(2026, 3, 16));
+    ck_assert_int_eq(cbrdate_week_start(D(2026, 1, 1)), D(2025, 12, 29)); /* across a year */
+    ck_assert_int_eq(cbrdate_week_start(D(1970, 1, 1)), D(1969, 12, 29)); /* before day 0 */
+}
+END_TEST
+
+START_TEST(month_starts_on_the_first)
+{
+    ck_assert_int_eq(cbrdate_month_start(D(2026, 3, 31)), D(2026, 3, 1));
+    ck_assert_int_eq(cbrdate_month_start(D(2024, 2, 29)), D(2024, 2, 1));
+    ck_assert_int_eq(cbrdate_month_start(D(2026, 1, 1)), D(2026, 1, 1));
+    ck_assert_int_ne(cbrdate_month_start(D(2026, 1, 31)), cbrdate_month_start(D(2026, 2, 1)));
+}
+END_TEST
+
+START_TEST(iso_weeks_at_year_ends)
+{
+    int y;
+    unsigned w;
+    cbrdate_iso_week(D(2026, 1, 1), &y, &w); /* Thursday: week 1 of 2026 */
+    ck_assert_int_eq(y, 2026);
+    ck_assert_uint_eq(w, 1);
+    cbrdate_iso_week(D(2027, 1, 1), &y, &w); /* Friday: still 2026-W53 */
+    ck_assert_int_eq(y, 2026);
+    ck_assert_uint_eq(w, 53);
+    cbrdate_iso_week(D(2021, 1, 3), &y, &w); /* Sunday: 2020-W53 */
+    ck_assert_int_eq(y, 2020);
+    ck_assert_uint_eq(w, 53);
+    cbrdate_iso_week(D(2024, 12, 30), &y, &w); /* Monday: 2025-W01 */
+    ck_assert_int_eq(y, 2025);
+    ck_assert_uint_eq(w, 1);
+    cbrdate_iso_week(D(2026, 3, 13), &y, &w);
+    ck_assert_int_eq(y, 2026);
+    ck_assert_uint_eq(w, 11);
+}
+END_TEST
+
 static Suite *date_suite(void)
 {
     Suite *s = suite_create("date");
@@ -431,6 +476,7 @@ static Suite *date_suite(void)
                instant_error_texts);
     UNIT_TCASE(s, "tz", tz_known_zones, tz_unknown_and_unsafe_names, tz_dir_choice,
                tz_checks_tzif_magic_in_given_dir);
+    UNIT_TCASE(s, "periods", week_starts_on_monday, month_starts_on_the_first, iso_weeks_at_year_ends);
     return s;
 }
 
