@@ -30,6 +30,8 @@ const char *cbr_status_text(cbr_status st)
     case CBR_ERR_LIMIT: return "a limit was exceeded";
     case CBR_ERR_ARG: return "invalid argument";
     case CBR_ERR_STATE: return "call not valid in this state";
+    case CBR_ERR_BUNDLE: return "bad bundle";
+    case CBR_ERR_RECORD: return "bad record";
     }
     return "unknown status";
 }

@@ -90,6 +90,12 @@ typedef struct cbrsema {
     unsigned ntests;
 } cbrsema;
 
+/* Built-in functions: the sym_index of an E_CALL whose sym is SYM_BUILTIN. */
+typedef enum bfn {
+    B_LOWER, B_UPPER, B_CASEFOLD, B_STARTS_WITH, B_ENDS_WITH, B_CONTAINS, B_LEN,
+    B_MIN, B_MAX, B_ABS, B_ROUND, B_FLOOR, B_CEIL, B_EXISTS
+} bfn;
+
 /* The checked program of c (NULL before cbr_compiler_check). */
 const cbrsema *cbrsema_get(const cbr_compiler *c);
 

@@ -48,11 +48,6 @@ cbrtype cbrsema_type_named(const char *name, size_t n)
 
 /* ---- built-in functions ---- */
 
-typedef enum bfn {
-    B_LOWER, B_UPPER, B_CASEFOLD, B_STARTS_WITH, B_ENDS_WITH, B_CONTAINS, B_LEN,
-    B_MIN, B_MAX, B_ABS, B_ROUND, B_FLOOR, B_CEIL, B_EXISTS
-} bfn;
-
 static const struct {
     const char *name;
     const char *sig;   /* for messages */

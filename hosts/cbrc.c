@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "include/cbr.h"
+#include "hosts/cbrc.h"
 
-enum { EXIT_RULES = 1, EXIT_USAGE = 2 };
-
-static const char *prog = "cbrc";
+const char *cbrc_prog = "cbrc";
+#define prog cbrc_prog
 
 static const char usage_text[] =
     "usage: cbrc COMMAND [OPTIONS] FILE...\n"
@@ -51,7 +50,55 @@ static const char check_help[] =
     "\n"
     "exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static const char compile_help[] =
+    "usage: cbrc compile FILE... -o BUNDLE\n"
+    "\n"
+    "Checks the rule files as `cbrc check` does and, when they have no errors,\n"
+    "writes the compiled program as a bundle (.cbrx): versioned, checksummed and\n"
+    "verified again whenever it is loaded.  `cbrc run BUNDLE` and the stream\n"
+    "host run it without the sources.\n"
+    "\n"
+    "exit status: 0 written, 1 the rules have errors, 2 usage or I/O\n";
+
+static const char run_help[] =
+    "usage: cbrc run RULES... --input FILE [--output FILE] [--rejects FILE]\n"
+    "                [--format csv|jsonl] [--batch N]\n"
+    "\n"
+    "Evaluates every transaction of FILE against every offer of RULES (.cbr\n"
+    "sources, or one .cbrx bundle) and writes one JSON line per award, in\n"
+    "input order:\n"
+    "  {\"tid\":\"t1\",\"offer\":\"friday\",\"cashback\":\"2.00\",\"currency\":\"USD\"}\n"
+    "Input is CSV with a header row, or JSON Lines, told apart by the file's\n"
+    "extension or --format; FILE - reads standard input.  A record that cannot\n"
+    "be read is reported as FILE:LINE: error: ..., copied to --rejects, and\n"
+    "skipped; the rest is processed.\n"
+    "\n"
+    "  --output FILE   write awards to FILE instead of standard output\n"
+    "  --rejects FILE  copy unreadable records to FILE (a CSV file keeps its header)\n"
+    "  --format F      csv or jsonl, when the extension does not say\n"
+    "  --batch N       transactions evaluated together (default 1024)\n"
+    "\n"
+    "exit status: 0 done, 1 the rules have errors, 2 usage, I/O or a bad bundle,\n"
+    "3 done but some records were rejected\n";
+
+static const char disasm_help[] =
+    "usage: cbrc disasm RULES...\n"
+    "\n"
+    "Lists the compiled program of a bundle (or of .cbr sources): its offers in\n"
+    "evaluation order, their clauses and rewards, the registers, and each\n"
+    "offer's instructions with their constants.\n";
+
+const char *cbrc_help_for(const char *cmd)
+{
+    static const struct { const char *name, *text; } helps[] = {
+        {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"disasm", disasm_help}};
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
+        if (!strcmp(cmd, helps[i].name))
+            return helps[i].text;
+    return NULL;
+}
+
+int cbrc_usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "%s: ", prog);
     fprintf(stderr, fmt, arg);
@@ -59,15 +106,18 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* JSON string with the escapes RFC 8259 requires. */
-static void json_str(FILE *f, const char *s)
+void cbrc_json_str(FILE *f, const char *s)
 {
-    if (!s) {
+    if (!s)
         fputs("null", f);
-        return;
-    }
+    else
+        cbrc_json_strn(f, s, strlen(s));
+}
+
+void cbrc_json_strn(FILE *f, const char *s, size_t n)
+{
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s, *end = p + n; p < end; p++) {
         switch (*p) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -82,128 +132,6 @@ static void json_str(FILE *f, const char *s)
         }
     }
     fputc('"', f);
-}
-
-static const char *sev_name(cbr_severity s)
-{
-    return s == CBR_ERROR ? "error" : s == CBR_WARNING ? "warning" : "note";
-}
-
-static void print_json(const cbr_diagnostic *d)
-{
-    fputs("{\"file\":", stdout);
-    json_str(stdout, d->file);
-    printf(",\"line\":%u,\"column\":%u,\"end_line\":%u,\"end_column\":%u,\"severity\":\"%s\",\"code\":",
-           d->line, d->column, d->end_line, d->end_column, sev_name(d->severity));
-    json_str(stdout, d->code);
-    fputs(",\"message\":", stdout);
-    json_str(stdout, d->message);
-    fputs(",\"hint\":", stdout);
-    json_str(stdout, d->hint);
-    fputs("}\n", stdout);
-}
-
-static int cmd_check(int argc, char **argv)
-{
-    bool json = false, quiet = false;
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
-    int nfiles = 0;
-    if (!files)
-        return EXIT_USAGE;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--diagnostics-format=json"))
-            json = true;
-        else if (!strcmp(a, "--diagnostics-format=text"))
-            json = false;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            quiet = true;
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(check_help, stdout);
-            free(files);
-            return 0;
-        } else if (a[0] == '-' && a[1]) {
-            free(files);
-            return usage_error("check: unknown option %s", a);
-        } else
-            files[nfiles++] = a;
-    }
-    if (nfiles == 0) {
-        free(files);
-        return usage_error("check: %s", "no rule files given");
-    }
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    if (!c) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        free(files);
-        return EXIT_USAGE;
-    }
-    int rc = 0;
-    for (int i = 0; i < nfiles; i++) {
-        cbr_status st = cbr_compiler_add_file(c, files[i]);
-        if (st != CBR_OK) {
-            fprintf(stderr, "%s: %s\n", prog, cbr_compiler_errmsg(c));
-            rc = EXIT_USAGE;
-        }
-    }
-    if (rc == 0) {
-        cbr_status st = cbr_compiler_check(c);
-        if (st == CBR_ERR_NOMEM) {
-            fprintf(stderr, "%s: out of memory\n", prog);
-            rc = EXIT_USAGE;
-        } else {
-            for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
-                const cbr_diagnostic *d = cbr_compiler_diagnostic(c, i);
-                if (quiet && d->severity != CBR_ERROR)
-                    continue;
-                if (json) {
-                    print_json(d);
-                    continue;
-                }
-                char *text = cbr_diagnostic_format(d);
-                if (text)
-                    fputs(text, stderr);
-                free(text);
-            }
-            unsigned ne = cbr_compiler_error_count(c), nw = cbr_compiler_warning_count(c);
-            if (ne >= CBR_DEFAULT_MAX_ERRORS)
-                fprintf(stderr, "%s: stopped after %u errors\n", prog, ne);
-            if (!quiet && !json && (ne || nw))
-                fprintf(stderr, "%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
-            rc = st == CBR_OK ? 0 : EXIT_RULES;
-        }
-    }
-    cbr_compiler_free(c);
-    free(files);
-    return rc;
-}
-
-static int not_yet(const char *cmd)
-{
-    fprintf(stderr, "%s: `%s` is not available in this version yet; `check` is\n", prog, cmd);
-    return EXIT_USAGE;
-}
-
-/* `compile` checks the sources first: files with errors are refused with
- * status 1 (contract §2) before any bundle would be written. */
-static int cmd_compile(int argc, char **argv)
-{
-    char **files = calloc((size_t)argc + 1, sizeof *files);
-    int n = 0;
-    if (!files)
-        return EXIT_USAGE;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-            i++;
-            continue;
-        }
-        files[n++] = argv[i];
-    }
-    int rc = cmd_check(n, files);
-    free(files);
-    if (rc != 0)
-        return rc;
-    return not_yet("compile");
 }
 
 int main(int argc, char **argv)
@@ -226,18 +154,24 @@ int main(int argc, char **argv)
             fputs(usage_text, stdout);
             return 0;
         }
-        if (!strcmp(argv[2], "check")) {
-            fputs(check_help, stdout);
+        const char *text = cbrc_help_for(argv[2]);
+        if (text) {
+            fputs(text, stdout);
             return 0;
         }
-        return usage_error("help: no help for `%s`", argv[2]);
+        return cbrc_usage_error("help: no help for `%s`", argv[2]);
     }
     if (!strcmp(cmd, "check"))
-        return cmd_check(argc - 2, argv + 2);
+        return cbrc_cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "compile"))
-        return cmd_compile(argc - 2, argv + 2);
-    if (!strcmp(cmd, "run") || !strcmp(cmd, "test") || !strcmp(cmd, "explain") ||
-        !strcmp(cmd, "fmt") || !strcmp(cmd, "disasm"))
-        return not_yet(cmd);
-    return usage_error("unknown command `%s`", cmd);
+        return cbrc_cmd_compile(argc - 2, argv + 2);
+    if (!strcmp(cmd, "disasm"))
+        return cbrc_cmd_disasm(argc - 2, argv + 2);
+    if (!strcmp(cmd, "run"))
+        return cbrc_cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "test") || !strcmp(cmd, "explain") || !strcmp(cmd, "fmt")) {
+        fprintf(stderr, "%s: `%s` is not available in this version yet\n", prog, cmd);
+        return EXIT_USAGE;
+    }
+    return cbrc_usage_error("unknown command `%s`", cmd);
 }

@@ -1,10 +1,14 @@
 /* cbr.h: the public interface of libcbr, the cashback rules engine.
  *
  * This is the only installed header and the API reference.  A host compiles
- * .cbr sources (or, later, loads a verified bundle) and reads back every
- * diagnostic with its file, line and column.  No function here prints, exits
- * or aborts: every failure is a cbr_status value plus a message readable from
- * the handle.  Strings are UTF-8 and NUL-terminated unless a length is given.
+ * .cbr sources or loads a verified bundle into a program, fills batches of
+ * transactions and evaluates them against every active offer.  No function
+ * here prints, exits or aborts: every failure is a cbr_status value plus a
+ * message (in the handle, or in a cbr_error the caller passes).  Strings are
+ * UTF-8 and NUL-terminated unless a length is given.
+ *
+ * Threads: a cbr_program is immutable once made and may be shared by any
+ * number of threads; batches and contexts belong to one thread at a time.
  */
 #ifndef CBR_H
 #define CBR_H
@@ -30,8 +34,16 @@ typedef enum cbr_status {
     CBR_ERR_COMPILE,   /* the sources have errors: see the diagnostics */
     CBR_ERR_LIMIT,     /* an input exceeded a documented limit */
     CBR_ERR_ARG,       /* a NULL handle or an argument out of range */
-    CBR_ERR_STATE      /* the call is not valid in the handle's current state */
+    CBR_ERR_STATE,     /* the call is not valid in the handle's current state */
+    CBR_ERR_BUNDLE,    /* a compiled bundle is truncated, corrupt or hostile */
+    CBR_ERR_RECORD     /* a transaction record cannot be read (bad value, missing field) */
 } cbr_status;
+
+/* An error as a value: the status and a message that names where and why. */
+typedef struct cbr_error {
+    cbr_status status;
+    char message[320];
+} cbr_error;
 
 /* A short lowercase name for a status ("ok", "out of memory", ...); never NULL. */
 CBR_API const char *cbr_status_text(cbr_status st);
@@ -153,6 +165,124 @@ typedef struct cbr_program_info {
     unsigned offers, campaigns, fields, lets, externs, tests, clauses;
 } cbr_program_info;
 CBR_API cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out);
+
+/* ---- programs ------------------------------------------------------------- */
+
+/* A compiled, verified program: offers, campaigns and their code.  Immutable;
+ * share it freely between threads, free it once after they are done. */
+typedef struct cbr_program cbr_program;
+
+/* Generates the program of a checked compiler (cbr_compiler_check returned
+ * CBR_OK).  CBR_ERR_STATE before the check, CBR_ERR_COMPILE when the sources
+ * have errors.  The program does not refer to the compiler afterwards. */
+CBR_API cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err);
+
+/* Loads a bundle written by cbr_program_save: every section, index, register
+ * and instruction is verified before anything can run it.  A truncated,
+ * corrupt or hostile bundle gives CBR_ERR_BUNDLE and a message; it never
+ * crashes.  cfg may be NULL for the defaults. */
+CBR_API cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
+                                    cbr_program **out, cbr_error *err);
+
+/* Serialises the program as a bundle (.cbrx).  *data is allocated with the
+ * program's allocator; release it with cbr_free(p, *data). */
+CBR_API cbr_status cbr_program_save(const cbr_program *p, void **data, size_t *len, cbr_error *err);
+CBR_API void cbr_free(const cbr_program *p, void *data);
+
+CBR_API void cbr_program_free(cbr_program *p);
+
+/* A readable listing of the program: offers, clauses, registers, constants
+ * and instructions.  Allocated with malloc; NULL when memory runs out. */
+CBR_API char *cbr_program_disasm(const cbr_program *p);
+
+/* The program's content hash (16 hex digits), the same for a program made
+ * from source and for the bundle it was saved to. */
+CBR_API const char *cbr_program_hash(const cbr_program *p);
+
+/* Offers in evaluation order (priority, highest first, then id bytes). */
+CBR_API size_t cbr_program_offer_count(const cbr_program *p);
+CBR_API const char *cbr_program_offer_id(const cbr_program *p, size_t offer);
+/* The offer's campaign id, or NULL. */
+CBR_API const char *cbr_program_offer_campaign(const cbr_program *p, size_t offer);
+
+/* Transaction fields: the standard ones first, then derived, then declared. */
+typedef enum cbr_type {
+    CBR_T_BOOL = 1, CBR_T_INT, CBR_T_DECIMAL, CBR_T_MONEY, CBR_T_STRING,
+    CBR_T_DATE, CBR_T_INSTANT, CBR_T_WEEKDAY
+} cbr_type;
+CBR_API size_t cbr_program_field_count(const cbr_program *p);
+CBR_API const char *cbr_program_field_name(const cbr_program *p, size_t field);
+CBR_API cbr_type cbr_program_field_type(const cbr_program *p, size_t field);
+/* Whether a transaction supplies the field (false for derived fields such as
+ * weekday, computed from timestamp in each offer's time zone). */
+CBR_API int cbr_program_field_is_input(const cbr_program *p, size_t field);
+/* The index of a field by name, or -1. */
+CBR_API int cbr_program_field(const cbr_program *p, const char *name, size_t len);
+
+/* ---- batches of transactions -------------------------------------------- */
+
+/* Transactions to evaluate, stored by column.  A batch belongs to a program
+ * and holds up to `capacity` rows (0: the default, 1024). */
+typedef struct cbr_batch cbr_batch;
+CBR_API cbr_batch *cbr_batch_new(const cbr_program *p, size_t capacity);
+CBR_API void cbr_batch_free(cbr_batch *b);
+/* Empties the batch for reuse; its memory is kept. */
+CBR_API void cbr_batch_clear(cbr_batch *b);
+CBR_API size_t cbr_batch_rows(const cbr_batch *b);
+CBR_API size_t cbr_batch_capacity(const cbr_batch *b);
+
+/* Adding a row: begin it, set its fields from text, end it.  Text is read
+ * exactly as in an input file: amounts as decimals ("12.50"), timestamps as
+ * RFC 3339 instants, strings as UTF-8 (normalised to NFC).  A field never set
+ * is missing.  cbr_batch_set returns CBR_ERR_RECORD for a value that cannot
+ * be read; the row is then refused by cbr_batch_end_row, which checks the
+ * required fields (tid, amount, currency, timestamp) and the amount against
+ * its currency.  A refused row is not added; its error says why.  Begin
+ * fails with CBR_ERR_LIMIT when the batch is full. */
+CBR_API cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err);
+CBR_API cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *text, size_t len,
+                                 cbr_error *err);
+CBR_API cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err);
+
+/* The text of a string field of a row (its NFC form), or NULL when the field
+ * is missing or not a string.  Valid until the batch is cleared. */
+CBR_API const char *cbr_batch_string(const cbr_batch *b, size_t row, size_t field, size_t *len);
+
+/* ---- evaluation ----------------------------------------------------------- */
+
+/* One award: cashback in the currency's minor units (USD cents). */
+typedef struct cbr_award {
+    size_t row;              /* the transaction's row in the batch */
+    size_t offer;            /* index, as in cbr_program_offer_id */
+    const char *offer_id;
+    const char *campaign_id; /* NULL when the offer has no campaign */
+    int64_t cashback;        /* in minor units: 250 is 2.50 USD */
+    int exponent;            /* minor digits of the currency: 2 for USD */
+    char currency[4];
+    unsigned clause;         /* the clause that fired, 0-based */
+} cbr_award;
+
+/* Writes an award's amount as a decimal ("2.50", "300", "1.250"); returns
+ * the length.  buf of 32 bytes always suffices. */
+CBR_API size_t cbr_award_amount(const cbr_award *a, char *buf, size_t n);
+
+typedef void (*cbr_award_fn)(void *ud, const cbr_award *a);
+
+/* Per-thread evaluation state: registers, derived-field caches, the awards
+ * of the last evaluation and the limit and budget state carried from one
+ * transaction to the next. */
+typedef struct cbr_context cbr_context;
+CBR_API cbr_context *cbr_context_new(const cbr_program *p, size_t capacity);
+CBR_API void cbr_context_free(cbr_context *ctx);
+
+/* Evaluates every row of the batch against every offer, in row order.
+ * Awards go to fn (when not NULL) in row order, the awards of a row in the
+ * order they were granted, and are kept until the next call
+ * (cbr_context_awards).  The batch must belong to the context's program and
+ * hold no more rows than the context's capacity. */
+CBR_API cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud,
+                            cbr_error *err);
+CBR_API const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,37 @@
+/* cbrc.h: what the files of the cbrc command share.  cbrc is the only part
+ * of cbr that prints and picks exit statuses (contract §2). */
+#ifndef CBR_HOSTS_CBRC_H
+#define CBR_HOSTS_CBRC_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "include/cbr.h"
+
+enum { EXIT_RULES = 1, EXIT_USAGE = 2, EXIT_REJECTS = 3 };
+
+extern const char *cbrc_prog;
+
+/* Prints "cbrc: " + message + a pointer to --help; returns EXIT_USAGE. */
+int cbrc_usage_error(const char *fmt, const char *arg);
+
+/* Writes s as a JSON string with the escapes RFC 8259 requires. */
+void cbrc_json_str(FILE *f, const char *s);
+void cbrc_json_strn(FILE *f, const char *s, size_t n);
+
+/* Makes the program of RULES: .cbr sources compiled together (errors
+ * printed, warnings too unless quiet) or one .cbrx bundle, loaded and
+ * verified.  NULL with *rc set to the exit status on failure. */
+cbr_program *cbrc_load_rules(const char *const *files, int n, bool quiet, int *rc);
+
+/* Whether name ends with suffix. */
+bool cbrc_ends_with(const char *name, const char *suffix);
+
+/* The help text of a command, or NULL. */
+const char *cbrc_help_for(const char *cmd);
+
+int cbrc_cmd_check(int argc, char **argv);
+int cbrc_cmd_compile(int argc, char **argv);
+int cbrc_cmd_disasm(int argc, char **argv);
+int cbrc_cmd_run(int argc, char **argv);
+
+#endif

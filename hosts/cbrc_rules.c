@@ -1,0 +1,303 @@
+/* cbrc_rules.c: the commands about rules themselves (check, compile,
+ * disasm) and the loading of RULES that run shares with them. */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hosts/cbrc.h"
+
+#define prog cbrc_prog
+
+static const char *sev_name(cbr_severity s)
+{
+    return s == CBR_ERROR ? "error" : s == CBR_WARNING ? "warning" : "note";
+}
+
+static void print_json(const cbr_diagnostic *d)
+{
+    fputs("{\"file\":", stdout);
+    cbrc_json_str(stdout, d->file);
+    printf(",\"line\":%u,\"column\":%u,\"end_line\":%u,\"end_column\":%u,\"severity\":\"%s\",\"code\":",
+           d->line, d->column, d->end_line, d->end_column, sev_name(d->severity));
+    cbrc_json_str(stdout, d->code);
+    fputs(",\"message\":", stdout);
+    cbrc_json_str(stdout, d->message);
+    fputs(",\"hint\":", stdout);
+    cbrc_json_str(stdout, d->hint);
+    fputs("}\n", stdout);
+}
+
+bool cbrc_ends_with(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), k = strlen(suffix);
+    return n >= k && !strcmp(name + n - k, suffix);
+}
+
+/* Compiles files into a checked compiler, printing the diagnostics; the
+ * exit status (0 when there are no errors) goes to *rc. */
+static cbr_compiler *compile_files(const char *const *files, int n, bool json, bool quiet, int *rc)
+{
+    cbr_compiler *c = cbr_compiler_new(NULL);
+    if (!c) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    *rc = 0;
+    for (int i = 0; i < n; i++)
+        if (cbr_compiler_add_file(c, files[i]) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, cbr_compiler_errmsg(c));
+            *rc = EXIT_USAGE;
+        }
+    if (*rc)
+        return c;
+    cbr_status st = cbr_compiler_check(c);
+    if (st == CBR_ERR_NOMEM) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        *rc = EXIT_USAGE;
+        return c;
+    }
+    for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
+        const cbr_diagnostic *d = cbr_compiler_diagnostic(c, i);
+        if (quiet && d->severity != CBR_ERROR)
+            continue;
+        if (json) {
+            print_json(d);
+            continue;
+        }
+        char *text = cbr_diagnostic_format(d);
+        if (text)
+            fputs(text, stderr);
+        free(text);
+    }
+    unsigned ne = cbr_compiler_error_count(c), nw = cbr_compiler_warning_count(c);
+    if (ne >= CBR_DEFAULT_MAX_ERRORS)
+        fprintf(stderr, "%s: stopped after %u errors\n", prog, ne);
+    if (!quiet && !json && (ne || nw))
+        fprintf(stderr, "%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+    *rc = st == CBR_OK ? 0 : EXIT_RULES;
+    return c;
+}
+
+int cbrc_cmd_check(int argc, char **argv)
+{
+    bool json = false, quiet = false;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    int nfiles = 0;
+    if (!files)
+        return EXIT_USAGE;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--diagnostics-format=json"))
+            json = true;
+        else if (!strcmp(a, "--diagnostics-format=text"))
+            json = false;
+        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+            quiet = true;
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(cbrc_help_for("check"), stdout);
+            free(files);
+            return 0;
+        } else if (a[0] == '-' && a[1]) {
+            free(files);
+            return cbrc_usage_error("check: unknown option %s", a);
+        } else
+            files[nfiles++] = a;
+    }
+    if (nfiles == 0) {
+        free(files);
+        return cbrc_usage_error("check: %s", "no rule files given");
+    }
+    int rc;
+    cbr_compiler_free(compile_files(files, nfiles, json, quiet, &rc));
+    free(files);
+    return rc;
+}
+
+static unsigned char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    unsigned char *b = malloc(cap);
+    while (b) {
+        size_t k = fread(b + n, 1, cap - n, f);
+        n += k;
+        if (n < cap) {
+            if (ferror(f)) {
+                free(b);
+                b = NULL;
+            }
+            break;
+        }
+        unsigned char *q = realloc(b, cap * 2);
+        if (!q) {
+            free(b);
+            b = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        b = q;
+        cap *= 2;
+    }
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    *len = n;
+    return b;
+}
+
+static cbr_program *load_bundle(const char *path, int *rc)
+{
+    size_t len;
+    unsigned char *data = read_file(path, &len);
+    if (!data) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    cbr_program *p = NULL;
+    cbr_error err;
+    if (cbr_program_load(NULL, data, len, &p, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s: %s: %s\n", prog, path,
+                err.status == CBR_ERR_BUNDLE ? "refused" : cbr_status_text(err.status), err.message);
+        *rc = EXIT_USAGE;
+    }
+    free(data);
+    return p;
+}
+
+cbr_program *cbrc_load_rules(const char *const *files, int n, bool quiet, int *rc)
+{
+    int bundles = 0;
+    for (int i = 0; i < n; i++)
+        bundles += cbrc_ends_with(files[i], ".cbrx");
+    if (bundles > 0) {
+        if (n > 1) {
+            *rc = cbrc_usage_error("%s", "give either one .cbrx bundle or .cbr sources, not both");
+            return NULL;
+        }
+        return load_bundle(files[0], rc);
+    }
+    cbr_compiler *c = compile_files(files, n, false, quiet, rc);
+    cbr_program *p = NULL;
+    if (c && *rc == 0) {
+        cbr_error err;
+        if (cbr_compiler_program(c, &p, &err) != CBR_OK) {
+            fprintf(stderr, "%s%s%s\n", err.status == CBR_ERR_COMPILE ? "" : prog,
+                    err.status == CBR_ERR_COMPILE ? "" : ": ", err.message);
+            *rc = err.status == CBR_ERR_COMPILE ? EXIT_RULES : EXIT_USAGE;
+        }
+    }
+    cbr_compiler_free(c);
+    return p;
+}
+
+/* Writes data to path through a temporary file and a rename, so a reader
+ * never sees half a bundle. */
+static bool write_atomically(const char *path, const void *data, size_t len)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp)
+        return false;
+    snprintf(tmp, n + 16, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    if (ok)
+        ok = rename(tmp, path) == 0;
+    int saved = errno;
+    if (!ok)
+        remove(tmp);
+    free(tmp);
+    errno = saved;
+    return ok;
+}
+
+/* `compile` checks the sources first: files with errors are refused with
+ * status 1 (contract §2) before any bundle is written. */
+int cbrc_cmd_compile(int argc, char **argv)
+{
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    const char *out = NULL;
+    int n = 0;
+    if (!files)
+        return EXIT_USAGE;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 == argc) {
+                free(files);
+                return cbrc_usage_error("compile: %s needs a file name", argv[i]);
+            }
+            out = argv[++i];
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(cbrc_help_for("compile"), stdout);
+            free(files);
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            free(files);
+            return cbrc_usage_error("compile: unknown option %s", argv[i]);
+        } else {
+            files[n++] = argv[i];
+        }
+    }
+    int rc = 0;
+    if (n == 0)
+        rc = cbrc_usage_error("compile: %s", "no rule files given");
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (cbrc_ends_with(files[i], ".cbrx"))
+            rc = cbrc_usage_error("compile: %s is a bundle already; compile takes .cbr sources", files[i]);
+    cbr_program *p = rc ? NULL : cbrc_load_rules(files, n, false, &rc);
+    if (p && !out)
+        rc = cbrc_usage_error("compile: %s", "no output file: add -o BUNDLE");
+    if (p && rc == 0) {
+        void *data;
+        size_t len;
+        cbr_error err;
+        if (cbr_program_save(p, &data, &len, &err) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.message);
+            rc = EXIT_USAGE;
+        } else {
+            if (!write_atomically(out, data, len)) {
+                fprintf(stderr, "%s: %s: %s\n", prog, out, strerror(errno));
+                rc = EXIT_USAGE;
+            }
+            cbr_free(p, data);
+        }
+    }
+    cbr_program_free(p);
+    free(files);
+    return rc;
+}
+
+int cbrc_cmd_disasm(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(cbrc_help_for("disasm"), stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1])
+            return cbrc_usage_error("disasm: unknown option %s", argv[i]);
+    }
+    if (argc == 0)
+        return cbrc_usage_error("disasm: %s", "no bundle given");
+    int rc = 0;
+    cbr_program *p = cbrc_load_rules((const char *const *)argv, argc, true, &rc);
+    if (!p)
+        return rc;
+    char *text = cbr_program_disasm(p);
+    if (!text) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        rc = EXIT_USAGE;
+    } else {
+        fputs(text, stdout);
+        free(text);
+    }
+    cbr_program_free(p);
+    return rc;
+}

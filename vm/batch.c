@@ -1,0 +1,297 @@
+/* batch.c: batches of transactions, filled row by row from text.
+ *
+ * Reading a value is where bad input is caught: a string that is not UTF-8,
+ * an amount that is not a decimal or has more digits than its currency, an
+ * unknown currency, a timestamp without an offset.  Each such value makes
+ * the row refused at cbr_batch_end_row with a message naming the field and
+ * the value, so a host can report the record and go on. */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "stdlib/currency.h"
+#include "stdlib/date.h"
+#include "stdlib/text.h"
+#include "vm/vmint.h"
+
+#define DEFAULT_CAPACITY 1024
+#define MAX_CAPACITY (1u << 20)
+
+const cbrx_col *cbrx_batch_col(const cbr_batch *b, uint32_t field) { return &b->cols[field]; }
+
+cbr_batch *cbr_batch_new(const cbr_program *prog, size_t capacity)
+{
+    if (!prog || capacity > MAX_CAPACITY)
+        return NULL;
+    const cbrx_program *x = &prog->x;
+    if (capacity == 0)
+        capacity = DEFAULT_CAPACITY;
+    cbr_batch *b = cbrx_alloc(x, sizeof *b);
+    if (!b)
+        return NULL;
+    memset(b, 0, sizeof *b);
+    b->prog = prog;
+    b->cap = capacity;
+    b->stamp = 1;
+    b->cols = cbrx_alloc(x, x->nfields * sizeof *b->cols);
+    b->exp = cbrx_alloc(x, capacity);
+    bool ok = b->cols && b->exp && cbrx_pool_init(&b->pool, x);
+    if (b->cols) {
+        memset(b->cols, 0, x->nfields * sizeof *b->cols);
+        for (uint32_t f = 0; ok && f < x->nfields; f++) {
+            if (x->fields[f].derived)
+                continue;
+            b->cols[f].v = cbrx_alloc(x, capacity * sizeof(int64_t));
+            b->cols[f].null = cbrx_alloc(x, capacity);
+            ok = b->cols[f].v && b->cols[f].null;
+        }
+    }
+    if (!ok) {
+        cbr_batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void cbr_batch_free(cbr_batch *b)
+{
+    if (!b)
+        return;
+    const cbrx_program *x = &b->prog->x;
+    if (b->cols)
+        for (uint32_t f = 0; f < x->nfields; f++) {
+            cbrx_dealloc(x, b->cols[f].v);
+            cbrx_dealloc(x, b->cols[f].null);
+        }
+    cbrx_dealloc(x, b->cols);
+    cbrx_dealloc(x, b->exp);
+    cbrx_pool_free(&b->pool);
+    cbrx_dealloc(x, b);
+}
+
+void cbr_batch_clear(cbr_batch *b)
+{
+    if (!b)
+        return;
+    b->n = 0;
+    b->in_row = false;
+    b->stamp++;
+    cbrx_pool_clear(&b->pool);
+}
+
+size_t cbr_batch_rows(const cbr_batch *b) { return b ? b->n : 0; }
+size_t cbr_batch_capacity(const cbr_batch *b) { return b ? b->cap : 0; }
+
+static cbr_status row_error(cbr_batch *b, cbr_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static cbr_status row_error(cbr_batch *b, cbr_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    if (!b->row_bad) {
+        b->row_bad = true;
+        b->row_err.status = CBR_ERR_RECORD;
+        va_start(ap, fmt);
+        vsnprintf(b->row_err.message, sizeof b->row_err.message, fmt, ap);
+        va_end(ap);
+    }
+    if (err)
+        *err = b->row_err;
+    return CBR_ERR_RECORD;
+}
+
+cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err)
+{
+    if (!b)
+        return cbrx_fail(err, CBR_ERR_ARG, "no batch"), CBR_ERR_ARG;
+    if (b->n >= b->cap) {
+        cbrx_fail(err, CBR_ERR_LIMIT, "the batch is full (%zu rows)", b->cap);
+        return CBR_ERR_LIMIT;
+    }
+    const cbrx_program *x = &b->prog->x;
+    for (uint32_t f = 0; f < x->nfields; f++)
+        if (b->cols[f].null)
+            b->cols[f].null[b->n] = 1;
+    b->in_row = true;
+    b->row_bad = false;
+    b->stamp++;
+    return CBR_OK;
+}
+
+/* A short, printable quote of a bad value for messages. */
+static const char *quote(const char *s, size_t n, char *buf, size_t cap)
+{
+    size_t k = n < 40 ? n : 40;
+    while (k > 0 && k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    snprintf(buf, cap, "%.*s%s", (int)k, s, k < n ? "..." : "");
+    cbrtext_printable(buf, strlen(buf));
+    return buf;
+}
+
+static bool parse_int(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    if (i == n)
+        return false;
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (lim - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+static cbr_status set_string(cbr_batch *b, size_t f, const char *name, const char *s, size_t n,
+                             cbr_error *err)
+{
+    char q[64];
+    size_t max = b->prog->x.cfg.limits.max_string_bytes;
+    if (max && n > max)
+        return row_error(b, err, "field `%s`: the value is longer than %zu bytes", name, max);
+    size_t bad;
+    if (!cbrtext_valid(s, n, &bad))
+        return row_error(b, err, "field `%s`: invalid UTF-8 at byte %zu", name, bad + 1);
+    cbrtext_buf nfc;
+    if (!cbrtext_nfc(s, n, &nfc)) {
+        cbrtext_buf_free(&nfc);
+        return row_error(b, err, "field `%s`: out of memory", name);
+    }
+    uint32_t id = cbrx_pool_intern(&b->pool, nfc.p, nfc.n);
+    cbrtext_buf_free(&nfc);
+    if (id == CBRX_NONE)
+        return row_error(b, err, "field `%s`: out of memory storing %s", name, quote(s, n, q, sizeof q));
+    b->cols[f].v[b->n] = id;
+    return CBR_OK;
+}
+
+cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *s, size_t n, cbr_error *err)
+{
+    if (!b || !b->in_row || !s)
+        return cbrx_fail(err, CBR_ERR_STATE, "cbr_batch_set outside a row"), CBR_ERR_STATE;
+    const cbrx_program *x = &b->prog->x;
+    if (field >= x->nfields || x->fields[field].derived)
+        return cbrx_fail(err, CBR_ERR_ARG, "field %zu cannot be set", field), CBR_ERR_ARG;
+    const char *name = cbrx_str(x, x->fields[field].name);
+    cbrx_col *c = &b->cols[field];
+    size_t r = b->n;
+    char q[64];
+    cbr_status st = CBR_OK;
+    int64_t v = 0;
+    cbrdec d;
+    switch ((cbrx_type)x->fields[field].type) {
+    case X_STRING:
+        st = set_string(b, field, name, s, n, err);
+        v = c->v[r];
+        break;
+    case X_INT:
+        if (!parse_int(s, n, &v))
+            return row_error(b, err, "field `%s`: `%s` is not a whole number", name, quote(s, n, q, sizeof q));
+        break;
+    case X_MONEY:
+        /* Scaled in end_row, once the currency is known. */
+        if (!cbrdec_parse(s, n, false, &d))
+            return row_error(b, err, "field `%s`: `%s` is not a decimal number", name, quote(s, n, q, sizeof q));
+        b->amount = d;
+        break;
+    case X_DECIMAL:
+        if (!cbrdec_parse(s, n, false, &d))
+            return row_error(b, err, "field `%s`: `%s` is not a decimal number", name, quote(s, n, q, sizeof q));
+        d = cbrdec_trim(d);
+        if (d.scale > CBRX_DECIMAL_SCALE || !cbrdec_rescale(d, CBRX_DECIMAL_SCALE, &d))
+            return row_error(b, err, "field `%s`: `%s` has more than %d decimal places or is too large",
+                             name, quote(s, n, q, sizeof q), CBRX_DECIMAL_SCALE);
+        v = d.m;
+        break;
+    case X_BOOL:
+        if (n == 4 && !memcmp(s, "true", 4))
+            v = 1;
+        else if (n == 5 && !memcmp(s, "false", 5))
+            v = 0;
+        else
+            return row_error(b, err, "field `%s`: `%s` is not true or false", name, quote(s, n, q, sizeof q));
+        break;
+    case X_DATE: {
+        int32_t days;
+        if (!cbrdate_parse(s, n, &days))
+            return row_error(b, err, "field `%s`: `%s` is not a date (YYYY-MM-DD)", name, quote(s, n, q, sizeof q));
+        v = days;
+        break;
+    }
+    case X_INSTANT: {
+        int off;
+        cbrinst_err e = cbrinst_parse(s, n, &v, &off);
+        if (e != CBRINST_OK)
+            return row_error(b, err, "field `%s`: `%s`: %s", name, quote(s, n, q, sizeof q), cbrinst_errtext(e));
+        break;
+    }
+    default:
+        return row_error(b, err, "field `%s` cannot be read", name);
+    }
+    if (st != CBR_OK)
+        return st;
+    c->v[r] = v;
+    c->null[r] = 0;
+    return CBR_OK;
+}
+
+static const char *const required[] = {"tid", "amount", "currency", "timestamp"};
+static const uint32_t required_field[] = {XF_TID, XF_AMOUNT, XF_CURRENCY, XF_TIMESTAMP};
+
+cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err)
+{
+    if (!b || !b->in_row)
+        return cbrx_fail(err, CBR_ERR_STATE, "cbr_batch_end_row without a row"), CBR_ERR_STATE;
+    b->in_row = false;
+    if (b->row_bad) {
+        if (err)
+            *err = b->row_err;
+        return CBR_ERR_RECORD;
+    }
+    size_t r = b->n;
+    for (int i = 0; i < 4; i++)
+        if (b->cols[required_field[i]].null[r])
+            return row_error(b, err, "missing required field `%s`", required[i]);
+    uint32_t len;
+    const char *cur = cbrx_pool_str(&b->pool, (uint32_t)b->cols[XF_CURRENCY].v[r], &len);
+    int e = cbrcur_exponent(cur, len);
+    char q[64];
+    if (e < 0)
+        return row_error(b, err, "field `currency`: `%s` is not an ISO 4217 currency code",
+                         quote(cur, len, q, sizeof q));
+    cbrdec a = cbrdec_trim(b->amount);
+    if (a.scale > e) {
+        char num[32];
+        cbrdec_format(b->amount, num, sizeof num);
+        return row_error(b, err, "field `amount`: %s has more decimal places than %s allows (%d)", num,
+                         cur, e);
+    }
+    if (!cbrdec_rescale(a, CBRX_MONEY_SCALE, &a))
+        return row_error(b, err, "field `amount`: the amount is too large");
+    b->cols[XF_AMOUNT].v[r] = a.m;
+    b->exp[r] = (int8_t)e;
+    b->n++;
+    b->stamp++;
+    if (row)
+        *row = r;
+    return CBR_OK;
+}
+
+const char *cbr_batch_string(const cbr_batch *b, size_t row, size_t field, size_t *len)
+{
+    if (!b || row >= b->n || field >= b->prog->x.nfields || b->prog->x.fields[field].type != X_STRING ||
+        b->cols[field].null[row])
+        return NULL;
+    uint32_t n;
+    const char *s = cbrx_pool_str(&b->pool, (uint32_t)b->cols[field].v[row], &n);
+    if (len)
+        *len = n;
+    return s;
+}

@@ -1,0 +1,520 @@
+/* bundle.c: the .cbrx file format.
+ *
+ *   header   8  magic "CBRX\r\n\x1a\n" (catches text-mode and 7-bit damage)
+ *            2  format version (1)       2  flags (0)
+ *            4  section count            8  total length in bytes
+ *            8  FNV-1a 64 of every byte but these 8
+ *   table    per section: 4 id, 4 offset, 4 length (offsets from the start)
+ *   sections in id order, each exactly its declared length.
+ *
+ * All integers are little-endian.  The checksum makes any single changed
+ * byte a refusal; the reader then checks every length against what is left,
+ * so a bundle whose checksum was forged is still read without going out of
+ * bounds, and cbrx_verify checks what the tables mean. */
+#include "config.h"
+#include <string.h>
+#include "vm/program.h"
+
+#define MAGIC "CBRX\r\n\x1a\n"
+#define FORMAT_VERSION 1
+#define HEADER 32
+#define CHECKSUM_AT 24
+
+enum {
+    SEC_STRINGS = 1, SEC_CONSTS, SEC_SETS, SEC_FIELDS, SEC_ZONES, SEC_CAMPAIGNS, SEC_OFFERS,
+    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_COUNT = SEC_CODE
+};
+
+static const char *const sec_names[] = {"", "strings", "constants", "sets", "fields", "zones",
+                                        "campaigns", "offers", "clauses", "limits", "registers",
+                                        "code"};
+
+/* ---- writing ---- */
+
+typedef struct wbuf {
+    const cbrx_program *p;
+    uint8_t *b;
+    size_t n, cap;
+    bool oom;
+} wbuf;
+
+static void put(wbuf *w, const void *src, size_t n)
+{
+    if (w->oom)
+        return;
+    if (w->n + n > w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 4096;
+        while (nc < w->n + n)
+            nc *= 2;
+        uint8_t *q = cbrx_realloc(w->p, w->b, nc);
+        if (!q) {
+            w->oom = true;
+            return;
+        }
+        w->b = q;
+        w->cap = nc;
+    }
+    memcpy(w->b + w->n, src, n);
+    w->n += n;
+}
+
+static void put_le(wbuf *w, uint64_t v, int bytes)
+{
+    uint8_t t[8];
+    for (int i = 0; i < bytes; i++)
+        t[i] = (uint8_t)(v >> (8 * i));
+    put(w, t, (size_t)bytes);
+}
+#define PUT8(w, v) put_le((w), (uint64_t)(v), 1)
+#define PUT16(w, v) put_le((w), (uint64_t)(v), 2)
+#define PUT32(w, v) put_le((w), (uint64_t)(v), 4)
+#define PUT64(w, v) put_le((w), (uint64_t)(v), 8)
+
+static void patch_le(wbuf *w, size_t at, uint64_t v, int bytes)
+{
+    if (w->oom)
+        return;
+    for (int i = 0; i < bytes; i++)
+        w->b[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_amount(wbuf *w, const cbrx_amount *a)
+{
+    PUT64(w, a->m);
+    PUT8(w, a->scale);
+    put(w, a->cur, 3);
+}
+
+static void put_section(wbuf *w, const cbrx_program *p, int id)
+{
+    uint32_t i;
+    switch (id) {
+    case SEC_STRINGS:
+        PUT32(w, p->nstrings);
+        PUT32(w, p->nbytes);
+        for (i = 0; i < p->nstrings; i++) {
+            PUT32(w, p->strings[i].off);
+            PUT32(w, p->strings[i].len);
+        }
+        put(w, p->bytes, p->nbytes);
+        break;
+    case SEC_CONSTS:
+        PUT32(w, p->nconsts);
+        for (i = 0; i < p->nconsts; i++)
+            PUT64(w, p->consts[i]);
+        break;
+    case SEC_SETS:
+        PUT32(w, p->nsets);
+        for (i = 0; i < p->nsets; i++) {
+            PUT32(w, p->sets[i].first);
+            PUT32(w, p->sets[i].n);
+        }
+        break;
+    case SEC_FIELDS:
+        PUT32(w, p->nfields);
+        for (i = 0; i < p->nfields; i++) {
+            PUT32(w, p->fields[i].name);
+            PUT8(w, p->fields[i].type);
+            PUT8(w, p->fields[i].scale);
+            PUT8(w, p->fields[i].derived);
+        }
+        break;
+    case SEC_ZONES:
+        PUT32(w, p->ntzs);
+        for (i = 0; i < p->ntzs; i++)
+            PUT32(w, p->tzs[i]);
+        break;
+    case SEC_CAMPAIGNS:
+        PUT32(w, p->ncampaigns);
+        for (i = 0; i < p->ncampaigns; i++) {
+            const cbrx_campaign *c = &p->campaigns[i];
+            PUT32(w, c->id);
+            PUT32(w, c->title);
+            PUT8(w, c->has_budget);
+            put_amount(w, &c->budget);
+            PUT8(w, c->has_valid);
+            PUT32(w, (uint32_t)c->valid_from);
+            PUT32(w, (uint32_t)c->valid_to);
+        }
+        break;
+    case SEC_OFFERS:
+        PUT32(w, p->noffers);
+        for (i = 0; i < p->noffers; i++) {
+            const cbrx_offer *o = &p->offers[i];
+            PUT32(w, o->id);
+            PUT32(w, o->title);
+            PUT32(w, o->campaign);
+            PUT32(w, o->group);
+            PUT32(w, o->tz);
+            PUT64(w, o->priority);
+            PUT8(w, o->rounding);
+            PUT8(w, o->has_budget);
+            put_amount(w, &o->budget);
+            PUT8(w, o->has_valid);
+            PUT32(w, (uint32_t)o->valid_from);
+            PUT32(w, (uint32_t)o->valid_to);
+            PUT32(w, o->first_clause);
+            PUT32(w, o->nclauses);
+            PUT32(w, o->first_limit);
+            PUT32(w, o->nlimits);
+            PUT32(w, o->code);
+            PUT32(w, o->ncode);
+        }
+        break;
+    case SEC_CLAUSES:
+        PUT32(w, p->nclauses);
+        for (i = 0; i < p->nclauses; i++) {
+            const cbrx_clause *c = &p->clauses[i];
+            PUT8(w, c->kind);
+            PUT8(w, c->has_cap);
+            PUT64(w, c->pct_m);
+            PUT8(w, c->pct_scale);
+            put_amount(w, &c->amount);
+            PUT32(w, c->line);
+        }
+        break;
+    case SEC_LIMITS:
+        PUT32(w, p->nlimits);
+        for (i = 0; i < p->nlimits; i++) {
+            const cbrx_limit *l = &p->limits[i];
+            PUT8(w, l->is_count);
+            PUT8(w, l->period);
+            PUT64(w, l->count);
+            put_amount(w, &l->amount);
+        }
+        break;
+    case SEC_REGS:
+        PUT32(w, p->nregs);
+        for (i = 0; i < p->nregs; i++) {
+            PUT8(w, p->regs[i].type);
+            PUT8(w, p->regs[i].scale);
+        }
+        break;
+    case SEC_CODE:
+        PUT32(w, p->ncode);
+        PUT32(w, p->max_depth);
+        for (i = 0; i < p->ncode; i++) {
+            const cbrx_insn *in = &p->code[i];
+            PUT16(w, in->op);
+            PUT16(w, in->d);
+            PUT16(w, in->a);
+            PUT16(w, in->b);
+            PUT32(w, in->k);
+        }
+        break;
+    }
+}
+
+static uint64_t fnv(const uint8_t *d, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ d[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t checksum(const uint8_t *d, size_t n)
+{
+    uint64_t h = fnv(d, CHECKSUM_AT, 14695981039346656037ULL);
+    return fnv(d + HEADER, n - HEADER, h);
+}
+
+bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *err)
+{
+    wbuf w = {.p = p};
+    put(&w, MAGIC, 8);
+    PUT16(&w, FORMAT_VERSION);
+    PUT16(&w, 0);
+    PUT32(&w, SEC_COUNT);
+    PUT64(&w, 0); /* length, patched */
+    PUT64(&w, 0); /* checksum, patched */
+    size_t table = w.n;
+    for (int id = 1; id <= SEC_COUNT; id++) {
+        PUT32(&w, id);
+        PUT32(&w, 0);
+        PUT32(&w, 0);
+    }
+    for (int id = 1; id <= SEC_COUNT; id++) {
+        size_t start = w.n;
+        put_section(&w, p, id);
+        size_t at = table + (size_t)(id - 1) * 12;
+        patch_le(&w, at + 4, start, 4);
+        patch_le(&w, at + 8, w.n - start, 4);
+    }
+    if (w.oom || w.n > UINT32_MAX) {
+        cbrx_dealloc(p, w.b);
+        return cbrx_fail(err, w.oom ? CBR_ERR_NOMEM : CBR_ERR_LIMIT,
+                         w.oom ? "out of memory writing the bundle" : "the bundle would exceed 4 GiB");
+    }
+    patch_le(&w, 16, w.n, 8);
+    patch_le(&w, CHECKSUM_AT, checksum(w.b, w.n), 8);
+    *data = w.b;
+    *len = w.n;
+    return true;
+}
+
+/* ---- reading ---- */
+
+typedef struct rbuf {
+    const uint8_t *b;
+    size_t n, at;
+    const char *section;
+    bool bad;
+} rbuf;
+
+static uint64_t get_le(rbuf *r, int bytes)
+{
+    if (r->bad || r->n - r->at < (size_t)bytes) {
+        r->bad = true;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)r->b[r->at + (size_t)i] << (8 * i);
+    r->at += (size_t)bytes;
+    return v;
+}
+#define GET8(r) ((uint8_t)get_le((r), 1))
+#define GET16(r) ((uint16_t)get_le((r), 2))
+#define GET32(r) ((uint32_t)get_le((r), 4))
+#define GET64(r) get_le((r), 8)
+
+/* An array of n records of at least `min` bytes each, after checking that
+ * the section can hold them (so a forged count cannot make us allocate
+ * gigabytes for a small file). */
+static void *get_array(const cbrx_program *p, rbuf *r, uint32_t n, size_t min, size_t elem)
+{
+    if (r->bad || (r->n - r->at) / min < n) {
+        r->bad = true;
+        return NULL;
+    }
+    void *a = cbrx_alloc(p, (size_t)n * elem + 1);
+    if (a)
+        memset(a, 0, (size_t)n * elem + 1);
+    return a;
+}
+
+static void get_amount(rbuf *r, cbrx_amount *a)
+{
+    a->m = (int64_t)GET64(r);
+    a->scale = GET8(r);
+    if (!r->bad && r->n - r->at >= 3)
+        memcpy(a->cur, r->b + r->at, 3);
+    r->at += r->n - r->at >= 3 ? 3 : 0;
+    a->cur[3] = '\0';
+}
+
+/* Reads section id into p; false on a short read or out of memory. */
+static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
+{
+    uint32_t i, n;
+#define ARRAY(field, count, min)                                              \
+    do {                                                                      \
+        p->field = get_array(p, r, (count), (min), sizeof *p->field);         \
+        if (!p->field) {                                                      \
+            *oom = !r->bad;                                                   \
+            return false;                                                     \
+        }                                                                     \
+    } while (0)
+    switch (id) {
+    case SEC_STRINGS:
+        n = GET32(r);
+        p->nbytes = GET32(r);
+        ARRAY(strings, n, 8);
+        p->nstrings = n;
+        for (i = 0; i < n; i++) {
+            p->strings[i].off = GET32(r);
+            p->strings[i].len = GET32(r);
+        }
+        ARRAY(bytes, p->nbytes, 1);
+        if (r->bad)
+            return false;
+        memcpy(p->bytes, r->b + r->at, p->nbytes);
+        r->at += p->nbytes;
+        break;
+    case SEC_CONSTS:
+        n = GET32(r);
+        ARRAY(consts, n, 8);
+        p->nconsts = n;
+        for (i = 0; i < n; i++)
+            p->consts[i] = (int64_t)GET64(r);
+        break;
+    case SEC_SETS:
+        n = GET32(r);
+        ARRAY(sets, n, 8);
+        p->nsets = n;
+        for (i = 0; i < n; i++) {
+            p->sets[i].first = GET32(r);
+            p->sets[i].n = GET32(r);
+        }
+        break;
+    case SEC_FIELDS:
+        n = GET32(r);
+        ARRAY(fields, n, 7);
+        p->nfields = n;
+        for (i = 0; i < n; i++) {
+            p->fields[i].name = GET32(r);
+            p->fields[i].type = GET8(r);
+            p->fields[i].scale = GET8(r);
+            p->fields[i].derived = GET8(r);
+        }
+        break;
+    case SEC_ZONES:
+        n = GET32(r);
+        ARRAY(tzs, n, 4);
+        p->ntzs = n;
+        for (i = 0; i < n; i++)
+            p->tzs[i] = GET32(r);
+        break;
+    case SEC_CAMPAIGNS:
+        n = GET32(r);
+        ARRAY(campaigns, n, 30);
+        p->ncampaigns = n;
+        for (i = 0; i < n; i++) {
+            cbrx_campaign *c = &p->campaigns[i];
+            c->id = GET32(r);
+            c->title = GET32(r);
+            c->has_budget = GET8(r);
+            get_amount(r, &c->budget);
+            c->has_valid = GET8(r);
+            c->valid_from = (int32_t)GET32(r);
+            c->valid_to = (int32_t)GET32(r);
+        }
+        break;
+    case SEC_OFFERS:
+        n = GET32(r);
+        ARRAY(offers, n, 75);
+        p->noffers = n;
+        for (i = 0; i < n; i++) {
+            cbrx_offer *o = &p->offers[i];
+            o->id = GET32(r);
+            o->title = GET32(r);
+            o->campaign = GET32(r);
+            o->group = GET32(r);
+            o->tz = GET32(r);
+            o->priority = (int64_t)GET64(r);
+            o->rounding = GET8(r);
+            o->has_budget = GET8(r);
+            get_amount(r, &o->budget);
+            o->has_valid = GET8(r);
+            o->valid_from = (int32_t)GET32(r);
+            o->valid_to = (int32_t)GET32(r);
+            o->first_clause = GET32(r);
+            o->nclauses = GET32(r);
+            o->first_limit = GET32(r);
+            o->nlimits = GET32(r);
+            o->code = GET32(r);
+            o->ncode = GET32(r);
+        }
+        break;
+    case SEC_CLAUSES:
+        n = GET32(r);
+        ARRAY(clauses, n, 27);
+        p->nclauses = n;
+        for (i = 0; i < n; i++) {
+            cbrx_clause *c = &p->clauses[i];
+            c->kind = GET8(r);
+            c->has_cap = GET8(r);
+            c->pct_m = (int64_t)GET64(r);
+            c->pct_scale = GET8(r);
+            get_amount(r, &c->amount);
+            c->line = GET32(r);
+        }
+        break;
+    case SEC_LIMITS:
+        n = GET32(r);
+        ARRAY(limits, n, 22);
+        p->nlimits = n;
+        for (i = 0; i < n; i++) {
+            cbrx_limit *l = &p->limits[i];
+            l->is_count = GET8(r);
+            l->period = GET8(r);
+            l->count = (int64_t)GET64(r);
+            get_amount(r, &l->amount);
+        }
+        break;
+    case SEC_REGS:
+        n = GET32(r);
+        ARRAY(regs, n, 2);
+        p->nregs = n;
+        for (i = 0; i < n; i++) {
+            p->regs[i].type = GET8(r);
+            p->regs[i].scale = GET8(r);
+        }
+        break;
+    case SEC_CODE:
+        n = GET32(r);
+        p->max_depth = GET32(r);
+        ARRAY(code, n, 12);
+        p->ncode = n;
+        for (i = 0; i < n; i++) {
+            cbrx_insn *in = &p->code[i];
+            in->op = GET16(r);
+            in->d = GET16(r);
+            in->a = GET16(r);
+            in->b = GET16(r);
+            in->k = GET32(r);
+        }
+        break;
+    }
+#undef ARRAY
+    return !r->bad;
+}
+
+bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_program *p,
+               cbr_error *err)
+{
+    cbr_config c = *cfg; /* cfg may live inside p */
+    memset(p, 0, sizeof *p);
+    p->cfg = c;
+    if (len < HEADER || memcmp(data, MAGIC, 8) != 0)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, len < 8 || memcmp(data, MAGIC, 8)
+                                                  ? "not a cbr bundle (bad magic number)"
+                                                  : "truncated bundle: %zu bytes, shorter than its header",
+                         len);
+    rbuf h = {data, len, 8, "header", false};
+    unsigned version = GET16(&h), flags = GET16(&h), nsec = GET32(&h);
+    uint64_t total = GET64(&h), sum = GET64(&h);
+    if (version != FORMAT_VERSION)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle format version %u; this cbr reads version %d",
+                         version, FORMAT_VERSION);
+    if (total != len)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "truncated or padded bundle: %zu bytes, the header says %llu",
+                         len, (unsigned long long)total);
+    if (sum != checksum(data, len))
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle checksum mismatch: the file is corrupt");
+    if (flags != 0)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "unknown bundle flags 0x%x", flags);
+    if (nsec != SEC_COUNT)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle has %u sections, expected %d", nsec, SEC_COUNT);
+    size_t expect = HEADER + (size_t)SEC_COUNT * 12;
+    for (int id = 1; id <= SEC_COUNT; id++) {
+        uint32_t sid = GET32(&h), off = GET32(&h), slen = GET32(&h);
+        if (h.bad)
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "truncated section table");
+        if (sid != (uint32_t)id)
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "section %d has id %u, expected %d (%s)", id, sid, id,
+                             sec_names[id]);
+        if (off != expect || slen > len - off)
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "section %s out of bounds (offset %u, length %u, file %zu bytes)",
+                             sec_names[id], off, slen, len);
+        rbuf r = {data + off, slen, 0, sec_names[id], false};
+        bool oom = false;
+        if (!get_section(p, &r, id, &oom)) {
+            cbrx_program_release(p);
+            if (oom)
+                return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory reading section %s", sec_names[id]);
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "section %s is truncated (%u bytes)", sec_names[id], slen);
+        }
+        if (r.at != slen) {
+            cbrx_program_release(p);
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "section %s has %zu trailing bytes", sec_names[id],
+                             (size_t)slen - r.at);
+        }
+        expect = (size_t)off + slen;
+    }
+    if (expect != len) {
+        cbrx_program_release(p);
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "%zu bytes after the last section", len - expect);
+    }
+    return true;
+}

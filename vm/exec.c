@@ -1,0 +1,683 @@
+/* exec.c: the batch interpreter.
+ *
+ * cbr_eval runs each offer's instructions over the whole batch: dispatch is
+ * paid once per instruction per batch, and the loops inside touch only the
+ * selected rows.  Registers hold one value per row; LOAD makes a register
+ * read a column in place, without a copy.  The verifier has already checked
+ * every index and type, so the loops check nothing but missing values and
+ * overflow; string ids are still checked against the pool, since a register
+ * read before it was written in this batch may hold an id of an earlier one.
+ *
+ * Arithmetic that overflows, and division by zero, give a missing value:
+ * the condition reading it is unknown and never earns cashback. */
+#include "config.h"
+#include <string.h>
+#include "stdlib/date.h"
+#include "stdlib/text.h"
+#include "stdlib/tz.h"
+#include "vm/vmint.h"
+
+const uint64_t cbrx_pow10[19] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+    1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+    100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+    1000000000000000000ULL};
+
+/* ---- contexts ---- */
+
+cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
+{
+    if (!prog || capacity > (1u << 20))
+        return NULL;
+    const cbrx_program *x = &prog->x;
+    if (capacity == 0)
+        capacity = 1024;
+    cbr_context *ctx = cbrx_alloc(x, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->prog = prog;
+    ctx->x = x;
+    ctx->cap = capacity;
+    size_t nr = x->nregs ? x->nregs : 1;
+    ctx->regs = cbrx_alloc(x, nr * sizeof *ctx->regs);
+    ctx->own = cbrx_alloc(x, nr * sizeof *ctx->own);
+    ctx->nonull = cbrx_alloc(x, capacity);
+    ctx->sel = cbrx_alloc(x, capacity * sizeof *ctx->sel);
+    ctx->all = cbrx_alloc(x, capacity * sizeof *ctx->all);
+    ctx->tmp = cbrx_alloc(x, capacity * sizeof *ctx->tmp);
+    ctx->frames = cbrx_alloc(x, (x->max_depth + 1) * sizeof *ctx->frames);
+    ctx->local = cbrx_alloc(x, (x->ntzs + 1) * sizeof *ctx->local);
+    ctx->row_first = cbrx_alloc(x, (capacity + 1) * sizeof *ctx->row_first);
+    ctx->groups = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->groups);
+    bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&
+              ctx->frames && ctx->local && ctx->row_first && ctx->groups;
+    if (ok) {
+        memset(ctx->own, 0, nr * sizeof *ctx->own);
+        memset(ctx->frames, 0, (x->max_depth + 1) * sizeof *ctx->frames);
+        memset(ctx->local, 0, (x->ntzs + 1) * sizeof *ctx->local);
+        memset(ctx->nonull, 0, capacity);
+        for (size_t i = 0; i < capacity; i++)
+            ctx->all[i] = (uint32_t)i;
+        for (uint32_t r = 0; ok && r < x->nregs; r++) {
+            ctx->own[r].v = cbrx_alloc(x, capacity * sizeof(int64_t));
+            ctx->own[r].null = cbrx_alloc(x, capacity);
+            ok = ctx->own[r].v && ctx->own[r].null;
+            if (ok) {
+                /* Never-written registers read as missing, never as garbage. */
+                memset(ctx->own[r].v, 0, capacity * sizeof(int64_t));
+                memset(ctx->own[r].null, 1, capacity);
+            }
+            ctx->regs[r] = ctx->own[r];
+        }
+        for (uint32_t f = 0; ok && f <= x->max_depth; f++) {
+            ctx->frames[f].base = cbrx_alloc(x, capacity * sizeof(uint32_t));
+            ctx->frames[f].acc = cbrx_alloc(x, capacity * sizeof(uint32_t));
+            ok = ctx->frames[f].base && ctx->frames[f].acc;
+        }
+        for (uint32_t z = 0; ok && z < x->ntzs; z++)
+            for (int i = 0; ok && i < 7; i++)
+                ok = (ctx->local[z].v[i] = cbrx_alloc(x, capacity * sizeof(int64_t))) != NULL;
+    }
+    if (!ok) {
+        cbr_context_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+void cbr_context_free(cbr_context *ctx)
+{
+    if (!ctx)
+        return;
+    const cbrx_program *x = ctx->x;
+    if (ctx->own)
+        for (uint32_t r = 0; r < x->nregs; r++) {
+            cbrx_dealloc(x, ctx->own[r].v);
+            cbrx_dealloc(x, ctx->own[r].null);
+        }
+    if (ctx->frames)
+        for (uint32_t f = 0; f <= x->max_depth; f++) {
+            cbrx_dealloc(x, ctx->frames[f].base);
+            cbrx_dealloc(x, ctx->frames[f].acc);
+        }
+    if (ctx->local)
+        for (uint32_t z = 0; z < x->ntzs; z++)
+            for (int i = 0; i < 7; i++)
+                cbrx_dealloc(x, ctx->local[z].v[i]);
+    void *arrays[] = {ctx->regs, ctx->own, ctx->nonull, ctx->sel, ctx->all, ctx->tmp,
+                      ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->cands,
+                      ctx->sorted, ctx->awards};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        cbrx_dealloc(x, arrays[i]);
+    cbrx_dealloc(x, ctx);
+}
+
+const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n)
+{
+    if (n)
+        *n = ctx ? ctx->nawards : 0;
+    return ctx ? ctx->awards : NULL;
+}
+
+/* ---- derived fields ---- */
+
+/* weekday hour minute date day month year of every row, in zone z. */
+static void compute_local(cbr_context *ctx, uint32_t z)
+{
+    cbrx_local *l = &ctx->local[z];
+    const cbr_batch *b = ctx->b;
+    if (l->stamp == b->stamp)
+        return;
+    const struct cbrtz *zone = ctx->prog->zones[z];
+    const int64_t *ts = b->cols[XF_TIMESTAMP].v;
+    for (size_t r = 0; r < b->n; r++) {
+        int32_t days, sod;
+        cbrtz_local(zone, ts[r], &days, &sod);
+        int y;
+        unsigned m, d;
+        cbrdate_to_civil(days, &y, &m, &d);
+        l->v[0][r] = cbrdate_weekday(days);
+        l->v[1][r] = sod / 3600;
+        l->v[2][r] = sod / 60 % 60;
+        l->v[3][r] = days;
+        l->v[4][r] = d;
+        l->v[5][r] = m;
+        l->v[6][r] = y;
+    }
+    l->stamp = b->stamp;
+}
+
+static void op_load(cbr_context *ctx, uint16_t d, uint32_t field)
+{
+    if (XF_IS_DERIVED(field)) {
+        uint32_t z = ctx->x->offers[ctx->offer].tz;
+        compute_local(ctx, z);
+        ctx->regs[d].v = ctx->local[z].v[field - XF_WEEKDAY];
+        ctx->regs[d].null = ctx->nonull;
+    } else {
+        ctx->regs[d] = ctx->b->cols[field];
+    }
+}
+
+/* ---- numbers ---- */
+
+/* v * 10^k, exactly, or false. */
+static inline bool upscale(int64_t v, unsigned k, int64_t *out)
+{
+    if (k == 0) {
+        *out = v;
+        return true;
+    }
+    return !__builtin_mul_overflow(v, (int64_t)cbrx_pow10[k], out);
+}
+
+/* Sign of a*10^-sa - b*10^-sb, exact whatever the scales. */
+static inline int cmp_scaled(int64_t a, unsigned sa, int64_t b, unsigned sb)
+{
+    if (sa == sb)
+        return (a > b) - (a < b);
+    __int128 x = a, y = b;
+    if (sa < sb)
+        x *= (__int128)cbrx_pow10[sb - sa];
+    else
+        y *= (__int128)cbrx_pow10[sa - sb];
+    return (x > y) - (x < y);
+}
+
+/* n / den rounded with mode. */
+__int128 cbrx_div_round(__int128 n, __int128 den, cbrround mode)
+{
+    __int128 q = n / den, r = n % den;
+    if (r == 0)
+        return q;
+    bool neg = (n < 0) != (den < 0);
+    __int128 ar = r < 0 ? -r : r, ad = den < 0 ? -den : den;
+    bool away;
+    switch (mode) {
+    case CBR_ROUND_UP: away = true; break;
+    case CBR_ROUND_HALF_UP: away = 2 * ar >= ad; break;
+    case CBR_ROUND_HALF_EVEN: away = 2 * ar > ad || (2 * ar == ad && (q & 1)); break;
+    case CBR_ROUND_FLOOR: away = neg; break;
+    case CBR_ROUND_CEIL: away = !neg; break;
+    default: away = false; break;
+    }
+    return away ? (neg ? q - 1 : q + 1) : q;
+}
+
+static inline bool fits(__int128 v) { return v >= INT64_MIN && v <= INT64_MAX; }
+
+static cbrx_col *wreg(cbr_context *ctx, uint16_t d)
+{
+    ctx->regs[d] = ctx->own[d];
+    return &ctx->regs[d];
+}
+
+#define ROWS for (uint32_t i_ = 0, r; i_ < ctx->nsel && ((r = ctx->sel[i_]), 1); i_++)
+
+static void op_arith(cbr_context *ctx, const cbrx_insn *in)
+{
+    const cbrx_reg *R = ctx->x->regs;
+    unsigned sd = R[in->d].scale, sa = R[in->a].scale, sb = R[in->b].scale;
+    const cbrx_col a = ctx->regs[in->a], b = ctx->regs[in->b];
+    cbrx_col *d = wreg(ctx, in->d);
+    switch (in->op) {
+    case XOP_ADD:
+    case XOP_SUB:
+        ROWS {
+            int64_t x, y, z;
+            bool bad = a.null[r] | b.null[r] || !upscale(a.v[r], sd - sa, &x) ||
+                       !upscale(b.v[r], sd - sb, &y) ||
+                       (in->op == XOP_ADD ? __builtin_add_overflow(x, y, &z)
+                                          : __builtin_sub_overflow(x, y, &z));
+            d->null[r] = bad;
+            d->v[r] = bad ? 0 : z;
+        }
+        break;
+    case XOP_MUL:
+        ROWS {
+            int64_t z;
+            bool bad = a.null[r] | b.null[r] || __builtin_mul_overflow(a.v[r], b.v[r], &z);
+            d->null[r] = bad;
+            d->v[r] = bad ? 0 : z;
+        }
+        break;
+    case XOP_DIV: {
+        /* a / b at scale sd: a * 10^(sd - sa + sb) / b, toward zero. */
+        __int128 f = cbrx_pow10[sd - sa + sb];
+        ROWS {
+            bool bad = a.null[r] | b.null[r] || b.v[r] == 0;
+            __int128 q = bad ? 0 : ((__int128)a.v[r] * f) / b.v[r];
+            bad = bad || !fits(q);
+            d->null[r] = bad;
+            d->v[r] = bad ? 0 : (int64_t)q;
+        }
+        break;
+    }
+    case XOP_MIN:
+    case XOP_MAX:
+        ROWS {
+            int64_t x = 0;
+            bool bad = a.null[r] | b.null[r];
+            if (!bad) {
+                int c = cmp_scaled(a.v[r], sa, b.v[r], sb);
+                bool take_a = in->op == XOP_MIN ? c <= 0 : c >= 0;
+                bad = take_a ? !upscale(a.v[r], sd - sa, &x) : !upscale(b.v[r], sd - sb, &x);
+            }
+            d->null[r] = bad;
+            d->v[r] = bad ? 0 : x;
+        }
+        break;
+    }
+}
+
+static void op_unary(cbr_context *ctx, const cbrx_insn *in)
+{
+    const cbrx_reg *R = ctx->x->regs;
+    const cbrx_col a = ctx->regs[in->a];
+    cbrx_col *d = wreg(ctx, in->d);
+    if (in->op == XOP_ROUND) {
+        __int128 den = cbrx_pow10[R[in->a].scale - R[in->d].scale];
+        ROWS {
+            d->null[r] = a.null[r];
+            d->v[r] = a.null[r] ? 0 : (int64_t)cbrx_div_round(a.v[r], den, (cbrround)in->k);
+        }
+        return;
+    }
+    ROWS {
+        int64_t v = a.v[r];
+        bool bad = a.null[r] || v == INT64_MIN;
+        d->null[r] = bad;
+        d->v[r] = bad ? 0 : (in->op == XOP_NEG || v < 0) ? -v : v;
+    }
+}
+
+static inline bool cmp_holds(unsigned cmp, int c)
+{
+    switch (cmp) {
+    case XC_EQ: return c == 0;
+    case XC_NE: return c != 0;
+    case XC_LT: return c < 0;
+    case XC_LE: return c <= 0;
+    case XC_GT: return c > 0;
+    default: return c >= 0;
+    }
+}
+
+static void op_cmp(cbr_context *ctx, const cbrx_insn *in)
+{
+    const cbrx_reg *R = ctx->x->regs;
+    unsigned sa = R[in->a].scale, sb = R[in->b].scale, cmp = in->k;
+    const cbrx_col a = ctx->regs[in->a], b = ctx->regs[in->b];
+    cbrx_col *d = wreg(ctx, in->d);
+    ROWS {
+        bool bad = a.null[r] | b.null[r];
+        d->null[r] = bad;
+        d->v[r] = !bad && cmp_holds(cmp, cmp_scaled(a.v[r], sa, b.v[r], sb));
+    }
+}
+
+static bool in_set(const int64_t *s, uint32_t n, int64_t v)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s[mid] < v)
+            lo = mid + 1;
+        else if (s[mid] > v)
+            hi = mid;
+        else
+            return true;
+    }
+    return false;
+}
+
+/* ---- filters ---- */
+
+/* Keeps the selected rows where COND holds and a is not missing. */
+#define KEEP(COND)                                                          \
+    do {                                                                    \
+        uint32_t k_ = 0;                                                    \
+        for (uint32_t i_ = 0; i_ < ctx->nsel; i_++) {                       \
+            uint32_t r = ctx->sel[i_];                                      \
+            if (COND)                                                       \
+                ctx->sel[k_++] = r;                                         \
+        }                                                                   \
+        ctx->nsel = k_;                                                     \
+    } while (0)
+
+#define KEEP_CMP(X, Y)                                                              \
+    switch (cmp) {                                                                  \
+    case XC_EQ: KEEP(!an[r] && ((X) == (Y)) == want); break;                        \
+    case XC_NE: KEEP(!an[r] && ((X) != (Y)) == want); break;                        \
+    case XC_LT: KEEP(!an[r] && ((X) < (Y)) == want); break;                         \
+    case XC_LE: KEEP(!an[r] && ((X) <= (Y)) == want); break;                        \
+    case XC_GT: KEEP(!an[r] && ((X) > (Y)) == want); break;                         \
+    default: KEEP(!an[r] && ((X) >= (Y)) == want); break;                           \
+    }
+
+static void op_fcmpk(cbr_context *ctx, const cbrx_insn *in)
+{
+    const int64_t *av = ctx->regs[in->a].v;
+    const uint8_t *an = ctx->regs[in->a].null;
+    const int64_t kv = ctx->x->consts[in->k];
+    unsigned cmp = XF_CMP(in->d);
+    bool want = XF_WANT(in->d);
+    KEEP_CMP(av[r], kv);
+}
+
+static void op_fcmp(cbr_context *ctx, const cbrx_insn *in)
+{
+    const cbrx_reg *R = ctx->x->regs;
+    unsigned sa = R[in->a].scale, sb = R[in->b].scale;
+    const int64_t *av = ctx->regs[in->a].v, *bv = ctx->regs[in->b].v;
+    const uint8_t *an0 = ctx->regs[in->a].null, *bn = ctx->regs[in->b].null;
+    unsigned cmp = XF_CMP(in->d);
+    bool want = XF_WANT(in->d);
+    if (sa == sb)
+        KEEP(!(an0[r] | bn[r]) && cmp_holds(cmp, (av[r] > bv[r]) - (av[r] < bv[r])) == want);
+    else
+        KEEP(!(an0[r] | bn[r]) && cmp_holds(cmp, cmp_scaled(av[r], sa, bv[r], sb)) == want);
+}
+
+/* ---- strings ---- */
+
+static bool str_of(cbr_context *ctx, int64_t id, const char **s, uint32_t *n)
+{
+    if (!cbrx_pool_has(&ctx->b->pool, id))
+        return false;
+    *s = cbrx_pool_str(&ctx->b->pool, (uint32_t)id, n);
+    return true;
+}
+
+typedef bool (*text_fn)(const char *s, size_t n, cbrtext_buf *out);
+
+/* The id of the folded form of id, cached in the pool. */
+static int64_t fold_id(cbr_context *ctx, int64_t id)
+{
+    cbrx_pool *p = &ctx->b->pool;
+    if (p->e[id].fold != CBRX_NONE)
+        return p->e[id].fold;
+    const char *s;
+    uint32_t n;
+    str_of(ctx, id, &s, &n);
+    cbrtext_buf buf;
+    uint32_t f = CBRX_NONE;
+    if (cbrtext_fold(s, n, &buf))
+        f = cbrx_pool_intern(p, buf.p, buf.n);
+    cbrtext_buf_free(&buf);
+    if (f == CBRX_NONE) {
+        ctx->oom = true;
+        return -1;
+    }
+    p->e[id].fold = f;
+    return f;
+}
+
+static void op_text(cbr_context *ctx, const cbrx_insn *in)
+{
+    const cbrx_col a = ctx->regs[in->a];
+    cbrx_col *d = wreg(ctx, in->d);
+    text_fn fn = in->op == XOP_LOWER ? cbrtext_lower : cbrtext_upper;
+    ROWS {
+        const char *s;
+        uint32_t n;
+        int64_t out = -1;
+        if (!a.null[r] && str_of(ctx, a.v[r], &s, &n)) {
+            if (in->op == XOP_FOLD) {
+                out = fold_id(ctx, a.v[r]);
+            } else if (in->op == XOP_LEN) {
+                out = (int64_t)cbrtext_len(s, n);
+            } else {
+                cbrtext_buf buf;
+                uint32_t id = CBRX_NONE;
+                if (fn(s, n, &buf))
+                    id = cbrx_pool_intern(&ctx->b->pool, buf.p, buf.n);
+                cbrtext_buf_free(&buf);
+                if (id == CBRX_NONE)
+                    ctx->oom = true;
+                else
+                    out = id;
+            }
+        }
+        d->null[r] = out < 0;
+        d->v[r] = out < 0 ? 0 : out;
+    }
+}
+
+static bool has_at(const char *s, uint32_t n, const char *p, uint32_t m, uint32_t at)
+{
+    return at <= n && m <= n - at && memcmp(s + at, p, m) == 0;
+}
+
+/* starts_with, ends_with, contains: byte comparisons of NFC texts, which is
+ * exact for a prefix or suffix made of whole characters. */
+static void op_textpred(cbr_context *ctx, const cbrx_insn *in)
+{
+    const cbrx_col a = ctx->regs[in->a], b = ctx->regs[in->b];
+    cbrx_col *d = wreg(ctx, in->d);
+    ROWS {
+        const char *s, *p;
+        uint32_t n, m;
+        bool ok = !a.null[r] && !b.null[r] && str_of(ctx, a.v[r], &s, &n) && str_of(ctx, b.v[r], &p, &m);
+        bool v = false;
+        if (ok) {
+            if (in->op == XOP_STARTS)
+                v = has_at(s, n, p, m, 0);
+            else if (in->op == XOP_ENDS)
+                v = m <= n && has_at(s, n, p, m, n - m);
+            else
+                v = m == 0 || (m <= n && memmem(s, n, p, m) != NULL);
+        }
+        d->null[r] = !ok;
+        d->v[r] = v;
+    }
+}
+
+/* ---- selections ---- */
+
+/* out = x - y, both sorted; returns the count.  out may alias x. */
+static uint32_t sel_minus(uint32_t *out, const uint32_t *x, uint32_t nx, const uint32_t *y, uint32_t ny)
+{
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < nx) {
+        while (j < ny && y[j] < x[i])
+            j++;
+        if (j < ny && y[j] == x[i])
+            i++;
+        else
+            out[k++] = x[i++];
+    }
+    return k;
+}
+
+/* out = x + y, disjoint and sorted; out must not alias either. */
+static uint32_t sel_union(uint32_t *out, const uint32_t *x, uint32_t nx, const uint32_t *y, uint32_t ny)
+{
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < nx && j < ny)
+        out[k++] = x[i] < y[j] ? x[i++] : y[j++];
+    while (i < nx)
+        out[k++] = x[i++];
+    while (j < ny)
+        out[k++] = y[j++];
+    return k;
+}
+
+static void op_select(cbr_context *ctx, unsigned op)
+{
+    cbrx_frame *f = ctx->depth ? &ctx->frames[ctx->depth - 1] : NULL;
+    uint32_t n;
+    switch (op) {
+    case XOP_PUSH:
+        f = &ctx->frames[ctx->depth++];
+        memcpy(f->base, ctx->sel, ctx->nsel * sizeof *ctx->sel);
+        f->nbase = ctx->nsel;
+        f->nacc = 0;
+        break;
+    case XOP_ORNEXT:
+        n = sel_union(ctx->tmp, f->acc, f->nacc, ctx->sel, ctx->nsel);
+        memcpy(f->acc, ctx->tmp, n * sizeof *ctx->tmp);
+        f->nacc = n;
+        ctx->nsel = sel_minus(ctx->sel, f->base, f->nbase, f->acc, f->nacc);
+        break;
+    case XOP_OREND:
+        n = sel_union(ctx->tmp, f->acc, f->nacc, ctx->sel, ctx->nsel);
+        memcpy(ctx->sel, ctx->tmp, n * sizeof *ctx->tmp);
+        ctx->nsel = n;
+        ctx->depth--;
+        break;
+    case XOP_RESTORE:
+    case XOP_POP:
+        memcpy(ctx->sel, f->base, f->nbase * sizeof *ctx->sel);
+        ctx->nsel = f->nbase;
+        if (op == XOP_POP)
+            ctx->depth--;
+        break;
+    case XOP_NEXTCLAUSE:
+        ctx->nsel = sel_minus(ctx->sel, f->base, f->nbase, ctx->sel, ctx->nsel);
+        ctx->depth--;
+        break;
+    }
+}
+
+/* ---- the loop ---- */
+
+static void run_offer(cbr_context *ctx, uint32_t o)
+{
+    const cbrx_program *x = ctx->x;
+    const cbrx_offer *of = &x->offers[o];
+    ctx->offer = o;
+    ctx->depth = 0;
+    ctx->nsel = (uint32_t)ctx->b->n;
+    memcpy(ctx->sel, ctx->all, ctx->nsel * sizeof *ctx->sel);
+    for (uint32_t pc = of->code; pc < of->code + of->ncode; pc++) {
+        const cbrx_insn *in = &x->code[pc];
+        /* Nothing left to filter or value: skip to the end of the offer,
+         * except for selection changes that may bring rows back. */
+        if (ctx->nsel == 0 && in->op < XOP_PUSH)
+            continue;
+        switch ((cbrx_opcode)in->op) {
+        case XOP_LOAD: op_load(ctx, in->d, in->k); break;
+        case XOP_CONST: {
+            cbrx_col *d = wreg(ctx, in->d);
+            int64_t v = x->consts[in->k];
+            ROWS {
+                d->v[r] = v;
+                d->null[r] = 0;
+            }
+            break;
+        }
+        case XOP_CONSTM: {
+            cbrx_col *d = wreg(ctx, in->d);
+            int64_t v = x->consts[in->k], cur = x->consts[in->k + 1];
+            const int64_t *rc = ctx->b->cols[XF_CURRENCY].v;
+            ROWS {
+                d->v[r] = v;
+                d->null[r] = rc[r] != cur;
+            }
+            break;
+        }
+        case XOP_ADD: case XOP_SUB: case XOP_MUL: case XOP_DIV: case XOP_MIN: case XOP_MAX:
+            op_arith(ctx, in);
+            break;
+        case XOP_NEG: case XOP_ABS: case XOP_ROUND: op_unary(ctx, in); break;
+        case XOP_CMP: op_cmp(ctx, in); break;
+        case XOP_IN: {
+            const cbrx_col a = ctx->regs[in->a];
+            const cbrx_set *s = &x->sets[in->k];
+            cbrx_col *d = wreg(ctx, in->d);
+            ROWS {
+                d->null[r] = a.null[r];
+                d->v[r] = !a.null[r] && in_set(x->consts + s->first, s->n, a.v[r]);
+            }
+            break;
+        }
+        case XOP_EXISTS: {
+            const cbrx_col a = ctx->regs[in->a];
+            cbrx_col *d = wreg(ctx, in->d);
+            ROWS {
+                d->null[r] = 0;
+                d->v[r] = !a.null[r];
+            }
+            break;
+        }
+        case XOP_LOWER: case XOP_UPPER: case XOP_FOLD: case XOP_LEN: op_text(ctx, in); break;
+        case XOP_STARTS: case XOP_ENDS: case XOP_CONTAINS: op_textpred(ctx, in); break;
+        case XOP_SETNULL: {
+            cbrx_col *d = wreg(ctx, in->d);
+            ROWS d->null[r] = 1;
+            break;
+        }
+        case XOP_MARK: {
+            cbrx_col *d = wreg(ctx, in->d); /* never into a column a LOAD aliased */
+            ROWS {
+                d->v[r] = in->k;
+                d->null[r] = 0;
+            }
+            break;
+        }
+        case XOP_FCMP: op_fcmp(ctx, in); break;
+        case XOP_FCMPK: op_fcmpk(ctx, in); break;
+        case XOP_FBOOL: {
+            const int64_t *av = ctx->regs[in->a].v;
+            const uint8_t *an = ctx->regs[in->a].null;
+            int64_t want = XF_WANT(in->d);
+            KEEP(!an[r] && av[r] == want);
+            break;
+        }
+        case XOP_FIN: {
+            const int64_t *av = ctx->regs[in->a].v;
+            const uint8_t *an = ctx->regs[in->a].null;
+            const cbrx_set *s = &x->sets[in->k];
+            const int64_t *set = x->consts + s->first;
+            bool want = XF_WANT(in->d);
+            KEEP(!an[r] && in_set(set, s->n, av[r]) == want);
+            break;
+        }
+        case XOP_FNULL: {
+            const uint8_t *an = ctx->regs[in->a].null;
+            bool want = XF_WANT(in->d);
+            KEEP(!an[r] == want);
+            break;
+        }
+        case XOP_NONE: ctx->nsel = 0; break;
+        case XOP_PUSH: case XOP_ORNEXT: case XOP_OREND: case XOP_RESTORE: case XOP_POP:
+        case XOP_NEXTCLAUSE:
+            op_select(ctx, in->op);
+            break;
+        case XOP_REWARD:
+            if (ctx->nsel)
+                cbrx_reward(ctx, in->k);
+            break;
+        case XOP_COUNT: break;
+        }
+    }
+}
+
+cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, cbr_error *err)
+{
+    if (!ctx || !b)
+        return cbrx_fail(err, CBR_ERR_ARG, "no context or batch"), CBR_ERR_ARG;
+    if (b->prog != ctx->prog)
+        return cbrx_fail(err, CBR_ERR_ARG, "the batch belongs to another program"), CBR_ERR_ARG;
+    if (b->n > ctx->cap)
+        return cbrx_fail(err, CBR_ERR_LIMIT, "the batch has %zu rows, the context takes %zu", b->n,
+                         ctx->cap), CBR_ERR_LIMIT;
+    ctx->b = b;
+    ctx->ncands = 0;
+    ctx->nawards = 0;
+    ctx->oom = false;
+    for (uint32_t o = 0; o < ctx->x->noffers && !ctx->oom; o++)
+        run_offer(ctx, o);
+    bool ok = !ctx->oom && cbrx_settle(ctx);
+    ctx->b = NULL;
+    if (!ok) {
+        ctx->nawards = 0;
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory while evaluating"), CBR_ERR_NOMEM;
+    }
+    if (fn)
+        for (size_t i = 0; i < ctx->nawards; i++)
+            fn(ud, &ctx->awards[i]);
+    return CBR_OK;
+}

@@ -1,0 +1,224 @@
+/* program.c: the cbr_program handle: made from a checked compiler or loaded
+ * from a bundle, then prepared the same way (time zones loaded, the content
+ * hash taken), so both roads give the same program. */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compiler/compint.h"
+#include "stdlib/tz.h"
+#include "vm/program.h"
+
+static void *default_alloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    return realloc(p, n);
+}
+
+void *cbrx_alloc(const cbrx_program *p, size_t n) { return p->cfg.alloc(p->cfg.alloc_ud, NULL, n ? n : 1); }
+void *cbrx_realloc(const cbrx_program *p, void *old, size_t n) { return p->cfg.alloc(p->cfg.alloc_ud, old, n ? n : 1); }
+void cbrx_dealloc(const cbrx_program *p, void *ptr)
+{
+    if (ptr)
+        p->cfg.alloc(p->cfg.alloc_ud, ptr, 0);
+}
+
+bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->status = st;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+void cbrx_program_release(cbrx_program *p)
+{
+    void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
+                      p->offers, p->clauses, p->limits, p->regs, p->code};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        cbrx_dealloc(p, arrays[i]);
+    cbr_config cfg = p->cfg;
+    memset(p, 0, sizeof *p);
+    p->cfg = cfg;
+}
+
+void cbrx_hash(const uint8_t *data, size_t len, char out[17])
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ data[i]) * 1099511628211ULL;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void cbr_program_free(cbr_program *p)
+{
+    if (!p)
+        return;
+    if (p->zones)
+        for (uint32_t i = 0; i < p->x.ntzs; i++)
+            cbrtz_free(p->zones[i]);
+    cbrx_dealloc(&p->x, p->zones);
+    cbrx_program tmp = p->x;
+    cbrx_program_release(&tmp);
+    cbrx_dealloc(&tmp, p);
+}
+
+/* Loads the zones, takes the hash: what both roads to a program share. */
+static bool prepare(cbr_program *p, cbr_error *err)
+{
+    cbrx_program *x = &p->x;
+    p->zones = cbrx_alloc(x, (x->ntzs + 1) * sizeof *p->zones);
+    if (!p->zones)
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory loading time zones");
+    memset(p->zones, 0, (x->ntzs + 1) * sizeof *p->zones);
+    for (uint32_t i = 0; i < x->ntzs; i++) {
+        const char *why = NULL;
+        const char *name = cbrx_str(x, x->tzs[i]);
+        p->zones[i] = cbrtz_load(x->cfg.zoneinfo_dir, name, x->cfg.alloc, x->cfg.alloc_ud, &why);
+        if (!p->zones[i])
+            return cbrx_fail(err, CBR_ERR_IO, "time zone \"%s\": %s", name, why ? why : "cannot load");
+    }
+    uint8_t *data;
+    size_t len;
+    if (!cbrx_save(x, &data, &len, err))
+        return false;
+    memcpy(x->hash, "", 1);
+    cbrx_hash(data, len, x->hash);
+    cbrx_dealloc(x, data);
+    return true;
+}
+
+static cbr_program *new_program(const cbr_config *cfg)
+{
+    cbr_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        cbr_config_init(&c);
+    if (!c.alloc)
+        c.alloc = default_alloc;
+    cbr_program *p = c.alloc(c.alloc_ud, NULL, sizeof *p);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    p->x.cfg = c;
+    return p;
+}
+
+cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err)
+{
+    if (!c || !out)
+        return cbrx_fail(err, CBR_ERR_ARG, "no compiler"), CBR_ERR_ARG;
+    *out = NULL;
+    if (!c->checked)
+        return cbrx_fail(err, CBR_ERR_STATE, "check the sources before generating code"), CBR_ERR_STATE;
+    if (c->nerr)
+        return cbrx_fail(err, CBR_ERR_COMPILE, "the rules have %u error%s", c->nerr, c->nerr == 1 ? "" : "s"),
+               CBR_ERR_COMPILE;
+    cbr_program *p = new_program(&c->cfg);
+    if (!p)
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
+    cbrx_program x;
+    if (!cbrx_generate(c, &x, err)) {
+        cbrx_dealloc(&p->x, p);
+        return err ? err->status : CBR_ERR_COMPILE;
+    }
+    p->x = x;
+    /* Code generation and the verifier must agree: checking our own output
+     * keeps the two honest. */
+    if (!cbrx_verify(&p->x, err) || !prepare(p, err)) {
+        cbr_status st = err ? err->status : CBR_ERR_STATE;
+        cbr_program_free(p);
+        return st;
+    }
+    *out = p;
+    return CBR_OK;
+}
+
+cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len, cbr_program **out,
+                            cbr_error *err)
+{
+    if (!out || (!data && len))
+        return cbrx_fail(err, CBR_ERR_ARG, "no bundle"), CBR_ERR_ARG;
+    *out = NULL;
+    cbr_program *p = new_program(cfg);
+    if (!p)
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
+    if (!cbrx_load(&p->x.cfg, data, len, &p->x, err) || !cbrx_verify(&p->x, err) || !prepare(p, err)) {
+        cbr_status st = err ? err->status : CBR_ERR_BUNDLE;
+        cbr_program_free(p);
+        return st;
+    }
+    *out = p;
+    return CBR_OK;
+}
+
+cbr_status cbr_program_save(const cbr_program *p, void **data, size_t *len, cbr_error *err)
+{
+    if (!p || !data || !len)
+        return cbrx_fail(err, CBR_ERR_ARG, "no program"), CBR_ERR_ARG;
+    uint8_t *d;
+    if (!cbrx_save(&p->x, &d, len, err))
+        return err ? err->status : CBR_ERR_NOMEM;
+    *data = d;
+    return CBR_OK;
+}
+
+void cbr_free(const cbr_program *p, void *data)
+{
+    if (p)
+        cbrx_dealloc(&p->x, data);
+}
+
+const char *cbr_program_hash(const cbr_program *p) { return p ? p->x.hash : ""; }
+size_t cbr_program_offer_count(const cbr_program *p) { return p ? p->x.noffers : 0; }
+
+const char *cbr_program_offer_id(const cbr_program *p, size_t i)
+{
+    return p && i < p->x.noffers ? cbrx_str(&p->x, p->x.offers[i].id) : NULL;
+}
+
+const char *cbr_program_offer_campaign(const cbr_program *p, size_t i)
+{
+    if (!p || i >= p->x.noffers || p->x.offers[i].campaign == CBRX_NONE)
+        return NULL;
+    return cbrx_str(&p->x, p->x.campaigns[p->x.offers[i].campaign].id);
+}
+
+size_t cbr_program_field_count(const cbr_program *p) { return p ? p->x.nfields : 0; }
+
+const char *cbr_program_field_name(const cbr_program *p, size_t f)
+{
+    return p && f < p->x.nfields ? cbrx_str(&p->x, p->x.fields[f].name) : NULL;
+}
+
+cbr_type cbr_program_field_type(const cbr_program *p, size_t f)
+{
+    return p && f < p->x.nfields ? (cbr_type)p->x.fields[f].type : (cbr_type)0;
+}
+
+int cbr_program_field_is_input(const cbr_program *p, size_t f)
+{
+    return p && f < p->x.nfields && !p->x.fields[f].derived;
+}
+
+int cbr_program_field(const cbr_program *p, const char *name, size_t len)
+{
+    if (!p || !name)
+        return -1;
+    for (uint32_t f = 0; f < p->x.nfields; f++) {
+        const cbrx_string *s = &p->x.strings[p->x.fields[f].name];
+        if (s->len == len && memcmp(p->x.bytes + s->off, name, len) == 0)
+            return (int)f;
+    }
+    return -1;
+}

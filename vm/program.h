@@ -1,0 +1,181 @@
+/* program.h: a compiled program as the VM runs it, and as a bundle stores it.
+ *
+ * Code generation (codegen.c) fills these tables from the checked model; a
+ * bundle (bundle.c) is the same tables written section by section; the
+ * verifier (verify.c) checks every index, register type and instruction
+ * before exec.c may run them.  Once made, a program is never written again,
+ * which is what lets threads share it.
+ *
+ * Values at run time are 64-bit integers with a null flag:
+ *   bool 0/1; int as is; decimal and money as fixed-point with a scale that
+ *   is static per register (money read from input is held at scale 4, so
+ *   every ISO 4217 amount fits exactly); string as an interned id (equal
+ *   ids <=> equal NFC text); date as days since 1970-01-01; instant as Unix
+ *   seconds; weekday 1 (MON) .. 7 (SUN). */
+#ifndef CBR_VM_PROGRAM_H
+#define CBR_VM_PROGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "include/cbr.h"
+#include "stdlib/decimal.h"
+#include "vm/opcodes.h"
+
+#define CBRX_NONE UINT32_MAX
+#define CBRX_MONEY_SCALE 4      /* input amounts: enough for every ISO 4217 currency */
+#define CBRX_DECIMAL_SCALE 6    /* declared decimal fields: digits kept from input */
+#define CBRX_MAX_REGS 65535     /* a register index is 16 bits */
+
+/* The standard and derived fields come first, in this order, in every
+ * program (the same order as the checker's field table). */
+enum {
+    XF_TID, XF_USER_ID, XF_AMOUNT, XF_CURRENCY, XF_MERCHANT, XF_MCC, XF_COUNTRY, XF_CHANNEL,
+    XF_TIMESTAMP, XF_WEEKDAY, XF_HOUR, XF_MINUTE, XF_DATE, XF_DAY, XF_MONTH, XF_YEAR,
+    XF_FIRST_DECLARED
+};
+#define XF_IS_DERIVED(f) ((f) >= XF_WEEKDAY && (f) <= XF_YEAR)
+
+/* Register and field types: the base types of the language. */
+typedef enum cbrx_type {
+    X_BOOL = 1, X_INT, X_DECIMAL, X_MONEY, X_STRING, X_DATE, X_INSTANT, X_WEEKDAY
+} cbrx_type;
+#define X_IS_NUM(t) ((t) == X_INT || (t) == X_DECIMAL || (t) == X_MONEY)
+
+typedef struct cbrx_field {
+    uint32_t name;      /* string index */
+    uint8_t type;       /* cbrx_type */
+    uint8_t scale;      /* decimal and money: the fixed scale of the column */
+    uint8_t derived;    /* computed from timestamp in an offer's time zone */
+} cbrx_field;
+
+typedef struct cbrx_reg {
+    uint8_t type;
+    uint8_t scale;
+} cbrx_reg;
+
+/* A money amount written in the rules: value at `scale`, currency or "". */
+typedef struct cbrx_amount {
+    int64_t m;
+    uint8_t scale;
+    char cur[4];
+} cbrx_amount;
+
+typedef enum cbrx_reward_kind { XR_PERCENT = 0, XR_FIXED = 1 } cbrx_reward_kind;
+
+typedef struct cbrx_clause {
+    uint8_t kind;       /* cbrx_reward_kind */
+    uint8_t has_cap;
+    int64_t pct_m;      /* XR_PERCENT: the rate as written (15 for 15%) ... */
+    uint8_t pct_scale;  /* ... at this scale */
+    cbrx_amount amount; /* XR_FIXED: the reward; XR_PERCENT: the cap */
+    uint32_t line;      /* source line of `when`, for listings and explain */
+} cbrx_clause;
+
+typedef enum cbrx_period { XP_NONE = 0, XP_DAY, XP_WEEK, XP_MONTH } cbrx_period;
+
+typedef struct cbrx_limit {
+    uint8_t is_count;   /* limit N per user (awards) or AMOUNT per user (cashback) */
+    uint8_t period;     /* cbrx_period */
+    int64_t count;
+    cbrx_amount amount;
+} cbrx_limit;
+
+typedef struct cbrx_campaign {
+    uint32_t id, title;         /* string indexes; title CBRX_NONE */
+    uint8_t has_budget, has_valid;
+    cbrx_amount budget;
+    int32_t valid_from, valid_to;
+} cbrx_campaign;
+
+typedef struct cbrx_offer {
+    uint32_t id, title;         /* string indexes; title CBRX_NONE */
+    uint32_t campaign;          /* index or CBRX_NONE */
+    uint32_t group;             /* exclusive group: string index or CBRX_NONE */
+    uint32_t tz;                /* index into the time zone table */
+    int64_t priority;
+    uint8_t rounding;           /* cbrround */
+    uint8_t has_budget, has_valid;
+    cbrx_amount budget;
+    int32_t valid_from, valid_to;
+    uint32_t first_clause, nclauses;
+    uint32_t first_limit, nlimits;
+    uint32_t code, ncode;       /* its instructions */
+} cbrx_offer;
+
+typedef struct cbrx_string {
+    uint32_t off, len;          /* in the string bytes */
+} cbrx_string;
+
+typedef struct cbrx_set {
+    uint32_t first, n;          /* sorted constants consts[first .. first+n) */
+} cbrx_set;
+
+/* The whole program.  All arrays are allocated with alloc. */
+typedef struct cbrx_program {
+    cbr_config cfg;
+    char *bytes;                /* string bytes, each followed by a NUL */
+    uint32_t nbytes;
+    cbrx_string *strings;
+    uint32_t nstrings;
+    int64_t *consts;
+    uint32_t nconsts;
+    cbrx_set *sets;
+    uint32_t nsets;
+    cbrx_field *fields;
+    uint32_t nfields;
+    uint32_t *tzs;              /* string index of each zone name; [0] is "UTC" */
+    uint32_t ntzs;
+    cbrx_campaign *campaigns;
+    uint32_t ncampaigns;
+    cbrx_offer *offers;         /* in evaluation order */
+    uint32_t noffers;
+    cbrx_clause *clauses;
+    uint32_t nclauses;
+    cbrx_limit *limits;
+    uint32_t nlimits;
+    cbrx_reg *regs;
+    uint32_t nregs;
+    cbrx_insn *code;
+    uint32_t ncode;
+    uint32_t max_depth;         /* deepest selection stack any offer needs */
+    char hash[17];              /* of the bundle bytes: 16 hex digits */
+} cbrx_program;
+
+/* The public handle wraps it with what loading resolved (time zones). */
+struct cbrtz;
+struct cbr_program {
+    cbrx_program x;
+    struct cbrtz **zones;       /* loaded zone per tzs entry */
+    bool uses_derived[16];      /* per derived field: some code reads it */
+};
+
+static inline const char *cbrx_str(const cbrx_program *p, uint32_t i)
+{
+    return p->bytes + p->strings[i].off;
+}
+
+void *cbrx_alloc(const cbrx_program *p, size_t n);
+void *cbrx_realloc(const cbrx_program *p, void *old, size_t n);
+void cbrx_dealloc(const cbrx_program *p, void *ptr);
+void cbrx_program_release(cbrx_program *p);
+
+/* codegen.c: the program of a checked compiler; false with err set. */
+struct cbr_compiler;
+bool cbrx_generate(struct cbr_compiler *c, cbrx_program *out, cbr_error *err);
+
+/* verify.c: checks every table and instruction; false with err set to a
+ * message naming the offending part. */
+bool cbrx_verify(const cbrx_program *p, cbr_error *err);
+
+/* bundle.c */
+bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *err);
+bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_program *out,
+               cbr_error *err);
+/* FNV-1a 64 of data, as 16 hex digits. */
+void cbrx_hash(const uint8_t *data, size_t len, char out[17]);
+
+/* Sets err (status and printf-style message); returns false. */
+bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

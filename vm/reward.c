@@ -1,0 +1,169 @@
+/* reward.c: from a clause that holds to money, and from candidates to awards.
+ *
+ * cbrx_reward turns the selected rows of a clause into candidates: a percent
+ * of the amount rounded to the currency's minor unit with the offer's mode,
+ * then capped; or a fixed amount.  cbrx_settle then walks the rows in input
+ * order and each row's candidates in evaluation order (priority, then id),
+ * which is the order offers ran in, and grants them: at most one per
+ * exclusive group.  All amounts are integers in minor units; the only
+ * rounding is the one the offer names. */
+#include "config.h"
+#include <string.h>
+#include "vm/vmint.h"
+
+/* 10^k as a wide integer, k <= 38. */
+static __int128 pow10w(unsigned k)
+{
+    __int128 v = 1;
+    while (k--)
+        v *= 10;
+    return v;
+}
+
+/* Whether an amount written with a currency may pay on this row. */
+static bool currency_ok(const cbr_context *ctx, uint32_t row, const cbrx_amount *a)
+{
+    if (!a->cur[0])
+        return true;
+    uint32_t n;
+    const char *cur = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_CURRENCY].v[row], &n);
+    return n == 3 && memcmp(cur, a->cur, 3) == 0;
+}
+
+/* An amount in minor units of a currency with e digits, rounded with mode
+ * when it has more digits than the currency. */
+static __int128 minor_units(const cbrx_amount *a, int e, cbrround mode)
+{
+    if (a->scale <= e)
+        return (__int128)a->m * pow10w((unsigned)(e - a->scale));
+    return cbrx_div_round(a->m, pow10w((unsigned)(a->scale - e)), mode);
+}
+
+static bool add_cand(cbr_context *ctx, uint32_t row, uint32_t clause, int64_t cash)
+{
+    if (ctx->ncands == ctx->capcands) {
+        size_t nc = ctx->capcands ? ctx->capcands * 2 : 1024;
+        cbrx_cand *c = cbrx_realloc(ctx->x, ctx->cands, nc * sizeof *c);
+        if (!c)
+            return false;
+        ctx->cands = c;
+        ctx->capcands = nc;
+    }
+    ctx->cands[ctx->ncands++] = (cbrx_cand){row, ctx->offer, clause, cash};
+    return true;
+}
+
+void cbrx_reward(cbr_context *ctx, uint32_t k)
+{
+    const cbrx_program *x = ctx->x;
+    const cbrx_clause *cl = &x->clauses[k];
+    cbrround mode = (cbrround)x->offers[ctx->offer].rounding;
+    const int64_t *amount = ctx->b->cols[XF_AMOUNT].v;
+    const int8_t *exp = ctx->b->exp;
+    /* amount (scale 4) * pct (scale ps) / 100 has scale 4 + ps + 2. */
+    unsigned pscale = CBRX_MONEY_SCALE + cl->pct_scale + 2;
+    for (uint32_t i = 0; i < ctx->nsel; i++) {
+        uint32_t r = ctx->sel[i];
+        int e = exp[r];
+        if (amount[r] <= 0)
+            continue;
+        __int128 cash;
+        if (cl->kind == XR_PERCENT) {
+            cash = cbrx_div_round((__int128)amount[r] * cl->pct_m, pow10w(pscale - (unsigned)e), mode);
+            if (cl->has_cap) {
+                if (!currency_ok(ctx, r, &cl->amount))
+                    continue;
+                /* A cap with more digits than the currency is cut down to
+                 * what can be paid: never more than the cap. */
+                __int128 cap = minor_units(&cl->amount, e, CBR_ROUND_DOWN);
+                if (cash > cap)
+                    cash = cap;
+            }
+        } else {
+            if (!currency_ok(ctx, r, &cl->amount))
+                continue;
+            cash = minor_units(&cl->amount, e, mode);
+        }
+        if (cash <= 0 || cash > INT64_MAX)
+            continue;
+        if (!add_cand(ctx, r, k - x->offers[ctx->offer].first_clause, (int64_t)cash)) {
+            ctx->oom = true;
+            return;
+        }
+    }
+}
+
+static bool add_award(cbr_context *ctx, const cbrx_cand *c)
+{
+    if (ctx->nawards == ctx->capawards) {
+        size_t nc = ctx->capawards ? ctx->capawards * 2 : 1024;
+        cbr_award *a = cbrx_realloc(ctx->x, ctx->awards, nc * sizeof *a);
+        if (!a)
+            return false;
+        ctx->awards = a;
+        ctx->capawards = nc;
+    }
+    const cbrx_program *x = ctx->x;
+    const cbrx_offer *o = &x->offers[c->offer];
+    cbr_award *a = &ctx->awards[ctx->nawards++];
+    memset(a, 0, sizeof *a);
+    a->row = c->row;
+    a->offer = c->offer;
+    a->offer_id = cbrx_str(x, o->id);
+    a->campaign_id = o->campaign == CBRX_NONE ? NULL : cbrx_str(x, x->campaigns[o->campaign].id);
+    a->cashback = c->cashback;
+    a->exponent = ctx->b->exp[c->row];
+    uint32_t n;
+    const char *cur = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_CURRENCY].v[c->row], &n);
+    memcpy(a->currency, cur, n < 3 ? n : 3);
+    a->clause = c->clause;
+    return true;
+}
+
+bool cbrx_settle(cbr_context *ctx)
+{
+    const cbrx_program *x = ctx->x;
+    size_t n = ctx->b->n;
+    if (ctx->ncands > ctx->capsorted) {
+        cbrx_cand *s = cbrx_realloc(x, ctx->sorted, ctx->ncands * sizeof *s);
+        if (!s)
+            return false;
+        ctx->sorted = s;
+        ctx->capsorted = ctx->ncands;
+    }
+    /* A stable counting sort by row keeps each row's candidates in the
+     * order the offers ran. */
+    uint32_t *first = ctx->row_first, *next = ctx->tmp;
+    memset(first, 0, (n + 1) * sizeof *first);
+    for (size_t i = 0; i < ctx->ncands; i++)
+        first[ctx->cands[i].row + 1]++;
+    for (size_t r = 0; r < n; r++)
+        first[r + 1] += first[r];
+    memcpy(next, first, n * sizeof *next);
+    for (size_t i = 0; i < ctx->ncands; i++)
+        ctx->sorted[next[ctx->cands[i].row]++] = ctx->cands[i];
+
+    for (size_t r = 0; r < n; r++) {
+        uint32_t ngroups = 0;
+        for (uint32_t i = first[r]; i < first[r + 1]; i++) {
+            const cbrx_cand *c = &ctx->sorted[i];
+            uint32_t g = x->offers[c->offer].group;
+            bool taken = false;
+            for (uint32_t j = 0; j < ngroups && !taken; j++)
+                taken = ctx->groups[j] == g;
+            if (taken)
+                continue;
+            if (!add_award(ctx, c))
+                return false;
+            if (g != CBRX_NONE)
+                ctx->groups[ngroups++] = g;
+        }
+    }
+    return true;
+}
+
+size_t cbr_award_amount(const cbr_award *a, char *buf, size_t n)
+{
+    cbrdec d = {a->cashback, (uint8_t)(a->exponent >= 0 && a->exponent <= 18 ? a->exponent : 0)};
+    return cbrdec_format(d, buf, n);
+}

@@ -1,0 +1,82 @@
+/* vmint.h: the insides of batches and contexts, shared by batch.c, exec.c
+ * and reward.c.  Never installed. */
+#ifndef CBR_VM_VMINT_H
+#define CBR_VM_VMINT_H
+
+#include "stdlib/decimal.h"
+#include "vm/program.h"
+#include "vm/strpool.h"
+
+/* One column of a batch, or one register: values and missing flags. */
+typedef struct cbrx_col {
+    int64_t *v;
+    uint8_t *null;      /* 1 = missing */
+} cbrx_col;
+
+struct cbr_batch {
+    const cbr_program *prog;
+    size_t cap, n;
+    cbrx_col *cols;             /* one per field; derived fields have none */
+    int8_t *exp;                /* minor digits of each row's currency */
+    cbrx_pool pool;
+    uint64_t stamp;             /* changes whenever rows change: caches key on it */
+    /* the row being added */
+    bool in_row, row_bad;
+    cbr_error row_err;
+    cbrdec amount;              /* read from text; scaled when the currency is known */
+};
+
+/* Derived fields of one batch in one time zone. */
+typedef struct cbrx_local {
+    uint64_t stamp;             /* of the batch they were computed for; 0 = none */
+    int64_t *v[7];              /* weekday hour minute date day month year */
+} cbrx_local;
+
+typedef struct cbrx_cand {
+    uint32_t row, offer, clause;
+    int64_t cashback;           /* minor units of the row's currency */
+} cbrx_cand;
+
+typedef struct cbrx_frame {
+    uint32_t *base, *acc;
+    uint32_t nbase, nacc;
+} cbrx_frame;
+
+struct cbr_context {
+    const cbr_program *prog;
+    const cbrx_program *x;
+    size_t cap;
+    cbrx_col *regs;             /* what each register reads now (own storage or a column) */
+    cbrx_col *own;              /* each register's storage */
+    uint8_t *nonull;            /* cap zeros: the missing flags of derived columns */
+    uint32_t *sel, nsel;        /* the selection */
+    uint32_t *all;              /* 0 .. cap-1 */
+    uint32_t *tmp;
+    cbrx_frame *frames;
+    uint32_t depth;
+    cbrx_local *local;          /* per time zone of the program */
+    cbrx_cand *cands;
+    size_t ncands, capcands;
+    uint32_t *row_first;        /* settling: candidates of each row */
+    cbrx_cand *sorted;
+    size_t capsorted;
+    uint32_t *groups;           /* exclusive groups already awarded in a row */
+    cbr_award *awards;
+    size_t nawards, capawards;
+    cbr_batch *b;               /* during cbr_eval */
+    uint32_t offer;             /* the offer running */
+    bool oom;
+};
+
+/* exec.c */
+extern const uint64_t cbrx_pow10[19];
+/* n / den rounded with mode (den != 0). */
+__int128 cbrx_div_round(__int128 n, __int128 den, cbrround mode);
+/* reward.c: the candidates of clause k for the selected rows. */
+void cbrx_reward(cbr_context *ctx, uint32_t k);
+/* reward.c: candidates -> awards: priority order, exclusive groups. */
+bool cbrx_settle(cbr_context *ctx);
+/* batch.c: column index of the amount and currency fields. */
+const cbrx_col *cbrx_batch_col(const cbr_batch *b, uint32_t field);
+
+#endif
