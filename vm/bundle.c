@@ -218,6 +218,15 @@ static uint64_t checksum(const uint8_t *d, size_t n)
     return fnv(d + HEADER, n - HEADER, h);
 }
 
+void cbrx_seal(uint8_t *data, size_t len)
+{
+    if (len < HEADER)
+        return;
+    uint64_t h = checksum(data, len);
+    for (int i = 0; i < 8; i++)
+        data[CHECKSUM_AT + i] = (uint8_t)(h >> (8 * i));
+}
+
 bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *err)
 {
     wbuf w = {.p = p};

@@ -476,7 +476,7 @@ static void op_textpred(cbr_context *ctx, const cbrx_insn *in)
 
 /* ---- selections ---- */
 
-/* out = x - y, both sorted; returns the count.  out may alias x. */
+/* out = x - y, both sorted; returns the count.  out may alias x, not y. */
 static uint32_t sel_minus(uint32_t *out, const uint32_t *x, uint32_t nx, const uint32_t *y, uint32_t ny)
 {
     uint32_t i = 0, j = 0, k = 0;
@@ -535,7 +535,9 @@ static void op_select(cbr_context *ctx, unsigned op)
             ctx->depth--;
         break;
     case XOP_NEXTCLAUSE:
-        ctx->nsel = sel_minus(ctx->sel, f->base, f->nbase, ctx->sel, ctx->nsel);
+        n = sel_minus(ctx->tmp, f->base, f->nbase, ctx->sel, ctx->nsel);
+        memcpy(ctx->sel, ctx->tmp, n * sizeof *ctx->tmp);
+        ctx->nsel = n;
         ctx->depth--;
         break;
     }

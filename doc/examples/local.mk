@@ -1,0 +1,1 @@
+# doc/examples/local.mk: the embedding example (included from Makefile.am).
