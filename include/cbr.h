@@ -260,6 +260,7 @@ typedef struct cbr_award {
     int exponent;            /* minor digits of the currency: 2 for USD */
     char currency[4];
     unsigned clause;         /* the clause that fired, 0-based */
+    int cut;                 /* 1 when a limit or budget reduced it */
 } cbr_award;
 
 /* Writes an award's amount as a decimal ("2.50", "300", "1.250"); returns
@@ -274,6 +275,46 @@ typedef void (*cbr_award_fn)(void *ud, const cbr_award *a);
 typedef struct cbr_context cbr_context;
 CBR_API cbr_context *cbr_context_new(const cbr_program *p, size_t capacity);
 CBR_API void cbr_context_free(cbr_context *ctx);
+
+
+/* ---- limit and budget state ---------------------------------------------- */
+
+/* Limits and budgets count what was already awarded: per offer, user,
+ * period and currency.  Evaluation reads and adds to these counters through
+ * a store.  Each key is a short text such as
+ *     n|friday-x|u1|d2026-03-13         (awards of an offer per user per day)
+ *     a|friday-x|u1|m2026-03-01|USD     (cashback per user per month)
+ *     b|friday-x|USD  c|new-year|USD    (offer and campaign budgets)
+ * and each value an integer: a count, or minor units of the currency.  A host
+ * that keeps state elsewhere (a database, a shared ledger) supplies get and
+ * add; both must be atomic per key if the store is shared. */
+typedef struct cbr_store {
+    void *ud;
+    /* The value under key, 0 when absent. */
+    cbr_status (*get)(void *ud, const char *key, size_t len, int64_t *value);
+    /* Adds delta to the value under key (creating it at 0). */
+    cbr_status (*add)(void *ud, const char *key, size_t len, int64_t delta);
+} cbr_store;
+
+/* The in-memory store: a hash table, with a snapshot that can be written
+ * and read back (cbrc run --state).  Not thread-safe: one per thread, or
+ * one behind a lock the host holds. */
+typedef struct cbr_state cbr_state;
+CBR_API cbr_state *cbr_state_new(void);
+CBR_API void cbr_state_free(cbr_state *st);
+CBR_API cbr_store cbr_state_store(cbr_state *st);
+CBR_API size_t cbr_state_count(const cbr_state *st);
+/* The snapshot is text, one `KEY<TAB>VALUE` line per counter, sorted by key;
+ * *data is malloc'ed.  Loading adds to what st holds; a malformed line is
+ * refused with its line number and nothing of the snapshot is kept. */
+CBR_API cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len);
+CBR_API cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error *err);
+
+/* The store a context reads and updates; NULL restores the context's own
+ * in-memory state.  The store must outlive its use by the context. */
+CBR_API void cbr_context_set_store(cbr_context *ctx, const cbr_store *store);
+/* The context's own in-memory state (what it uses when no store was set). */
+CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
 
 /* Evaluates every row of the batch against every offer, in row order.
  * Awards go to fn (when not NULL) in row order, the awards of a row in the

@@ -50,8 +50,17 @@ cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
     ctx->local = cbrx_alloc(x, (x->ntzs + 1) * sizeof *ctx->local);
     ctx->row_first = cbrx_alloc(x, (capacity + 1) * sizeof *ctx->row_first);
     ctx->groups = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->groups);
+    uint32_t most = 0;
+    for (uint32_t o = 0; o < x->noffers; o++)
+        if (x->offers[o].nlimits > most)
+            most = x->offers[o].nlimits;
+    ctx->counters = cbrx_alloc(x, (most + 2) * sizeof *ctx->counters);
+    ctx->own_state = cbr_state_new();
+    if (ctx->own_state)
+        ctx->store = cbr_state_store(ctx->own_state);
     bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&
-              ctx->frames && ctx->local && ctx->row_first && ctx->groups;
+              ctx->frames && ctx->local && ctx->row_first && ctx->groups && ctx->counters &&
+              ctx->own_state;
     if (ok) {
         memset(ctx->own, 0, nr * sizeof *ctx->own);
         memset(ctx->frames, 0, (x->max_depth + 1) * sizeof *ctx->frames);
@@ -107,11 +116,24 @@ void cbr_context_free(cbr_context *ctx)
                 cbrx_dealloc(x, ctx->local[z].v[i]);
     void *arrays[] = {ctx->regs, ctx->own, ctx->nonull, ctx->sel, ctx->all, ctx->tmp,
                       ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->cands,
-                      ctx->sorted, ctx->awards};
+                      ctx->sorted, ctx->awards, ctx->counters, ctx->key};
+    cbr_state_free(ctx->own_state);
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(x, arrays[i]);
     cbrx_dealloc(x, ctx);
 }
+
+void cbr_context_set_store(cbr_context *ctx, const cbr_store *store)
+{
+    if (!ctx)
+        return;
+    if (store && store->get && store->add)
+        ctx->store = *store;
+    else
+        ctx->store = cbr_state_store(ctx->own_state);
+}
+
+cbr_state *cbr_context_state(cbr_context *ctx) { return ctx ? ctx->own_state : NULL; }
 
 const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n)
 {
@@ -146,6 +168,12 @@ static void compute_local(cbr_context *ctx, uint32_t z)
         l->v[6][r] = y;
     }
     l->stamp = b->stamp;
+}
+
+int64_t cbrx_local_date(cbr_context *ctx, uint32_t tz, uint32_t row)
+{
+    compute_local(ctx, tz);
+    return ctx->local[tz].v[3][row];
 }
 
 static void op_load(cbr_context *ctx, uint16_t d, uint32_t field)
@@ -672,11 +700,15 @@ cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, c
     ctx->oom = false;
     for (uint32_t o = 0; o < ctx->x->noffers && !ctx->oom; o++)
         run_offer(ctx, o);
-    bool ok = !ctx->oom && cbrx_settle(ctx);
+    cbr_status st = ctx->oom ? CBR_ERR_NOMEM : cbrx_settle(ctx);
     ctx->b = NULL;
-    if (!ok) {
+    if (st != CBR_OK) {
+        /* Awards settled before the failure were counted in the store: the
+         * host must treat the batch as failed (and restore its state). */
         ctx->nawards = 0;
-        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory while evaluating"), CBR_ERR_NOMEM;
+        return cbrx_fail(err, st, st == CBR_ERR_NOMEM ? "out of memory while evaluating"
+                                                      : "the limit and budget store failed: %s",
+                         cbr_status_text(st)), st;
     }
     if (fn)
         for (size_t i = 0; i < ctx->nawards; i++)

@@ -32,7 +32,7 @@ static bool currency_ok(const cbr_context *ctx, uint32_t row, const cbrx_amount 
 
 /* An amount in minor units of a currency with e digits, rounded with mode
  * when it has more digits than the currency. */
-static __int128 minor_units(const cbrx_amount *a, int e, cbrround mode)
+__int128 cbrx_minor_units(const cbrx_amount *a, int e, cbrround mode)
 {
     if (a->scale <= e)
         return (__int128)a->m * pow10w((unsigned)(e - a->scale));
@@ -75,14 +75,14 @@ void cbrx_reward(cbr_context *ctx, uint32_t k)
                     continue;
                 /* A cap with more digits than the currency is cut down to
                  * what can be paid: never more than the cap. */
-                __int128 cap = minor_units(&cl->amount, e, CBR_ROUND_DOWN);
+                __int128 cap = cbrx_minor_units(&cl->amount, e, CBR_ROUND_DOWN);
                 if (cash > cap)
                     cash = cap;
             }
         } else {
             if (!currency_ok(ctx, r, &cl->amount))
                 continue;
-            cash = minor_units(&cl->amount, e, mode);
+            cash = cbrx_minor_units(&cl->amount, e, mode);
         }
         if (cash <= 0 || cash > INT64_MAX)
             continue;
@@ -93,7 +93,7 @@ void cbrx_reward(cbr_context *ctx, uint32_t k)
     }
 }
 
-static bool add_award(cbr_context *ctx, const cbrx_cand *c)
+static bool add_award(cbr_context *ctx, const cbrx_cand *c, int64_t cash, bool cut)
 {
     if (ctx->nawards == ctx->capawards) {
         size_t nc = ctx->capawards ? ctx->capawards * 2 : 1024;
@@ -111,7 +111,8 @@ static bool add_award(cbr_context *ctx, const cbrx_cand *c)
     a->offer = c->offer;
     a->offer_id = cbrx_str(x, o->id);
     a->campaign_id = o->campaign == CBRX_NONE ? NULL : cbrx_str(x, x->campaigns[o->campaign].id);
-    a->cashback = c->cashback;
+    a->cashback = cash;
+    a->cut = cut;
     a->exponent = ctx->b->exp[c->row];
     uint32_t n;
     const char *cur = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_CURRENCY].v[c->row], &n);
@@ -120,14 +121,14 @@ static bool add_award(cbr_context *ctx, const cbrx_cand *c)
     return true;
 }
 
-bool cbrx_settle(cbr_context *ctx)
+cbr_status cbrx_settle(cbr_context *ctx)
 {
     const cbrx_program *x = ctx->x;
     size_t n = ctx->b->n;
     if (ctx->ncands > ctx->capsorted) {
         cbrx_cand *s = cbrx_realloc(x, ctx->sorted, ctx->ncands * sizeof *s);
         if (!s)
-            return false;
+            return CBR_ERR_NOMEM;
         ctx->sorted = s;
         ctx->capsorted = ctx->ncands;
     }
@@ -153,13 +154,20 @@ bool cbrx_settle(cbr_context *ctx)
                 taken = ctx->groups[j] == g;
             if (taken)
                 continue;
-            if (!add_award(ctx, c))
-                return false;
+            int64_t cash = c->cashback;
+            bool cut;
+            cbr_status st = cbrx_apply_limits(ctx, c, &cash, &cut);
+            if (st != CBR_OK)
+                return st;
+            if (cash <= 0)
+                continue; /* the group's turn passes to its next candidate */
+            if (!add_award(ctx, c, cash, cut))
+                return CBR_ERR_NOMEM;
             if (g != CBRX_NONE)
                 ctx->groups[ngroups++] = g;
         }
     }
-    return true;
+    return CBR_OK;
 }
 
 size_t cbr_award_amount(const cbr_award *a, char *buf, size_t n)

@@ -37,6 +37,13 @@ typedef struct cbrx_cand {
     int64_t cashback;           /* minor units of the row's currency */
 } cbrx_cand;
 
+/* One limit or budget counter a candidate touches (limits.c). */
+typedef struct cbrx_counter {
+    size_t off, len;            /* of its key in the context's key buffer */
+    int64_t max;                /* a count, or minor units */
+    bool is_count;
+} cbrx_counter;
+
 typedef struct cbrx_frame {
     uint32_t *base, *acc;
     uint32_t nbase, nacc;
@@ -63,10 +70,23 @@ struct cbr_context {
     uint32_t *groups;           /* exclusive groups already awarded in a row */
     cbr_award *awards;
     size_t nawards, capawards;
+    cbr_state *own_state;       /* the default store */
+    cbr_store store;            /* where limits and budgets are counted */
+    cbrx_counter *counters;     /* room for the most any offer touches */
+    char *key;                  /* keys of those counters */
+    size_t nkey, capkey;
     cbr_batch *b;               /* during cbr_eval */
     uint32_t offer;             /* the offer running */
     bool oom;
 };
+
+/* exec.c: the local date of a row in time zone tz (days since 1970). */
+int64_t cbrx_local_date(cbr_context *ctx, uint32_t tz, uint32_t row);
+/* reward.c: an amount in minor units of a currency with e digits. */
+__int128 cbrx_minor_units(const cbrx_amount *a, int e, cbrround mode);
+/* limits.c: cuts *cash to the room the candidate's limits and budgets leave
+ * (0: dropped) and, when something is left, counts it. */
+cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut);
 
 /* exec.c */
 extern const uint64_t cbrx_pow10[19];
@@ -74,8 +94,8 @@ extern const uint64_t cbrx_pow10[19];
 __int128 cbrx_div_round(__int128 n, __int128 den, cbrround mode);
 /* reward.c: the candidates of clause k for the selected rows. */
 void cbrx_reward(cbr_context *ctx, uint32_t k);
-/* reward.c: candidates -> awards: priority order, exclusive groups. */
-bool cbrx_settle(cbr_context *ctx);
+/* reward.c: candidates -> awards: priority order, exclusive groups, limits. */
+cbr_status cbrx_settle(cbr_context *ctx);
 /* batch.c: column index of the amount and currency fields. */
 const cbrx_col *cbrx_batch_col(const cbr_batch *b, uint32_t field);
 

@@ -1,0 +1,162 @@
+/* limits.c: limits and budgets, applied to one candidate at a time in
+ * settling order, against the counters of the context's store.
+ *
+ * Each limit or budget of the offer (and its campaign's budget) names one
+ * counter key; the candidate's cashback is cut to the smallest room left
+ * among them, dropped when one has no room, and once awarded, added to every
+ * counter (an award counts as one for `limit N` even when it was cut).
+ * Counters of money are per currency, in minor units: a limit written
+ * without a currency is in the transaction's. */
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include "stdlib/date.h"
+#include "vm/vmint.h"
+
+/* Appends s to the key buffer with the separators escaped, so that ids and
+ * user ids from input can never make two keys collide or break a line of
+ * the snapshot. */
+static bool put(cbr_context *ctx, const char *s, size_t n, bool escape)
+{
+    if (ctx->nkey + 2 * n + 1 > ctx->capkey) {
+        size_t nc = (ctx->capkey + 2 * n + 1) * 2;
+        char *q = cbrx_realloc(ctx->x, ctx->key, nc);
+        if (!q)
+            return false;
+        ctx->key = q;
+        ctx->capkey = nc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (escape && (c == '|' || c == '\\' || c == '\t' || c == '\n')) {
+            ctx->key[ctx->nkey++] = '\\';
+            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
+        }
+        ctx->key[ctx->nkey++] = c;
+    }
+    return true;
+}
+
+static bool puts_(cbr_context *ctx, const char *s, bool escape) { return put(ctx, s, strlen(s), escape); }
+
+static bool put_pool(cbr_context *ctx, uint32_t field, uint32_t row)
+{
+    uint32_t n;
+    const char *s = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[field].v[row], &n);
+    return put(ctx, s, n, true);
+}
+
+static bool put_period(cbr_context *ctx, uint8_t period, int32_t local_date)
+{
+    char buf[16] = "-";
+    int32_t start = period == XP_DAY ? local_date : period == XP_WEEK ? cbrdate_week_start(local_date)
+                  : cbrdate_month_start(local_date);
+    if (period != XP_NONE) {
+        buf[0] = period == XP_DAY ? 'd' : period == XP_WEEK ? 'w' : 'm';
+        cbrdate_format(start, buf + 1);
+    }
+    return puts_(ctx, buf, false);
+}
+
+/* Builds the keys of every counter the candidate touches into ctx->key. */
+static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *no_user)
+{
+    const cbrx_program *x = ctx->x;
+    const cbrx_offer *o = &x->offers[c->offer];
+    const char *oid = cbrx_str(x, o->id);
+    int e = ctx->b->exp[c->row];
+    int n = 0;
+    int32_t date = 0;
+    ctx->nkey = 0;
+    *no_user = false;
+    if (o->nlimits) {
+        if (ctx->b->cols[XF_USER_ID].null[c->row]) {
+            *no_user = true; /* a per-user limit cannot be kept without a user */
+            return 0;
+        }
+        date = (int32_t)cbrx_local_date(ctx, o->tz, c->row);
+    }
+    bool ok = true;
+    for (uint32_t i = 0; i < o->nlimits; i++) {
+        const cbrx_limit *l = &x->limits[o->first_limit + i];
+        cbrx_counter *k = &out[n++];
+        k->off = ctx->nkey;
+        k->is_count = l->is_count;
+        k->max = l->is_count ? l->count : (int64_t)cbrx_minor_units(&l->amount, e, CBR_ROUND_DOWN);
+        ok = ok && puts_(ctx, l->is_count ? "n|" : "a|", false) && puts_(ctx, oid, true) &&
+             puts_(ctx, "|", false) && put_pool(ctx, XF_USER_ID, c->row) && puts_(ctx, "|", false) &&
+             put_period(ctx, l->period, date);
+        if (!l->is_count)
+            ok = ok && puts_(ctx, "|", false) && put_pool(ctx, XF_CURRENCY, c->row);
+        k->len = ctx->nkey - k->off;
+    }
+    if (o->has_budget) {
+        cbrx_counter *k = &out[n++];
+        k->off = ctx->nkey;
+        k->is_count = false;
+        k->max = (int64_t)cbrx_minor_units(&o->budget, e, CBR_ROUND_DOWN);
+        ok = ok && puts_(ctx, "b|", false) && puts_(ctx, oid, true) && puts_(ctx, "|", false) &&
+             put_pool(ctx, XF_CURRENCY, c->row);
+        k->len = ctx->nkey - k->off;
+    }
+    if (o->campaign != CBRX_NONE && x->campaigns[o->campaign].has_budget) {
+        const cbrx_campaign *cp = &x->campaigns[o->campaign];
+        cbrx_counter *k = &out[n++];
+        k->off = ctx->nkey;
+        k->is_count = false;
+        k->max = (int64_t)cbrx_minor_units(&cp->budget, e, CBR_ROUND_DOWN);
+        ok = ok && puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true) &&
+             puts_(ctx, "|", false) && put_pool(ctx, XF_CURRENCY, c->row);
+        k->len = ctx->nkey - k->off;
+    }
+    return ok ? n : -1;
+}
+
+cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut)
+{
+    const cbrx_offer *o = &ctx->x->offers[c->offer];
+    bool has_campaign_budget = o->campaign != CBRX_NONE && ctx->x->campaigns[o->campaign].has_budget;
+    *cut = false;
+    if (!o->nlimits && !o->has_budget && !has_campaign_budget)
+        return CBR_OK;
+    cbrx_counter *ks = ctx->counters;
+    bool no_user;
+    int n = build(ctx, c, ks, &no_user);
+    if (n < 0)
+        return CBR_ERR_NOMEM;
+    if (no_user) {
+        *cash = 0;
+        return CBR_OK;
+    }
+    const cbr_store *st = &ctx->store;
+    for (int i = 0; i < n && *cash > 0; i++) {
+        int64_t used;
+        cbr_status s = st->get(st->ud, ctx->key + ks[i].off, ks[i].len, &used);
+        if (s != CBR_OK)
+            return s;
+        if (ks[i].is_count) {
+            if (used >= ks[i].max)
+                *cash = 0;
+        } else if (used >= ks[i].max) {
+            *cash = 0;
+        } else if (*cash > ks[i].max - used) {
+            *cash = ks[i].max - used;
+            *cut = true;
+        }
+    }
+    if (*cash <= 0)
+        return CBR_OK;
+    for (int i = 0; i < n; i++) {
+        /* Two limits of one kind and period (10.00 and 19.25 per month)
+         * share one counter: it is counted once. */
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = ks[j].len == ks[i].len && !memcmp(ctx->key + ks[j].off, ctx->key + ks[i].off, ks[i].len);
+        if (seen)
+            continue;
+        cbr_status s = st->add(st->ud, ctx->key + ks[i].off, ks[i].len, ks[i].is_count ? 1 : *cash);
+        if (s != CBR_OK)
+            return s;
+    }
+    return CBR_OK;
+}
