@@ -658,14 +658,13 @@ static void gen_filter(gen *g, const cbrexpr *e, int want)
 
 /* ---- offers ---- */
 
-static cbrx_amount amount_of(gen *g, const cbramount *a)
+/* Kept as written (20.00, not 20): listings show what the author wrote. */
+static cbrx_amount amount_of(const cbramount *a)
 {
     cbrx_amount x = {0};
-    cbrdec d = cbrdec_trim(a->value);
-    x.m = d.m;
-    x.scale = d.scale;
+    x.m = a->value.m;
+    x.scale = a->value.scale;
     memcpy(x.cur, a->cur, 4);
-    (void)g;
     return x;
 }
 
@@ -718,7 +717,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
     x->valid_to = o->valid_to;
     x->has_budget = o->has_budget;
     if (o->has_budget)
-        x->budget = amount_of(g, &o->budget);
+        x->budget = amount_of(&o->budget);
     x->code = g->p->ncode;
 
     if (o->has_valid)
@@ -742,7 +741,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         xl->period = (uint8_t)l->period;
         xl->count = l->count;
         if (!l->is_count) {
-            xl->amount = amount_of(g, &l->amount);
+            xl->amount = amount_of(&l->amount);
             filter_currency(g, l->amount.cur);
         }
         x->nlimits++;
@@ -762,7 +761,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         xc->pct_scale = pct.scale;
         xc->has_cap = cl->reward.has_cap;
         if (cl->reward.kind == R_FIXED || cl->reward.has_cap)
-            xc->amount = amount_of(g, &cl->reward.amount);
+            xc->amount = amount_of(&cl->reward.amount);
         unsigned line, col;
         cbrdiag_linecol(g->c, cl->loc.file, cl->loc.start, &line, &col);
         xc->line = line;
@@ -830,7 +829,7 @@ static void gen_campaigns(gen *g)
         x->title = c->title.s ? intern_str(g, c->title) : CBRX_NONE;
         x->has_budget = c->has_budget;
         if (c->has_budget)
-            x->budget = amount_of(g, &c->budget);
+            x->budget = amount_of(&c->budget);
         x->has_valid = c->has_valid;
         x->valid_from = c->valid_from;
         x->valid_to = c->valid_to;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "stdlib/date.h"
 #include "vm/program.h"
 
 static const char *const op_names[] = {
@@ -65,8 +66,15 @@ static void amount(out *o, const cbrx_amount *a)
 static void constant(out *o, const cbrx_program *p, int64_t v, uint8_t type, uint8_t scale)
 {
     char buf[32];
+    static const char *const days[] = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"};
     if (type == X_STRING && v >= 0 && v < p->nstrings)
         say(o, "\"%s\"", cbrx_str(p, (uint32_t)v));
+    else if (type == X_WEEKDAY && v >= 1 && v <= 7)
+        say(o, "%s", days[v - 1]);
+    else if (type == X_DATE && v >= -719162 && v <= 2932896) {
+        cbrdate_format((int32_t)v, buf);
+        say(o, "%s", buf);
+    }
     else if (X_IS_NUM(type)) {
         cbrdec_format((cbrdec){v, scale}, buf, sizeof buf);
         say(o, "%s", buf);

@@ -1,0 +1,79 @@
+#!/bin/sh
+# run.sh: `cbrc run`, `compile` and `disasm` end to end on real files.
+# rules.cbr exercises priority, exclusive groups, a per-day limit, a campaign
+# budget in USD only, a declared field and a time zone; the transactions
+# hold two unreadable records.  Expected awards (worked out by hand):
+#   t1 Fri 11:00 New York: friday-x 10% of 20.00 = 2.00; gold 2.50
+#   t2 same day, u1 again: friday-x is over its daily limit, so the
+#      exclusive group passes to x-everyday, 1% of 50.00 = 0.50; no tier
+#   t3, t4 rejected (12.3.4 and "1,000.00" are not amounts)
+#   t5 Fri 22:00 New York in JPY: 10% of 100 capped at 3 JPY; gold pays
+#      only in USD (its campaign budget is in USD)
+#   t6 gold 2.50: the campaign budget had 2.50 left of 5.00
+. "$(dirname "$0")/lib.sh"
+d="$CBR_SRCDIR/tests/run-inputs"
+
+for fmt in csv jsonl; do
+    expect_status "run $fmt: rejects give status 3" 3 run "$d/rules.cbr" --input "$d/tx.$fmt"
+    check "run $fmt: the awards" test "$out" = "$(cat "$d/expected.jsonl")"
+done
+run_cbrc run "$d/rules.cbr" --input "$d/tx.csv"
+check "a bad record is reported as FILE:LINE: error:" contains "$err" "tx.csv:4: error: field \`amount\`: \`12.3.4\` is not a decimal number"
+check "the quoted amount is reported on its line" contains "$err" "tx.csv:5: error: field \`amount\`: \`1,000.00\`"
+run_cbrc run "$d/rules.cbr" --input "$d/tx.jsonl"
+check "a broken JSON line is reported on its line" contains "$err" "tx.jsonl:3: error:"
+
+expect_status "run with --output and --rejects" 3 run "$d/rules.cbr" --input "$d/tx.csv" \
+    --output "$tmp/awards.jsonl" --rejects "$tmp/rejects.csv"
+check "nothing on stdout with --output" test -z "$out"
+check "--output holds the awards" cmp -s "$tmp/awards.jsonl" "$d/expected.jsonl"
+check "--rejects keeps the header and the raw records" test "$(cat "$tmp/rejects.csv")" = \
+"tid,user_id,amount,currency,merchant,mcc,tier,timestamp
+t3,u2,12.3.4,USD,Merchant X,5411,gold,2026-03-13T16:00:00Z
+t4,u2,\"1,000.00\",USD,Shop,5411,gold,2026-03-14T01:00:00Z"
+
+expect_status "batches of one row carry limits and budgets across batches" 3 \
+    run "$d/rules.cbr" --input "$d/tx.csv" --batch 1
+check "batches of one row give the same awards" test "$out" = "$(cat "$d/expected.jsonl")"
+
+expect_status "compile writes a bundle" 0 compile "$d/rules.cbr" -o "$tmp/rules.cbrx"
+expect_status "run the bundle" 3 run "$tmp/rules.cbrx" --input "$d/tx.csv"
+check "the bundle gives the same awards" test "$out" = "$(cat "$d/expected.jsonl")"
+expect_status "disasm the bundle" 0 disasm "$tmp/rules.cbrx"
+check "disasm lists the offers in evaluation order" contains "$out" 'offer 0 "friday-x" priority 10 zone America/New_York'
+check "disasm shows the instructions" contains "$out" 'FCMPK      r0 == "Merchant X"'
+
+# Damaged bundles: refused with status 2 and no output, never a crash.
+size=$(wc -c <"$tmp/rules.cbrx")
+head -c $((size / 2)) "$tmp/rules.cbrx" >"$tmp/cut.cbrx"
+expect_status "a truncated bundle is refused" 2 run "$tmp/cut.cbrx" --input "$d/tx.csv"
+check "a truncated bundle prints no awards" test -z "$out"
+check "the refusal says why" contains "$err" "cut.cbrx: refused: truncated"
+cp "$tmp/rules.cbrx" "$tmp/flip.cbrx"
+printf 'Z' | dd of="$tmp/flip.cbrx" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
+expect_status "a bundle with a changed byte is refused" 2 run "$tmp/flip.cbrx" --input "$d/tx.csv"
+check "the checksum names the damage" contains "$err" "checksum mismatch"
+printf 'not a bundle at all' >"$tmp/junk.cbrx"
+expect_status "garbage is refused" 2 disasm "$tmp/junk.cbrx"
+check "garbage is named as not a bundle" contains "$err" "not a cbr bundle"
+
+expect_status "compile without -o" 2 compile "$d/rules.cbr"
+expect_status "compile of a file with errors" 1 compile "$CBR_SRCDIR/tests/cli-inputs/broken.cbr" -o "$tmp/x.cbrx"
+check "no bundle is written for rules with errors" test ! -e "$tmp/x.cbrx"
+expect_status "run with rules that have errors" 1 run "$CBR_SRCDIR/tests/cli-inputs/broken.cbr" --input "$d/tx.csv"
+expect_status "run without --input" 2 run "$d/rules.cbr"
+expect_status "run of a missing input" 2 run "$d/rules.cbr" --input "$tmp/none.csv"
+cp "$d/tx.csv" "$tmp/tx.txt"
+expect_status "run of an input whose format is unknown" 2 run "$d/rules.cbr" --input "$tmp/tx.txt"
+expect_status "--format says the format" 3 run "$d/rules.cbr" --input "$tmp/tx.txt" --format csv
+expect_status "a bundle and sources together" 2 run "$tmp/rules.cbrx" "$d/rules.cbr" --input "$d/tx.csv"
+
+printf 'tid,amount,currency,timestamp,colour\nt1,5.00,USD,2026-03-13T15:00:00Z,red\n' >"$tmp/extra.csv"
+expect_status "unknown columns are not an error" 0 run "$d/rules.cbr" --input "$tmp/extra.csv"
+check "an unknown column is noted once" contains "$err" "\`colour\` is not a field of the rules; ignored"
+printf 'tid,amount,currency\nt1,5.00,USD\n' >"$tmp/notime.csv"
+expect_status "a record without its timestamp is rejected" 3 run "$d/rules.cbr" --input "$tmp/notime.csv"
+check "the missing field is named" contains "$err" "notime.csv:2: error: missing required field \`timestamp\`"
+printf '' >"$tmp/empty.csv"
+expect_status "an empty file is no error" 0 run "$d/rules.cbr" --input "$tmp/empty.csv"
+finish
