@@ -62,7 +62,7 @@ static const char compile_help[] =
 
 static const char run_help[] =
     "usage: cbrc run RULES... --input FILE [--output FILE] [--rejects FILE]\n"
-    "                [--format csv|jsonl] [--batch N]\n"
+    "                [--format csv|jsonl] [--batch N] [--state FILE]\n"
     "\n"
     "Evaluates every transaction of FILE against every offer of RULES (.cbr\n"
     "sources, or one .cbrx bundle) and writes one JSON line per award, in\n"
@@ -77,6 +77,9 @@ static const char run_help[] =
     "  --rejects FILE  copy unreadable records to FILE (a CSV file keeps its header)\n"
     "  --format F      csv or jsonl, when the extension does not say\n"
     "  --batch N       transactions evaluated together (default 1024)\n"
+    "  --state FILE    read limit and budget counters from FILE (if it exists)\n"
+    "                  and write them back when the run finishes, so that the\n"
+    "                  next day's run carries them on\n"
     "\n"
     "exit status: 0 done, 1 the rules have errors, 2 usage, I/O or a bad bundle,\n"
     "3 done but some records were rejected\n";

@@ -187,10 +187,86 @@ static int process(run *r, FILE *in, cbrin_format fmt)
     return r->rejected ? EXIT_REJECTS : 0;
 }
 
+/* --state FILE: limits and budgets carried from one run to the next.  A
+ * missing file is a first run. */
+static int load_state(cbr_context *ctx, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *q = realloc(buf, cap *= 2);
+        if (!q) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf = q;
+        }
+    }
+    bool bad = !buf || ferror(f);
+    fclose(f);
+    cbr_error err;
+    if (bad) {
+        fprintf(stderr, "%s: %s: cannot read the state\n", prog, path);
+        free(buf);
+        return EXIT_USAGE;
+    }
+    if (cbr_state_load(cbr_context_state(ctx), buf, n, &err) != CBR_OK) {
+        /* The library says "line N: why"; the operator reads FILE:N: error: why. */
+        unsigned long line;
+        int at = 0;
+        if (sscanf(err.message, "line %lu: %n", &line, &at) == 1 && at > 0)
+            fprintf(stderr, "%s:%lu: error: %s\n", path, line, err.message + at);
+        else
+            fprintf(stderr, "%s: error: %s\n", path, err.message);
+        free(buf);
+        return EXIT_USAGE;
+    }
+    free(buf);
+    return 0;
+}
+
+static int save_state(cbr_context *ctx, const char *path)
+{
+    char *data;
+    size_t len;
+    if (cbr_state_save(cbr_context_state(ctx), &data, &len) != CBR_OK) {
+        fprintf(stderr, "%s: out of memory saving the state\n", prog);
+        return EXIT_USAGE;
+    }
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 8);
+    bool ok = tmp != NULL;
+    if (ok) {
+        snprintf(tmp, n + 8, "%s.new", path);
+        FILE *f = fopen(tmp, "wb");
+        ok = f && fwrite(data, 1, len, f) == len;
+        if (f)
+            ok = fclose(f) == 0 && ok;
+        ok = ok && rename(tmp, path) == 0;
+        if (!ok) {
+            fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+            remove(tmp);
+        }
+    }
+    free(tmp);
+    free(data);
+    return ok ? 0 : EXIT_USAGE;
+}
+
 int cbrc_cmd_run(int argc, char **argv)
 {
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
-    const char *input = NULL, *output = NULL, *rejects = NULL, *format = NULL;
+    const char *input = NULL, *output = NULL, *rejects = NULL, *format = NULL, *state = NULL;
     long batch = 1024;
     int nrules = 0;
     if (!rules)
@@ -200,7 +276,8 @@ int cbrc_cmd_run(int argc, char **argv)
         const char **slot = !strcmp(a, "--input") || !strcmp(a, "-i") ? &input
                           : !strcmp(a, "--output") || !strcmp(a, "-o") ? &output
                           : !strcmp(a, "--rejects") ? &rejects
-                          : !strcmp(a, "--format") ? &format : NULL;
+                          : !strcmp(a, "--format") ? &format
+                          : !strcmp(a, "--state") ? &state : NULL;
         if (slot || !strcmp(a, "--batch")) {
             if (i + 1 == argc) {
                 free(rules);
@@ -256,7 +333,13 @@ int cbrc_cmd_run(int argc, char **argv)
             fprintf(stderr, "%s: out of memory\n", prog);
             rc = EXIT_USAGE;
         } else {
-            rc = process(&r, in, fmt);
+            rc = state ? load_state(r.ctx, state) : 0;
+            if (rc == 0)
+                rc = process(&r, in, fmt);
+            /* A run that finished (rejects included) moves the state on; a
+             * failed one leaves yesterday's file as it was. */
+            if (state && (rc == 0 || rc == EXIT_REJECTS) && save_state(r.ctx, state) != 0)
+                rc = EXIT_USAGE;
         }
     }
     if (r.out && r.out != stdout && fclose(r.out) != 0 && rc != EXIT_USAGE) {

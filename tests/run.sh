@@ -36,6 +36,21 @@ expect_status "batches of one row carry limits and budgets across batches" 3 \
     run "$d/rules.cbr" --input "$d/tx.csv" --batch 1
 check "batches of one row give the same awards" test "$out" = "$(cat "$d/expected.jsonl")"
 
+# --state: the second day's run starts from the first day's counters.  The
+# same file again finds friday-x used for u1 and u3 that day and the
+# campaign's 5.00 spent, so only x-everyday pays: 1% of 20.00, 50.00, 100.
+expect_status "run with a new --state file" 3 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/state"
+check "the state file holds the counters" test "$(cat "$tmp/state")" = "$(printf 'c|spring|USD\t500\nn|friday-x|u1|d2026-03-13\t1\nn|friday-x|u3|d2026-03-13\t1')"
+expect_status "run again with that state" 3 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/state"
+check "limits and budgets carry over" test "$out" = \
+'{"tid":"t1","offer":"x-everyday","cashback":"0.20","currency":"USD"}
+{"tid":"t2","offer":"x-everyday","cashback":"0.50","currency":"USD"}
+{"tid":"t5","offer":"x-everyday","cashback":"1","currency":"JPY"}'
+printf 'n|x|u1|-\t1\nbroken\n' >"$tmp/badstate"
+expect_status "a malformed state file is refused" 2 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/badstate"
+check "the bad line is named" contains "$err" "badstate:2: error: expected KEY<TAB>NUMBER"
+check "no awards are printed from a bad state" test -z "$out"
+
 expect_status "compile writes a bundle" 0 compile "$d/rules.cbr" -o "$tmp/rules.cbrx"
 expect_status "run the bundle" 3 run "$tmp/rules.cbrx" --input "$d/tx.csv"
 check "the bundle gives the same awards" test "$out" = "$(cat "$d/expected.jsonl")"
