@@ -7,16 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compiler/compint.h"
+#include "stdlib/alloc.h"
 
-static void *default_alloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return realloc(p, n);
-}
 
 const char *cbr_version(void) { return PACKAGE_VERSION; }
 
@@ -59,7 +51,7 @@ cbr_compiler *cbr_compiler_new(const cbr_config *cfg)
         cbr_config_init(&def);
         cfg = &def;
     }
-    cbr_alloc_fn alloc = cfg->alloc ? cfg->alloc : default_alloc;
+    cbr_alloc_fn alloc = cfg->alloc ? cfg->alloc : cbr_default_alloc;
     cbr_compiler *c = alloc(cfg->alloc_ud, NULL, sizeof *c);
     if (!c)
         return NULL;

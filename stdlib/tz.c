@@ -6,6 +6,7 @@
 #include <string.h>
 #include "stdlib/date.h"
 #include "stdlib/tz.h"
+#include "stdlib/alloc.h"
 
 const char *cbrtz_dir(const char *dir)
 {
@@ -92,15 +93,6 @@ struct cbrtz {
     tzrule rule;
 };
 
-static void *default_alloc(void *ud, void *ptr, size_t size)
-{
-    (void)ud;
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return realloc(ptr, size);
-}
 
 /* ---- the POSIX TZ string of the footer ---- */
 
@@ -487,7 +479,7 @@ cbrtz *cbrtz_load(const char *dir, const char *name, cbr_alloc_fn alloc, void *u
     static const char *const msg[] = {NULL, "unknown time zone", "corrupt zone file",
                                       "out of memory"};
     if (!alloc)
-        alloc = default_alloc;
+        alloc = cbr_default_alloc;
     tzres res = TZ_UNKNOWN;
     cbrtz *z = NULL;
     char path[4096];

@@ -9,16 +9,8 @@
 #include "compiler/compint.h"
 #include "stdlib/tz.h"
 #include "vm/program.h"
+#include "stdlib/alloc.h"
 
-static void *default_alloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return realloc(p, n);
-}
 
 void *cbrx_alloc(const cbrx_program *p, size_t n) { return p->cfg.alloc(p->cfg.alloc_ud, NULL, n ? n : 1); }
 void *cbrx_realloc(const cbrx_program *p, void *old, size_t n) { return p->cfg.alloc(p->cfg.alloc_ud, old, n ? n : 1); }
@@ -105,7 +97,7 @@ static cbr_program *new_program(const cbr_config *cfg)
     else
         cbr_config_init(&c);
     if (!c.alloc)
-        c.alloc = default_alloc;
+        c.alloc = cbr_default_alloc;
     cbr_program *p = c.alloc(c.alloc_ud, NULL, sizeof *p);
     if (!p)
         return NULL;
