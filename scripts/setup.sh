@@ -42,5 +42,13 @@ make -j"$jobs"
 if [ "$run_examples" = yes ]; then
     echo "setup: cbrc check rules-examples/*.cbr"
     ./cbrc check ../rules-examples/*.cbr
-    echo "setup: done; the rules in rules-examples/ check clean.  cbrc is _build/cbrc"
+    echo "setup: cbrc run rules-examples/*.cbr --input rules-examples/transactions.csv"
+    # Its last record is unreadable on purpose: cbrc reports it and exits 3.
+    status=0
+    ./cbrc run ../rules-examples/*.cbr --input ../rules-examples/transactions.csv || status=$?
+    if [ "$status" -ne 3 ]; then
+        echo "setup: cbrc run exited $status, expected 3 (one rejected record)" >&2
+        exit 1
+    fi
+    echo "setup: done; cbrc is _build/cbrc"
 fi
