@@ -8,6 +8,7 @@
 #include "config.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 #include "stdlib/currency.h"
 #include "stdlib/date.h"
@@ -16,6 +17,12 @@
 
 #define DEFAULT_CAPACITY 1024
 #define MAX_CAPACITY (1u << 20)
+
+/* Stamps are unique in the process, not only per batch: a context caches
+ * derived columns by stamp, and may be handed different batches. */
+static _Atomic uint64_t last_stamp;
+
+static void restamp(cbr_batch *b) { b->stamp = ++last_stamp; }
 
 const cbrx_col *cbrx_batch_col(const cbr_batch *b, uint32_t field) { return &b->cols[field]; }
 
@@ -32,7 +39,7 @@ cbr_batch *cbr_batch_new(const cbr_program *prog, size_t capacity)
     memset(b, 0, sizeof *b);
     b->prog = prog;
     b->cap = capacity;
-    b->stamp = 1;
+    restamp(b);
     b->cols = cbrx_alloc(x, x->nfields * sizeof *b->cols);
     b->exp = cbrx_alloc(x, capacity);
     bool ok = b->cols && b->exp && cbrx_pool_init(&b->pool, x);
@@ -75,7 +82,7 @@ void cbr_batch_clear(cbr_batch *b)
         return;
     b->n = 0;
     b->in_row = false;
-    b->stamp++;
+    restamp(b);
     cbrx_pool_clear(&b->pool);
 }
 
@@ -113,7 +120,7 @@ cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err)
             b->cols[f].null[b->n] = 1;
     b->in_row = true;
     b->row_bad = false;
-    b->stamp++;
+    restamp(b);
     return CBR_OK;
 }
 
@@ -278,7 +285,7 @@ cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err)
     b->cols[XF_AMOUNT].v[r] = a.m;
     b->exp[r] = (int8_t)e;
     b->n++;
-    b->stamp++;
+    restamp(b);
     if (row)
         *row = r;
     return CBR_OK;

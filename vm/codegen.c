@@ -241,8 +241,10 @@ static void emit(gen *g, cbrx_opcode op, uint16_t d, uint16_t a, uint16_t b, uin
 }
 
 static cbrx_type xtype(cbrtype t) { return (cbrx_type)T_BASE(t); }
-static uint8_t rtype(gen *g, uint16_t r) { return g->p->regs[r].type; }
-static uint8_t rscale(gen *g, uint16_t r) { return g->p->regs[r].scale; }
+/* After an error, generation goes on quietly to the end with register 0,
+ * which may not exist: these stay in bounds. */
+static uint8_t rtype(gen *g, uint16_t r) { return r < g->p->nregs ? g->p->regs[r].type : X_INT; }
+static uint8_t rscale(gen *g, uint16_t r) { return r < g->p->nregs ? g->p->regs[r].scale : 0; }
 
 /* ---- constants ---- */
 

@@ -82,7 +82,7 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         cbrx_counter *k = &out[n++];
         k->off = ctx->nkey;
         k->is_count = l->is_count;
-        k->max = l->is_count ? l->count : (int64_t)cbrx_minor_units(&l->amount, e, CBR_ROUND_DOWN);
+        k->max = l->is_count ? l->count : cbrx_minor_units64(&l->amount, e, CBR_ROUND_DOWN);
         ok = ok && puts_(ctx, l->is_count ? "n|" : "a|", false) && puts_(ctx, oid, true) &&
              puts_(ctx, "|", false) && put_pool(ctx, XF_USER_ID, c->row) && puts_(ctx, "|", false) &&
              put_period(ctx, l->period, date);
@@ -94,7 +94,7 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         cbrx_counter *k = &out[n++];
         k->off = ctx->nkey;
         k->is_count = false;
-        k->max = (int64_t)cbrx_minor_units(&o->budget, e, CBR_ROUND_DOWN);
+        k->max = cbrx_minor_units64(&o->budget, e, CBR_ROUND_DOWN);
         ok = ok && puts_(ctx, "b|", false) && puts_(ctx, oid, true) && puts_(ctx, "|", false) &&
              put_pool(ctx, XF_CURRENCY, c->row);
         k->len = ctx->nkey - k->off;
@@ -104,7 +104,7 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         cbrx_counter *k = &out[n++];
         k->off = ctx->nkey;
         k->is_count = false;
-        k->max = (int64_t)cbrx_minor_units(&cp->budget, e, CBR_ROUND_DOWN);
+        k->max = cbrx_minor_units64(&cp->budget, e, CBR_ROUND_DOWN);
         ok = ok && puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true) &&
              puts_(ctx, "|", false) && put_pool(ctx, XF_CURRENCY, c->row);
         k->len = ctx->nkey - k->off;
@@ -139,9 +139,15 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
                 *cash = 0;
         } else if (used >= ks[i].max) {
             *cash = 0;
-        } else if (*cash > ks[i].max - used) {
-            *cash = ks[i].max - used;
-            *cut = true;
+        } else {
+            int64_t room;
+            /* A snapshot may hold anything, negative counts included. */
+            if (__builtin_sub_overflow(ks[i].max, used, &room))
+                room = INT64_MAX;
+            if (*cash > room) {
+                *cash = room;
+                *cut = true;
+            }
         }
     }
     if (*cash <= 0)

@@ -39,6 +39,12 @@ __int128 cbrx_minor_units(const cbrx_amount *a, int e, cbrround mode)
     return cbrx_div_round(a->m, pow10w((unsigned)(a->scale - e)), mode);
 }
 
+int64_t cbrx_minor_units64(const cbrx_amount *a, int e, cbrround mode)
+{
+    __int128 v = cbrx_minor_units(a, e, mode);
+    return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
+}
+
 static bool add_cand(cbr_context *ctx, uint32_t row, uint32_t clause, int64_t cash)
 {
     if (ctx->ncands == ctx->capcands) {

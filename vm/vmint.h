@@ -19,7 +19,7 @@ struct cbr_batch {
     cbrx_col *cols;             /* one per field; derived fields have none */
     int8_t *exp;                /* minor digits of each row's currency */
     cbrx_pool pool;
-    uint64_t stamp;             /* changes whenever rows change: caches key on it */
+    uint64_t stamp;             /* unique in the process, renewed whenever rows change */
     /* the row being added */
     bool in_row, row_bad;
     cbr_error row_err;
@@ -84,6 +84,8 @@ struct cbr_context {
 int64_t cbrx_local_date(cbr_context *ctx, uint32_t tz, uint32_t row);
 /* reward.c: an amount in minor units of a currency with e digits. */
 __int128 cbrx_minor_units(const cbrx_amount *a, int e, cbrround mode);
+/* The same, saturated to 64 bits: a limit beyond 9.2e18 minor units never binds. */
+int64_t cbrx_minor_units64(const cbrx_amount *a, int e, cbrround mode);
 /* limits.c: cuts *cash to the room the candidate's limits and budgets leave
  * (0: dropped) and, when something is left, counts it. */
 cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut);
