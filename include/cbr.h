@@ -305,7 +305,7 @@ CBR_API void cbr_state_free(cbr_state *st);
 CBR_API cbr_store cbr_state_store(cbr_state *st);
 CBR_API size_t cbr_state_count(const cbr_state *st);
 /* The snapshot is text, one `KEY<TAB>VALUE` line per counter, sorted by key;
- * *data is malloc'ed.  Loading adds to what st holds; a malformed line is
+ * *data is malloc'ed and NUL-terminated (*len excludes the NUL).  Loading adds to what st holds; a malformed line is
  * refused with its line number and nothing of the snapshot is kept. */
 CBR_API cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len);
 CBR_API cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error *err);

@@ -181,7 +181,9 @@ static cbr_status set_string(cbr_batch *b, size_t f, const char *name, const cha
 
 cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *s, size_t n, cbr_error *err)
 {
-    if (!b || !b->in_row || !s)
+    if (!b || !s)
+        return cbrx_fail(err, CBR_ERR_ARG, "no batch or no text"), CBR_ERR_ARG;
+    if (!b->in_row)
         return cbrx_fail(err, CBR_ERR_STATE, "cbr_batch_set outside a row"), CBR_ERR_STATE;
     const cbrx_program *x = &b->prog->x;
     if (field >= x->nfields || x->fields[field].derived)
@@ -254,7 +256,9 @@ static const uint32_t required_field[] = {XF_TID, XF_AMOUNT, XF_CURRENCY, XF_TIM
 
 cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err)
 {
-    if (!b || !b->in_row)
+    if (!b)
+        return cbrx_fail(err, CBR_ERR_ARG, "no batch"), CBR_ERR_ARG;
+    if (!b->in_row)
         return cbrx_fail(err, CBR_ERR_STATE, "cbr_batch_end_row without a row"), CBR_ERR_STATE;
     b->in_row = false;
     if (b->row_bad) {

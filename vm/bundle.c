@@ -503,7 +503,7 @@ bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_prog
         if (sid != (uint32_t)id)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "section %d has id %u, expected %d (%s)", id, sid, id,
                              sec_names[id]);
-        if (off != expect || slen > len - off)
+        if (off != expect || off > len || slen > len - off)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "section %s out of bounds (offset %u, length %u, file %zu bytes)",
                              sec_names[id], off, slen, len);
         rbuf r = {data + off, slen, 0, sec_names[id], false};

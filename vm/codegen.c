@@ -704,7 +704,8 @@ static uint32_t tz_index(gen *g, cbrstr name)
 static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
 {
     g->offer = o;
-    memset(g->reg_used, 0, g->cap_regs);
+    if (g->reg_used)
+        memset(g->reg_used, 0, g->cap_regs);
     g->depth = 0;
     memset(x, 0, sizeof *x);
     x->id = intern_str(g, o->id);

@@ -695,6 +695,10 @@ cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, c
         return cbrx_fail(err, CBR_ERR_LIMIT, "the batch has %zu rows, the context takes %zu", b->n,
                          ctx->cap), CBR_ERR_LIMIT;
     ctx->b = b;
+    /* A LOAD skipped in this batch (no row selected) must not leave its
+     * register reading a column of an earlier batch. */
+    for (uint32_t r = 0; r < ctx->x->nregs; r++)
+        ctx->regs[r] = ctx->own[r];
     ctx->ncands = 0;
     ctx->nawards = 0;
     ctx->oom = false;

@@ -151,6 +151,7 @@ cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len)
         free(order);
         return CBR_ERR_NOMEM;
     }
+    *p = '\0';
     for (size_t i = 0; i < n; i++)
         p += sprintf(p, "%s\t%lld\n", order[i]->key, (long long)order[i]->value);
     free(order);

@@ -22,6 +22,7 @@
 
 #define MAX_DEPTH 4096
 #define MAX_FIELDS 100000
+#define MAX_ZONES 1000      /* IANA has about 600; each costs a context 7 columns */
 
 static const char *const type_names[] = {"?", "bool", "int", "decimal", "money", "string",
                                          "date", "instant", "weekday"};
@@ -94,6 +95,8 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "field %u (`%s`) has a wrong scale or kind", i,
                              cbrx_str(p, f->name));
     }
+    if (p->ntzs > MAX_ZONES)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "%u time zones; at most %d", p->ntzs, MAX_ZONES);
     if (p->ntzs == 0 || !str_ok(p, p->tzs[0]) || strcmp(cbrx_str(p, p->tzs[0]), "UTC"))
         return cbrx_fail(err, CBR_ERR_BUNDLE, "the first time zone must be UTC");
     for (uint32_t i = 0; i < p->ntzs; i++)
@@ -308,6 +311,8 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
     case XOP_FCMPK:
         if (!unused(v, in, 1, 1, 0, 1) || !flags_ok(v, in->d, true) || !rd(v, in->a))
             return false;
+        if (XF_CMP(in->d) >= XC_COUNT)
+            return bad(v, "unknown comparison %u", XF_CMP(in->d));
         if (in->k >= p->nconsts)
             return bad(v, "constant %u does not exist (%u constants)", in->k, p->nconsts);
         if (XF_CMP(in->d) > XC_NE && (T(v, in->a) == X_STRING || T(v, in->a) == X_BOOL))

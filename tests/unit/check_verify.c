@@ -1,0 +1,1852 @@
+/* check_verify.c: the bundle reader (vm/bundle.c) and the verifier
+ * (vm/verify.c) against truncated, corrupt and hostile bundles.  Each test
+ * damages a good bundle one way and checks that it is refused with
+ * CBR_ERR_BUNDLE and a message naming the problem; the last tests run
+ * bundles the verifier lets through, under ASan and UBSan. */
+#include "config.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tests/unit/unit.h"
+#include "vm/program.h"
+
+/* Rich enough to use most opcodes, every table and every selection op. */
+static const char SRC[] =
+    "field tier: string\n"
+    "field score: decimal\n"
+    "field vip: bool\n"
+    "let big = amount >= 100\n"
+    "campaign \"c\" { budget 1000.00 USD }\n"
+    "offer \"a\" { campaign \"c\" priority 5 exclusive \"g\" timezone \"America/New_York\"\n"
+    "  valid 2026-01-01 to 2026-12-31\n"
+    "  when big and merchant in [\"X\", \"Y\"] and weekday == FRI then cashback 10% up to 20.00\n"
+    "  when not (tier == \"gold\") or lower(merchant) ~= \"x\" then cashback 1.50 }\n"
+    "offer \"b\" { exclusive \"g\"\n"
+    "  when amount / 3 > 1.5 and len(merchant) between 1 and 20 then cashback 2% }\n"
+    "offer \"m\" { limit 3 per user per day limit 50.00 per user per month budget 500.00 USD\n"
+    "  when amount + 1.00 > 50 and amount * 2 < 10000 and abs(score - 1) >= 0.5\n"
+    "       and max(amount, 5.00) > 6 and round(score) == 2 then cashback 1%\n"
+    "  when (amount > 5) == (mcc in [1, 2]) and vip and exists(country)\n"
+    "       and contains(merchant, \"z\") and ends_with(upper(merchant), \"Z\") and -score < 0\n"
+    "       and min(timestamp, 2026-06-01T00:00:00Z) > 2026-01-01T00:00:00Z then cashback 1.00 }\n"
+    "when mcc in [5411] or starts_with(merchant, \"Ac\") then cashback 0.5%\n";
+
+/* ---- the bundle format, as bundle.c writes it ---- */
+
+#define HEADER 32
+#define NSEC 11
+#define TABLE_END (HEADER + NSEC * 12)
+enum {
+    S_STRINGS = 1, S_CONSTS, S_SETS, S_FIELDS, S_ZONES, S_CAMPAIGNS, S_OFFERS, S_CLAUSES,
+    S_LIMITS, S_REGS, S_CODE
+};
+static const char *const sec_name[] = {"", "strings", "constants", "sets", "fields", "zones",
+                                       "campaigns", "offers", "clauses", "limits", "registers",
+                                       "code"};
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void set16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void set32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void set64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The section table entry of section id: id, offset, length. */
+static uint8_t *entry(uint8_t *d, int id) { return d + HEADER + (size_t)(id - 1) * 12; }
+static size_t sec_off(const uint8_t *d, int id) { return get32(d + HEADER + (size_t)(id - 1) * 12 + 4); }
+static size_t sec_len(const uint8_t *d, int id) { return get32(d + HEADER + (size_t)(id - 1) * 12 + 8); }
+
+/* Rotating buffers for expected messages. */
+static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...)
+{
+    static char buf[8][200];
+    static unsigned k;
+    char *b = buf[k++ % 8];
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(b, sizeof buf[0], f, ap);
+    va_end(ap);
+    return b;
+}
+
+/* ---- an allocator that records the largest request ---- */
+
+static size_t biggest;
+
+static void *tracking_alloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    if (n > biggest)
+        biggest = n;
+    return realloc(p, n);
+}
+
+static cbr_config tracking_cfg(void)
+{
+    cbr_config c;
+    cbr_config_init(&c);
+    c.alloc = tracking_alloc;
+    return c;
+}
+
+/* ---- the good bundle ---- */
+
+static uint8_t *good_data;
+static size_t good_len;
+
+static void drop_good(void)
+{
+    free(good_data);
+    good_data = NULL;
+}
+
+/* The bundle of SRC, compiled once per process. */
+static const uint8_t *good(size_t *len)
+{
+    if (!good_data) {
+        cbr_compiler *c = unit_compile(SRC);
+        ck_assert_no_errors(c);
+        cbr_program *p = NULL;
+        cbr_error err;
+        ck_assert_msg(cbr_compiler_program(c, &p, &err) == CBR_OK, "%s", err.message);
+        void *d;
+        size_t n;
+        ck_assert_msg(cbr_program_save(p, &d, &n, &err) == CBR_OK, "%s", err.message);
+        good_data = malloc(n);
+        ck_assert_ptr_nonnull(good_data);
+        memcpy(good_data, d, n);
+        good_len = n;
+        cbr_free(p, d);
+        cbr_program_free(p);
+        cbr_compiler_free(c);
+        atexit(drop_good);
+    }
+    *len = good_len;
+    return good_data;
+}
+
+/* A malloc'ed copy of the good bundle, with room for `extra` more bytes. */
+static uint8_t *copy_good(size_t *len, size_t extra)
+{
+    const uint8_t *g = good(len);
+    uint8_t *d = malloc(*len + extra + 1);
+    ck_assert_ptr_nonnull(d);
+    memcpy(d, g, *len);
+    memset(d + *len, 0, extra + 1);
+    return d;
+}
+
+/* Grows (delta > 0, with zero bytes) or shrinks (delta < 0) section id at its
+ * end, moves the sections after it, and fixes the total length and the
+ * checksum: the bundle stays consistent except for that section. */
+static uint8_t *resize_section(uint8_t *d, size_t *len, int id, long delta)
+{
+    size_t end = sec_off(d, id) + sec_len(d, id);
+    size_t n = (size_t)((long)*len + delta);
+    if (delta > 0) {
+        d = realloc(d, n);
+        ck_assert_ptr_nonnull(d);
+        memmove(d + end + delta, d + end, *len - end);
+        memset(d + end, 0, (size_t)delta);
+    } else {
+        memmove(d + end + delta, d + end, *len - end);
+    }
+    set32(entry(d, id) + 8, (uint32_t)((long)sec_len(d, id) + delta));
+    for (int j = id + 1; j <= NSEC; j++)
+        set32(entry(d, j) + 4, (uint32_t)((long)sec_off(d, j) + delta));
+    set64(d + 16, n);
+    cbrx_seal(d, n);
+    *len = n;
+    return d;
+}
+
+/* cbr_program_load refuses data with CBR_ERR_BUNDLE and a message that
+ * holds words. */
+#define ck_refused_cfg(cfg_, data_, len_, words_)                                            \
+    do {                                                                                     \
+        const char *w_ = (words_);                                                           \
+        cbr_error e_;                                                                        \
+        memset(&e_, 0, sizeof e_);                                                           \
+        cbr_program *p_ = NULL;                                                              \
+        cbr_status st_ = cbr_program_load((cfg_), (data_), (len_), &p_, &e_);                \
+        cbr_program_free(p_);                                                                \
+        ck_assert_msg(st_ == CBR_ERR_BUNDLE, "expected CBR_ERR_BUNDLE with \"%s\", got %s: %s", \
+                      w_, cbr_status_text(st_), st_ == CBR_OK ? "(it loaded)" : e_.message);  \
+        ck_assert_msg(strstr(e_.message, w_) != NULL, "expected \"%s\" in: %s", w_,          \
+                      e_.message);                                                           \
+    } while (0)
+#define ck_refused(data_, len_, words_) ck_refused_cfg(NULL, data_, len_, words_)
+
+/* The good bundle read into x (tables only, not prepared), with the tracking
+ * allocator; x is then edited by the test. */
+static void load_x(cbrx_program *x)
+{
+    size_t n;
+    const uint8_t *d = good(&n);
+    cbr_config cfg = tracking_cfg();
+    cbr_error err;
+    ck_assert_msg(cbrx_load(&cfg, d, n, x, &err), "%s", err.message);
+    ck_assert_msg(cbrx_verify(x, &err), "the good bundle: %s", err.message);
+}
+
+/* cbrx_verify refuses the edited x with a message holding words, and so does
+ * cbr_program_load once x is saved as a bundle.  Releases x. */
+#define ck_verify_refuses(x_, words_)                                                        \
+    do {                                                                                     \
+        const char *wv_ = (words_);                                                          \
+        cbr_error ev_;                                                                       \
+        memset(&ev_, 0, sizeof ev_);                                                         \
+        bool okv_ = cbrx_verify((x_), &ev_);                                                 \
+        if (okv_)                                                                            \
+            cbrx_program_release(x_);                                                        \
+        ck_assert_msg(!okv_, "verified; expected \"%s\"", wv_);                              \
+        ck_assert_msg(ev_.status == CBR_ERR_BUNDLE, "status %s: %s",                         \
+                      cbr_status_text(ev_.status), ev_.message);                             \
+        ck_assert_msg(strstr(ev_.message, wv_) != NULL, "expected \"%s\" in: %s", wv_,        \
+                      ev_.message);                                                          \
+        uint8_t *dv_;                                                                        \
+        size_t nv_;                                                                          \
+        ck_assert_msg(cbrx_save((x_), &dv_, &nv_, &ev_), "%s", ev_.message);                 \
+        ck_refused(dv_, nv_, wv_);                                                           \
+        cbrx_dealloc((x_), dv_);                                                             \
+        cbrx_program_release(x_);                                                            \
+    } while (0)
+
+/* ---- finding parts of a loaded program ---- */
+
+static uint32_t offer_named(const cbrx_program *x, const char *id)
+{
+    for (uint32_t i = 0; i < x->noffers; i++)
+        if (strcmp(cbrx_str(x, x->offers[i].id), id) == 0)
+            return i;
+    ck_abort_msg("no offer \"%s\"", id);
+    return 0;
+}
+
+static uint32_t string_named(const cbrx_program *x, const char *s)
+{
+    for (uint32_t i = 0; i < x->nstrings; i++)
+        if (strcmp(cbrx_str(x, i), s) == 0)
+            return i;
+    ck_abort_msg("no string \"%s\"", s);
+    return 0;
+}
+
+static uint32_t field_named(const cbrx_program *x, const char *name)
+{
+    for (uint32_t f = 0; f < x->nfields; f++)
+        if (strcmp(cbrx_str(x, x->fields[f].name), name) == 0)
+            return f;
+    ck_abort_msg("no field `%s`", name);
+    return 0;
+}
+
+/* The nth (from 0) instruction `op` of offer o, as an index into the code. */
+static uint32_t find_op(const cbrx_program *x, uint32_t o, unsigned op, unsigned nth)
+{
+    const cbrx_offer *of = &x->offers[o];
+    for (uint32_t pc = of->code; pc < of->code + of->ncode; pc++)
+        if (x->code[pc].op == op && nth-- == 0)
+            return pc;
+    ck_abort_msg("offer %u has no %s #%u", o, cbrx_opname(op), nth);
+    return 0;
+}
+
+/* The first LOAD of field f in offer o. */
+static uint32_t find_load(const cbrx_program *x, uint32_t o, uint32_t f)
+{
+    const cbrx_offer *of = &x->offers[o];
+    for (uint32_t pc = of->code; pc < of->code + of->ncode; pc++)
+        if (x->code[pc].op == XOP_LOAD && x->code[pc].k == f)
+            return pc;
+    ck_abort_msg("offer %u does not load field %u", o, f);
+    return 0;
+}
+
+/* Whether an instruction of offer o before pc writes register r (value
+ * instructions come before the filters in the opcode table). */
+static bool written_before(const cbrx_program *x, uint32_t o, uint32_t pc, uint16_t r)
+{
+    for (uint32_t i = x->offers[o].code; i < pc; i++)
+        if (x->code[i].op < XOP_FCMP && x->code[i].d == r)
+            return true;
+    return false;
+}
+
+static void ck_reg(const cbrx_program *x, uint16_t r, uint8_t type, uint8_t scale)
+{
+    ck_assert_msg(x->regs[r].type == type && x->regs[r].scale == scale,
+                  "r%u: type %u scale %u, the test expects %u scale %u", r, x->regs[r].type,
+                  x->regs[r].scale, type, scale);
+}
+
+static const cbrx_insn ZERO_INSN;
+
+/* ======================= byte-level damage ======================= */
+
+START_TEST(bytes_empty_and_tiny_are_not_bundles)
+{
+    size_t n;
+    const uint8_t *d = good(&n);
+    ck_refused(NULL, 0, "not a cbr bundle (bad magic number)");
+    ck_refused(d, 0, "not a cbr bundle (bad magic number)");
+    ck_refused(d, 1, "not a cbr bundle (bad magic number)");
+    ck_refused(d, 7, "not a cbr bundle (bad magic number)");
+}
+END_TEST
+
+START_TEST(bytes_shorter_than_header)
+{
+    size_t n;
+    const uint8_t *d = good(&n);
+    ck_refused(d, 8, "truncated bundle: 8 bytes, shorter than its header");
+    ck_refused(d, 31, "truncated bundle: 31 bytes, shorter than its header");
+}
+END_TEST
+
+START_TEST(bytes_truncated_at_several_lengths)
+{
+    size_t n;
+    const uint8_t *g = good(&n);
+    size_t cuts[] = {HEADER, TABLE_END, sec_off(g, S_STRINGS) + sec_len(g, S_STRINGS) / 2,
+                     sec_off(g, S_OFFERS) + 5, sec_off(g, S_CODE) + sec_len(g, S_CODE) / 2, n - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        uint8_t *d = malloc(cuts[i]); /* alone in its allocation, for ASan */
+        ck_assert_ptr_nonnull(d);
+        memcpy(d, g, cuts[i]);
+        ck_refused(d, cuts[i], fmt("truncated or padded bundle: %zu bytes, the header says %zu", cuts[i], n));
+        free(d);
+    }
+}
+END_TEST
+
+START_TEST(bytes_trailing_bytes)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 100);
+    ck_refused(d, n + 1, fmt("truncated or padded bundle: %zu bytes, the header says %zu", n + 1, n));
+    ck_refused(d, n + 100, fmt("truncated or padded bundle: %zu bytes, the header says %zu", n + 100, n));
+    free(d);
+}
+END_TEST
+
+START_TEST(bytes_bad_magic)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    for (int i = 0; i < 8; i++) {
+        d[i] ^= 0x20; /* "cBRX", and \r\n turned into text-mode damage */
+        ck_refused(d, n, "not a cbr bundle (bad magic number)");
+        cbrx_seal(d, n);
+        ck_refused(d, n, "not a cbr bundle (bad magic number)");
+        d[i] ^= 0x20;
+        cbrx_seal(d, n);
+    }
+    free(d);
+}
+END_TEST
+
+START_TEST(bytes_wrong_version)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    uint16_t versions[] = {0, 2, 0xffff};
+    for (size_t i = 0; i < 3; i++) {
+        set16(d + 8, versions[i]);
+        ck_refused(d, n, fmt("bundle format version %u; this cbr reads version 1", versions[i]));
+        cbrx_seal(d, n);
+        ck_refused(d, n, fmt("bundle format version %u; this cbr reads version 1", versions[i]));
+    }
+    free(d);
+}
+END_TEST
+
+START_TEST(bytes_every_changed_byte_fails_the_checksum)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    for (size_t i = 10; i < n; i++) {
+        if (i >= 16 && i < 24)
+            continue; /* the total length: "truncated or padded", above */
+        d[i] ^= 0x01;
+        ck_refused(d, n, "bundle checksum mismatch: the file is corrupt");
+        d[i] ^= 0xff;
+        ck_refused(d, n, "bundle checksum mismatch: the file is corrupt");
+        d[i] ^= 0xfe;
+    }
+    free(d);
+}
+END_TEST
+
+START_TEST(bytes_wrong_total_length)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    set64(d + 16, n - 1);
+    ck_refused(d, n, fmt("truncated or padded bundle: %zu bytes, the header says %zu", n, n - 1));
+    set64(d + 16, UINT64_MAX);
+    cbrx_seal(d, n);
+    ck_refused(d, n, fmt("truncated or padded bundle: %zu bytes, the header says %llu", n,
+                         (unsigned long long)UINT64_MAX));
+    free(d);
+}
+END_TEST
+
+/* ============ forged checksum: the structure is hostile ============ */
+
+START_TEST(forged_flags)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    set16(d + 10, 1);
+    ck_refused(d, n, "bundle checksum mismatch");
+    cbrx_seal(d, n);
+    ck_refused(d, n, "unknown bundle flags 0x1");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_section_count)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    uint32_t counts[] = {0, 10, 12, UINT32_MAX};
+    for (size_t i = 0; i < 4; i++) {
+        set32(d + 12, counts[i]);
+        cbrx_seal(d, n);
+        ck_refused(d, n, fmt("bundle has %u sections, expected 11", counts[i]));
+    }
+    free(d);
+}
+END_TEST
+
+/* A copy of the first n bytes of d alone in its allocation, whose header
+ * says n bytes, resealed: reading past n is a fault under ASan. */
+static uint8_t *forged_prefix(const uint8_t *d, size_t n)
+{
+    uint8_t *q = malloc(n);
+    ck_assert_ptr_nonnull(q);
+    memcpy(q, d, n);
+    set64(q + 16, n);
+    cbrx_seal(q, n);
+    return q;
+}
+
+START_TEST(forged_length_of_a_truncated_bundle)
+{
+    size_t n;
+    const uint8_t *g = good(&n);
+    uint8_t *d = forged_prefix(g, HEADER); /* nothing but the header */
+    ck_refused(d, HEADER, "truncated section table");
+    free(d);
+    d = forged_prefix(g, HEADER + 6); /* inside the first table entry */
+    ck_refused(d, HEADER + 6, "truncated section table");
+    free(d);
+    /* cut inside a section */
+    int ids[] = {S_STRINGS, S_OFFERS, S_CODE};
+    for (int i = 0; i < 3; i++) {
+        size_t cut = sec_off(g, ids[i]) + sec_len(g, ids[i]) / 2;
+        d = forged_prefix(g, cut);
+        ck_refused(d, cut, fmt("section %s out of bounds", sec_name[ids[i]]));
+        free(d);
+    }
+}
+END_TEST
+
+/* The table holds the first entry but not all eleven: the strings section,
+ * declared at offset 164, starts past the end of the file.  (len - off
+ * must not wrap around.) */
+START_TEST(forged_length_shorter_than_the_section_table)
+{
+    size_t n;
+    const uint8_t *g = good(&n);
+    size_t cuts[] = {HEADER + 12, 100, TABLE_END - 1};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *d = forged_prefix(g, cuts[i]);
+        cbr_error err;
+        memset(&err, 0, sizeof err);
+        cbr_program *p = NULL;
+        cbr_status st = cbr_program_load(NULL, d, cuts[i], &p, &err);
+        cbr_program_free(p);
+        free(d);
+        ck_assert_msg(st == CBR_ERR_BUNDLE, "%zu bytes: %s: %s", cuts[i], cbr_status_text(st), err.message);
+        ck_assert_msg(strstr(err.message, "truncated section table") ||
+                          strstr(err.message, "section strings out of bounds"),
+                      "%zu bytes: %s", cuts[i], err.message);
+    }
+}
+END_TEST
+
+START_TEST(forged_section_id)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    set32(entry(d, S_SETS), 4);
+    cbrx_seal(d, n);
+    ck_refused(d, n, "section 3 has id 4, expected 3 (sets)");
+    set32(entry(d, S_SETS), 3);
+    set32(entry(d, S_CODE), 0);
+    cbrx_seal(d, n);
+    ck_refused(d, n, "section 11 has id 0, expected 11 (code)");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_section_offset_out_of_bounds)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    set32(entry(d, S_CODE) + 4, 0xfffffff0u);
+    cbrx_seal(d, n);
+    ck_refused(d, n, fmt("section code out of bounds (offset 4294967280, length %zu, file %zu bytes)",
+                         sec_len(d, S_CODE), n));
+    free(d);
+    d = copy_good(&n, 0);
+    set32(entry(d, S_STRINGS) + 4, 0); /* the strings would be read from the header */
+    cbrx_seal(d, n);
+    ck_refused(d, n, "section strings out of bounds (offset 0,");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_sections_overlap)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    set32(entry(d, S_CONSTS) + 4, (uint32_t)sec_off(d, S_STRINGS));
+    cbrx_seal(d, n);
+    ck_refused(d, n, "section constants out of bounds");
+    free(d);
+    d = copy_good(&n, 0);
+    set32(entry(d, S_REGS) + 4, (uint32_t)sec_off(d, S_REGS) + 2); /* a gap before it */
+    cbrx_seal(d, n);
+    ck_refused(d, n, "section registers out of bounds");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_section_length_past_the_end)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    size_t len = sec_len(d, S_CODE);
+    set32(entry(d, S_CODE) + 8, (uint32_t)len + 1);
+    cbrx_seal(d, n);
+    ck_refused(d, n, fmt("section code out of bounds (offset %zu, length %zu", sec_off(d, S_CODE), len + 1));
+    set32(entry(d, S_CODE) + 8, UINT32_MAX);
+    cbrx_seal(d, n);
+    ck_refused(d, n, "section code out of bounds");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_section_with_trailing_bytes)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    d = resize_section(d, &n, S_CONSTS, 4);
+    ck_refused(d, n, "section constants has 4 trailing bytes");
+    free(d);
+    d = copy_good(&n, 0);
+    d = resize_section(d, &n, S_STRINGS, 3);
+    ck_refused(d, n, "section strings has 3 trailing bytes");
+    free(d);
+    d = copy_good(&n, 0);
+    d = resize_section(d, &n, S_CODE, 11); /* most of one more instruction */
+    ck_refused(d, n, "section code has 11 trailing bytes");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_bytes_after_the_last_section)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 8);
+    set64(d + 16, n + 8);
+    cbrx_seal(d, n + 8);
+    ck_refused(d, n + 8, "8 bytes after the last section");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_section_shorter_than_its_count)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    size_t len = sec_len(d, S_CONSTS);
+    d = resize_section(d, &n, S_CONSTS, -8); /* the last constant is gone */
+    ck_refused(d, n, fmt("section constants is truncated (%zu bytes)", len - 8));
+    free(d);
+    d = copy_good(&n, 0);
+    d = resize_section(d, &n, S_OFFERS, -1);
+    ck_refused(d, n, "section offers is truncated");
+    free(d);
+    d = copy_good(&n, 0);
+    d = resize_section(d, &n, S_CODE, -12);
+    ck_refused(d, n, "section code is truncated");
+    free(d);
+    d = copy_good(&n, 0);
+    d = resize_section(d, &n, S_CAMPAIGNS, -(long)sec_len(d, S_CAMPAIGNS)); /* empty */
+    ck_refused(d, n, "section campaigns is truncated (0 bytes)");
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_huge_counts_refused_without_big_allocations)
+{
+    cbr_config cfg = tracking_cfg();
+    uint32_t counts[] = {UINT32_MAX, 0x10000000u, 0x01000000u};
+    for (int id = 1; id <= NSEC; id++)
+        for (size_t c = 0; c < 3; c++) {
+            size_t n;
+            uint8_t *d = copy_good(&n, 0);
+            set32(d + sec_off(d, id), counts[c]);
+            cbrx_seal(d, n);
+            biggest = 0;
+            ck_refused_cfg(&cfg, d, n, fmt("section %s is truncated", sec_name[id]));
+            ck_assert_msg(biggest < (1u << 20), "section %s, count %u: allocated %zu bytes", sec_name[id],
+                          counts[c], biggest);
+            free(d);
+        }
+    /* the byte count of the strings */
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    set32(d + sec_off(d, S_STRINGS) + 4, UINT32_MAX);
+    cbrx_seal(d, n);
+    biggest = 0;
+    ck_refused_cfg(&cfg, d, n, "section strings is truncated");
+    ck_assert_msg(biggest < (1u << 20), "allocated %zu bytes", biggest);
+    free(d);
+}
+END_TEST
+
+START_TEST(forged_selection_depth)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    cbr_config cfg = tracking_cfg();
+    set32(d + sec_off(d, S_CODE) + 4, UINT32_MAX); /* max_depth */
+    cbrx_seal(d, n);
+    biggest = 0;
+    ck_refused_cfg(&cfg, d, n, "selection depth 4294967295; at most 4096");
+    ck_assert_msg(biggest < (1u << 20), "allocated %zu bytes", biggest);
+    free(d);
+}
+END_TEST
+
+/* ====================== tables (semantic damage) ====================== */
+
+START_TEST(tables_string_outside_the_bytes)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t k = string_named(&x, "gold");
+    x.strings[k].off = x.nbytes;
+    ck_verify_refuses(&x, fmt("string %u lies outside the string bytes", k));
+    load_x(&x);
+    x.strings[k].off = UINT32_MAX;
+    ck_verify_refuses(&x, fmt("string %u lies outside the string bytes", k));
+    load_x(&x);
+    x.strings[k].len = x.nbytes; /* runs past the end */
+    ck_verify_refuses(&x, fmt("string %u lies outside the string bytes", k));
+    load_x(&x);
+    x.strings[k].len = UINT32_MAX - x.strings[k].off + 1; /* off + len wraps to 0 */
+    ck_verify_refuses(&x, fmt("string %u lies outside the string bytes", k));
+}
+END_TEST
+
+START_TEST(tables_string_not_nul_terminated)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t k = string_named(&x, "gold");
+    x.strings[k].len--; /* "gol", followed by 'd', not NUL */
+    ck_verify_refuses(&x, fmt("string %u lies outside the string bytes", k));
+    load_x(&x);
+    x.bytes[x.nbytes - 1] = 'x'; /* the last string loses its NUL */
+    ck_verify_refuses(&x, "lies outside the string bytes");
+}
+END_TEST
+
+START_TEST(tables_string_not_utf8)
+{
+    const char *bad[] = {"\xff", "\xc0", "\xed"}; /* never valid, overlong lead, surrogate lead */
+    for (int i = 0; i < 3; i++) {
+        cbrx_program x;
+        load_x(&x);
+        uint32_t k = string_named(&x, "gold");
+        x.bytes[x.strings[k].off + 1] = bad[i][0];
+        ck_verify_refuses(&x, fmt("string %u is not valid UTF-8 text", k));
+    }
+    cbrx_program x;
+    load_x(&x);
+    uint32_t k = string_named(&x, "gold");
+    x.bytes[x.strings[k].off + 2] = '\0'; /* "go\0d" */
+    ck_verify_refuses(&x, fmt("string %u is not valid UTF-8 text", k));
+}
+END_TEST
+
+START_TEST(tables_set_outside_the_constants)
+{
+    cbrx_program x;
+    load_x(&x);
+    ck_assert_uint_gt(x.nsets, 0);
+    x.sets[0].first = x.nconsts;
+    x.sets[0].n = 1;
+    ck_verify_refuses(&x, "set 0 lies outside the constants");
+    load_x(&x);
+    x.sets[0].n = x.nconsts - x.sets[0].first + 1;
+    ck_verify_refuses(&x, "set 0 lies outside the constants");
+    load_x(&x);
+    x.sets[0].first = UINT32_MAX;
+    ck_verify_refuses(&x, "set 0 lies outside the constants");
+}
+END_TEST
+
+START_TEST(tables_set_not_sorted)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t s = 0;
+    while (s < x.nsets && x.sets[s].n < 2)
+        s++;
+    ck_assert_msg(s < x.nsets, "no set of two");
+    int64_t *c = &x.consts[x.sets[s].first];
+    int64_t t = c[0];
+    c[0] = c[1];
+    c[1] = t;
+    ck_verify_refuses(&x, fmt("set %u is not sorted", s));
+    load_x(&x);
+    c = &x.consts[x.sets[s].first];
+    c[1] = c[0]; /* a repeated element */
+    ck_verify_refuses(&x, fmt("set %u is not sorted", s));
+}
+END_TEST
+
+START_TEST(tables_field_count)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.nfields = XF_FIRST_DECLARED - 1;
+    ck_verify_refuses(&x, "the program has 15 fields, expected 16 to 100000");
+    load_x(&x);
+    x.nfields = 0;
+    ck_verify_refuses(&x, "the program has 0 fields, expected 16 to 100000");
+}
+END_TEST
+
+START_TEST(tables_field_name_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.fields[3].name = x.nstrings;
+    ck_verify_refuses(&x, fmt("field 3: name is string %u of %u", x.nstrings, x.nstrings));
+}
+END_TEST
+
+START_TEST(tables_standard_field_renamed)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.fields[XF_MERCHANT].name = string_named(&x, "tier");
+    ck_verify_refuses(&x, "field 4 should be the standard field `merchant`");
+    load_x(&x);
+    uint32_t t = x.fields[XF_TID].name; /* two standard fields swapped */
+    x.fields[XF_TID].name = x.fields[XF_USER_ID].name;
+    x.fields[XF_USER_ID].name = t;
+    ck_verify_refuses(&x, "field 0 should be the standard field `tid`");
+}
+END_TEST
+
+START_TEST(tables_standard_field_retyped)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.fields[XF_AMOUNT].type = X_DECIMAL;
+    x.fields[XF_AMOUNT].scale = CBRX_DECIMAL_SCALE;
+    ck_verify_refuses(&x, "field 2 should be the standard field `amount`");
+    load_x(&x);
+    x.fields[XF_WEEKDAY].type = X_INT;
+    ck_verify_refuses(&x, "field 9 should be the standard field `weekday`");
+}
+END_TEST
+
+START_TEST(tables_declared_field_type)
+{
+    uint8_t types[] = {0, X_MONEY, X_WEEKDAY, X_WEEKDAY + 1, 255};
+    for (size_t i = 0; i < sizeof types; i++) {
+        cbrx_program x;
+        load_x(&x);
+        uint32_t f = field_named(&x, "tier");
+        x.fields[f].type = types[i];
+        ck_verify_refuses(&x, fmt("field %u (`tier`) has a type no field may have", f));
+    }
+}
+END_TEST
+
+START_TEST(tables_field_scale_or_kind)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.fields[XF_WEEKDAY].derived = 0;
+    ck_verify_refuses(&x, "field 9 (`weekday`) has a wrong scale or kind");
+    load_x(&x);
+    uint32_t f = field_named(&x, "tier");
+    x.fields[f].derived = 1;
+    ck_verify_refuses(&x, fmt("field %u (`tier`) has a wrong scale or kind", f));
+    load_x(&x);
+    f = field_named(&x, "score");
+    x.fields[f].scale = 2;
+    ck_verify_refuses(&x, fmt("field %u (`score`) has a wrong scale or kind", f));
+    load_x(&x);
+    x.fields[XF_AMOUNT].scale = 2;
+    ck_verify_refuses(&x, "field 2 (`amount`) has a wrong scale or kind");
+    load_x(&x);
+    x.fields[XF_MCC].scale = 1;
+    ck_verify_refuses(&x, "field 5 (`mcc`) has a wrong scale or kind");
+}
+END_TEST
+
+START_TEST(tables_first_zone_not_utc)
+{
+    cbrx_program x;
+    load_x(&x);
+    ck_assert_uint_eq(x.ntzs, 2);
+    x.tzs[0] = x.tzs[1]; /* America/New_York */
+    ck_verify_refuses(&x, "the first time zone must be UTC");
+    load_x(&x);
+    x.ntzs = 0;
+    ck_verify_refuses(&x, "the first time zone must be UTC");
+    load_x(&x);
+    x.tzs[0] = x.nstrings;
+    ck_verify_refuses(&x, "the first time zone must be UTC");
+}
+END_TEST
+
+START_TEST(tables_zone_name_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.tzs[1] = x.nstrings + 5;
+    ck_verify_refuses(&x, fmt("time zone 1: name is string %u of %u", x.nstrings + 5, x.nstrings));
+}
+END_TEST
+
+START_TEST(tables_campaign)
+{
+    cbrx_program x;
+    load_x(&x);
+    ck_assert_uint_eq(x.ncampaigns, 1);
+    x.campaigns[0].id = x.nstrings;
+    ck_verify_refuses(&x, "campaign 0: bad id, title or budget");
+    load_x(&x);
+    x.campaigns[0].title = x.nstrings; /* neither a string nor CBRX_NONE */
+    ck_verify_refuses(&x, "campaign 0: bad id, title or budget");
+    load_x(&x);
+    x.campaigns[0].budget.scale = CBRDEC_MAX_SCALE + 1;
+    ck_verify_refuses(&x, "campaign 0: bad id, title or budget");
+    load_x(&x);
+    memcpy(x.campaigns[0].budget.cur, "ZZZ", 4);
+    ck_verify_refuses(&x, "campaign 0: bad id, title or budget");
+}
+END_TEST
+
+START_TEST(tables_clause_reward)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.clauses[0].kind = 2;
+    ck_verify_refuses(&x, "clause 0: bad reward");
+    load_x(&x);
+    x.clauses[1].has_cap = 2;
+    ck_verify_refuses(&x, "clause 1: bad reward");
+    load_x(&x);
+    x.clauses[0].pct_scale = CBRDEC_MAX_SCALE + 1;
+    ck_verify_refuses(&x, "clause 0: bad reward");
+    load_x(&x);
+    x.clauses[1].amount.scale = 200;
+    ck_verify_refuses(&x, "clause 1: bad reward");
+    load_x(&x);
+    memcpy(x.clauses[0].amount.cur, "us", 3); /* not an ISO 4217 code */
+    ck_verify_refuses(&x, "clause 0: bad reward");
+}
+END_TEST
+
+START_TEST(tables_limit)
+{
+    cbrx_program x;
+    load_x(&x);
+    ck_assert_uint_eq(x.nlimits, 2);
+    x.limits[0].period = XP_MONTH + 1;
+    ck_verify_refuses(&x, "limit 0: bad kind, period or amount");
+    load_x(&x);
+    x.limits[1].is_count = 2;
+    ck_verify_refuses(&x, "limit 1: bad kind, period or amount");
+    load_x(&x);
+    ck_assert(x.limits[0].is_count);
+    x.limits[0].count = 0;
+    ck_verify_refuses(&x, "limit 0: bad kind, period or amount");
+    load_x(&x);
+    x.limits[1].amount.scale = CBRDEC_MAX_SCALE + 1;
+    ck_verify_refuses(&x, "limit 1: bad kind, period or amount");
+}
+END_TEST
+
+START_TEST(tables_register_type)
+{
+    uint8_t types[] = {0, X_WEEKDAY + 1, 255};
+    for (size_t i = 0; i < sizeof types; i++) {
+        cbrx_program x;
+        load_x(&x);
+        x.regs[3].type = types[i];
+        x.regs[3].scale = 0;
+        ck_verify_refuses(&x, fmt("register r3 has unknown type %u", types[i]));
+    }
+}
+END_TEST
+
+START_TEST(tables_register_scale)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t pc = find_load(&x, offer_named(&x, "b"), XF_MERCHANT);
+    uint16_t s = x.code[pc].d;
+    ck_reg(&x, s, X_STRING, 0);
+    x.regs[s].scale = 2;
+    ck_verify_refuses(&x, fmt("register r%u (string) has scale 2", s));
+    load_x(&x);
+    pc = find_load(&x, offer_named(&x, "b"), XF_AMOUNT);
+    uint16_t m = x.code[pc].d;
+    ck_reg(&x, m, X_MONEY, 4);
+    x.regs[m].scale = CBRDEC_MAX_SCALE + 1;
+    ck_verify_refuses(&x, fmt("register r%u (money) has scale 19", m));
+    load_x(&x);
+    pc = find_op(&x, offer_named(&x, "m"), XOP_SETNULL, 0);
+    uint16_t b = x.code[pc].d;
+    ck_reg(&x, b, X_BOOL, 0);
+    x.regs[b].scale = 1;
+    ck_verify_refuses(&x, fmt("register r%u (bool) has scale 1", b));
+}
+END_TEST
+
+START_TEST(tables_too_many_registers)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t n = CBRX_MAX_REGS + 1;
+    cbrx_reg *r = cbrx_realloc(&x, x.regs, n * sizeof *r);
+    ck_assert_ptr_nonnull(r);
+    for (uint32_t i = x.nregs; i < n; i++)
+        r[i] = (cbrx_reg){X_BOOL, 0};
+    x.regs = r;
+    x.nregs = n;
+    ck_verify_refuses(&x, "65536 registers; at most 65535");
+}
+END_TEST
+
+START_TEST(tables_selection_depth)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.max_depth = 4097;
+    ck_verify_refuses(&x, "selection depth 4097; at most 4096");
+}
+END_TEST
+
+/* ============================== offers ============================== */
+
+START_TEST(offers_strings)
+{
+    cbrx_program x;
+    load_x(&x);
+    x.offers[0].id = x.nstrings;
+    ck_verify_refuses(&x, "offer 0: bad id, title or group string");
+    load_x(&x);
+    x.offers[1].title = x.nstrings + 1;
+    ck_verify_refuses(&x, "offer 1: bad id, title or group string");
+    load_x(&x);
+    x.offers[0].group = CBRX_NONE - 1;
+    ck_verify_refuses(&x, "offer 0: bad id, title or group string");
+}
+END_TEST
+
+START_TEST(offers_campaign_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a");
+    x.offers[a].campaign = x.ncampaigns;
+    ck_verify_refuses(&x, fmt("offer %u (\"a\"): campaign 1 does not exist", a));
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    x.offers[b].campaign = CBRX_NONE - 1;
+    ck_verify_refuses(&x, fmt("offer %u (\"b\"): campaign %u does not exist", b, CBRX_NONE - 1));
+}
+END_TEST
+
+START_TEST(offers_zone_rounding_budget)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a");
+    x.offers[a].tz = x.ntzs;
+    ck_verify_refuses(&x, fmt("offer %u (\"a\"): bad time zone, rounding or budget", a));
+    load_x(&x);
+    x.offers[a].tz = UINT32_MAX;
+    ck_verify_refuses(&x, fmt("offer %u (\"a\"): bad time zone, rounding or budget", a));
+    load_x(&x);
+    x.offers[a].rounding = CBR_ROUND_CEIL + 1;
+    ck_verify_refuses(&x, fmt("offer %u (\"a\"): bad time zone, rounding or budget", a));
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    memcpy(x.offers[m].budget.cur, "\x01\x02\x03", 4);
+    ck_verify_refuses(&x, fmt("offer %u (\"m\"): bad time zone, rounding or budget", m));
+}
+END_TEST
+
+START_TEST(offers_clauses_or_limits_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    x.offers[b].first_clause = x.nclauses + 1;
+    ck_verify_refuses(&x, fmt("offer %u (\"b\"): clauses or limits out of range", b));
+    load_x(&x);
+    x.offers[b].nclauses = x.nclauses - x.offers[b].first_clause + 1;
+    ck_verify_refuses(&x, fmt("offer %u (\"b\"): clauses or limits out of range", b));
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    x.offers[m].nlimits = UINT32_MAX;
+    ck_verify_refuses(&x, fmt("offer %u (\"m\"): clauses or limits out of range", m));
+    load_x(&x);
+    x.offers[m].first_limit = 1; /* two limits from 1 of 2 */
+    ck_verify_refuses(&x, fmt("offer %u (\"m\"): clauses or limits out of range", m));
+}
+END_TEST
+
+START_TEST(offers_code_ranges_overlap_or_leave_gaps)
+{
+    cbrx_program x;
+    load_x(&x);
+    const cbrx_offer *o = &x.offers[1];
+    uint32_t code = o->code, ncode = o->ncode;
+    const char *id = cbrx_str(&x, o->id);
+    x.offers[1].code = code - 1; /* overlaps offer 0 */
+    ck_verify_refuses(&x, fmt("offer 1 (\"%s\"): code at %u+%u, expected to start at %u", id, code - 1,
+                              ncode, code));
+    load_x(&x);
+    id = cbrx_str(&x, x.offers[1].id);
+    x.offers[1].code = code + 1; /* leaves a gap */
+    x.offers[1].ncode = ncode - 1;
+    ck_verify_refuses(&x, fmt("offer 1 (\"%s\"): code at %u+%u, expected to start at %u", id, code + 1,
+                              ncode - 1, code));
+    load_x(&x);
+    uint32_t last = x.noffers - 1;
+    x.offers[last].ncode++; /* past the end of the code */
+    ck_verify_refuses(&x, fmt("offer %u (\"%s\"): code at %u+%u, expected to start at %u", last,
+                              cbrx_str(&x, x.offers[last].id), x.offers[last].code,
+                              x.offers[last].ncode, x.offers[last].code));
+}
+END_TEST
+
+START_TEST(offers_instructions_of_no_offer)
+{
+    cbrx_program x;
+    load_x(&x);
+    cbrx_insn *c = cbrx_realloc(&x, x.code, (x.ncode + 2) * sizeof *c);
+    ck_assert_ptr_nonnull(c);
+    x.code = c;
+    c[x.ncode] = ZERO_INSN;
+    c[x.ncode].op = XOP_NONE;
+    c[x.ncode + 1] = c[x.ncode];
+    x.ncode += 2;
+    ck_verify_refuses(&x, "2 instructions belong to no offer");
+    load_x(&x);
+    x.noffers--; /* the last offer's code belongs to nobody */
+    ck_verify_refuses(&x, "instructions belong to no offer");
+}
+END_TEST
+
+/* ============================ instructions ============================ */
+
+START_TEST(code_unknown_opcode)
+{
+    uint16_t ops[] = {XOP_COUNT, XOP_COUNT + 1, 0xffff};
+    for (size_t i = 0; i < 3; i++) {
+        cbrx_program x;
+        load_x(&x);
+        uint32_t b = offer_named(&x, "b");
+        uint32_t pc = find_op(&x, b, XOP_DIV, 0);
+        x.code[pc].op = ops[i];
+        ck_verify_refuses(&x, fmt("offer %u (\"b\"), instruction %u (?): unknown opcode %u", b,
+                                  pc - x.offers[b].code, ops[i]));
+    }
+}
+END_TEST
+
+START_TEST(code_register_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    uint32_t pc = find_load(&x, b, XF_AMOUNT);
+    uint16_t n = (uint16_t)x.nregs;
+    x.code[pc].d = n;
+    ck_verify_refuses(&x, fmt("(LOAD): register r%u does not exist (%u registers)", n, n));
+    load_x(&x);
+    pc = find_op(&x, b, XOP_DIV, 0);
+    x.code[pc].b = 0xffff;
+    ck_verify_refuses(&x, fmt("(DIV): register r65535 does not exist (%u registers)", n));
+    load_x(&x);
+    pc = find_op(&x, offer_named(&x, "a"), XOP_FCMPK, 0);
+    x.code[pc].a = n;
+    ck_verify_refuses(&x, fmt("(FCMPK): register r%u does not exist", n));
+}
+END_TEST
+
+START_TEST(code_read_before_write)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    uint32_t pc = find_op(&x, b, XOP_DIV, 0);
+    uint16_t d = x.code[pc].d;
+    ck_assert(!written_before(&x, b, pc, d));
+    x.code[pc].a = d; /* reads its own result */
+    ck_verify_refuses(&x, fmt("offer %u (\"b\"), instruction %u (DIV): reads register r%u before writing it",
+                              b, pc - x.offers[b].code, d));
+}
+END_TEST
+
+START_TEST(code_read_of_another_offers_register)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a"), b = offer_named(&x, "b");
+    uint16_t tier = x.code[find_load(&x, a, field_named(&x, "tier"))].d; /* written in "a" only */
+    uint32_t pc = find_op(&x, b, XOP_LEN, 0);
+    ck_assert(!written_before(&x, b, pc, tier));
+    x.code[pc].a = tier;
+    ck_verify_refuses(&x, fmt("(LEN): reads register r%u before writing it", tier));
+}
+END_TEST
+
+START_TEST(code_string_into_arithmetic)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint16_t cur = x.code[find_load(&x, m, XF_CURRENCY)].d;
+    uint32_t pc = find_op(&x, m, XOP_ADD, 0);
+    x.code[pc].b = cur;
+    ck_verify_refuses(&x, fmt("(ADD): register r%u is string, expected a number", cur));
+    load_x(&x);
+    pc = find_op(&x, m, XOP_MUL, 0);
+    x.code[pc].a = cur;
+    ck_verify_refuses(&x, fmt("(MUL): register r%u is string, expected a number", cur));
+}
+END_TEST
+
+START_TEST(code_non_bool_into_fbool)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_FBOOL, 0);
+    uint16_t mcc = x.code[find_load(&x, m, XF_MCC)].d;
+    ck_assert(written_before(&x, m, pc, mcc));
+    x.code[pc].a = mcc;
+    ck_verify_refuses(&x, fmt("(FBOOL): register r%u is int, expected bool", mcc));
+}
+END_TEST
+
+START_TEST(code_wrong_result_scale)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b"), m = offer_named(&x, "m");
+    uint16_t m6 = x.code[find_op(&x, b, XOP_DIV, 0)].d; /* money, scale 6 */
+    uint16_t i0 = x.code[find_op(&x, b, XOP_LEN, 0)].d; /* int */
+    ck_reg(&x, m6, X_MONEY, 6);
+    ck_reg(&x, i0, X_INT, 0);
+    x.code[find_op(&x, m, XOP_ADD, 0)].d = m6;
+    ck_verify_refuses(&x, "(ADD): result scale 6 does not follow from scales 4 and 0");
+    load_x(&x);
+    x.code[find_op(&x, m, XOP_MUL, 0)].d = m6;
+    ck_verify_refuses(&x, "(MUL): result scale 6 does not follow from scales 4 and 0");
+    load_x(&x);
+    x.code[find_op(&x, b, XOP_DIV, 0)].d = i0;
+    ck_verify_refuses(&x, "(DIV): result scale 0 does not follow from scales 4 and 0");
+    /* money 18 = money 4 / decimal 9 would need 10^23 */
+    load_x(&x);
+    x.regs[m6].scale = 18;
+    uint32_t pc = find_op(&x, b, XOP_DIV, 0);
+    uint16_t dv = x.code[pc].b;
+    x.regs[dv].type = X_DECIMAL;
+    x.regs[dv].scale = 9;
+    ck_verify_refuses(&x, "(DIV): result scale 18 does not follow from scales 4 and 9");
+    load_x(&x);
+    x.code[find_op(&x, m, XOP_MAX, 0)].d = m6;
+    ck_verify_refuses(&x, "(MAX): result scale 6 does not follow from scales 4 and 0");
+}
+END_TEST
+
+START_TEST(code_load_field_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t pc = find_load(&x, offer_named(&x, "b"), XF_AMOUNT);
+    x.code[pc].k = x.nfields;
+    ck_verify_refuses(&x, fmt("(LOAD): field %u does not exist (%u fields)", x.nfields, x.nfields));
+    load_x(&x);
+    x.code[pc].k = UINT32_MAX;
+    ck_verify_refuses(&x, fmt("(LOAD): field %u does not exist", UINT32_MAX));
+}
+END_TEST
+
+START_TEST(code_load_into_register_of_another_type)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    uint32_t pc = find_load(&x, b, XF_AMOUNT);
+    uint16_t r = x.code[pc].d;
+    x.code[pc].k = XF_MERCHANT;
+    ck_verify_refuses(&x, fmt("(LOAD): register r%u is money, expected string", r));
+    load_x(&x);
+    x.code[pc].k = XF_WEEKDAY;
+    ck_verify_refuses(&x, fmt("(LOAD): register r%u is money, expected weekday", r));
+    /* the right type at the wrong scale */
+    load_x(&x);
+    uint16_t m6 = x.code[find_op(&x, b, XOP_DIV, 0)].d;
+    x.code[pc].d = m6;
+    ck_verify_refuses(&x, fmt("(LOAD): register r%u has scale 6, the field 4", m6));
+}
+END_TEST
+
+START_TEST(code_constant_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    uint32_t pc = find_op(&x, b, XOP_CONST, 0);
+    x.code[pc].k = x.nconsts;
+    ck_verify_refuses(&x, fmt("(CONST): constant %u does not exist (%u constants)", x.nconsts, x.nconsts));
+    load_x(&x);
+    pc = find_op(&x, b, XOP_FCMPK, 0);
+    x.code[pc].k = UINT32_MAX;
+    ck_verify_refuses(&x, fmt("(FCMPK): constant %u does not exist", UINT32_MAX));
+}
+END_TEST
+
+START_TEST(code_string_constant_not_a_string)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_CONTAINS, 0);
+    /* the CONST that makes its needle, "z" */
+    uint32_t at = CBRX_NONE;
+    for (uint32_t i = x.offers[m].code; i < pc; i++)
+        if (x.code[i].op == XOP_CONST && x.code[i].d == x.code[pc].b)
+            at = i;
+    ck_assert_uint_ne(at, CBRX_NONE);
+    ck_reg(&x, x.code[at].d, X_STRING, 0);
+    /* made to read the instant constant of min(timestamp, ...) instead */
+    uint32_t k = CBRX_NONE;
+    for (uint32_t i = x.offers[m].code; i < x.offers[m].code + x.offers[m].ncode; i++)
+        if (x.code[i].op == XOP_CONST && x.regs[x.code[i].d].type == X_INSTANT)
+            k = x.code[i].k;
+    ck_assert_uint_ne(k, CBRX_NONE);
+    ck_assert_int_ge(x.consts[k], x.nstrings);
+    x.code[at].k = k;
+    ck_verify_refuses(&x, fmt("(CONST): constant %u is not a string index", k));
+}
+END_TEST
+
+START_TEST(code_set_out_of_range)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t pc = find_op(&x, offer_named(&x, "a"), XOP_FIN, 0);
+    x.code[pc].k = x.nsets;
+    ck_verify_refuses(&x, fmt("(FIN): set %u does not exist (%u sets)", x.nsets, x.nsets));
+}
+END_TEST
+
+START_TEST(code_reward_of_another_offers_clause)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    uint32_t pc = find_op(&x, b, XOP_REWARD, 0);
+    uint32_t other = x.offers[offer_named(&x, "a")].first_clause;
+    x.code[pc].k = other;
+    ck_verify_refuses(&x, fmt("(REWARD): clause %u is not one of this offer's", other));
+    load_x(&x);
+    x.code[pc].k = x.nclauses;
+    ck_verify_refuses(&x, fmt("(REWARD): clause %u is not one of this offer's", x.nclauses));
+    load_x(&x);
+    x.code[pc].k = UINT32_MAX;
+    ck_verify_refuses(&x, fmt("(REWARD): clause %u is not one of this offer's", UINT32_MAX));
+}
+END_TEST
+
+START_TEST(code_selection_used_without_push)
+{
+    uint16_t ops[] = {XOP_POP, XOP_ORNEXT, XOP_OREND, XOP_RESTORE, XOP_NEXTCLAUSE};
+    for (size_t i = 0; i < 5; i++) {
+        cbrx_program x;
+        load_x(&x);
+        uint32_t b = offer_named(&x, "b");
+        uint32_t pc = find_op(&x, b, XOP_FCMPK, 1);
+        x.code[pc] = ZERO_INSN;
+        x.code[pc].op = ops[i];
+        ck_verify_refuses(&x, fmt("offer %u (\"b\"), instruction %u (%s): no saved selection to use", b,
+                                  pc - x.offers[b].code, cbrx_opname(ops[i])));
+    }
+}
+END_TEST
+
+START_TEST(code_push_left_open)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    uint32_t pc = find_op(&x, b, XOP_FCMPK, 1);
+    x.code[pc] = ZERO_INSN;
+    x.code[pc].op = XOP_PUSH;
+    ck_verify_refuses(&x, fmt("offer %u (\"b\"): 1 saved selections left at the end", b));
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a");
+    pc = find_op(&x, a, XOP_OREND, 0);
+    x.code[pc].op = XOP_ORNEXT; /* the `or` never ends */
+    ck_verify_refuses(&x, fmt("offer %u (\"a\"): 1 saved selections left at the end", a));
+}
+END_TEST
+
+START_TEST(code_selection_deeper_than_declared)
+{
+    cbrx_program x;
+    load_x(&x);
+    ck_assert_uint_eq(x.max_depth, 1);
+    x.max_depth = 0;
+    ck_verify_refuses(&x, "(PUSH): the selection stack grows past the declared depth 0");
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_FCMPK, 2); /* inside the first clause's PUSH */
+    ck_assert_uint_gt(pc, find_op(&x, m, XOP_PUSH, 0));
+    x.code[pc] = ZERO_INSN;
+    x.code[pc].op = XOP_PUSH;
+    ck_verify_refuses(&x, "(PUSH): the selection stack grows past the declared depth 1");
+}
+END_TEST
+
+START_TEST(code_unused_operand_not_zero)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a"), b = offer_named(&x, "b");
+    x.code[find_op(&x, a, XOP_PUSH, 0)].k = 1;
+    ck_verify_refuses(&x, "(PUSH): an unused operand is not zero");
+    load_x(&x);
+    x.code[find_load(&x, b, XF_AMOUNT)].a = 1;
+    ck_verify_refuses(&x, "(LOAD): an unused operand is not zero");
+    load_x(&x);
+    x.code[find_op(&x, b, XOP_REWARD, 0)].d = 1;
+    ck_verify_refuses(&x, "(REWARD): an unused operand is not zero");
+    load_x(&x);
+    x.code[find_op(&x, b, XOP_DIV, 0)].k = 7;
+    ck_verify_refuses(&x, "(DIV): an unused operand is not zero");
+    load_x(&x);
+    x.code[find_op(&x, a, XOP_NEXTCLAUSE, 0)].b = 2;
+    ck_verify_refuses(&x, "(NEXTCLAUSE): an unused operand is not zero");
+}
+END_TEST
+
+START_TEST(code_ordering_of_strings_and_bools)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a"), m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, a, XOP_FCMPK, 2); /* currency == "USD" */
+    ck_reg(&x, x.code[pc].a, X_STRING, 0);
+    x.code[pc].d = XF_MAKE(XC_LT, 1);
+    ck_verify_refuses(&x, "(FCMPK): string values are not ordered");
+    load_x(&x);
+    pc = find_op(&x, m, XOP_FCMP, 0); /* bool == bool */
+    ck_reg(&x, x.code[pc].a, X_BOOL, 0);
+    x.code[pc].d = XF_MAKE(XC_GE, 0);
+    ck_verify_refuses(&x, "(FCMP): bool values are not ordered");
+}
+END_TEST
+
+START_TEST(code_incomparable_registers)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_FCMP, 0);
+    uint16_t mcc = x.code[find_load(&x, m, XF_MCC)].d;
+    uint16_t a = x.code[pc].a;
+    x.code[pc].b = mcc;
+    ck_verify_refuses(&x, fmt("(FCMP): cannot compare r%u (bool) with r%u (int)", a, mcc));
+}
+END_TEST
+
+START_TEST(code_bad_filter_flags)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    x.code[find_op(&x, m, XOP_FBOOL, 0)].d = 0x9; /* a comparison where none belongs */
+    ck_verify_refuses(&x, "(FBOOL): bad flags 0x9");
+    load_x(&x);
+    x.code[find_op(&x, m, XOP_FNULL, 0)].d = 0x18;
+    ck_verify_refuses(&x, "(FNULL): bad flags 0x18");
+    load_x(&x);
+    x.code[find_op(&x, m, XOP_FCMPK, 0)].d = 0x100;
+    ck_verify_refuses(&x, "(FCMPK): bad flags 0x100");
+    load_x(&x);
+    x.code[find_op(&x, m, XOP_FIN, 0)].d = XF_MAKE(XC_EQ, 1) | 2;
+    ck_verify_refuses(&x, "(FIN): bad flags 0xa");
+}
+END_TEST
+
+START_TEST(code_unknown_comparison)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_FCMP, 0);
+    x.code[pc].d = XF_MAKE(6, 1);
+    ck_verify_refuses(&x, "(FCMP): unknown comparison 6");
+    /* the same as a value: CMP into a bool register */
+    load_x(&x);
+    cbrx_insn in = x.code[pc];
+    x.code[pc] = (cbrx_insn){XOP_CMP, x.code[find_op(&x, m, XOP_SETNULL, 1)].d, in.a, in.b, 7};
+    ck_verify_refuses(&x, "(CMP): unknown comparison 7");
+}
+END_TEST
+
+/* FCMPK takes its comparison from the same 3 bits as FCMP, so codes 6 and 7
+ * must be refused the same way. */
+START_TEST(code_unknown_comparison_with_a_constant)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    uint32_t pc = find_op(&x, b, XOP_FCMPK, 0); /* a money register > a constant */
+    x.code[pc].d = XF_MAKE(6, 1);
+    ck_verify_refuses(&x, "(FCMPK): unknown comparison 6");
+}
+END_TEST
+
+START_TEST(code_round_scale_or_mode)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_ROUND, 0);
+    x.code[pc].k = CBR_ROUND_CEIL + 1;
+    ck_verify_refuses(&x, "(ROUND): bad scale or rounding mode");
+    /* rounding to more digits than it has */
+    load_x(&x);
+    uint16_t d0 = x.code[find_op(&x, m, XOP_CONST, 0)].d;
+    uint16_t d6 = x.code[find_op(&x, m, XOP_SUB, 0)].d;
+    ck_reg(&x, d0, X_DECIMAL, 0);
+    ck_reg(&x, d6, X_DECIMAL, 6);
+    x.code[pc].a = d0;
+    x.code[pc].d = d6;
+    ck_verify_refuses(&x, "(ROUND): bad scale or rounding mode");
+    /* NEG keeps its scale */
+    load_x(&x);
+    x.code[find_op(&x, m, XOP_NEG, 0)].d = d0;
+    ck_verify_refuses(&x, "(NEG): bad scale or rounding mode");
+}
+END_TEST
+
+START_TEST(code_mark)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_MARK, 0);
+    x.code[pc].k = 2;
+    ck_verify_refuses(&x, "(MARK): marks a bool with 2");
+    load_x(&x);
+    uint16_t amount = x.code[find_load(&x, m, XF_AMOUNT)].d;
+    x.code[pc].d = amount; /* written, but money */
+    ck_verify_refuses(&x, fmt("(MARK): register r%u is money, expected bool", amount));
+}
+END_TEST
+
+START_TEST(code_constm)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t a = offer_named(&x, "a");
+    uint32_t pc = find_op(&x, m, XOP_CONST, 0); /* CONST r, 1 (decimal) */
+    uint16_t d = x.code[pc].d;
+    uint32_t kusd = x.code[find_op(&x, a, XOP_FCMPK, 2)].k;  /* currency == "USD" */
+    uint32_t kgold = x.code[find_op(&x, a, XOP_FCMPK, 5)].k; /* tier == "gold" */
+    uint32_t knum = 1; /* some constant after the first that is no string */
+    while (knum < x.nconsts && x.consts[knum] < x.nstrings)
+        knum++;
+    ck_assert_int_eq(x.consts[kusd], string_named(&x, "USD"));
+    ck_assert_int_eq(x.consts[kgold], string_named(&x, "gold"));
+    ck_assert_msg(kusd > 0 && kgold > 0 && knum < x.nconsts, "USD %u, gold %u, number %u", kusd, kgold, knum);
+    x.code[pc].op = XOP_CONSTM;
+    x.code[pc].k = kusd - 1;
+    ck_verify_refuses(&x, fmt("(CONSTM): register r%u is decimal, expected money", d));
+    /* into money, but the currency is a string that is not one, or no string */
+    load_x(&x);
+    uint16_t money = x.code[find_op(&x, m, XOP_ADD, 0)].d;
+    x.code[pc] = (cbrx_insn){XOP_CONSTM, money, 0, 0, kgold - 1};
+    ck_verify_refuses(&x, fmt("(CONSTM): constant %u is not a currency code", kgold));
+    load_x(&x);
+    x.code[pc] = (cbrx_insn){XOP_CONSTM, money, 0, 0, knum - 1};
+    ck_verify_refuses(&x, fmt("(CONSTM): constant %u is not a currency code", knum));
+    /* the currency would be the constant after the last */
+    load_x(&x);
+    x.code[pc] = (cbrx_insn){XOP_CONSTM, money, 0, 0, x.nconsts - 1};
+    ck_verify_refuses(&x, fmt("(CONSTM): constant %u does not exist", x.nconsts - 1));
+}
+END_TEST
+
+START_TEST(code_text_operand_types)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a"), b = offer_named(&x, "b"), m = offer_named(&x, "m");
+    uint16_t amount = x.code[find_load(&x, a, XF_AMOUNT)].d;
+    uint32_t pc = find_op(&x, a, XOP_LOWER, 0);
+    ck_assert(written_before(&x, a, pc, amount));
+    x.code[pc].a = amount;
+    ck_verify_refuses(&x, fmt("(LOWER): register r%u is money, expected string", amount));
+    load_x(&x);
+    uint16_t str = x.code[find_load(&x, b, XF_MERCHANT)].d;
+    x.code[find_op(&x, b, XOP_LEN, 0)].d = str;
+    ck_verify_refuses(&x, fmt("(LEN): register r%u is string, expected int", str));
+    load_x(&x);
+    uint16_t mcc = x.code[find_load(&x, m, XF_MCC)].d;
+    x.code[find_op(&x, m, XOP_ENDS, 0)].d = mcc;
+    ck_verify_refuses(&x, fmt("(ENDS): register r%u is int, expected bool", mcc));
+}
+END_TEST
+
+START_TEST(code_min_max_of_mixed_types)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t m = offer_named(&x, "m");
+    uint32_t pc = find_op(&x, m, XOP_MIN, 0); /* instants */
+    uint16_t score = x.code[find_op(&x, m, XOP_NEG, 0)].a;
+    ck_assert(written_before(&x, m, pc, score));
+    x.code[pc].b = score;
+    ck_verify_refuses(&x, "(MIN): min and max take numbers, dates or instants of one type");
+    load_x(&x);
+    uint16_t cur = x.code[find_load(&x, m, XF_CURRENCY)].d;
+    x.code[pc].a = cur;
+    x.code[pc].b = cur;
+    x.code[pc].d = cur; /* strings have no order */
+    ck_verify_refuses(&x, "(MIN): min and max take numbers, dates or instants of one type");
+}
+END_TEST
+
+START_TEST(code_in_into_non_bool)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t a = offer_named(&x, "a");
+    uint32_t pc = find_op(&x, a, XOP_FIN, 0);
+    uint16_t s = x.code[pc].a;
+    x.code[pc].op = XOP_IN;
+    x.code[pc].d = s;
+    ck_verify_refuses(&x, fmt("(IN): register r%u is string, expected bool", s));
+}
+END_TEST
+
+/* ========= bundles the verifier accepts must run safely ========= */
+
+static void set_field(cbr_batch *b, const cbr_program *p, const char *name, const char *v)
+{
+    int f = cbr_program_field(p, name, strlen(name));
+    if (f >= 0)
+        cbr_batch_set(b, (size_t)f, v, strlen(v), NULL);
+}
+
+static const char *const ROWS[][11] = {
+    /* tid user amount currency merchant mcc country timestamp tier score vip */
+    {"t1", "u1", "150.00", "USD", "X", "5411", "US", "2026-03-13T15:00:00Z", "gold", "2.1", "true"},
+    {"t2", "u1", "60.00", "USD", "Acme z", "1", "FR", "2026-03-14T03:00:00Z", "silver", "0.2", "true"},
+    {"t3", NULL, "7", "JPY", "x", NULL, NULL, "2025-12-31T23:59:59Z", NULL, NULL, "false"},
+    {"t4", "u2", "0.01", "EUR", "\xe1\xba\x9eig Z", "2", NULL, "2026-06-01T00:00:00-05:00", "Gold", "-3", NULL},
+};
+static const char *const COLS[11] = {"tid", "user_id", "amount", "currency", "merchant", "mcc",
+                                     "country", "timestamp", "tier", "score", "vip"};
+
+static void fill(cbr_batch *b, const cbr_program *p)
+{
+    for (size_t r = 0; r < sizeof ROWS / sizeof ROWS[0]; r++) {
+        if (cbr_batch_begin_row(b, NULL) != CBR_OK)
+            return;
+        for (size_t c = 0; c < 11; c++)
+            if (ROWS[r][c])
+                set_field(b, p, COLS[c], ROWS[r][c]);
+        cbr_batch_end_row(b, NULL, NULL);
+    }
+}
+
+static void touch_award(void *ud, const cbr_award *a)
+{
+    char buf[32];
+    cbr_award_amount(a, buf, sizeof buf);
+    *(size_t *)ud += strlen(buf) + strlen(a->offer_id) + (a->campaign_id ? strlen(a->campaign_id) : 0);
+}
+
+/* Evaluates a batch with p twice (limits see the first), and lists it. */
+static void run_program(const cbr_program *p)
+{
+    char *text = cbr_program_disasm(p);
+    free(text);
+    cbr_batch *b = cbr_batch_new(p, 8);
+    cbr_context *ctx = cbr_context_new(p, 8);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(ctx);
+    fill(b, p);
+    size_t sum = 0;
+    for (int i = 0; i < 2; i++)
+        cbr_eval(ctx, b, touch_award, &sum, NULL);
+    cbr_context_free(ctx);
+    cbr_batch_free(b);
+}
+
+/* Flips each byte of the bundle in turn (two ways) and reseals it: every
+ * result is refused as a bundle (or for a zone name it cannot load), or it
+ * loads, lists and evaluates without a fault. */
+START_TEST(run_every_byte_damaged_and_resealed)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    unsigned loaded = 0, refused = 0;
+    const uint8_t masks[] = {0x01, 0xff};
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < 2; k++) {
+            d[i] ^= masks[k];
+            cbrx_seal(d, n);
+            cbr_program *p = NULL;
+            cbr_error err;
+            memset(&err, 0, sizeof err);
+            cbr_status st = cbr_program_load(NULL, d, n, &p, &err);
+            ck_assert_msg(st == CBR_OK || st == CBR_ERR_BUNDLE || st == CBR_ERR_IO,
+                          "byte %zu ^ 0x%02x: %s: %s", i, masks[k], cbr_status_text(st), err.message);
+            ck_assert_msg(st != CBR_ERR_IO || strstr(err.message, "time zone") != NULL,
+                          "byte %zu ^ 0x%02x: %s", i, masks[k], err.message);
+            ck_assert_msg((st == CBR_OK) == (p != NULL), "byte %zu: status and program disagree", i);
+            if (p) {
+                loaded++;
+                run_program(p);
+                cbr_program_free(p);
+            } else {
+                refused++;
+            }
+            d[i] ^= masks[k];
+        }
+    /* some damage gets through (priorities, constants, clause lines ...),
+     * and most does not */
+    ck_assert_uint_gt(loaded, 0);
+    ck_assert_uint_gt(refused, loaded);
+    free(d);
+}
+END_TEST
+
+/* A bundle whose only offer loads a field inside the first branch of an
+ * `or` and reads that register in the second branch:
+ *     PUSH; LOAD rs, merchant; FNULL rs exists; LOAD rm, mcc; ORNEXT;
+ *     FNULL rm exists; OREND; REWARD
+ * The verifier's linear pass sees the LOAD before the read.  When no row
+ * passes the first branch, the LOAD is skipped, and the second branch reads
+ * whatever rm last pointed at: the mcc column of an earlier batch. */
+static cbr_program *skipped_branch_program(void)
+{
+    static const char src[] = "when merchant == \"M\" and mcc > 1 then cashback 1%\n";
+    cbr_compiler *c = unit_compile(src);
+    ck_assert_no_errors(c);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_msg(cbr_compiler_program(c, &p, &err) == CBR_OK, "%s", err.message);
+    cbr_compiler_free(c);
+    cbrx_program *x = &p->x;
+    ck_assert_uint_eq(x->noffers, 1);
+    uint16_t rs = x->code[find_load(x, 0, XF_MERCHANT)].d;
+    uint16_t rm = x->code[find_load(x, 0, XF_MCC)].d;
+    const cbrx_insn code[] = {
+        {XOP_PUSH, 0, 0, 0, 0},
+        {XOP_LOAD, rs, 0, 0, XF_MERCHANT},
+        {XOP_FNULL, XF_MAKE(0, 1), rs, 0, 0},
+        {XOP_LOAD, rm, 0, 0, XF_MCC},
+        {XOP_ORNEXT, 0, 0, 0, 0},
+        {XOP_FNULL, XF_MAKE(0, 1), rm, 0, 0},
+        {XOP_OREND, 0, 0, 0, 0},
+        {XOP_REWARD, 0, 0, 0, x->offers[0].first_clause},
+    };
+    cbrx_insn *nc = cbrx_realloc(x, x->code, sizeof code);
+    ck_assert_ptr_nonnull(nc);
+    memcpy(nc, code, sizeof code);
+    x->code = nc;
+    x->ncode = x->offers[0].ncode = sizeof code / sizeof code[0];
+    x->max_depth = 1;
+    uint8_t *data;
+    size_t len;
+    ck_assert_msg(cbrx_save(x, &data, &len, &err), "%s", err.message);
+    cbr_program *q = NULL;
+    cbr_status st = cbr_program_load(NULL, data, len, &q, &err);
+    cbr_free(p, data);
+    cbr_program_free(p);
+    if (st == CBR_ERR_BUNDLE)
+        return NULL; /* refused: the verifier scopes writes to their branch */
+    ck_assert_msg(st == CBR_OK, "%s: %s", cbr_status_text(st), err.message);
+    return q;
+}
+
+/* A batch of n rows of 10.00 USD, each with merchant and mcc when given. */
+static cbr_batch *rows(const cbr_program *p, size_t n, const char *merchant, const char *mcc)
+{
+    cbr_batch *b = cbr_batch_new(p, n);
+    ck_assert_ptr_nonnull(b);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(cbr_batch_begin_row(b, NULL), CBR_OK);
+        set_field(b, p, "tid", "t1");
+        set_field(b, p, "amount", "10.00");
+        set_field(b, p, "currency", "USD");
+        set_field(b, p, "timestamp", "2026-03-13T12:00:00Z");
+        if (merchant)
+            set_field(b, p, "merchant", merchant);
+        if (mcc)
+            set_field(b, p, "mcc", mcc);
+        cbr_error err;
+        ck_assert_msg(cbr_batch_end_row(b, NULL, &err) == CBR_OK, "%s", err.message);
+    }
+    return b;
+}
+
+static void count_award(void *ud, const cbr_award *a)
+{
+    (void)a;
+    ++*(size_t *)ud;
+}
+
+/* Batch 1 (capacity 1) passes the first branch, so rm reads its mcc column;
+ * batch 2 (4 rows) does not, and its second branch must not read rows 0..3
+ * of batch 1's one-row column. */
+START_TEST(run_register_of_a_skipped_branch_reads_no_other_batch)
+{
+    cbr_program *p = skipped_branch_program();
+    if (!p)
+        return;
+    cbr_context *ctx = cbr_context_new(p, 4);
+    ck_assert_ptr_nonnull(ctx);
+    cbr_batch *b1 = rows(p, 1, "M", "5411");
+    cbr_batch *b2 = rows(p, 4, NULL, NULL);
+    size_t n1 = 0, n2 = 0;
+    cbr_error err;
+    ck_assert_int_eq(cbr_eval(ctx, b1, count_award, &n1, &err), CBR_OK);
+    ck_assert_int_eq(cbr_eval(ctx, b2, count_award, &n2, &err), CBR_OK);
+    ck_assert_uint_eq(n1, 1);
+    cbr_batch_free(b1);
+    cbr_batch_free(b2);
+    cbr_context_free(ctx);
+    cbr_program_free(p);
+}
+END_TEST
+
+/* The same with batch 1 freed before batch 2 runs: a use after free. */
+START_TEST(run_register_of_a_skipped_branch_after_its_batch_is_freed)
+{
+    cbr_program *p = skipped_branch_program();
+    if (!p)
+        return;
+    cbr_context *ctx = cbr_context_new(p, 4);
+    ck_assert_ptr_nonnull(ctx);
+    cbr_batch *b1 = rows(p, 1, "M", "5411");
+    size_t n1 = 0, n2 = 0;
+    cbr_error err;
+    ck_assert_int_eq(cbr_eval(ctx, b1, count_award, &n1, &err), CBR_OK);
+    cbr_batch_free(b1);
+    cbr_batch *b2 = rows(p, 1, NULL, NULL);
+    ck_assert_int_eq(cbr_eval(ctx, b2, count_award, &n2, &err), CBR_OK);
+    cbr_batch_free(b2);
+    cbr_context_free(ctx);
+    cbr_program_free(p);
+}
+END_TEST
+
+static Suite *verify_suite(void)
+{
+    Suite *s = suite_create("verify");
+    UNIT_TCASE(s, "bytes", bytes_empty_and_tiny_are_not_bundles, bytes_shorter_than_header,
+               bytes_truncated_at_several_lengths, bytes_trailing_bytes, bytes_bad_magic,
+               bytes_wrong_version, bytes_every_changed_byte_fails_the_checksum,
+               bytes_wrong_total_length);
+    UNIT_TCASE(s, "forged", forged_flags, forged_section_count, forged_length_of_a_truncated_bundle,
+               forged_length_shorter_than_the_section_table,
+               forged_section_id, forged_section_offset_out_of_bounds, forged_sections_overlap,
+               forged_section_length_past_the_end, forged_section_with_trailing_bytes,
+               forged_bytes_after_the_last_section, forged_section_shorter_than_its_count,
+               forged_huge_counts_refused_without_big_allocations, forged_selection_depth);
+    UNIT_TCASE(s, "tables", tables_string_outside_the_bytes, tables_string_not_nul_terminated,
+               tables_string_not_utf8, tables_set_outside_the_constants, tables_set_not_sorted,
+               tables_field_count, tables_field_name_out_of_range, tables_standard_field_renamed,
+               tables_standard_field_retyped, tables_declared_field_type, tables_field_scale_or_kind,
+               tables_first_zone_not_utc, tables_zone_name_out_of_range, tables_campaign,
+               tables_clause_reward, tables_limit, tables_register_type, tables_register_scale,
+               tables_too_many_registers, tables_selection_depth);
+    UNIT_TCASE(s, "offers", offers_strings, offers_campaign_out_of_range, offers_zone_rounding_budget,
+               offers_clauses_or_limits_out_of_range, offers_code_ranges_overlap_or_leave_gaps,
+               offers_instructions_of_no_offer);
+    UNIT_TCASE(s, "code", code_unknown_opcode, code_register_out_of_range, code_read_before_write,
+               code_read_of_another_offers_register, code_string_into_arithmetic,
+               code_non_bool_into_fbool, code_wrong_result_scale, code_load_field_out_of_range,
+               code_load_into_register_of_another_type, code_constant_out_of_range,
+               code_string_constant_not_a_string, code_set_out_of_range,
+               code_reward_of_another_offers_clause, code_selection_used_without_push,
+               code_push_left_open, code_selection_deeper_than_declared,
+               code_unused_operand_not_zero, code_ordering_of_strings_and_bools,
+               code_incomparable_registers, code_bad_filter_flags, code_unknown_comparison,
+               code_unknown_comparison_with_a_constant, code_round_scale_or_mode, code_mark,
+               code_constm, code_text_operand_types, code_min_max_of_mixed_types,
+               code_in_into_non_bool);
+    /* every byte position loads a bundle: more than Check's default 4 s */
+    TCase *tc = tcase_create("run");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, run_every_byte_damaged_and_resealed);
+    tcase_add_test(tc, run_register_of_a_skipped_branch_reads_no_other_batch);
+    tcase_add_test(tc, run_register_of_a_skipped_branch_after_its_batch_is_freed);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+UNIT_MAIN(verify_suite)
