@@ -315,8 +315,14 @@ int cbrc_cmd_run(int argc, char **argv)
     run r = {.input_name = input};
     if (rc == 0)
         r.p = cbrc_load_rules(rules, nrules, true, &rc);
+    cbr_error why;
+    if (r.p && cbr_program_runnable(r.p, &why) != CBR_OK) {
+        /* cbrc registers no host functions; an embedding host does. */
+        fprintf(stderr, "%s: %s; cbrc cannot run such rules (see doc/embedding.md)\n", prog, why.message);
+        rc = EXIT_USAGE;
+    }
     FILE *in = NULL;
-    if (r.p) {
+    if (r.p && rc == 0) {
         in = !strcmp(input, "-") ? stdin : fopen(input, "rb");
         r.out = output ? fopen(output, "wb") : stdout;
         r.rejects = rejects ? fopen(rejects, "wb") : NULL;

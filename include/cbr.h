@@ -106,6 +106,10 @@ typedef struct cbr_config {
     void *diagnostic_ud;
     const char *zoneinfo_dir;        /* NULL: $TZDIR, else /usr/share/zoneinfo */
     cbr_limits limits;
+    /* Host functions for `extern fn` (cbr_externs_new); must outlive every
+     * program made with this config.  NULL: a program that calls an extern
+     * function can be compiled, saved and listed, but not evaluated. */
+    const struct cbr_externs *externs;
 } cbr_config;
 
 /* Fills *cfg with the defaults above.  Always call it before changing fields,
@@ -199,6 +203,11 @@ CBR_API char *cbr_program_disasm(const cbr_program *p);
  * from source and for the bundle it was saved to. */
 CBR_API const char *cbr_program_hash(const cbr_program *p);
 
+/* CBR_OK when the program can be evaluated; CBR_ERR_STATE with a message
+ * naming the function when it calls an extern function that its config's
+ * registry did not provide. */
+CBR_API cbr_status cbr_program_runnable(const cbr_program *p, cbr_error *err);
+
 /* Offers in evaluation order (priority, highest first, then id bytes). */
 CBR_API size_t cbr_program_offer_count(const cbr_program *p);
 CBR_API const char *cbr_program_offer_id(const cbr_program *p, size_t offer);
@@ -218,6 +227,30 @@ CBR_API cbr_type cbr_program_field_type(const cbr_program *p, size_t field);
 CBR_API int cbr_program_field_is_input(const cbr_program *p, size_t field);
 /* The index of a field by name, or -1. */
 CBR_API int cbr_program_field(const cbr_program *p, const char *name, size_t len);
+
+/* ---- host functions ------------------------------------------------------- */
+
+/* A registry of the native functions that rules declare with `extern fn`
+ * and call like built-ins.  Each is called through libffi with a signature
+ * prepared once, when a program is made.  C types of the language's types:
+ *   bool -> int (0 or 1); int -> int64_t; date -> int64_t (days since
+ *   1970-01-01); instant -> int64_t (Unix seconds); weekday -> int64_t
+ *   (1 = MON .. 7 = SUN); string -> const char * (UTF-8, NFC,
+ *   NUL-terminated); decimal and money -> const char * holding the exact
+ *   decimal text ("12.50"), so no value ever passes through a double.
+ * A string or decimal result is copied at once; NULL means missing.  A
+ * function is never called with a missing argument: the call is missing.
+ * Functions must be pure and thread-safe if the program is shared. */
+typedef struct cbr_externs cbr_externs;
+typedef void (*cbr_native_fn)(void);
+CBR_API cbr_externs *cbr_externs_new(void);
+CBR_API void cbr_externs_free(cbr_externs *x);
+/* Registers fn under name with its signature (at most 16 parameters).
+ * CBR_ERR_ARG for a bad name or type, CBR_ERR_STATE for a name already
+ * registered. */
+CBR_API cbr_status cbr_externs_add(cbr_externs *x, const char *name, cbr_native_fn fn,
+                                   cbr_type ret, const cbr_type *params, size_t nparams,
+                                   cbr_error *err);
 
 /* ---- batches of transactions -------------------------------------------- */
 

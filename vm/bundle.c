@@ -5,7 +5,9 @@
  *            4  section count            8  total length in bytes
  *            8  FNV-1a 64 of every byte but these 8
  *   table    per section: 4 id, 4 offset, 4 length (offsets from the start)
- *   sections in id order, each exactly its declared length.
+ *   sections in id order, each exactly its declared length: strings,
+ *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
+ *   registers, code, externs.
  *
  * All integers are little-endian.  The checksum makes any single changed
  * byte a refusal; the reader then checks every length against what is left,
@@ -22,12 +24,12 @@
 
 enum {
     SEC_STRINGS = 1, SEC_CONSTS, SEC_SETS, SEC_FIELDS, SEC_ZONES, SEC_CAMPAIGNS, SEC_OFFERS,
-    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_COUNT = SEC_CODE
+    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_EXTERNS, SEC_COUNT = SEC_EXTERNS
 };
 
 static const char *const sec_names[] = {"", "strings", "constants", "sets", "fields", "zones",
                                         "campaigns", "offers", "clauses", "limits", "registers",
-                                        "code"};
+                                        "code", "externs"};
 
 /* ---- writing ---- */
 
@@ -188,6 +190,16 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
         for (i = 0; i < p->nregs; i++) {
             PUT8(w, p->regs[i].type);
             PUT8(w, p->regs[i].scale);
+        }
+        break;
+    case SEC_EXTERNS:
+        PUT32(w, p->nexterns);
+        for (i = 0; i < p->nexterns; i++) {
+            const cbrx_extern *e = &p->externs[i];
+            PUT32(w, e->name);
+            PUT8(w, e->ret);
+            PUT8(w, e->nparams);
+            put(w, e->params, CBRX_MAX_PARAMS);
         }
         break;
     case SEC_CODE:
@@ -448,6 +460,19 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
         for (i = 0; i < n; i++) {
             p->regs[i].type = GET8(r);
             p->regs[i].scale = GET8(r);
+        }
+        break;
+    case SEC_EXTERNS:
+        n = GET32(r);
+        ARRAY(externs, n, 6 + CBRX_MAX_PARAMS);
+        p->nexterns = n;
+        for (i = 0; i < n; i++) {
+            cbrx_extern *e = &p->externs[i];
+            e->name = GET32(r);
+            e->ret = GET8(r);
+            e->nparams = GET8(r);
+            for (int k = 0; k < CBRX_MAX_PARAMS; k++)
+                e->params[k] = GET8(r);
         }
         break;
     case SEC_CODE:

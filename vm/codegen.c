@@ -397,11 +397,20 @@ static uint16_t gen_minmax(gen *g, const cbrexpr *e, cbrx_opcode op)
 static uint16_t gen_call(gen *g, const cbrexpr *e)
 {
     cbrexpr *const *a = e->args.items;
-    if (e->sym != SYM_BUILTIN) {
-        error_at(g, e->loc, "extern functions cannot be called by this version of the VM: `", e->u.name.s);
-        return 0;
-    }
     uint16_t x, y, d;
+    if (e->sym == SYM_EXTERN) {
+        /* The argument registers are listed in the constants. */
+        uint16_t regs[CBRX_MAX_PARAMS];
+        for (uint32_t i = 0; i < e->args.n && i < CBRX_MAX_PARAMS; i++)
+            regs[i] = gen_value(g, a[i]);
+        uint32_t first = g->p->nconsts;
+        for (uint32_t i = 0; i < e->args.n && i < CBRX_MAX_PARAMS; i++)
+            add_const(g, regs[i]);
+        cbrx_type t = xtype(e->type);
+        d = new_reg(g, t, t == X_MONEY ? CBRX_MONEY_SCALE : t == X_DECIMAL ? CBRX_DECIMAL_SCALE : 0);
+        emit(g, XOP_CALL, d, (uint16_t)e->args.n, (uint16_t)e->sym_index, first);
+        return d;
+    }
     switch ((bfn)e->sym_index) {
     case B_LOWER: case B_UPPER: case B_CASEFOLD:
         x = gen_value(g, a[0]);
@@ -816,6 +825,27 @@ static void gen_fields(gen *g)
     p->nfields = g->m->nfields;
 }
 
+static void gen_externs(gen *g)
+{
+    cbrx_program *p = g->p;
+    p->externs = cbrx_alloc(p, (g->m->nexterns + 1) * sizeof *p->externs);
+    if (!p->externs) {
+        oom(g);
+        return;
+    }
+    for (unsigned i = 0; i < g->m->nexterns; i++) {
+        const cbrextern *e = &g->m->externs[i];
+        cbrx_extern *x = &p->externs[i];
+        memset(x, 0, sizeof *x);
+        x->name = intern_str(g, e->item->name);
+        x->ret = (uint8_t)xtype(e->ret);
+        x->nparams = (uint8_t)e->nparams;
+        for (unsigned k = 0; k < e->nparams; k++)
+            x->params[k] = (uint8_t)xtype(e->params[k]);
+    }
+    p->nexterns = g->m->nexterns;
+}
+
 static void gen_campaigns(gen *g)
 {
     cbrx_program *p = g->p;
@@ -851,6 +881,7 @@ bool cbrx_generate(cbr_compiler *c, cbrx_program *p, cbr_error *err)
     intern(&g, "", 0);
     tz_index(&g, (cbrstr){NULL, 0});
     gen_fields(&g);
+    gen_externs(&g);
     gen_campaigns(&g);
 
     unsigned n = g.m->noffers;

@@ -138,6 +138,12 @@ static void insn(out *o, const cbrx_program *p, const cbrx_insn *in)
     case XOP_SETNULL:
         say(o, " r%u", in->d);
         break;
+    case XOP_CALL:
+        say(o, " r%u, %s(", in->d, cbrx_str(p, p->externs[in->b].name));
+        for (unsigned i = 0; i < in->a; i++)
+            say(o, "%sr%lld", i ? ", " : "", (long long)p->consts[in->k + i]);
+        say(o, ")");
+        break;
     case XOP_REWARD:
         say(o, " clause %u", in->k);
         break;

@@ -634,6 +634,7 @@ static void run_offer(cbr_context *ctx, uint32_t o)
         }
         case XOP_LOWER: case XOP_UPPER: case XOP_FOLD: case XOP_LEN: op_text(ctx, in); break;
         case XOP_STARTS: case XOP_ENDS: case XOP_CONTAINS: op_textpred(ctx, in); break;
+        case XOP_CALL: cbrx_call(ctx, in); break;
         case XOP_SETNULL: {
             cbrx_col *d = wreg(ctx, in->d);
             ROWS d->null[r] = 1;
@@ -691,6 +692,9 @@ cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, c
         return cbrx_fail(err, CBR_ERR_ARG, "no context or batch"), CBR_ERR_ARG;
     if (b->prog != ctx->prog)
         return cbrx_fail(err, CBR_ERR_ARG, "the batch belongs to another program"), CBR_ERR_ARG;
+    cbr_status ready = cbr_program_runnable(ctx->prog, err);
+    if (ready != CBR_OK)
+        return ready;
     if (b->n > ctx->cap)
         return cbrx_fail(err, CBR_ERR_LIMIT, "the batch has %zu rows, the context takes %zu", b->n,
                          ctx->cap), CBR_ERR_LIMIT;

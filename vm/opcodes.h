@@ -57,6 +57,7 @@ enum { XC_EQ, XC_NE, XC_LT, XC_LE, XC_GT, XC_GE, XC_COUNT };
     X(STARTS, "d a b")                                                       \
     X(ENDS, "d a b")                                                         \
     X(CONTAINS, "d a b")                                                     \
+    X(CALL, "d extern args")  /* d = externs[b](registers consts[k .. k+a)) */ \
     X(SETNULL, "d")           /* d = missing on the selected rows */         \
     X(MARK, "d bool")         /* d = k (0 or 1) on the selected rows */      \
     /* filters: d holds the flags, cmp | want << 3 */                        \

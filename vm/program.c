@@ -8,7 +8,7 @@
 #include <string.h>
 #include "compiler/compint.h"
 #include "stdlib/tz.h"
-#include "vm/program.h"
+#include "vm/vmint.h"
 #include "stdlib/alloc.h"
 
 
@@ -35,7 +35,7 @@ bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)
 void cbrx_program_release(cbrx_program *p)
 {
     void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
-                      p->offers, p->clauses, p->limits, p->regs, p->code};
+                      p->offers, p->clauses, p->limits, p->externs, p->regs, p->code};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(p, arrays[i]);
     cbr_config cfg = p->cfg;
@@ -59,6 +59,7 @@ void cbr_program_free(cbr_program *p)
         for (uint32_t i = 0; i < p->x.ntzs; i++)
             cbrtz_free(p->zones[i]);
     cbrx_dealloc(&p->x, p->zones);
+    cbrx_unlink_externs(p);
     cbrx_program tmp = p->x;
     cbrx_program_release(&tmp);
     cbrx_dealloc(&tmp, p);
@@ -79,6 +80,8 @@ static bool prepare(cbr_program *p, cbr_error *err)
         if (!p->zones[i])
             return cbrx_fail(err, CBR_ERR_IO, "time zone \"%s\": %s", name, why ? why : "cannot load");
     }
+    if (!cbrx_link_externs(p, err))
+        return false;
     uint8_t *data;
     size_t len;
     if (!cbrx_save(x, &data, &len, err))

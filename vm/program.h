@@ -102,6 +102,16 @@ typedef struct cbrx_offer {
     uint32_t code, ncode;       /* its instructions */
 } cbrx_offer;
 
+#define CBRX_MAX_PARAMS 16
+
+/* An extern function the program calls: name and signature (cbrx_type). */
+typedef struct cbrx_extern {
+    uint32_t name;              /* string index */
+    uint8_t ret;
+    uint8_t nparams;
+    uint8_t params[CBRX_MAX_PARAMS];
+} cbrx_extern;
+
 typedef struct cbrx_string {
     uint32_t off, len;          /* in the string bytes */
 } cbrx_string;
@@ -133,6 +143,8 @@ typedef struct cbrx_program {
     uint32_t nclauses;
     cbrx_limit *limits;
     uint32_t nlimits;
+    cbrx_extern *externs;
+    uint32_t nexterns;
     cbrx_reg *regs;
     uint32_t nregs;
     cbrx_insn *code;
@@ -146,7 +158,7 @@ struct cbrtz;
 struct cbr_program {
     cbrx_program x;
     struct cbrtz **zones;       /* loaded zone per tzs entry */
-    bool uses_derived[16];      /* per derived field: some code reads it */
+    struct cbrx_link *links;    /* per extern: the host function and its prepared call */
 };
 
 static inline const char *cbrx_str(const cbrx_program *p, uint32_t i)

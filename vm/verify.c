@@ -117,6 +117,15 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
         if (l->is_count > 1 || l->period > XP_MONTH || (l->is_count && l->count < 1) || !amount_ok(&l->amount))
             return cbrx_fail(err, CBR_ERR_BUNDLE, "limit %u: bad kind, period or amount", i);
     }
+    for (uint32_t i = 0; i < p->nexterns; i++) {
+        const cbrx_extern *e = &p->externs[i];
+        bool ok = str_ok(p, e->name) && e->ret >= X_BOOL && e->ret <= X_WEEKDAY &&
+                  e->nparams <= CBRX_MAX_PARAMS;
+        for (unsigned k = 0; ok && k < CBRX_MAX_PARAMS; k++)
+            ok = k < e->nparams ? e->params[k] >= X_BOOL && e->params[k] <= X_WEEKDAY : e->params[k] == 0;
+        if (!ok)
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "extern %u: bad name or signature", i);
+    }
     for (uint32_t i = 0; i < p->nregs; i++) {
         const cbrx_reg *r = &p->regs[i];
         if (r->type < X_BOOL || r->type > X_WEEKDAY)
@@ -297,6 +306,30 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
     case XOP_STARTS: case XOP_ENDS: case XOP_CONTAINS:
         return unused(v, in, 1, 1, 1, 0) && rd(v, in->a) && rd(v, in->b) && want_type(v, in->a, X_STRING) &&
                want_type(v, in->b, X_STRING) && wr(v, in->d) && want_type(v, in->d, X_BOOL);
+    case XOP_CALL: {
+        if (in->b >= p->nexterns)
+            return bad(v, "extern %u does not exist (%u externs)", in->b, p->nexterns);
+        const cbrx_extern *e = &p->externs[in->b];
+        if (in->a != e->nparams)
+            return bad(v, "passes %u arguments to a function of %u", in->a, e->nparams);
+        if (in->k > p->nconsts || in->a > p->nconsts - in->k)
+            return bad(v, "argument list %u+%u lies outside the constants", in->k, in->a);
+        for (unsigned i = 0; i < in->a; i++) {
+            int64_t r = p->consts[in->k + i];
+            if (r < 0 || r >= p->nregs)
+                return bad(v, "argument %u is register %lld, which does not exist", i + 1, (long long)r);
+            if (!rd(v, (uint16_t)r))
+                return false;
+            uint8_t want = e->params[i], t = T(v, (uint16_t)r);
+            /* Numbers cross as decimal text, whatever their scale. */
+            bool fits = t == want || ((want == X_DECIMAL || want == X_MONEY) && X_IS_NUM(t));
+            if (!fits)
+                return bad(v, "argument %u is %s, the function takes %s", i + 1, type_names[t], type_names[want]);
+        }
+        if (!wr(v, in->d) || !want_type(v, in->d, e->ret))
+            return false;
+        return true;
+    }
     case XOP_SETNULL:
         return unused(v, in, 1, 0, 0, 0) && wr(v, in->d);
     case XOP_MARK:

@@ -80,6 +80,13 @@ struct cbr_context {
     bool oom;
 };
 
+/* externs.c: looks up and prepares each extern of p in cfg.externs (none
+ * when that is NULL); false with err on a missing or mismatched function. */
+bool cbrx_link_externs(cbr_program *p, cbr_error *err);
+void cbrx_unlink_externs(cbr_program *p);
+/* externs.c: the CALL instruction. */
+void cbrx_call(cbr_context *ctx, const cbrx_insn *in);
+
 /* exec.c: the local date of a row in time zone tz (days since 1970). */
 int64_t cbrx_local_date(cbr_context *ctx, uint32_t tz, uint32_t row);
 /* reward.c: an amount in minor units of a currency with e digits. */

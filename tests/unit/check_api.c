@@ -28,9 +28,9 @@ END_TEST
 START_TEST(status_text_for_every_status)
 {
     const cbr_status all[] = {CBR_OK, CBR_ERR_NOMEM, CBR_ERR_IO, CBR_ERR_COMPILE, CBR_ERR_LIMIT,
-                              CBR_ERR_ARG, CBR_ERR_STATE};
-    const char *seen[7];
-    for (int i = 0; i < 7; i++) {
+                              CBR_ERR_ARG, CBR_ERR_STATE, CBR_ERR_BUNDLE, CBR_ERR_RECORD};
+    const char *seen[9];
+    for (int i = 0; i < 9; i++) {
         const char *t = cbr_status_text(all[i]);
         ck_assert_ptr_nonnull(t);
         ck_assert_uint_gt(strlen(t), 0);
