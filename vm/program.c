@@ -111,6 +111,9 @@ static cbr_program *new_program(const cbr_config *cfg)
 
 cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err)
 {
+    cbr_error local;
+    if (!err)
+        err = &local; /* the status below comes from it */
     if (!c || !out)
         return cbrx_fail(err, CBR_ERR_ARG, "no compiler"), CBR_ERR_ARG;
     *out = NULL;
@@ -125,13 +128,13 @@ cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *e
     cbrx_program x;
     if (!cbrx_generate(c, &x, err)) {
         cbrx_dealloc(&p->x, p);
-        return err ? err->status : CBR_ERR_COMPILE;
+        return err->status;
     }
     p->x = x;
     /* Code generation and the verifier must agree: checking our own output
      * keeps the two honest. */
     if (!cbrx_verify(&p->x, err) || !prepare(p, err)) {
-        cbr_status st = err ? err->status : CBR_ERR_STATE;
+        cbr_status st = err->status;
         cbr_program_free(p);
         return st;
     }
@@ -142,6 +145,9 @@ cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *e
 cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len, cbr_program **out,
                             cbr_error *err)
 {
+    cbr_error local;
+    if (!err)
+        err = &local;
     if (!out || (!data && len))
         return cbrx_fail(err, CBR_ERR_ARG, "no bundle"), CBR_ERR_ARG;
     *out = NULL;
@@ -149,7 +155,7 @@ cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
     if (!p)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
     if (!cbrx_load(&p->x.cfg, data, len, &p->x, err) || !cbrx_verify(&p->x, err) || !prepare(p, err)) {
-        cbr_status st = err ? err->status : CBR_ERR_BUNDLE;
+        cbr_status st = err->status;
         cbr_program_free(p);
         return st;
     }

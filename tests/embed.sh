@@ -1,0 +1,126 @@
+#!/bin/sh
+# embed.sh: the embedding example (doc/embedding.md, contract §3) built as an
+# embedder builds it, `cc $(pkg-config --cflags --libs cbr)`, against the
+# library of this build tree (cbr-uninstalled.pc, doc/examples/local.mk);
+# then run on the example files, in batches of any size, and through a bundle.
+#
+# From the harness (Makefile.am, doc/examples/local.mk): CBR_SRCDIR,
+# CBR_BUILDDIR, CBRC; CBR_CC (configure's compiler, default cc); CBR_SAN_CFLAGS
+# and CBR_SAN_LDFLAGS (the sanitizer flags of an --enable-sanitizers build,
+# without which the example cannot use a sanitized libcbr); PKG_CONFIG.
+. "$(dirname "$0")/lib.sh"
+CBR_BUILDDIR=${CBR_BUILDDIR:-$(pwd)}
+ex="$CBR_SRCDIR/doc/examples"
+libs="$CBR_BUILDDIR/.libs"
+
+skip_all() {
+    echo "1..0 # SKIP $1"
+    exit 0
+}
+
+PKG_CONFIG=${PKG_CONFIG:-pkg-config}
+command -v "$PKG_CONFIG" >/dev/null 2>&1 || skip_all "pkg-config is not installed"
+[ -f "$CBR_BUILDDIR/cbr-uninstalled.pc" ] ||
+    skip_all "$CBR_BUILDDIR/cbr-uninstalled.pc is missing (make cbr-uninstalled.pc)"
+
+# The build directory first, so that cbr-uninstalled.pc wins over any cbr.pc
+# installed on the system; the rest of the path still finds libffi.pc.
+PKG_CONFIG_PATH="$CBR_BUILDDIR${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export PKG_CONFIG_PATH
+unset PKG_CONFIG_DISABLE_UNINSTALLED
+
+cflags=$("$PKG_CONFIG" --cflags cbr 2>"$tmp/pc.err")
+pc_rc=$?
+if [ $pc_rc -eq 0 ] && contains " $cflags " " -I$CBR_SRCDIR/include "; then
+    ok "pkg-config finds the uninstalled cbr"
+else
+    not_ok "pkg-config finds the uninstalled cbr" "exit $pc_rc, cflags: $cflags; $(cat "$tmp/pc.err")"
+fi
+# A library built without a shared object (--disable-shared) needs its
+# private dependencies on the link line too.
+static=--static
+for f in "$libs"/libcbr.so* "$libs"/libcbr*.dylib; do
+    [ -e "$f" ] && static=
+done
+ldlibs=$("$PKG_CONFIG" --libs $static cbr)
+
+# Compiled and linked in two steps, so that only the compiler's warnings are
+# checked.  CBR_CC may hold options (autoconf's CC="gcc -std=gnu11"), so it
+# is split; -std=c11 -pedantic comes after it and checks that cbr.h is C11.
+cc=${CBR_CC:-cc}
+if $cc -std=c11 -Wall -Wextra -pedantic $CBR_SAN_CFLAGS $cflags -c -o "$tmp/embed.o" "$ex/embed.c" \
+        >"$tmp/cc.out" 2>&1 &&
+    $cc $CBR_SAN_CFLAGS -o "$tmp/embed" "$tmp/embed.o" $CBR_SAN_LDFLAGS $ldlibs >"$tmp/ld.out" 2>&1; then
+    ok "embed.c builds with pkg-config's flags"
+else
+    not_ok "embed.c builds with pkg-config's flags" "$(cat "$tmp/cc.out" "$tmp/ld.out" 2>/dev/null)"
+    finish
+fi
+if [ -s "$tmp/cc.out" ]; then not_ok "embed.c and cbr.h compile without warnings as C11" "$(cat "$tmp/cc.out")"
+else ok "embed.c and cbr.h compile without warnings as C11"; fi
+
+# run_embed ARGS...: runs the example in doc/examples (so that messages name
+# the files as given), leaving $out, $err and $rc.
+run_embed() {
+    (cd "$ex" && LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        "$tmp/embed" "$@") >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    out=$(cat "$tmp/out")
+    err=$(cat "$tmp/err")
+}
+# same_awards NAME: the last run printed exactly expected.txt.
+same_awards() {
+    if diff -u "$ex/expected.txt" "$tmp/out" >"$tmp/diff"; then ok "$1"
+    else not_ok "$1" "$(cat "$tmp/diff"; echo "stderr: $err")"; fi
+}
+# status NAME WANT: the last run exited with WANT.
+status() {
+    if [ "$rc" -eq "$2" ]; then ok "$1"; else not_ok "$1" "exit $rc, expected $2; stderr: $err"; fi
+}
+
+run_embed rules.cbr tx.tsv
+status "a refused row makes the exit status 3" 3
+same_awards "the awards are expected.txt"
+check "the refused row is reported with its line" \
+    contains "$err" "tx.tsv:5: error: field \`amount\`: 12.345 has more decimal places than USD allows"
+check "only that row is reported" test "$(printf '%s\n' "$err" | wc -l)" -eq 1
+
+for n in 1 2 5; do
+    run_embed --batch "$n" rules.cbr tx.tsv
+    same_awards "--batch $n gives the same awards"
+done
+
+# Bundles: save, load, and the same bytes as cbrc's.
+run_embed --bundle "$tmp/rules.cbrx" rules.cbr tx.tsv
+same_awards "--bundle still evaluates"
+check "--bundle names the bundle and the program hash" contains "$err" "wrote $tmp/rules.cbrx: "
+run_embed "$tmp/rules.cbrx" tx.tsv
+status "a loaded bundle runs" 3
+same_awards "a loaded bundle gives the same awards"
+if "$CBRC" compile "$ex/rules.cbr" -o "$tmp/cbrc.cbrx" 2>"$tmp/cbrc.err"; then
+    check "the bundle is byte for byte cbrc compile's" cmp -s "$tmp/rules.cbrx" "$tmp/cbrc.cbrx"
+else
+    not_ok "the bundle is byte for byte cbrc compile's" "$(cat "$tmp/cbrc.err")"
+fi
+head -c 64 "$tmp/rules.cbrx" >"$tmp/cut.cbrx"
+run_embed "$tmp/cut.cbrx" tx.tsv
+status "a truncated bundle is refused" 2
+check "the refusal is explained" contains "$err" "cut.cbrx: refused: "
+check "nothing is evaluated from a refused bundle" test -z "$out"
+
+# Errors of each kind, and their exit statuses.
+printf 'offer "x" {\n    when amount >= >= 15 then cashback 10%%\n}\n' >"$tmp/broken.cbr"
+run_embed "$tmp/broken.cbr" tx.tsv
+status "rules with errors exit 1" 1
+check "the diagnostic has file, line and column" contains "$err" "broken.cbr:2:20: error: "
+check "the source line is shown" contains "$err" "    when amount >= >= 15 then cashback 10%"
+printf 'tid\tamount\tcolour\n' >"$tmp/colour.tsv"
+run_embed rules.cbr "$tmp/colour.tsv"
+status "an unknown column exits 2" 2
+check "the unknown column is named" contains "$err" "colour.tsv:1: error: unknown column \`colour\`"
+run_embed rules.cbr
+status "a missing argument is a usage error" 2
+check "the usage is shown" contains "$err" "usage: embed"
+run_embed rules.cbr "$tmp/no-such.tsv"
+status "an unreadable input exits 2" 2
+finish
