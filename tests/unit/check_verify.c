@@ -34,15 +34,15 @@ static const char SRC[] =
 /* ---- the bundle format, as bundle.c writes it ---- */
 
 #define HEADER 32
-#define NSEC 11
+#define NSEC 12
 #define TABLE_END (HEADER + NSEC * 12)
 enum {
     S_STRINGS = 1, S_CONSTS, S_SETS, S_FIELDS, S_ZONES, S_CAMPAIGNS, S_OFFERS, S_CLAUSES,
-    S_LIMITS, S_REGS, S_CODE
+    S_LIMITS, S_REGS, S_CODE, S_EXTERNS
 };
 static const char *const sec_name[] = {"", "strings", "constants", "sets", "fields", "zones",
                                        "campaigns", "offers", "clauses", "limits", "registers",
-                                       "code"};
+                                       "code", "externs"};
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -431,11 +431,11 @@ START_TEST(forged_section_count)
 {
     size_t n;
     uint8_t *d = copy_good(&n, 0);
-    uint32_t counts[] = {0, 10, 12, UINT32_MAX};
+    uint32_t counts[] = {0, 11, 13, UINT32_MAX};
     for (size_t i = 0; i < 4; i++) {
         set32(d + 12, counts[i]);
         cbrx_seal(d, n);
-        ck_refused(d, n, fmt("bundle has %u sections, expected 11", counts[i]));
+        ck_refused(d, n, fmt("bundle has %u sections, expected 12", counts[i]));
     }
     free(d);
 }
@@ -550,13 +550,13 @@ START_TEST(forged_section_length_past_the_end)
 {
     size_t n;
     uint8_t *d = copy_good(&n, 0);
-    size_t len = sec_len(d, S_CODE);
-    set32(entry(d, S_CODE) + 8, (uint32_t)len + 1);
+    size_t len = sec_len(d, S_EXTERNS);
+    set32(entry(d, S_EXTERNS) + 8, (uint32_t)len + 1);
     cbrx_seal(d, n);
-    ck_refused(d, n, fmt("section code out of bounds (offset %zu, length %zu", sec_off(d, S_CODE), len + 1));
-    set32(entry(d, S_CODE) + 8, UINT32_MAX);
+    ck_refused(d, n, fmt("section externs out of bounds (offset %zu, length %zu", sec_off(d, S_EXTERNS), len + 1));
+    set32(entry(d, S_EXTERNS) + 8, UINT32_MAX);
     cbrx_seal(d, n);
-    ck_refused(d, n, "section code out of bounds");
+    ck_refused(d, n, "section externs out of bounds");
     free(d);
 }
 END_TEST
