@@ -1804,6 +1804,67 @@ START_TEST(run_register_of_a_skipped_branch_after_its_batch_is_freed)
 }
 END_TEST
 
+
+/* ---- extern calls ---- */
+
+/* A program calling `risk(string, int) -> decimal`, read into x. */
+static void load_extern_x(cbrx_program *x)
+{
+    static const char src[] = "extern fn risk(string, int) -> decimal\n"
+                              "when risk(merchant, mcc) < 0.5 then cashback 1%\n";
+    cbr_compiler *c = cbr_compiler_new(NULL);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "e.cbr", src, strlen(src)), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_msg(cbr_compiler_program(c, &p, &err) == CBR_OK, "%s", err.message);
+    void *data;
+    size_t n;
+    ck_assert_int_eq(cbr_program_save(p, &data, &n, &err), CBR_OK);
+    cbr_config cfg = tracking_cfg();
+    ck_assert_msg(cbrx_load(&cfg, data, n, x, &err), "%s", err.message);
+    ck_assert_msg(cbrx_verify(x, &err), "the extern program: %s", err.message);
+    cbr_free(p, data);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+
+START_TEST(code_extern_calls_are_checked)
+{
+    cbrx_program x;
+    load_extern_x(&x);
+    uint32_t pc = find_op(&x, 0, XOP_CALL, 0);
+    x.code[pc].b = 1;
+    ck_verify_refuses(&x, "(CALL): extern 1 does not exist (1 externs)");
+    load_extern_x(&x);
+    x.code[pc].a = 1;
+    ck_verify_refuses(&x, "(CALL): passes 1 arguments to a function of 2");
+    load_extern_x(&x);
+    x.code[pc].k = x.nconsts - 1;
+    ck_verify_refuses(&x, "lies outside the constants");
+    load_extern_x(&x);
+    x.consts[x.code[pc].k] = 9999;
+    ck_verify_refuses(&x, "(CALL): argument 1 is register 9999, which does not exist");
+    load_extern_x(&x);
+    int64_t t = x.consts[x.code[pc].k];
+    x.consts[x.code[pc].k] = x.consts[x.code[pc].k + 1];
+    x.consts[x.code[pc].k + 1] = t;
+    ck_verify_refuses(&x, "(CALL): argument 1 is int, the function takes string");
+    load_extern_x(&x);
+    x.externs[0].ret = X_STRING;
+    ck_verify_refuses(&x, "(CALL): register");
+    load_extern_x(&x);
+    x.externs[0].nparams = 17;
+    ck_verify_refuses(&x, "extern 0: bad name or signature");
+    load_extern_x(&x);
+    x.externs[0].params[5] = X_INT;
+    ck_verify_refuses(&x, "extern 0: bad name or signature");
+    load_extern_x(&x);
+    x.externs[0].name = x.nstrings;
+    ck_verify_refuses(&x, "extern 0: bad name or signature");
+}
+END_TEST
+
 static Suite *verify_suite(void)
 {
     Suite *s = suite_create("verify");
@@ -1811,6 +1872,7 @@ static Suite *verify_suite(void)
                bytes_truncated_at_several_lengths, bytes_trailing_bytes, bytes_bad_magic,
                bytes_wrong_version, bytes_every_changed_byte_fails_the_checksum,
                bytes_wrong_total_length);
+    UNIT_TCASE(s, "externs", code_extern_calls_are_checked);
     UNIT_TCASE(s, "forged", forged_flags, forged_section_count, forged_length_of_a_truncated_bundle,
                forged_length_shorter_than_the_section_table,
                forged_section_id, forged_section_offset_out_of_bounds, forged_sections_overlap,
