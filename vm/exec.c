@@ -362,14 +362,18 @@ static bool in_set(const int64_t *s, uint32_t n, int64_t v)
 
 /* ---- filters ---- */
 
-/* Keeps the selected rows where COND holds and a is not missing. */
+/* Keeps the selected rows where COND holds.  The selection is read through
+ * locals: stores into sel could otherwise alias nsel, and the compiler would
+ * reload it on every row. */
 #define KEEP(COND)                                                          \
     do {                                                                    \
+        uint32_t *restrict s_ = ctx->sel;                                   \
+        const uint32_t n_ = ctx->nsel;                                      \
         uint32_t k_ = 0;                                                    \
-        for (uint32_t i_ = 0; i_ < ctx->nsel; i_++) {                       \
-            uint32_t r = ctx->sel[i_];                                      \
-            if (COND)                                                       \
-                ctx->sel[k_++] = r;                                         \
+        for (uint32_t i_ = 0; i_ < n_; i_++) {                              \
+            uint32_t r = s_[i_];                                            \
+            s_[k_] = r;                                                     \
+            k_ += (COND) ? 1 : 0;                                           \
         }                                                                   \
         ctx->nsel = k_;                                                     \
     } while (0)
