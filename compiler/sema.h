@@ -99,6 +99,10 @@ typedef enum bfn {
 /* The checked program of c (NULL before cbr_compiler_check). */
 const cbrsema *cbrsema_get(const cbr_compiler *c);
 
+/* A numeric constant (int, decimal or money) as a decimal; money drops its
+ * currency here. */
+cbrdec cbrsema_const_dec(const cbrval *v);
+
 /* The type a type name denotes ("string" -> T_STRING), T_ERROR if none. */
 cbrtype cbrsema_type_named(const char *name, size_t n);
 

@@ -106,8 +106,7 @@ static cbrtype num_join(cbrtype a, cbrtype b)
     return T_INT;
 }
 
-/* A numeric constant as a decimal (money drops its currency here). */
-static cbrdec as_dec(const cbrval *v)
+cbrdec cbrsema_const_dec(const cbrval *v)
 {
     cbrdec d = {0, 0};
     if (v->type == T_INT)
@@ -127,7 +126,7 @@ int cbrtc_const_cmp(const cbrval *a, const cbrval *b)
         const char *ca = cur_of(a), *cb = cur_of(b);
         if (*ca && *cb && strcmp(ca, cb) != 0)
             return 2;
-        return cbrdec_cmp(as_dec(a), as_dec(b));
+        return cbrdec_cmp(cbrsema_const_dec(a), cbrsema_const_dec(b));
     }
     switch (a->type) {
     case T_BOOL: return (a->u.b > b->u.b) - (a->u.b < b->u.b);
@@ -654,7 +653,7 @@ static bool fold_arith(cbrexpr *e, const cbrval *x, const cbrval *y)
     } else {
         if (e->op == OP_DIV)
             return false;
-        cbrdec a = as_dec(x), b = as_dec(y), v;
+        cbrdec a = cbrsema_const_dec(x), b = cbrsema_const_dec(y), v;
         bool ok = e->op == OP_ADD ? cbrdec_add(a, b, &v)
                 : e->op == OP_SUB ? cbrdec_sub(a, b, &v)
                                   : cbrdec_mul(a, b, &v);

@@ -248,17 +248,7 @@ static uint8_t rscale(gen *g, uint16_t r) { return r < g->p->nregs ? g->p->regs[
 
 /* ---- constants ---- */
 
-static cbrdec const_dec(const cbrval *v)
-{
-    cbrdec d = {0, 0};
-    if (v->type == T_INT)
-        d.m = v->u.i;
-    else if (v->type == T_DECIMAL)
-        d = v->u.d;
-    else if (v->type == T_MONEY)
-        d = v->u.m.amount;
-    return cbrdec_trim(d);
-}
+static cbrdec const_dec(const cbrval *v) { return cbrdec_trim(cbrsema_const_dec(v)); }
 
 /* v's mantissa at `scale`, when that is exact. */
 static bool dec_at(cbrdec d, unsigned scale, int64_t *out)
