@@ -84,6 +84,19 @@ static const char run_help[] =
     "exit status: 0 done, 1 the rules have errors, 2 usage, I/O or a bad bundle,\n"
     "3 done but some records were rejected\n";
 
+static const char test_help[] =
+    "usage: cbrc test FILE...\n"
+    "\n"
+    "Runs the `test` blocks of the rule files.  Each test starts from empty\n"
+    "limit and budget state and carries it from step to step: a `given`\n"
+    "evaluates one transaction, and the `expect` steps after it check what it\n"
+    "earned.  A failure is reported at its step as\n"
+    "  FILE:LINE:COL: error: test \"NAME\" failed at step N: expected ..., got ...\n"
+    "and the run closes with `N passed, N failed`.\n"
+    "\n"
+    "exit status: 0 all passed, 1 a test failed or the rules have errors,\n"
+    "2 usage or I/O\n";
+
 static const char disasm_help[] =
     "usage: cbrc disasm RULES...\n"
     "\n"
@@ -94,7 +107,8 @@ static const char disasm_help[] =
 const char *cbrc_help_for(const char *cmd)
 {
     static const struct { const char *name, *text; } helps[] = {
-        {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"disasm", disasm_help}};
+        {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"test", test_help},
+        {"disasm", disasm_help}};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         if (!strcmp(cmd, helps[i].name))
             return helps[i].text;
@@ -172,7 +186,9 @@ int main(int argc, char **argv)
         return cbrc_cmd_disasm(argc - 2, argv + 2);
     if (!strcmp(cmd, "run"))
         return cbrc_cmd_run(argc - 2, argv + 2);
-    if (!strcmp(cmd, "test") || !strcmp(cmd, "explain") || !strcmp(cmd, "fmt")) {
+    if (!strcmp(cmd, "test"))
+        return cbrc_cmd_test(argc - 2, argv + 2);
+    if (!strcmp(cmd, "explain") || !strcmp(cmd, "fmt")) {
         fprintf(stderr, "%s: `%s` is not available in this version yet\n", prog, cmd);
         return EXIT_USAGE;
     }

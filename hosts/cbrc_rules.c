@@ -301,3 +301,50 @@ int cbrc_cmd_disasm(int argc, char **argv)
     cbr_program_free(p);
     return rc;
 }
+
+static void print_test(void *ud, const cbr_test_result *r)
+{
+    (void)ud;
+    if (!r->passed)
+        fprintf(stderr, "%s:%u:%u: error: test \"%s\" failed at step %u: %s\n", r->file, r->line,
+                r->column, r->test, r->step, r->message);
+}
+
+/* `test`: the test blocks of the sources, each from empty state. */
+int cbrc_cmd_test(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(cbrc_help_for("test"), stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1])
+            return cbrc_usage_error("test: unknown option %s", argv[i]);
+        if (cbrc_ends_with(argv[i], ".cbrx"))
+            return cbrc_usage_error("test: %s is a bundle; tests live in .cbr sources", argv[i]);
+    }
+    if (argc == 0)
+        return cbrc_usage_error("test: %s", "no rule files given");
+    int rc;
+    cbr_compiler *c = compile_files((const char *const *)argv, argc, false, true, &rc);
+    cbr_program *p = NULL;
+    cbr_error err;
+    if (c && rc == 0 && cbr_compiler_program(c, &p, &err) != CBR_OK) {
+        fprintf(stderr, "%s%s%s\n", err.status == CBR_ERR_COMPILE ? "" : prog,
+                err.status == CBR_ERR_COMPILE ? "" : ": ", err.message);
+        rc = err.status == CBR_ERR_COMPILE ? EXIT_RULES : EXIT_USAGE;
+    }
+    if (p) {
+        unsigned passed, failed;
+        if (cbr_compiler_run_tests(c, p, print_test, NULL, &passed, &failed, &err) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.message);
+            rc = EXIT_USAGE;
+        } else {
+            printf("%u passed, %u failed\n", passed, failed);
+            rc = failed ? EXIT_RULES : 0;
+        }
+    }
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+    return rc;
+}

@@ -310,6 +310,31 @@ CBR_API cbr_context *cbr_context_new(const cbr_program *p, size_t capacity);
 CBR_API void cbr_context_free(cbr_context *ctx);
 
 
+/* ---- test blocks ---------------------------------------------------------- */
+
+/* The outcome of one `test` block of the sources. */
+typedef struct cbr_test_result {
+    const char *test;        /* its name */
+    const char *file;        /* where the test is, or its failing step */
+    unsigned line, column;
+    int passed;
+    unsigned step;           /* failed: the 1-based step; 0 when it passed */
+    const char *message;     /* failed: expected and actual awards */
+} cbr_test_result;
+
+typedef void (*cbr_test_fn)(void *ud, const cbr_test_result *r);
+
+/* Runs every `test` block of the checked compiler c against p (made from c),
+ * in source order.  Each test starts from empty limit and budget state and
+ * carries it from step to step; a `given` evaluates one transaction and the
+ * `expect` steps after it check that transaction's awards:
+ * `expect cashback X from "o"` that offer o awarded exactly X, `expect no
+ * cashback` that nothing was awarded.  fn gets each result (it may be NULL);
+ * *passed and *failed the counts. */
+CBR_API cbr_status cbr_compiler_run_tests(cbr_compiler *c, const cbr_program *p, cbr_test_fn fn,
+                                          void *ud, unsigned *passed, unsigned *failed,
+                                          cbr_error *err);
+
 /* ---- limit and budget state ---------------------------------------------- */
 
 /* Limits and budgets count what was already awarded: per offer, user,

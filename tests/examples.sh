@@ -13,6 +13,9 @@ run_cbrc check "$CBR_SRCDIR"/rules-examples/*.cbr
 if [ "$rc" -eq 0 ] && [ -z "$err" ]; then ok "check all examples together"
 else not_ok "check all examples together" "exit $rc: $err"; fi
 ex="$CBR_SRCDIR/rules-examples"
+run_cbrc test "$ex"/*.cbr
+check "the examples' test blocks all pass" test "$rc" -eq 0
+check "the examples' tests are counted" contains "$out" " passed, 0 failed"
 run_cbrc run "$ex"/*.cbr --input "$ex/transactions.csv"
 check "run the examples: status 3 for the one bad record" test "$rc" -eq 3
 check "run the examples: the recorded awards" test "$out" = "$(cat "$ex/transactions.expected.jsonl")"

@@ -83,6 +83,20 @@ expect_status "run of an input whose format is unknown" 2 run "$d/rules.cbr" --i
 expect_status "--format says the format" 3 run "$d/rules.cbr" --input "$tmp/tx.txt" --format csv
 expect_status "a bundle and sources together" 2 run "$tmp/rules.cbrx" "$d/rules.cbr" --input "$d/tx.csv"
 
+# cbrc test: the first test passes; the second expects the wrong amount; the
+# third expects no cashback on a new day (the limit is per day), so both fail
+# at the step named.  That the first test's state did not reach the third is
+# what lets its first step pass.
+expect_status "test with failing tests" 1 test "$d/tested.cbr"
+check "test closes with the counts" test "$out" = "1 passed, 2 failed"
+check "a failed expectation names the step and both amounts" contains "$err" \
+    'tested.cbr:16:5: error: test "a wrong amount" failed at step 2: expected cashback 2.50 from "daily", got 2.00 USD from "daily"'
+check "a failed no-cashback names what was awarded" contains "$err" \
+    'tested.cbr:23:5: error: test "state does not leak between tests" failed at step 4: expected no cashback, got 5.00 USD from "daily"'
+expect_status "test of a bundle is a usage error" 2 test "$tmp/rules.cbrx"
+expect_status "test of rules with errors" 1 test "$CBR_SRCDIR/tests/cli-inputs/broken.cbr"
+expect_status "help test" 0 help test
+
 printf 'tid,amount,currency,timestamp,colour\nt1,5.00,USD,2026-03-13T15:00:00Z,red\n' >"$tmp/extra.csv"
 expect_status "unknown columns are not an error" 0 run "$d/rules.cbr" --input "$tmp/extra.csv"
 check "an unknown column is noted once" contains "$err" "\`colour\` is not a field of the rules; ignored"

@@ -1,0 +1,185 @@
+/* testblocks.c: runs the `test` blocks of rule files (cbrc test).
+ *
+ * A test is a small story: transactions given one at a time, each followed
+ * by what it should earn.  Each given transaction goes through the same
+ * batch and context API as any input, as a batch of one row, so a test
+ * exercises exactly what `cbrc run` does, limits and budgets included; its
+ * values are the literals of the source, turned back into the text an input
+ * file would hold. */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "compiler/semaint.h"
+#include "vm/vmint.h"
+
+typedef struct run {
+    cbr_compiler *c;
+    const cbr_program *p;
+    cbr_batch *b;
+    cbr_context *ctx;
+    char msg[512];
+    size_t nawards;             /* of the last given transaction */
+    int given_exp;              /* its currency's minor digits */
+} run;
+
+static void say(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* The awards of the last transaction, as `offer 2.00, other 1.00`. */
+static void list_awards(run *r, char *buf, size_t n)
+{
+    size_t na, k = 0;
+    const cbr_award *a = cbr_context_awards(r->ctx, &na);
+    buf[0] = '\0';
+    if (na == 0)
+        snprintf(buf, n, "no cashback");
+    for (size_t i = 0; i < na && k < n; i++) {
+        char amt[32];
+        cbr_award_amount(&a[i], amt, sizeof amt);
+        k += (size_t)snprintf(buf + k, n - k, "%s%s %s from \"%s\"", i ? ", " : "", amt, a[i].currency,
+                              a[i].offer_id);
+    }
+}
+
+/* One `given`: a batch of one row, evaluated. */
+static bool given(run *r, const cbrstep *st)
+{
+    cbr_error err;
+    cbr_batch_clear(r->b);
+    cbr_batch_begin_row(r->b, NULL);
+    for (uint32_t i = 0; i < st->nkv; i++) {
+        const cbrgiven_kv *kv = &st->kvs[i];
+        int f = cbr_program_field(r->p, kv->key.s, kv->key.n);
+        if (f < 0)
+            continue; /* the checker reported it */
+        const cbrval *v = &kv->value->value;
+        char text[64];
+        const char *s = text;
+        size_t n;
+        if (v->type == T_STRING) {
+            s = v->u.s.s;
+            n = v->u.s.n;
+        } else if (v->type == T_MONEY) {
+            n = cbrdec_format(v->u.m.amount, text, sizeof text);
+        } else {
+            cbrtc_const_text(v, text, sizeof text);
+            n = strlen(text);
+        }
+        cbr_batch_set(r->b, (size_t)f, s, n, NULL);
+    }
+    if (cbr_batch_end_row(r->b, NULL, &err) != CBR_OK) {
+        say(r, "the transaction cannot be read: %s", err.message);
+        return false;
+    }
+    if (cbr_eval(r->ctx, r->b, NULL, NULL, &err) != CBR_OK) {
+        say(r, "evaluation failed: %s", err.message);
+        return false;
+    }
+    return true;
+}
+
+static bool expect(run *r, const cbrstep *st)
+{
+    size_t na;
+    const cbr_award *a = cbr_context_awards(r->ctx, &na);
+    char got[384];
+    if (st->kind == STEP_EXPECT_NONE) {
+        if (na == 0)
+            return true;
+        list_awards(r, got, sizeof got);
+        say(r, "expected no cashback, got %s", got);
+        return false;
+    }
+    char want[40];
+    cbrdec_format(st->amount.value, want, sizeof want);
+    for (size_t i = 0; i < na; i++) {
+        if (strlen(a[i].offer_id) != st->offer.n || memcmp(a[i].offer_id, st->offer.s, st->offer.n))
+            continue;
+        /* Equal as numbers: 2.5 and 2.50 are the same cashback. */
+        cbrdec have = {a[i].cashback, (uint8_t)a[i].exponent};
+        bool same_cur = !st->amount.cur[0] || !memcmp(st->amount.cur, a[i].currency, 3);
+        if (same_cur && cbrdec_cmp(have, st->amount.value) == 0)
+            return true;
+        break;
+    }
+    list_awards(r, got, sizeof got);
+    say(r, "expected cashback %s%s%s from \"%s\", got %s", want, st->amount.cur[0] ? " " : "",
+        st->amount.cur, st->offer.s, got);
+    return false;
+}
+
+static void report(run *r, const cbrtest *t, const cbrstep *st, unsigned step, bool ok, cbr_test_fn fn,
+                   void *ud)
+{
+    if (!fn)
+        return;
+    cbrloc loc = st ? st->loc : t->item->name_loc;
+    unsigned line, col;
+    cbrdiag_linecol(r->c, loc.file, loc.start, &line, &col);
+    cbr_test_result res = {t->item->name.s, r->c->src[loc.file].name, line, col, ok, ok ? 0 : step,
+                           ok ? NULL : r->msg};
+    fn(ud, &res);
+}
+
+cbr_status cbr_compiler_run_tests(cbr_compiler *c, const cbr_program *p, cbr_test_fn fn, void *ud,
+                                  unsigned *passed, unsigned *failed, cbr_error *err)
+{
+    unsigned np = 0, nf = 0;
+    if (passed)
+        *passed = 0;
+    if (failed)
+        *failed = 0;
+    if (!c || !p)
+        return cbrx_fail(err, CBR_ERR_ARG, "no compiler or program"), CBR_ERR_ARG;
+    const cbrsema *m = cbrsema_get(c);
+    if (!c->checked || !m || c->nerr)
+        return cbrx_fail(err, CBR_ERR_STATE, "the sources must be checked without errors first"),
+               CBR_ERR_STATE;
+    run r = {.c = c, .p = p};
+    r.b = cbr_batch_new(p, 1);
+    if (!r.b)
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
+    cbr_status st = CBR_OK;
+    for (unsigned i = 0; i < m->ntests && st == CBR_OK; i++) {
+        const cbrtest *t = &m->tests[i];
+        /* A fresh context: each test starts from empty limits and budgets. */
+        r.ctx = cbr_context_new(p, 1);
+        if (!r.ctx) {
+            st = CBR_ERR_NOMEM;
+            break;
+        }
+        const cbrsteps *ss = &t->item->u.test;
+        bool ok = true;
+        unsigned step = 0;
+        const cbrstep *bad = NULL;
+        for (uint32_t k = 0; k < ss->n && ok; k++) {
+            const cbrstep *s = &ss->items[k];
+            step = k + 1;
+            ok = s->kind == STEP_GIVEN ? given(&r, s) : expect(&r, s);
+            if (!ok)
+                bad = s;
+        }
+        if (ok)
+            np++;
+        else
+            nf++;
+        report(&r, t, bad, step, ok, fn, ud);
+        cbr_context_free(r.ctx);
+        r.ctx = NULL;
+    }
+    cbr_batch_free(r.b);
+    if (passed)
+        *passed = np;
+    if (failed)
+        *failed = nf;
+    if (st != CBR_OK)
+        return cbrx_fail(err, st, "out of memory running the tests"), st;
+    return CBR_OK;
+}
