@@ -1,0 +1,141 @@
+/* check_testblocks.c: cbr_compiler_run_tests, the engine of `cbrc test`. */
+#include "unit.h"
+
+static const char src[] =
+    "offer \"o\" {\n"
+    "    limit 1 per user\n"
+    "    when amount >= 10 then cashback 10%\n"
+    "}\n"
+    "test \"pass\" {\n"
+    "    given { tid: \"t1\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 2.00 from \"o\"\n"
+    "    expect cashback 2 from \"o\"\n"
+    "    given { tid: \"t2\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T11:00:00Z }\n"
+    "    expect no cashback\n"
+    "}\n"
+    "test \"wrong currency\" {\n"
+    "    given { tid: \"t3\", user_id: \"u\", amount: 1000, currency: \"JPY\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 100 USD from \"o\"\n"
+    "}\n"
+    "test \"jpy\" {\n"
+    "    given { tid: \"t4\", user_id: \"u\", amount: 1005, currency: \"JPY\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 100 JPY from \"o\"\n"
+    "}\n";
+
+typedef struct seen {
+    cbr_test_result r[8];
+    char msgs[8][256];
+    int n;
+} seen;
+
+static void collect(void *ud, const cbr_test_result *r)
+{
+    seen *s = ud;
+    if (s->n < 8) {
+        s->r[s->n] = *r;
+        if (r->message) {
+            snprintf(s->msgs[s->n], sizeof s->msgs[s->n], "%s", r->message);
+            s->r[s->n].message = s->msgs[s->n];
+        }
+        s->n++;
+    }
+}
+
+START_TEST(results_come_in_source_order_with_their_step)
+{
+    cbr_compiler *c = unit_compile(src);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK);
+    seen s = {.n = 0};
+    unsigned passed = 9, failed = 9;
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, collect, &s, &passed, &failed, &err), CBR_OK);
+    ck_assert_uint_eq(passed, 2);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_int_eq(s.n, 3);
+    ck_assert_str_eq(s.r[0].test, "pass");
+    ck_assert_int_eq(s.r[0].passed, 1);
+    ck_assert_uint_eq(s.r[0].step, 0);
+    ck_assert_ptr_null(s.r[0].message);
+    /* A fixed reward in another currency than the expectation. */
+    ck_assert_str_eq(s.r[1].test, "wrong currency");
+    ck_assert_int_eq(s.r[1].passed, 0);
+    ck_assert_uint_eq(s.r[1].step, 2);
+    ck_assert_str_eq(s.r[1].file, "t.cbr");
+    ck_assert_uint_eq(s.r[1].line, 14);
+    ck_assert_uint_eq(s.r[1].column, 5);
+    ck_assert_str_eq(s.r[1].message, "expected cashback 100 USD from \"o\", got 100 JPY from \"o\"");
+    /* 10% of 1005 JPY is 100.5, rounded down to 100. */
+    ck_assert_int_eq(s.r[2].passed, 1);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+END_TEST
+
+START_TEST(each_test_starts_from_empty_state)
+{
+    /* "pass" used the user's one award; "jpy" still gets its own. */
+    cbr_compiler *c = unit_compile(src);
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
+    unsigned passed, failed;
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, NULL, NULL, &passed, &failed, NULL), CBR_OK);
+    ck_assert_uint_eq(passed, 2);
+    ck_assert_uint_eq(failed, 1);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+END_TEST
+
+START_TEST(a_declared_date_field_is_given_as_text)
+{
+    cbr_compiler *c = unit_compile(
+        "field born: date\n"
+        "when amount > 0 then cashback 1%\n"
+        "test \"x\" {\n"
+        "    given { tid: \"t\", amount: 10.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z, born: 2000-01-01 }\n"
+        "    expect no cashback\n"
+        "}\n");
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
+    seen s = {.n = 0};
+    unsigned passed, failed;
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, collect, &s, &passed, &failed, NULL), CBR_OK);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_str_eq(s.msgs[0], "expected no cashback, got 0.10 USD from \"t:2\"");
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+END_TEST
+
+START_TEST(misuse_is_refused)
+{
+    cbr_error err;
+    unsigned passed = 7, failed = 7;
+    ck_assert_int_eq(cbr_compiler_run_tests(NULL, NULL, NULL, NULL, &passed, &failed, &err), CBR_ERR_ARG);
+    ck_assert_uint_eq(passed, 0);
+    cbr_compiler *ok = unit_compile("when amount > 0 then cashback 1%\n");
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(ok, &p, NULL), CBR_OK);
+    cbr_compiler *unchecked = cbr_compiler_new(NULL);
+    ck_assert_int_eq(cbr_compiler_run_tests(unchecked, p, NULL, NULL, NULL, NULL, &err), CBR_ERR_STATE);
+    cbr_compiler *broken = unit_compile("when amount > then cashback 1%\n");
+    ck_assert_int_eq(cbr_compiler_run_tests(broken, p, NULL, NULL, NULL, NULL, &err), CBR_ERR_STATE);
+    ck_assert_int_eq(cbr_compiler_run_tests(ok, p, NULL, NULL, &passed, &failed, &err), CBR_OK);
+    ck_assert_uint_eq(passed + failed, 0);
+    cbr_compiler_free(broken);
+    cbr_compiler_free(unchecked);
+    cbr_program_free(p);
+    cbr_compiler_free(ok);
+}
+END_TEST
+
+static Suite *testblocks_suite(void)
+{
+    Suite *s = suite_create("testblocks");
+    UNIT_TCASE(s, "run", results_come_in_source_order_with_their_step, each_test_starts_from_empty_state,
+               a_declared_date_field_is_given_as_text, misuse_is_refused);
+    return s;
+}
+
+UNIT_MAIN(testblocks_suite)
