@@ -127,71 +127,41 @@ static bool ascii_copy(const char *s, size_t n, enum ascii_map m, cbrtext_buf *o
     return true;
 }
 
-/* Takes the result r (length len) of a libunistring call given out->local
- * as its buffer. */
-static bool take_result(uint8_t *r, size_t len, cbrtext_buf *out)
+/* The four mappings of the language, one shape: ASCII takes the exact fast
+ * path; anything else is checked (libunistring would silently replace bad
+ * bytes) and handed to libunistring with out->local as its first buffer. */
+enum mapping { NFC, FOLD, LOWER, UPPER };
+
+static bool map_text(enum mapping m, const char *s, size_t n, cbrtext_buf *out)
 {
-    if (!r) {
-        out->p = out->local;
-        out->n = 0;
+    static const enum ascii_map ascii[] = {[NFC] = MAP_SAME, [FOLD] = MAP_LOWER,
+                                           [LOWER] = MAP_LOWER, [UPPER] = MAP_UPPER};
+    out->p = out->local;
+    out->n = 0;
+    if (all_ascii(s, n))
+        return ascii_copy(s, n, ascii[m], out);
+    if (u8_check((const uint8_t *)s, n))
         return false;
+    const uint8_t *u = (const uint8_t *)s;
+    uint8_t *buf = (uint8_t *)out->local, *r;
+    size_t len = sizeof out->local;
+    switch (m) {
+    case NFC: r = u8_normalize(UNINORM_NFC, u, n, buf, &len); break;
+    case FOLD: r = u8_casefold(u, n, NULL, UNINORM_NFKC, buf, &len); break;
+    case LOWER: r = u8_tolower(u, n, NULL, UNINORM_NFC, buf, &len); break;
+    default: r = u8_toupper(u, n, NULL, UNINORM_NFC, buf, &len); break;
     }
+    if (!r)
+        return false;
     out->p = (char *)r;
     out->n = len;
     return true;
 }
 
-bool cbrtext_nfc(const char *s, size_t n, cbrtext_buf *out)
-{
-    out->p = out->local;
-    out->n = 0;
-    if (all_ascii(s, n))
-        return ascii_copy(s, n, MAP_SAME, out);
-    if (u8_check((const uint8_t *)s, n))
-        return false;
-    size_t len = sizeof out->local;
-    uint8_t *r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, (uint8_t *)out->local, &len);
-    return take_result(r, len, out);
-}
-
-bool cbrtext_fold(const char *s, size_t n, cbrtext_buf *out)
-{
-    out->p = out->local;
-    out->n = 0;
-    if (all_ascii(s, n))
-        return ascii_copy(s, n, MAP_LOWER, out);
-    if (u8_check((const uint8_t *)s, n))
-        return false;
-    size_t len = sizeof out->local;
-    uint8_t *r = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKC, (uint8_t *)out->local, &len);
-    return take_result(r, len, out);
-}
-
-bool cbrtext_lower(const char *s, size_t n, cbrtext_buf *out)
-{
-    out->p = out->local;
-    out->n = 0;
-    if (all_ascii(s, n))
-        return ascii_copy(s, n, MAP_LOWER, out);
-    if (u8_check((const uint8_t *)s, n))
-        return false;
-    size_t len = sizeof out->local;
-    uint8_t *r = u8_tolower((const uint8_t *)s, n, NULL, UNINORM_NFC, (uint8_t *)out->local, &len);
-    return take_result(r, len, out);
-}
-
-bool cbrtext_upper(const char *s, size_t n, cbrtext_buf *out)
-{
-    out->p = out->local;
-    out->n = 0;
-    if (all_ascii(s, n))
-        return ascii_copy(s, n, MAP_UPPER, out);
-    if (u8_check((const uint8_t *)s, n))
-        return false;
-    size_t len = sizeof out->local;
-    uint8_t *r = u8_toupper((const uint8_t *)s, n, NULL, UNINORM_NFC, (uint8_t *)out->local, &len);
-    return take_result(r, len, out);
-}
+bool cbrtext_nfc(const char *s, size_t n, cbrtext_buf *out) { return map_text(NFC, s, n, out); }
+bool cbrtext_fold(const char *s, size_t n, cbrtext_buf *out) { return map_text(FOLD, s, n, out); }
+bool cbrtext_lower(const char *s, size_t n, cbrtext_buf *out) { return map_text(LOWER, s, n, out); }
+bool cbrtext_upper(const char *s, size_t n, cbrtext_buf *out) { return map_text(UPPER, s, n, out); }
 
 size_t cbrtext_len(const char *s, size_t n)
 {
