@@ -103,6 +103,34 @@ check "an unknown column is noted once" contains "$err" "\`colour\` is not a fie
 printf 'tid,amount,currency\nt1,5.00,USD\n' >"$tmp/notime.csv"
 expect_status "a record without its timestamp is rejected" 3 run "$d/rules.cbr" --input "$tmp/notime.csv"
 check "the missing field is named" contains "$err" "notime.csv:2: error: missing required field \`timestamp\`"
+# Malformed inputs, each with its message and line number; the good records
+# around them are still evaluated.
+h='tid,user_id,amount,currency,merchant,mcc,tier,timestamp'
+good='t9,u9,20.00,USD,Merchant X,5411,gold,2026-03-14T12:00:00Z'
+printf '%s\nq1,u1,"20.00,USD,Shop,5411,gold,2026-03-13T15:00:00Z\n' "$h" >"$tmp/quote.csv"
+expect_status "an unclosed quote is rejected" 3 run "$d/rules.cbr" --input "$tmp/quote.csv"
+check "the unclosed quote is named at its line" contains "$err" "quote.csv:2: error: the quoted field opened on line 2 is not closed at the end of the file"
+printf '%s\nb1,u1,20.00,USD,Caf\351,5411,gold,2026-03-13T15:00:00Z\n%s\n' "$h" "$good" >"$tmp/utf8.csv"
+expect_status "invalid UTF-8 is rejected" 3 run "$d/rules.cbr" --input "$tmp/utf8.csv"
+check "invalid UTF-8 is named with its field" contains "$err" "utf8.csv:2: error: field \`merchant\`: invalid UTF-8 at byte 4"
+check "the next record is still evaluated" contains "$out" '"tid":"t9","offer":"gold"'
+{ printf '%s\n' "$h"; printf 'big,u1,20.00,USD,'; head -c 1100000 /dev/zero | tr '\0' x; printf ',5411,gold,2026-03-13T15:00:00Z\n%s\n' "$good"; } >"$tmp/long.csv"
+expect_status "a 1 MB record is rejected" 3 run "$d/rules.cbr" --input "$tmp/long.csv"
+check "the long record is named" contains "$err" "long.csv:2: error: record is longer than 1048576 bytes"
+check "the record after it is still evaluated" contains "$out" '"tid":"t9","offer":"gold"'
+printf '%s\n%s' "$h" "$good" >"$tmp/noeol.csv"
+expect_status "a last line without a newline is read" 0 run "$d/rules.cbr" --input "$tmp/noeol.csv"
+check "the last line's awards" contains "$out" '"tid":"t9","offer":"gold"'
+printf '%s\n' "$h" >"$tmp/header.csv"
+expect_status "a header-only file is no error" 0 run "$d/rules.cbr" --input "$tmp/header.csv"
+check "a header-only file awards nothing" test -z "$out"
+printf 'tid,amount,currency,amount,timestamp\n' >"$tmp/dup.csv"
+expect_status "a duplicated column stops the run" 2 run "$d/rules.cbr" --input "$tmp/dup.csv"
+check "the duplicated column is named" contains "$err" "dup.csv:1: error: column 4 \`amount\` repeats column 2"
+printf '%s\nshort,u1,20.00\n%s\n' "$h" "$good" >"$tmp/short.csv"
+expect_status "a record with too few fields is rejected" 3 run "$d/rules.cbr" --input "$tmp/short.csv"
+check "the field count is named" contains "$err" "short.csv:2: error: record has 3 fields, the header has 8"
+
 printf '' >"$tmp/empty.csv"
 expect_status "an empty file is no error" 0 run "$d/rules.cbr" --input "$tmp/empty.csv"
 finish
