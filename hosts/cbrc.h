@@ -23,6 +23,13 @@ void cbrc_json_strn(FILE *f, const char *s, size_t n);
  * verified.  NULL with *rc set to the exit status on failure. */
 cbr_program *cbrc_load_rules(const char *const *files, int n, bool quiet, int *rc);
 
+/* The whole file, malloc'ed (*len bytes); NULL with errno set on failure. */
+unsigned char *cbrc_read_file(const char *path, size_t *len);
+
+/* Writes data to path through a temporary file and a rename, so a reader
+ * never sees half a bundle or half a state; false with errno set. */
+bool cbrc_write_atomically(const char *path, const void *data, size_t len);
+
 /* Whether name ends with suffix. */
 bool cbrc_ends_with(const char *name, const char *suffix);
 

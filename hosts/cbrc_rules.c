@@ -115,7 +115,7 @@ int cbrc_cmd_check(int argc, char **argv)
     return rc;
 }
 
-static unsigned char *read_file(const char *path, size_t *len)
+unsigned char *cbrc_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -152,7 +152,7 @@ static unsigned char *read_file(const char *path, size_t *len)
 static cbr_program *load_bundle(const char *path, int *rc)
 {
     size_t len;
-    unsigned char *data = read_file(path, &len);
+    unsigned char *data = cbrc_read_file(path, &len);
     if (!data) {
         fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
         *rc = EXIT_USAGE;
@@ -195,9 +195,7 @@ cbr_program *cbrc_load_rules(const char *const *files, int n, bool quiet, int *r
     return p;
 }
 
-/* Writes data to path through a temporary file and a rename, so a reader
- * never sees half a bundle. */
-static bool write_atomically(const char *path, const void *data, size_t len)
+bool cbrc_write_atomically(const char *path, const void *data, size_t len)
 {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
@@ -262,7 +260,7 @@ int cbrc_cmd_compile(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", prog, err.message);
             rc = EXIT_USAGE;
         } else {
-            if (!write_atomically(out, data, len)) {
+            if (!cbrc_write_atomically(out, data, len)) {
                 fprintf(stderr, "%s: %s: %s\n", prog, out, strerror(errno));
                 rc = EXIT_USAGE;
             }

@@ -191,35 +191,16 @@ static int process(run *r, FILE *in, cbrin_format fmt)
  * missing file is a first run. */
 static int load_state(cbr_context *ctx, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    size_t n;
+    char *buf = (char *)cbrc_read_file(path, &n);
+    if (!buf) {
         if (errno == ENOENT)
             return 0;
         fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
         return EXIT_USAGE;
     }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *q = realloc(buf, cap *= 2);
-        if (!q) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf = q;
-        }
-    }
-    bool bad = !buf || ferror(f);
-    fclose(f);
     cbr_error err;
-    if (bad) {
-        fprintf(stderr, "%s: %s: cannot read the state\n", prog, path);
-        free(buf);
-        return EXIT_USAGE;
-    }
+    int rc = 0;
     if (cbr_state_load(cbr_context_state(ctx), buf, n, &err) != CBR_OK) {
         /* The library says "line N: why"; the operator reads FILE:N: error: why. */
         unsigned long line;
@@ -228,11 +209,10 @@ static int load_state(cbr_context *ctx, const char *path)
             fprintf(stderr, "%s:%lu: error: %s\n", path, line, err.message + at);
         else
             fprintf(stderr, "%s: error: %s\n", path, err.message);
-        free(buf);
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
     }
     free(buf);
-    return 0;
+    return rc;
 }
 
 static int save_state(cbr_context *ctx, const char *path)
@@ -243,22 +223,9 @@ static int save_state(cbr_context *ctx, const char *path)
         fprintf(stderr, "%s: out of memory saving the state\n", prog);
         return EXIT_USAGE;
     }
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 8);
-    bool ok = tmp != NULL;
-    if (ok) {
-        snprintf(tmp, n + 8, "%s.new", path);
-        FILE *f = fopen(tmp, "wb");
-        ok = f && fwrite(data, 1, len, f) == len;
-        if (f)
-            ok = fclose(f) == 0 && ok;
-        ok = ok && rename(tmp, path) == 0;
-        if (!ok) {
-            fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-            remove(tmp);
-        }
-    }
-    free(tmp);
+    bool ok = cbrc_write_atomically(path, data, len);
+    if (!ok)
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
     free(data);
     return ok ? 0 : EXIT_USAGE;
 }
