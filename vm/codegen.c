@@ -64,14 +64,6 @@ static bool grow(gen *g, void **arr, uint32_t n, uint32_t *cap, size_t elem)
 }
 #define GROW(g, field, capf) grow((g), (void **)&(g)->p->field, (g)->p->n##field, &(g)->capf, sizeof *(g)->p->field)
 
-static uint32_t hash_bytes(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
-}
-
 static bool rehash(gen *g)
 {
     uint32_t nc = g->shcap ? g->shcap * 2 : 256;
@@ -82,7 +74,7 @@ static bool rehash(gen *g)
         t[i] = CBRX_NONE;
     for (uint32_t i = 0; i < g->p->nstrings; i++) {
         const cbrx_string *s = &g->p->strings[i];
-        uint32_t h = hash_bytes(g->p->bytes + s->off, s->len) & (nc - 1);
+        uint32_t h = cbrx_hash32(g->p->bytes + s->off, s->len) & (nc - 1);
         while (t[h] != CBRX_NONE)
             h = (h + 1) & (nc - 1);
         t[h] = i;
@@ -101,7 +93,7 @@ static uint32_t intern(gen *g, const char *s, size_t n)
         return 0;
     if ((p->nstrings + 1) * 2 > g->shcap && !rehash(g))
         return 0;
-    uint32_t h = hash_bytes(s, n) & (g->shcap - 1);
+    uint32_t h = cbrx_hash32(s, n) & (g->shcap - 1);
     for (; g->shash[h] != CBRX_NONE; h = (h + 1) & (g->shcap - 1)) {
         const cbrx_string *e = &p->strings[g->shash[h]];
         if (e->len == n && memcmp(p->bytes + e->off, s, n) == 0)

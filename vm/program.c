@@ -45,10 +45,7 @@ void cbrx_program_release(cbrx_program *p)
 
 void cbrx_hash(const uint8_t *data, size_t len, char out[17])
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ data[i]) * 1099511628211ULL;
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    snprintf(out, 17, "%016llx", (unsigned long long)cbrx_fnv64(data, len, CBRX_FNV64_START));
 }
 
 void cbr_program_free(cbr_program *p)

@@ -22,14 +22,6 @@ struct cbr_state {
     size_t cap, count;
 };
 
-static uint32_t hash_key(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
-}
-
 cbr_state *cbr_state_new(void)
 {
     cbr_state *st = calloc(1, sizeof *st);
@@ -89,7 +81,7 @@ static bool grow(cbr_state *st)
 static cbr_status state_get(void *ud, const char *key, size_t n, int64_t *value)
 {
     cbr_state *st = ud;
-    slot *s = find(st, key, n, hash_key(key, n));
+    slot *s = find(st, key, n, cbrx_hash32(key, n));
     *value = s->key ? s->value : 0;
     return CBR_OK;
 }
@@ -101,7 +93,7 @@ static cbr_status state_add(void *ud, const char *key, size_t n, int64_t delta)
         return CBR_ERR_LIMIT;
     if ((st->count + 1) * 2 > st->cap && !grow(st))
         return CBR_ERR_NOMEM;
-    uint32_t h = hash_key(key, n);
+    uint32_t h = cbrx_hash32(key, n);
     slot *s = find(st, key, n, h);
     if (!s->key) {
         s->key = malloc(n + 1);

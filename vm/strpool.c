@@ -5,14 +5,6 @@
 #include <string.h>
 #include "vm/strpool.h"
 
-static uint32_t hash_bytes(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
-}
-
 static uint32_t pow2_above(uint32_t n)
 {
     uint32_t c = 64;
@@ -61,7 +53,7 @@ bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog)
     for (uint32_t i = 0; i < prog->nstrings; i++) {
         const cbrx_string *s = &prog->strings[i];
         const char *b = prog->bytes + s->off;
-        p->e[i] = (cbrx_pool_entry){s->off, s->len, hash_bytes(b, s->len), CBRX_NONE};
+        p->e[i] = (cbrx_pool_entry){s->off, s->len, cbrx_hash32(b, s->len), CBRX_NONE};
         p->n = i; /* probe only looks at ids already placed */
         uint32_t *slot = probe(p, p->base_tab, p->base_cap, b, s->len, p->e[i].hash);
         if (*slot == CBRX_NONE)
@@ -117,7 +109,7 @@ uint32_t cbrx_pool_intern(cbrx_pool *p, const char *s, size_t n)
 {
     if (n > UINT32_MAX / 2 || p->nbytes + n + 1 > UINT32_MAX)
         return CBRX_NONE;
-    uint32_t h = hash_bytes(s, n);
+    uint32_t h = cbrx_hash32(s, n);
     uint32_t *slot = probe(p, p->base_tab, p->base_cap, s, n, h);
     if (*slot != CBRX_NONE)
         return *slot;
