@@ -213,6 +213,11 @@ CBR_API size_t cbr_program_offer_count(const cbr_program *p);
 CBR_API const char *cbr_program_offer_id(const cbr_program *p, size_t offer);
 /* The offer's campaign id, or NULL. */
 CBR_API const char *cbr_program_offer_campaign(const cbr_program *p, size_t offer);
+/* The budget of an offer (of_campaign 0) or of its campaign (1) as written:
+ * amount "500.00" and currency "USD", or "" when it is counted in each
+ * transaction's currency.  0 when there is no such budget. */
+CBR_API int cbr_program_offer_budget(const cbr_program *p, size_t offer, int of_campaign,
+                                     char amount[40], char currency[4]);
 
 /* Transaction fields: the standard ones first, then derived, then declared. */
 typedef enum cbr_type {
@@ -312,6 +317,9 @@ CBR_API void cbr_context_free(cbr_context *ctx);
 
 /* ---- test blocks ---------------------------------------------------------- */
 
+/* Counts of what evaluations exercised (see cbr_coverage_new below). */
+typedef struct cbr_coverage cbr_coverage;
+
 /* The outcome of one `test` block of the sources. */
 typedef struct cbr_test_result {
     const char *test;        /* its name */
@@ -334,6 +342,10 @@ typedef void (*cbr_test_fn)(void *ud, const cbr_test_result *r);
 CBR_API cbr_status cbr_compiler_run_tests(cbr_compiler *c, const cbr_program *p, cbr_test_fn fn,
                                           void *ud, unsigned *passed, unsigned *failed,
                                           cbr_error *err);
+/* The same, counting every evaluation into cov (see cbr_coverage_new). */
+CBR_API cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
+                                                  cbr_coverage *cov, cbr_test_fn fn, void *ud,
+                                                  unsigned *passed, unsigned *failed, cbr_error *err);
 
 /* ---- limit and budget state ---------------------------------------------- */
 
@@ -382,6 +394,104 @@ CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
 CBR_API cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud,
                             cbr_error *err);
 CBR_API const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n);
+
+/* What is left of the budget of an offer (of_campaign 0) or of its campaign
+ * (1) in currency cur ("USD"), as the context's store counts it: *left and
+ * *total (the whole budget; may be NULL) in minor units, *exponent (may be
+ * NULL) the currency's minor digits.  CBR_ERR_ARG when there is no such
+ * budget, or it is written in another currency. */
+CBR_API cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campaign,
+                                           const char *cur, int64_t *left, int64_t *total,
+                                           int *exponent);
+
+/* ---- explain --------------------------------------------------------------- */
+
+/* What an offer made of one transaction. */
+typedef enum cbr_verdict {
+    CBR_AWARDED,             /* awarded in full */
+    CBR_AWARDED_CUT,         /* awarded, cut down to what a limit or budget had left */
+    CBR_NO_MATCH,            /* no clause held: see failed */
+    CBR_NO_CASHBACK,         /* a clause held but earned nothing: the amount is not
+                                positive, rounds to zero, or the reward or cap is
+                                written in another currency */
+    CBR_LIMIT_REACHED,       /* a clause held; a per-user limit had no room left */
+    CBR_BUDGET_SPENT,        /* a clause held; the offer's budget had no room left */
+    CBR_CAMPAIGN_BUDGET_SPENT, /* a clause held; the campaign's budget had no room left */
+    CBR_NO_USER,             /* a clause held; the offer has per-user limits and the
+                                transaction no user_id */
+    CBR_EXCLUDED             /* a clause held; an earlier offer of the same exclusive
+                                group awarded */
+} cbr_verdict;
+
+/* A condition a transaction failed, as the author wrote it. */
+typedef struct cbr_failed_condition {
+    const char *text;        /* `weekday == FRI`; for offer-wide conditions a
+                                description: `valid 2026-01-01 to 2026-01-31` */
+    const char *file;        /* NULL for offer-wide conditions */
+    unsigned line, column;   /* 1-based; 0 for offer-wide conditions */
+    int clause;              /* 0-based clause, -1 when offer-wide */
+    char values[256];        /* what it compared: `weekday was THU (in
+                                America/New_York)`, `amount was 12.50 USD` */
+} cbr_failed_condition;
+
+typedef struct cbr_explanation {
+    size_t offer;            /* index, as in cbr_program_offer_id */
+    const char *offer_id;
+    const char *campaign_id; /* NULL when the offer has no campaign */
+    const char *time_zone;   /* the offer's: where weekday, hour and date are read */
+    cbr_verdict verdict;
+    int clause;              /* the clause that held, 0-based; -1 with CBR_NO_MATCH */
+    unsigned clause_line;    /* its line in the source */
+    int64_t cashback;        /* awarded, in minor units */
+    int64_t earned;          /* what the clause earned before limits and budgets */
+    int exponent;            /* minor digits of the currency */
+    char currency[4];
+    const char *rounding;    /* the offer's rounding mode: "half-even", ... */
+    /* CBR_NO_MATCH: the first failed condition of each clause, in clause
+     * order; a single offer-wide one when it failed before any clause. */
+    const cbr_failed_condition *failed;
+    size_t nfailed;
+    /* The verdict in one sentence, with the limit or budget that bound and
+     * the values it held: `limit 3 per user per day reached: 3 of 3 used`. */
+    char reason[320];
+} cbr_explanation;
+
+typedef void (*cbr_explain_fn)(void *ud, const cbr_explanation *e);
+
+/* Evaluates the one transaction of batch b (a batch of exactly one row) as
+ * cbr_eval would, against the context's limit and budget state, and calls
+ * fn once per offer in evaluation order with its verdict.  The store is
+ * only read: explaining a transaction never counts it.  The awards are
+ * left in the context (cbr_context_awards). */
+CBR_API cbr_status cbr_explain(cbr_context *ctx, cbr_batch *b, cbr_explain_fn fn, void *ud,
+                               cbr_error *err);
+
+/* ---- coverage -------------------------------------------------------------- */
+
+/* How often each clause paid and each condition was true and false, summed
+ * over every evaluation of the contexts it is attached to: what `cbrc test
+ * --coverage` reports. */
+CBR_API cbr_coverage *cbr_coverage_new(const cbr_program *p);
+CBR_API void cbr_coverage_free(cbr_coverage *cov);
+/* Counts every later evaluation of ctx into cov (NULL: stop counting).  cov
+ * must be made from ctx's program and outlive the attachment. */
+CBR_API cbr_status cbr_context_set_coverage(cbr_context *ctx, cbr_coverage *cov);
+
+typedef struct cbr_coverage_item {
+    const char *offer_id;
+    int clause;              /* 0-based, -1 for an offer-wide condition */
+    int is_clause;           /* 1: the clause itself; 0: one of its conditions */
+    const char *text;        /* the condition; NULL for a clause */
+    const char *file;        /* NULL for offer-wide conditions and bundles' clauses */
+    unsigned line, column;
+    uint64_t reached;        /* rows that reached it */
+    uint64_t held;           /* of those, rows for which it was true (a clause: rows it paid) */
+} cbr_coverage_item;
+
+/* Items in evaluation order: per offer its offer-wide conditions, then per
+ * clause the clause and its conditions. */
+CBR_API size_t cbr_coverage_count(const cbr_coverage *cov);
+CBR_API int cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,13 @@
 /* bundle.c: the .cbrx file format.
  *
  *   header   8  magic "CBRX\r\n\x1a\n" (catches text-mode and 7-bit damage)
- *            2  format version (1)       2  flags (0)
+ *            2  format version (2)       2  flags (0)
  *            4  section count            8  total length in bytes
  *            8  FNV-1a 64 of every byte but these 8
  *   table    per section: 4 id, 4 offset, 4 length (offsets from the start)
  *   sections in id order, each exactly its declared length: strings,
  *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
- *   registers, code, externs.
+ *   registers, code, externs, conditions.
  *
  * All integers are little-endian.  The checksum makes any single changed
  * byte a refusal; the reader then checks every length against what is left,
@@ -18,18 +18,18 @@
 #include "vm/program.h"
 
 #define MAGIC "CBRX\r\n\x1a\n"
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2
 #define HEADER 32
 #define CHECKSUM_AT 24
 
 enum {
     SEC_STRINGS = 1, SEC_CONSTS, SEC_SETS, SEC_FIELDS, SEC_ZONES, SEC_CAMPAIGNS, SEC_OFFERS,
-    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_EXTERNS, SEC_COUNT = SEC_EXTERNS
+    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_EXTERNS, SEC_CONDS, SEC_COUNT = SEC_CONDS
 };
 
 static const char *const sec_names[] = {"", "strings", "constants", "sets", "fields", "zones",
                                         "campaigns", "offers", "clauses", "limits", "registers",
-                                        "code", "externs"};
+                                        "code", "externs", "conditions"};
 
 /* ---- writing ---- */
 
@@ -161,6 +161,21 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             PUT32(w, o->nlimits);
             PUT32(w, o->code);
             PUT32(w, o->ncode);
+            PUT32(w, o->first_cond);
+            PUT32(w, o->nconds);
+        }
+        break;
+    case SEC_CONDS:
+        PUT32(w, p->nconds);
+        for (i = 0; i < p->nconds; i++) {
+            const cbrx_cond *c = &p->conds[i];
+            PUT32(w, c->code);
+            PUT32(w, c->ncode);
+            PUT32(w, c->clause);
+            PUT32(w, c->text);
+            PUT32(w, c->file);
+            PUT32(w, c->line);
+            PUT32(w, c->col);
         }
         break;
     case SEC_CLAUSES:
@@ -403,7 +418,7 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
         break;
     case SEC_OFFERS:
         n = GET32(r);
-        ARRAY(offers, n, 75);
+        ARRAY(offers, n, 83);
         p->noffers = n;
         for (i = 0; i < n; i++) {
             cbrx_offer *o = &p->offers[i];
@@ -425,6 +440,23 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             o->nlimits = GET32(r);
             o->code = GET32(r);
             o->ncode = GET32(r);
+            o->first_cond = GET32(r);
+            o->nconds = GET32(r);
+        }
+        break;
+    case SEC_CONDS:
+        n = GET32(r);
+        ARRAY(conds, n, 28);
+        p->nconds = n;
+        for (i = 0; i < n; i++) {
+            cbrx_cond *c = &p->conds[i];
+            c->code = GET32(r);
+            c->ncode = GET32(r);
+            c->clause = GET32(r);
+            c->text = GET32(r);
+            c->file = GET32(r);
+            c->line = GET32(r);
+            c->col = GET32(r);
         }
         break;
     case SEC_CLAUSES:

@@ -13,10 +13,12 @@
  * with at compile time when that is exact; otherwise the comparison is made
  * between two registers, which the VM does exactly across scales. */
 #include "config.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "compiler/sema.h"
 #include "stdlib/currency.h"
+#include "stdlib/date.h"
 #include "stdlib/text.h"
 #include "vm/program.h"
 
@@ -27,7 +29,7 @@ typedef struct gen {
     cbr_error *err;
     bool failed;
     uint32_t cap_bytes, cap_strings, cap_consts, cap_sets, cap_regs, cap_code, cap_clauses,
-        cap_limits;
+        cap_limits, cap_conds;
     uint32_t *shash;          /* open addressing over string indexes, CBRX_NONE = empty */
     uint32_t shcap;
     uint8_t *reg_used;        /* in the offer being generated */
@@ -661,20 +663,102 @@ static cbrx_amount amount_of(const cbramount *a)
     return x;
 }
 
-static void filter_valid(gen *g, int32_t from, int32_t to)
+/* ---- conditions: what explain and coverage name ---- */
+
+/* Records the instructions emitted since `from` as one condition of offer
+ * x; text is a string index.  A condition that emitted nothing (a constant
+ * true) cannot fail and is not recorded. */
+static void add_cond(gen *g, cbrx_offer *x, uint32_t from, uint32_t clause, uint32_t text,
+                     const cbrloc *loc)
 {
+    if (g->failed || g->p->ncode == from || !GROW(g, conds, cap_conds))
+        return;
+    cbrx_cond *k = &g->p->conds[g->p->nconds++];
+    memset(k, 0, sizeof *k);
+    k->code = from;
+    k->ncode = g->p->ncode - from;
+    k->clause = clause;
+    k->text = text;
+    k->file = CBRX_NONE;
+    if (loc) {
+        unsigned line, col;
+        cbrdiag_linecol(g->c, loc->file, loc->start, &line, &col);
+        /* The base name: a bundle's bytes and hash must not depend on the
+         * directory it was compiled from. */
+        const char *name = g->c->src[loc->file].name, *slash = strrchr(name, '/');
+        name = slash ? slash + 1 : name;
+        k->file = intern(g, name, strlen(name));
+        k->line = line;
+        k->col = col;
+    }
+    x->nconds++;
+}
+
+/* The source text of an expression on one line: runs of white space,
+ * line breaks included, become one space. */
+static uint32_t source_text(gen *g, const cbrloc *loc)
+{
+    const char *src = g->c->src[loc->file].text;
+    size_t n = loc->end - loc->start, k = 0;
+    char *t = cbrx_alloc(g->p, n + 1);
+    if (!t)
+        return oom(g), 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = src[loc->start + i];
+        bool space = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+        if (!space)
+            t[k++] = ch;
+        else if (k && t[k - 1] != ' ')
+            t[k++] = ' ';
+    }
+    while (k && t[k - 1] == ' ')
+        k--;
+    uint32_t s = intern(g, t, k);
+    cbrx_dealloc(g->p, t);
+    return s;
+}
+
+/* A clause's `when`: each operand of a top-level `and` is a condition of
+ * its own, filtered in turn exactly as gen_filter would. */
+static void gen_when(gen *g, cbrx_offer *x, uint32_t clause, const cbrexpr *cond)
+{
+    bool split = !cond->is_const && cond->kind == E_AND;
+    uint32_t n = split ? cond->u.list.n : 1;
+    for (uint32_t i = 0; i < n && !g->failed; i++) {
+        const cbrexpr *e = split ? cond->u.list.items[i] : cond;
+        uint32_t from = g->p->ncode;
+        gen_filter(g, e, 1);
+        add_cond(g, x, from, clause, source_text(g, &e->loc), &e->loc);
+    }
+}
+
+static void filter_valid(gen *g, cbrx_offer *x, int32_t from, int32_t to, const cbrcampaign *cp)
+{
+    uint32_t at = g->p->ncode;
     uint16_t r = gen_field(g, FIELD_DATE);
     emit(g, XOP_FCMPK, XF_MAKE(XC_GE, 1), r, 0, add_const(g, from));
     emit(g, XOP_FCMPK, XF_MAKE(XC_LE, 1), r, 0, add_const(g, to));
+    char a[16], b[16], text[320];
+    cbrdate_format(from, a);
+    cbrdate_format(to, b);
+    if (cp)
+        snprintf(text, sizeof text, "campaign \"%.*s\" valid %s to %s", (int)cp->id.n, cp->id.s, a, b);
+    else
+        snprintf(text, sizeof text, "valid %s to %s", a, b);
+    add_cond(g, x, at, CBRX_NONE, intern(g, text, strlen(text)), NULL);
 }
 
 /* A money limit or budget with a currency lets only that currency earn. */
-static void filter_currency(gen *g, const char *cur)
+static void filter_currency(gen *g, cbrx_offer *x, const char *cur, const char *what)
 {
     if (!cur[0])
         return;
+    uint32_t at = g->p->ncode;
     uint16_t r = gen_field(g, FIELD_CURRENCY);
     emit(g, XOP_FCMPK, XF_MAKE(XC_EQ, 1), r, 0, add_const(g, intern(g, cur, 3)));
+    char text[96];
+    snprintf(text, sizeof text, "currency == \"%s\" (%s is in %s)", cur, what, cur);
+    add_cond(g, x, at, CBRX_NONE, intern(g, text, strlen(text)), NULL);
 }
 
 static uint32_t tz_index(gen *g, cbrstr name)
@@ -713,16 +797,17 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
     if (o->has_budget)
         x->budget = amount_of(&o->budget);
     x->code = g->p->ncode;
+    x->first_cond = g->p->nconds;
 
     if (o->has_valid)
-        filter_valid(g, o->valid_from, o->valid_to);
+        filter_valid(g, x, o->valid_from, o->valid_to, NULL);
     const cbrcampaign *cp = o->campaign >= 0 ? &g->m->campaigns[o->campaign] : NULL;
     if (cp && cp->has_valid)
-        filter_valid(g, cp->valid_from, cp->valid_to);
+        filter_valid(g, x, cp->valid_from, cp->valid_to, cp);
     if (o->has_budget)
-        filter_currency(g, o->budget.cur);
+        filter_currency(g, x, o->budget.cur, "the offer's budget");
     if (cp && cp->has_budget)
-        filter_currency(g, cp->budget.cur);
+        filter_currency(g, x, cp->budget.cur, "the campaign's budget");
 
     x->first_limit = g->p->nlimits;
     for (unsigned i = 0; i < o->nlimits && !g->failed; i++) {
@@ -736,7 +821,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         xl->count = l->count;
         if (!l->is_count) {
             xl->amount = amount_of(&l->amount);
-            filter_currency(g, l->amount.cur);
+            filter_currency(g, x, l->amount.cur, "a limit");
         }
         x->nlimits++;
     }
@@ -764,7 +849,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         bool last = i + 1 == o->nclauses;
         if (!last)
             emit(g, XOP_PUSH, 0, 0, 0, 0);
-        gen_filter(g, cl->cond, 1);
+        gen_when(g, x, ci, cl->cond);
         emit(g, XOP_REWARD, 0, 0, 0, ci);
         if (!last)
             emit(g, XOP_NEXTCLAUSE, 0, 0, 0, 0);

@@ -50,6 +50,7 @@ cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
     ctx->local = cbrx_alloc(x, (x->ntzs + 1) * sizeof *ctx->local);
     ctx->row_first = cbrx_alloc(x, (capacity + 1) * sizeof *ctx->row_first);
     ctx->groups = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->groups);
+    ctx->winners = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->winners);
     uint32_t most = 0;
     for (uint32_t o = 0; o < x->noffers; o++)
         if (x->offers[o].nlimits > most)
@@ -59,7 +60,7 @@ cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
     if (ctx->own_state)
         ctx->store = cbr_state_store(ctx->own_state);
     bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&
-              ctx->frames && ctx->local && ctx->row_first && ctx->groups && ctx->counters &&
+              ctx->frames && ctx->local && ctx->row_first && ctx->groups && ctx->winners && ctx->counters &&
               ctx->own_state;
     if (ok) {
         memset(ctx->own, 0, nr * sizeof *ctx->own);
@@ -115,7 +116,7 @@ void cbr_context_free(cbr_context *ctx)
             for (int i = 0; i < 7; i++)
                 cbrx_dealloc(x, ctx->local[z].v[i]);
     void *arrays[] = {ctx->regs, ctx->own, ctx->nonull, ctx->sel, ctx->all, ctx->tmp,
-                      ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->cands,
+                      ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->winners, ctx->cands,
                       ctx->sorted, ctx->awards, ctx->counters, ctx->key};
     cbr_state_free(ctx->own_state);
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
@@ -577,6 +578,24 @@ static void op_select(cbr_context *ctx, unsigned op)
 
 /* ---- the loop ---- */
 
+/* Explain wants the values a filter compared: those of the first selected
+ * row it ran on (explain runs batches of one row). */
+static void trace_operands(cbr_context *ctx, cbrx_trace *t, const cbrx_insn *in)
+{
+    if (t->seen || in->op < XOP_FCMP || in->op > XOP_FNULL || ctx->nsel == 0)
+        return;
+    uint32_t r = ctx->sel[0];
+    t->seen = 1;
+    t->a = ctx->regs[in->a].v[r];
+    t->an = ctx->regs[in->a].null[r];
+    if (in->op == XOP_FCMP) {
+        t->b = ctx->regs[in->b].v[r];
+        t->bn = ctx->regs[in->b].null[r];
+    } else if (in->op == XOP_FCMPK) {
+        t->b = ctx->x->consts[in->k];
+    }
+}
+
 static void run_offer(cbr_context *ctx, uint32_t o)
 {
     const cbrx_program *x = ctx->x;
@@ -591,6 +610,9 @@ static void run_offer(cbr_context *ctx, uint32_t o)
          * except for selection changes that may bring rows back. */
         if (ctx->nsel == 0 && in->op < XOP_PUSH)
             continue;
+        uint32_t before = ctx->nsel;
+        if (ctx->trace)
+            trace_operands(ctx, &ctx->trace[pc], in);
         switch ((cbrx_opcode)in->op) {
         case XOP_LOAD: op_load(ctx, in->d, in->k); break;
         case XOP_CONST: {
@@ -686,6 +708,10 @@ static void run_offer(cbr_context *ctx, uint32_t o)
                 cbrx_reward(ctx, in->k);
             break;
         case XOP_COUNT: break;
+        }
+        if (ctx->trace) {
+            ctx->trace[pc].in += before;
+            ctx->trace[pc].out += ctx->nsel;
         }
     }
 }

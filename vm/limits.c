@@ -10,6 +10,7 @@
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
+#include "stdlib/currency.h"
 #include "stdlib/date.h"
 #include "vm/vmint.h"
 
@@ -117,6 +118,7 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
     const cbrx_offer *o = &ctx->x->offers[c->offer];
     bool has_campaign_budget = o->campaign != CBRX_NONE && ctx->x->campaigns[o->campaign].has_budget;
     *cut = false;
+    ctx->bind = (cbrx_bind){.which = -1};
     if (!o->nlimits && !o->has_budget && !has_campaign_budget)
         return CBR_OK;
     cbrx_counter *ks = ctx->counters;
@@ -126,6 +128,7 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         return CBR_ERR_NOMEM;
     if (no_user) {
         *cash = 0;
+        ctx->bind.no_user = true;
         return CBR_OK;
     }
     const cbr_store *st = &ctx->store;
@@ -134,6 +137,7 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         cbr_status s = st->get(st->ud, ctx->key + ks[i].off, ks[i].len, &used);
         if (s != CBR_OK)
             return s;
+        int64_t before = *cash;
         if (ks[i].is_count) {
             if (used >= ks[i].max)
                 *cash = 0;
@@ -148,6 +152,12 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
                 *cash = room;
                 *cut = true;
             }
+        }
+        if (*cash != before) {
+            /* Counters come in build's order: limits, offer budget, campaign budget. */
+            bool campaign = has_campaign_budget && i == n - 1;
+            ctx->bind = (cbrx_bind){.which = i, .budget = i >= (int)o->nlimits && !campaign,
+                                    .campaign = campaign, .used = used, .max = ks[i].max};
         }
     }
     if (*cash <= 0)
@@ -164,5 +174,39 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         if (s != CBR_OK)
             return s;
     }
+    return CBR_OK;
+}
+
+cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campaign, const char *cur,
+                                   int64_t *left, int64_t *total, int *exponent)
+{
+    if (!ctx || !cur || !left || offer >= ctx->x->noffers)
+        return CBR_ERR_ARG;
+    const cbrx_program *x = ctx->x;
+    const cbrx_offer *o = &x->offers[offer];
+    const cbrx_campaign *cp = o->campaign != CBRX_NONE ? &x->campaigns[o->campaign] : NULL;
+    const cbrx_amount *budget = of_campaign ? (cp && cp->has_budget ? &cp->budget : NULL)
+                                            : (o->has_budget ? &o->budget : NULL);
+    int e = cbrcur_exponent(cur, strlen(cur));
+    if (!budget || e < 0 || (budget->cur[0] && strcmp(budget->cur, cur)))
+        return CBR_ERR_ARG;
+    /* The key as build() makes it: b|OFFER|CUR or c|CAMPAIGN|CUR. */
+    ctx->nkey = 0;
+    bool ok = of_campaign ? puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true)
+                          : puts_(ctx, "b|", false) && puts_(ctx, cbrx_str(x, o->id), true);
+    ok = ok && puts_(ctx, "|", false) && puts_(ctx, cur, true);
+    if (!ok)
+        return CBR_ERR_NOMEM;
+    int64_t used = 0;
+    cbr_status st = ctx->store.get(ctx->store.ud, ctx->key, ctx->nkey, &used);
+    if (st != CBR_OK)
+        return st;
+    int64_t max = cbrx_minor_units64(budget, e, CBR_ROUND_DOWN);
+    if (__builtin_sub_overflow(max, used, left))
+        *left = used > 0 ? INT64_MIN : INT64_MAX;
+    if (total)
+        *total = max;
+    if (exponent)
+        *exponent = e;
     return CBR_OK;
 }

@@ -35,7 +35,7 @@ bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)
 void cbrx_program_release(cbrx_program *p)
 {
     void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
-                      p->offers, p->clauses, p->limits, p->externs, p->regs, p->code};
+                      p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(p, arrays[i]);
     cbr_config cfg = p->cfg;
@@ -190,6 +190,23 @@ const char *cbr_program_offer_campaign(const cbr_program *p, size_t i)
     if (!p || i >= p->x.noffers || p->x.offers[i].campaign == CBRX_NONE)
         return NULL;
     return cbrx_str(&p->x, p->x.campaigns[p->x.offers[i].campaign].id);
+}
+
+int cbr_program_offer_budget(const cbr_program *p, size_t i, int of_campaign, char amount[40], char currency[4])
+{
+    if (!p || i >= p->x.noffers)
+        return 0;
+    const cbrx_offer *o = &p->x.offers[i];
+    const cbrx_campaign *cp = o->campaign != CBRX_NONE ? &p->x.campaigns[o->campaign] : NULL;
+    const cbrx_amount *a = of_campaign ? (cp && cp->has_budget ? &cp->budget : NULL)
+                                       : (o->has_budget ? &o->budget : NULL);
+    if (!a)
+        return 0;
+    if (amount)
+        cbrdec_format((cbrdec){a->m, a->scale}, amount, 40);
+    if (currency)
+        memcpy(currency, a->cur, 4);
+    return 1;
 }
 
 size_t cbr_program_field_count(const cbr_program *p) { return p ? p->x.nfields : 0; }

@@ -100,7 +100,24 @@ typedef struct cbrx_offer {
     uint32_t first_clause, nclauses;
     uint32_t first_limit, nlimits;
     uint32_t code, ncode;       /* its instructions */
+    uint32_t first_cond, nconds; /* its conditions, in code order */
 } cbrx_offer;
+
+/* A condition as the author wrote it, and the instructions that test it:
+ * what explain names when a transaction fails it, and what test coverage
+ * counts.  A clause's `when` gives one per top-level `and` operand; the
+ * offer's and campaign's valid windows and the currency a budget or limit
+ * is written in give offer-wide ones (clause CBRX_NONE).  The code ranges
+ * of an offer's conditions are disjoint and in code order; after the last
+ * instruction of a condition the selection holds exactly the rows for which
+ * it is true. */
+typedef struct cbrx_cond {
+    uint32_t code, ncode;       /* its instructions */
+    uint32_t clause;            /* index of its clause, or CBRX_NONE */
+    uint32_t text;              /* string index: the source text, or a description */
+    uint32_t file;              /* string index of the source name, or CBRX_NONE */
+    uint32_t line, col;         /* 1-based; 0 for offer-wide conditions */
+} cbrx_cond;
 
 #define CBRX_MAX_PARAMS 16
 
@@ -141,6 +158,8 @@ typedef struct cbrx_program {
     uint32_t noffers;
     cbrx_clause *clauses;
     uint32_t nclauses;
+    cbrx_cond *conds;
+    uint32_t nconds;
     cbrx_limit *limits;
     uint32_t nlimits;
     cbrx_extern *externs;

@@ -127,6 +127,25 @@ static bool add_award(cbr_context *ctx, const cbrx_cand *c, int64_t cash, bool c
     return true;
 }
 
+/* Explain keeps what became of every candidate; evaluation does not. */
+static bool note(cbr_context *ctx, const cbrx_cand *c, cbrx_fate fate, int64_t cash, uint32_t winner)
+{
+    if (!ctx->outcomes)
+        return true;
+    if (ctx->noutcomes == ctx->capoutcomes) {
+        size_t nc = ctx->capoutcomes * 2 + 8;
+        cbrx_outcome *o = cbrx_realloc(ctx->x, ctx->outcomes, nc * sizeof *o);
+        if (!o)
+            return false;
+        ctx->outcomes = o;
+        ctx->capoutcomes = nc;
+    }
+    const cbrx_bind *b = &ctx->bind;
+    ctx->outcomes[ctx->noutcomes++] = (cbrx_outcome){*c, fate, cash, b->which < 0 ? CBRX_NONE : (uint32_t)b->which,
+                                                     b->used, b->max, winner};
+    return true;
+}
+
 cbr_status cbrx_settle(cbr_context *ctx)
 {
     const cbrx_program *x = ctx->x;
@@ -155,22 +174,34 @@ cbr_status cbrx_settle(cbr_context *ctx)
         for (uint32_t i = first[r]; i < first[r + 1]; i++) {
             const cbrx_cand *c = &ctx->sorted[i];
             uint32_t g = x->offers[c->offer].group;
-            bool taken = false;
-            for (uint32_t j = 0; j < ngroups && !taken; j++)
-                taken = ctx->groups[j] == g;
-            if (taken)
+            uint32_t j = 0;
+            while (j < ngroups && ctx->groups[j] != g)
+                j++;
+            if (j < ngroups) {
+                if (!note(ctx, c, XS_EXCLUDED, 0, ctx->winners[j]))
+                    return CBR_ERR_NOMEM;
                 continue;
+            }
             int64_t cash = c->cashback;
             bool cut;
             cbr_status st = cbrx_apply_limits(ctx, c, &cash, &cut);
             if (st != CBR_OK)
                 return st;
+            const cbrx_bind *b = &ctx->bind;
+            cbrx_fate fate = cash > 0 ? (cut ? XS_CUT : XS_AWARDED)
+                             : b->no_user ? XS_NO_USER
+                             : b->campaign ? XS_CAMPAIGN_BUDGET
+                             : b->budget ? XS_BUDGET : XS_LIMIT;
+            if (!note(ctx, c, fate, cash > 0 ? cash : 0, CBRX_NONE))
+                return CBR_ERR_NOMEM;
             if (cash <= 0)
                 continue; /* the group's turn passes to its next candidate */
             if (!add_award(ctx, c, cash, cut))
                 return CBR_ERR_NOMEM;
-            if (g != CBRX_NONE)
+            if (g != CBRX_NONE) {
+                ctx->winners[ngroups] = c->offer;
                 ctx->groups[ngroups++] = g;
+            }
         }
     }
     return CBR_OK;

@@ -131,6 +131,13 @@ static void report(run *r, const cbrtest *t, const cbrstep *st, unsigned step, b
 cbr_status cbr_compiler_run_tests(cbr_compiler *c, const cbr_program *p, cbr_test_fn fn, void *ud,
                                   unsigned *passed, unsigned *failed, cbr_error *err)
 {
+    return cbr_compiler_run_tests_covered(c, p, NULL, fn, ud, passed, failed, err);
+}
+
+cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p, cbr_coverage *cov,
+                                          cbr_test_fn fn, void *ud, unsigned *passed, unsigned *failed,
+                                          cbr_error *err)
+{
     unsigned np = 0, nf = 0;
     if (passed)
         *passed = 0;
@@ -154,6 +161,11 @@ cbr_status cbr_compiler_run_tests(cbr_compiler *c, const cbr_program *p, cbr_tes
         if (!r.ctx) {
             st = CBR_ERR_NOMEM;
             break;
+        }
+        if (cov && cbr_context_set_coverage(r.ctx, cov) != CBR_OK) {
+            cbr_context_free(r.ctx);
+            cbr_batch_free(r.b);
+            return cbrx_fail(err, CBR_ERR_ARG, "the coverage was made for another program"), CBR_ERR_ARG;
         }
         const cbrsteps *ss = &t->item->u.test;
         bool ok = true;

@@ -385,13 +385,39 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
     return bad(v, "unknown opcode %u", in->op);
 }
 
+/* An offer's conditions follow the previous offer's, lie inside its code in
+ * order without overlapping, and name its own clauses and real strings.
+ * (What they say is only read by explain and coverage; the code runs the
+ * same whatever they say.) */
+static bool check_conds(const cbrx_program *p, uint32_t i, const cbrx_offer *o, uint32_t *next,
+                        cbr_error *err)
+{
+    if (o->first_cond != *next || o->nconds > p->nconds - o->first_cond)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "offer %u (\"%s\"): conditions at %u+%u, expected to start at %u",
+                         i, cbrx_str(p, o->id), o->first_cond, o->nconds, *next);
+    uint32_t at = o->code;
+    for (uint32_t c = o->first_cond; c < o->first_cond + o->nconds; c++) {
+        const cbrx_cond *k = &p->conds[c];
+        bool in_code = k->code >= at && k->ncode >= 1 && k->ncode <= o->code + o->ncode - k->code;
+        bool clause_ok = k->clause == CBRX_NONE ||
+                         (k->clause >= o->first_clause && k->clause - o->first_clause < o->nclauses);
+        if (!in_code || !clause_ok || !str_ok(p, k->text) || !str_or_none(p, k->file))
+            return cbrx_fail(err, CBR_ERR_BUNDLE,
+                             "offer %u (\"%s\"): condition %u has bad code, clause or text", i,
+                             cbrx_str(p, o->id), c);
+        at = k->code + k->ncode;
+    }
+    *next += o->nconds;
+    return true;
+}
+
 static bool check_offers(const cbrx_program *p, cbr_error *err)
 {
     vctx v = {.p = p, .err = err};
     v.written = cbrx_alloc(p, p->nregs + 1);
     if (!v.written)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory verifying the program");
-    uint32_t at = 0;
+    uint32_t at = 0, catc = 0;
     bool ok = true;
     for (uint32_t i = 0; ok && i < p->noffers; i++) {
         const cbrx_offer *o = &p->offers[i];
@@ -411,6 +437,8 @@ static bool check_offers(const cbrx_program *p, cbr_error *err)
         else if (o->code != at || o->ncode > p->ncode - at)
             ok = cbrx_fail(err, CBR_ERR_BUNDLE, "offer %u (\"%s\"): code at %u+%u, expected to start at %u", i,
                            cbrx_str(p, o->id), o->code, o->ncode, at);
+        if (ok)
+            ok = check_conds(p, i, o, &catc, err);
         if (!ok)
             break;
         memset(v.written, 0, p->nregs + 1);
@@ -428,6 +456,8 @@ static bool check_offers(const cbrx_program *p, cbr_error *err)
     }
     if (ok && at != p->ncode)
         ok = cbrx_fail(err, CBR_ERR_BUNDLE, "%u instructions belong to no offer", p->ncode - at);
+    if (ok && catc != p->nconds)
+        ok = cbrx_fail(err, CBR_ERR_BUNDLE, "%u conditions belong to no offer", p->nconds - catc);
     cbrx_dealloc(p, v.written);
     return ok;
 }

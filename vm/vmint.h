@@ -49,6 +49,36 @@ typedef struct cbrx_frame {
     uint32_t nbase, nacc;
 } cbrx_frame;
 
+/* What one instruction did, for explain and coverage: rows selected before
+ * and after it, summed over every run; and at a filter, the operands the
+ * first row it saw was tested on. */
+typedef struct cbrx_trace {
+    uint64_t in, out;
+    int64_t a, b;
+    uint8_t an, bn, seen;
+} cbrx_trace;
+
+/* How settling treated a candidate (explain). */
+typedef enum cbrx_fate {
+    XS_AWARDED, XS_CUT, XS_LIMIT, XS_BUDGET, XS_CAMPAIGN_BUDGET, XS_NO_USER, XS_EXCLUDED
+} cbrx_fate;
+
+typedef struct cbrx_outcome {
+    cbrx_cand cand;
+    cbrx_fate fate;
+    int64_t cashback;           /* granted */
+    uint32_t limit;             /* XS_LIMIT, XS_CUT by a limit: its index in the offer */
+    int64_t used, max;          /* the counter that bound, as read */
+    uint32_t winner;            /* XS_EXCLUDED: the offer that took the group */
+} cbrx_outcome;
+
+/* The counter that last reduced a candidate in cbrx_apply_limits. */
+typedef struct cbrx_bind {
+    int which;                  /* limit index, then offer budget, then campaign budget; -1 none */
+    bool budget, campaign, no_user;
+    int64_t used, max;
+} cbrx_bind;
+
 struct cbr_context {
     const cbr_program *prog;
     const cbrx_program *x;
@@ -68,6 +98,7 @@ struct cbr_context {
     cbrx_cand *sorted;
     size_t capsorted;
     uint32_t *groups;           /* exclusive groups already awarded in a row */
+    uint32_t *winners;          /* the offer that took each of those groups */
     cbr_award *awards;
     size_t nawards, capawards;
     cbr_state *own_state;       /* the default store */
@@ -78,6 +109,10 @@ struct cbr_context {
     cbr_batch *b;               /* during cbr_eval */
     uint32_t offer;             /* the offer running */
     bool oom;
+    cbrx_trace *trace;          /* per instruction, or NULL: not traced (borrowed) */
+    cbrx_outcome *outcomes;     /* explain: one per candidate settled, or NULL (borrowed) */
+    size_t noutcomes, capoutcomes;
+    cbrx_bind bind;
 };
 
 /* externs.c: looks up and prepares each extern of p in cfg.externs (none

@@ -38,7 +38,7 @@ static const char SRC[] =
 #define TABLE_END (HEADER + NSEC * 12)
 enum {
     S_STRINGS = 1, S_CONSTS, S_SETS, S_FIELDS, S_ZONES, S_CAMPAIGNS, S_OFFERS, S_CLAUSES,
-    S_LIMITS, S_REGS, S_CODE, S_EXTERNS
+    S_LIMITS, S_REGS, S_CODE, S_EXTERNS, S_CONDS
 };
 static const char *const sec_name[] = {"", "strings", "constants", "sets", "fields", "zones",
                                        "campaigns", "offers", "clauses", "limits", "registers",
@@ -371,12 +371,12 @@ START_TEST(bytes_wrong_version)
 {
     size_t n;
     uint8_t *d = copy_good(&n, 0);
-    uint16_t versions[] = {0, 2, 0xffff};
-    for (size_t i = 0; i < 3; i++) {
+    uint16_t versions[] = {0, 1, 3, 0xffff};
+    for (size_t i = 0; i < 4; i++) {
         set16(d + 8, versions[i]);
-        ck_refused(d, n, fmt("bundle format version %u; this cbr reads version 1", versions[i]));
+        ck_refused(d, n, fmt("bundle format version %u; this cbr reads version 2", versions[i]));
         cbrx_seal(d, n);
-        ck_refused(d, n, fmt("bundle format version %u; this cbr reads version 1", versions[i]));
+        ck_refused(d, n, fmt("bundle format version %u; this cbr reads version 2", versions[i]));
     }
     free(d);
 }
@@ -431,11 +431,11 @@ START_TEST(forged_section_count)
 {
     size_t n;
     uint8_t *d = copy_good(&n, 0);
-    uint32_t counts[] = {0, 11, 13, UINT32_MAX};
+    uint32_t counts[] = {0, 12, 14, UINT32_MAX};
     for (size_t i = 0; i < 4; i++) {
         set32(d + 12, counts[i]);
         cbrx_seal(d, n);
-        ck_refused(d, n, fmt("bundle has %u sections, expected 12", counts[i]));
+        ck_refused(d, n, fmt("bundle has %u sections, expected 13", counts[i]));
     }
     free(d);
 }
@@ -550,13 +550,13 @@ START_TEST(forged_section_length_past_the_end)
 {
     size_t n;
     uint8_t *d = copy_good(&n, 0);
-    size_t len = sec_len(d, S_EXTERNS);
-    set32(entry(d, S_EXTERNS) + 8, (uint32_t)len + 1);
+    size_t len = sec_len(d, S_CONDS);
+    set32(entry(d, S_CONDS) + 8, (uint32_t)len + 1);
     cbrx_seal(d, n);
-    ck_refused(d, n, fmt("section externs out of bounds (offset %zu, length %zu", sec_off(d, S_EXTERNS), len + 1));
-    set32(entry(d, S_EXTERNS) + 8, UINT32_MAX);
+    ck_refused(d, n, fmt("section conditions out of bounds (offset %zu, length %zu", sec_off(d, S_CONDS), len + 1));
+    set32(entry(d, S_CONDS) + 8, UINT32_MAX);
     cbrx_seal(d, n);
-    ck_refused(d, n, "section externs out of bounds");
+    ck_refused(d, n, "section conditions out of bounds");
     free(d);
 }
 END_TEST
@@ -1067,6 +1067,47 @@ START_TEST(offers_code_ranges_overlap_or_leave_gaps)
     ck_verify_refuses(&x, fmt("offer %u (\"%s\"): code at %u+%u, expected to start at %u", last,
                               cbrx_str(&x, x.offers[last].id), x.offers[last].code,
                               x.offers[last].ncode, x.offers[last].code));
+}
+END_TEST
+
+/* Conditions are only read by explain and coverage, but they index code,
+ * clauses and strings, so each index is checked like any other. */
+START_TEST(offers_conditions_are_checked)
+{
+    cbrx_program x;
+    load_x(&x);
+    uint32_t b = offer_named(&x, "b");
+    const cbrx_offer *o = &x.offers[b];
+    ck_assert_uint_gt(o->nconds, 0);
+    uint32_t c = o->first_cond;
+    const char *bad = fmt("offer %u (\"b\"): condition %u has bad code, clause or text", b, c);
+    x.conds[c].code = o->code - 1; /* before the offer's code */
+    ck_verify_refuses(&x, bad);
+    load_x(&x);
+    x.conds[c].ncode = 0;
+    ck_verify_refuses(&x, bad);
+    load_x(&x);
+    x.conds[c].ncode = UINT32_MAX; /* past the offer's code, without wrapping */
+    ck_verify_refuses(&x, bad);
+    load_x(&x);
+    x.conds[c].clause = x.offers[offer_named(&x, "a")].first_clause;
+    ck_verify_refuses(&x, bad);
+    load_x(&x);
+    x.conds[c].text = x.nstrings;
+    ck_verify_refuses(&x, bad);
+    load_x(&x);
+    x.conds[c].file = x.nstrings + 7;
+    ck_verify_refuses(&x, bad);
+    load_x(&x);
+    x.offers[b].first_cond++;
+    ck_verify_refuses(&x, fmt("offer %u (\"b\"): conditions at %u+%u, expected to start at %u", b, c + 1,
+                              x.offers[b].nconds, c));
+    load_x(&x);
+    x.nconds = 0;
+    ck_verify_refuses(&x, "conditions at");
+    load_x(&x);
+    x.offers[x.noffers - 1].nconds = 0;
+    ck_verify_refuses(&x, "conditions belong to no offer");
 }
 END_TEST
 
@@ -1888,7 +1929,7 @@ static Suite *verify_suite(void)
                tables_too_many_registers, tables_selection_depth);
     UNIT_TCASE(s, "offers", offers_strings, offers_campaign_out_of_range, offers_zone_rounding_budget,
                offers_clauses_or_limits_out_of_range, offers_code_ranges_overlap_or_leave_gaps,
-               offers_instructions_of_no_offer);
+               offers_instructions_of_no_offer, offers_conditions_are_checked);
     UNIT_TCASE(s, "code", code_unknown_opcode, code_register_out_of_range, code_read_before_write,
                code_read_of_another_offers_register, code_string_into_arithmetic,
                code_non_bool_into_fbool, code_wrong_result_scale, code_load_field_out_of_range,
