@@ -97,6 +97,29 @@ static const char test_help[] =
     "exit status: 0 all passed, 1 a test failed or the rules have errors,\n"
     "2 usage or I/O\n";
 
+static const char explain_help[] =
+    "usage: cbrc explain RULES... --input FILE --tid TID [--format csv|jsonl] [--state FILE] [--json]\n"
+    "       cbrc explain RULES... --tx JSON [--state FILE] [--json]\n"
+    "\n"
+    "Says, for every offer, what it made of one transaction: awarded (the clause\n"
+    "that held, the percent or amount, the rounding and any cap), cut or dropped\n"
+    "by a limit or budget (which one, and how much of it was used), passed over\n"
+    "for another offer of its exclusive group, or not matched, naming the first\n"
+    "condition of each clause that was false with the values it compared:\n"
+    "  friday: not awarded: `weekday == FRI` was false: weekday was THU (in America/New_York)\n"
+    "With --input, the records before the transaction are evaluated first, as\n"
+    "`cbrc run` would, so its limits and budgets are the ones it met in the run.\n"
+    "Nothing is written: --state is only read.\n"
+    "\n"
+    "  --tid TID    the transaction of FILE to explain (the first with that tid)\n"
+    "  --tx JSON    explain this transaction, a JSON object with the input's fields\n"
+    "  --json       one JSON object: tid, source and per offer its verdict, clause,\n"
+    "               cashback, earned, reason and failed conditions\n"
+    "  --state FILE start from the limit and budget counters of a `run --state`\n"
+    "\n"
+    "exit status: 0 explained, 1 the rules have errors, 2 usage, I/O or no such\n"
+    "transaction, 3 the transaction's record cannot be read\n";
+
 static const char disasm_help[] =
     "usage: cbrc disasm RULES...\n"
     "\n"
@@ -108,7 +131,7 @@ const char *cbrc_help_for(const char *cmd)
 {
     static const struct { const char *name, *text; } helps[] = {
         {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"test", test_help},
-        {"disasm", disasm_help}};
+        {"explain", explain_help}, {"disasm", disasm_help}};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         if (!strcmp(cmd, helps[i].name))
             return helps[i].text;
@@ -188,7 +211,9 @@ int main(int argc, char **argv)
         return cbrc_cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "test"))
         return cbrc_cmd_test(argc - 2, argv + 2);
-    if (!strcmp(cmd, "explain") || !strcmp(cmd, "fmt")) {
+    if (!strcmp(cmd, "explain"))
+        return cbrc_cmd_explain(argc - 2, argv + 2);
+    if (!strcmp(cmd, "fmt")) {
         fprintf(stderr, "%s: `%s` is not available in this version yet\n", prog, cmd);
         return EXIT_USAGE;
     }

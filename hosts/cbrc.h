@@ -30,6 +30,10 @@ unsigned char *cbrc_read_file(const char *path, size_t *len);
  * never sees half a bundle or half a state; false with errno set. */
 bool cbrc_write_atomically(const char *path, const void *data, size_t len);
 
+/* --state FILE: reads limit and budget counters into ctx's state; a
+ * missing file is a first run.  0, or the exit status of an error printed. */
+int cbrc_load_state(cbr_context *ctx, const char *path);
+
 /* Whether name ends with suffix. */
 bool cbrc_ends_with(const char *name, const char *suffix);
 
@@ -39,6 +43,7 @@ const char *cbrc_help_for(const char *cmd);
 int cbrc_cmd_check(int argc, char **argv);
 int cbrc_cmd_compile(int argc, char **argv);
 int cbrc_cmd_disasm(int argc, char **argv);
+int cbrc_cmd_explain(int argc, char **argv);
 int cbrc_cmd_run(int argc, char **argv);
 int cbrc_cmd_test(int argc, char **argv);
 

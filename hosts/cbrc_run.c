@@ -8,81 +8,30 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include "hosts/cbrc.h"
-#include "hosts/input.h"
+#include "hosts/feed.h"
+#include "hosts/summary.h"
 
 #define prog cbrc_prog
-#define MAX_UNKNOWN_REPORTED 10
 
 typedef struct run {
-    const char *input_name;
+    cbrc_feed feed;
     cbr_program *p;
     cbr_batch *b;
     cbr_context *ctx;
-    FILE *out, *rejects;
-    bool rejects_header_done;
-    cbrin_reader *reader;
-    /* key -> field cache: CSV columns and most JSON records repeat their keys */
-    struct { char *key; size_t n; int field; } *keys;
-    size_t nkeys, capkeys;
-    unsigned unknown_reported;
-    uint64_t records, rejected, awards;
-    bool io_error;
+    FILE *out;
+    cbrc_summary *summary;      /* --summary, or NULL */
+    cbrc_counts counts;
+    size_t last_row;            /* of the last award in this batch, to count earning rows */
+    bool oom;
+    /* progress on a terminal */
+    bool progress;
+    long long input_size;       /* bytes, 0 when unknown */
+    double started, shown;
 } run;
-
-/* The field a key names, -1 for keys the rules do not know (reported once). */
-static int field_of(run *r, const char *key, size_t n)
-{
-    for (size_t i = 0; i < r->nkeys; i++)
-        if (r->keys[i].n == n && !memcmp(r->keys[i].key, key, n))
-            return r->keys[i].field;
-    int f = cbr_program_field(r->p, key, n);
-    if (f >= 0 && !cbr_program_field_is_input(r->p, (size_t)f)) {
-        if (r->unknown_reported++ < MAX_UNKNOWN_REPORTED)
-            fprintf(stderr, "%s: %s: note: `%.*s` is computed from timestamp; the input's value is ignored\n",
-                    prog, r->input_name, (int)n, key);
-        f = -1;
-    } else if (f < 0 && r->unknown_reported++ < MAX_UNKNOWN_REPORTED) {
-        fprintf(stderr, "%s: %s: note: `%.*s` is not a field of the rules; ignored\n", prog, r->input_name,
-                (int)n, key);
-    }
-    if (r->nkeys == r->capkeys) {
-        size_t nc = r->capkeys ? r->capkeys * 2 : 32;
-        void *q = realloc(r->keys, nc * sizeof *r->keys);
-        if (!q)
-            return f;
-        r->keys = q;
-        r->capkeys = nc;
-    }
-    char *copy = malloc(n + 1);
-    if (!copy)
-        return f;
-    memcpy(copy, key, n);
-    copy[n] = '\0';
-    r->keys[r->nkeys].key = copy;
-    r->keys[r->nkeys].n = n;
-    r->keys[r->nkeys++].field = f;
-    return f;
-}
-
-static void reject(run *r, const cbrin_record *rec, const char *why)
-{
-    r->rejected++;
-    fprintf(stderr, "%s:%llu: error: %s\n", r->input_name, (unsigned long long)rec->line, why);
-    if (!r->rejects)
-        return;
-    if (!r->rejects_header_done) {
-        size_t n;
-        const char *h = cbrin_header_raw(r->reader, &n);
-        if (h) {
-            fwrite(h, 1, n, r->rejects);
-            fputc('\n', r->rejects);
-        }
-        r->rejects_header_done = true;
-    }
-    fwrite(rec->raw, 1, rec->rawlen, r->rejects);
-    fputc('\n', r->rejects);
-}
 
 static void print_award(void *ud, const cbr_award *a)
 {
@@ -96,19 +45,35 @@ static void print_award(void *ud, const cbr_award *a)
     fputs(",\"offer\":", r->out);
     cbrc_json_str(r->out, a->offer_id);
     fprintf(r->out, ",\"cashback\":\"%s\",\"currency\":\"%.3s\"}\n", amount, a->currency);
-    r->awards++;
+    if (a->row != r->last_row) {
+        r->counts.earning++;
+        r->last_row = a->row;
+    }
+    if (r->summary) {
+        size_t un;
+        const char *user = cbr_batch_string(r->b, a->row, 1, &un);
+        if (!cbrc_summary_award(r->summary, a, user, un))
+            r->oom = true;
+    }
 }
 
 static bool flush_batch(run *r)
 {
-    if (cbr_batch_rows(r->b) == 0)
+    size_t rows = cbr_batch_rows(r->b);
+    if (rows == 0)
         return true;
     cbr_error err;
+    r->last_row = SIZE_MAX;
     if (cbr_eval(r->ctx, r->b, print_award, r, &err) != CBR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.message);
         return false;
     }
+    r->counts.evaluated += rows;
     cbr_batch_clear(r->b);
+    if (r->oom) {
+        fprintf(stderr, "%s: out of memory counting the summary\n", prog);
+        return false;
+    }
     if (ferror(r->out)) {
         fprintf(stderr, "%s: writing awards: %s\n", prog, strerror(errno));
         return false;
@@ -116,80 +81,53 @@ static bool flush_batch(run *r)
     return true;
 }
 
-static bool add_record(run *r, const cbrin_record *rec)
+static double now(void)
 {
-    r->records++;
-    if (rec->error) {
-        reject(r, rec, rec->error);
-        return true;
-    }
-    cbr_error err;
-    if (cbr_batch_begin_row(r->b, &err) != CBR_OK) {
-        if (!flush_batch(r))
-            return false;
-        if (cbr_batch_begin_row(r->b, &err) != CBR_OK) {
-            fprintf(stderr, "%s: %s\n", prog, err.message);
-            return false;
-        }
-    }
-    for (size_t i = 0; i < rec->ncells; i++) {
-        const cbrin_cell *c = &rec->cells[i];
-        int f = field_of(r, c->key, c->keylen);
-        if (f >= 0 && !c->missing)
-            cbr_batch_set(r->b, (size_t)f, c->val, c->len, NULL);
-    }
-    if (cbr_batch_end_row(r->b, NULL, &err) != CBR_OK)
-        reject(r, rec, err.message);
-    return true;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int format_of(const char *name, const char *given, cbrin_format *fmt)
+/* Records, percent of the file and records a second, twice a second; only
+ * on a terminal, so that logs of batch jobs stay clean. */
+static void show_progress(run *r, bool last)
 {
-    const char *f = given;
-    if (!f)
-        f = cbrc_ends_with(name, ".csv") ? "csv" : cbrc_ends_with(name, ".jsonl") ? "jsonl"
-          : cbrc_ends_with(name, ".ndjson") ? "jsonl" : NULL;
-    if (!f)
-        return cbrc_usage_error("run: cannot tell the format of %s; add --format csv or --format jsonl", name);
-    if (!strcmp(f, "csv"))
-        *fmt = CBRIN_CSV;
-    else if (!strcmp(f, "jsonl"))
-        *fmt = CBRIN_JSONL;
-    else
-        return cbrc_usage_error("run: unknown format %s (csv or jsonl)", f);
-    return 0;
+    double t = now();
+    if (!last && t - r->shown < 0.5)
+        return;
+    r->shown = t;
+    double rate = t > r->started ? (double)r->feed.records / (t - r->started) : 0;
+    fprintf(stderr, "\r%s: %llu records", prog, (unsigned long long)r->feed.records);
+    if (r->input_size > 0)
+        fprintf(stderr, ", %.1f%%", 100.0 * (double)cbrin_bytes_read(r->feed.reader) / (double)r->input_size);
+    fprintf(stderr, ", %.0f records/s\033[K%s", rate, last ? "\n" : "");
 }
 
-static int process(run *r, FILE *in, cbrin_format fmt)
+static int process(run *r)
 {
-    char msg[256];
-    r->reader = cbrin_open(in, fmt, NULL, msg, sizeof msg);
-    if (!r->reader) {
-        fprintf(stderr, "%s: %s: %s\n", prog, r->input_name, msg);
-        return EXIT_USAGE;
-    }
     const cbrin_record *rec;
     int k;
-    while ((k = cbrin_next(r->reader, &rec)) == 1)
-        if (!add_record(r, rec))
+    while ((k = cbrc_feed_next(&r->feed, &rec)) == 1) {
+        if (cbr_batch_rows(r->b) == cbr_batch_capacity(r->b) && !flush_batch(r))
             return EXIT_USAGE;
+        cbrc_feed_row(&r->feed, r->b, rec);
+        if (r->progress && (r->feed.records & 4095) == 0)
+            show_progress(r, false);
+    }
     if (k < 0) {
-        uint64_t line = cbrin_error_line(r->reader);
-        if (line)
-            fprintf(stderr, "%s:%llu: error: %s\n", r->input_name, (unsigned long long)line, cbrin_error(r->reader));
-        else
-            fprintf(stderr, "%s: %s: %s\n", prog, r->input_name, cbrin_error(r->reader));
         flush_batch(r);
         return EXIT_USAGE;
     }
     if (!flush_batch(r))
         return EXIT_USAGE;
-    return r->rejected ? EXIT_REJECTS : 0;
+    if (r->progress)
+        show_progress(r, true);
+    return r->feed.rejected ? EXIT_REJECTS : 0;
 }
 
 /* --state FILE: limits and budgets carried from one run to the next.  A
  * missing file is a first run. */
-static int load_state(cbr_context *ctx, const char *path)
+int cbrc_load_state(cbr_context *ctx, const char *path)
 {
     size_t n;
     char *buf = (char *)cbrc_read_file(path, &n);
@@ -234,6 +172,7 @@ int cbrc_cmd_run(int argc, char **argv)
 {
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
     const char *input = NULL, *output = NULL, *rejects = NULL, *format = NULL, *state = NULL;
+    const char *summary = NULL, *summary_out = NULL;
     long batch = 1024;
     int nrules = 0;
     if (!rules)
@@ -244,8 +183,17 @@ int cbrc_cmd_run(int argc, char **argv)
                           : !strcmp(a, "--output") || !strcmp(a, "-o") ? &output
                           : !strcmp(a, "--rejects") ? &rejects
                           : !strcmp(a, "--format") ? &format
-                          : !strcmp(a, "--state") ? &state : NULL;
-        if (slot || !strcmp(a, "--batch")) {
+                          : !strcmp(a, "--state") ? &state
+                          : !strcmp(a, "--summary-output") ? &summary_out : NULL;
+        if (!strcmp(a, "--summary")) {
+            summary = "text";
+        } else if (!strncmp(a, "--summary-format=", 17)) {
+            summary = a + 17;
+            if (strcmp(summary, "text") && strcmp(summary, "json")) {
+                free(rules);
+                return cbrc_usage_error("run: --summary-format takes text or json, not %s", summary);
+            }
+        } else if (slot || !strcmp(a, "--batch")) {
             if (i + 1 == argc) {
                 free(rules);
                 return cbrc_usage_error("run: %s needs a value", a);
@@ -271,6 +219,8 @@ int cbrc_cmd_run(int argc, char **argv)
             rules[nrules++] = a;
         }
     }
+    if (summary_out && !summary)
+        summary = "text";
     int rc = 0;
     cbrin_format fmt = CBRIN_CSV;
     if (nrules == 0)
@@ -278,8 +228,8 @@ int cbrc_cmd_run(int argc, char **argv)
     else if (!input)
         rc = cbrc_usage_error("run: %s", "no input: add --input FILE");
     else
-        rc = format_of(input, format, &fmt);
-    run r = {.input_name = input};
+        rc = cbrc_feed_format("run", input, format, &fmt);
+    run r = {.p = NULL};
     if (rc == 0)
         r.p = cbrc_load_rules(rules, nrules, true, &rc);
     cbr_error why;
@@ -288,31 +238,47 @@ int cbrc_cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: %s; cbrc cannot run such rules (see doc/embedding.md)\n", prog, why.message);
         rc = EXIT_USAGE;
     }
-    FILE *in = NULL;
+    FILE *in = NULL, *rej = NULL, *sumf = NULL;
     if (r.p && rc == 0) {
         in = !strcmp(input, "-") ? stdin : fopen(input, "rb");
         r.out = output ? fopen(output, "wb") : stdout;
-        r.rejects = rejects ? fopen(rejects, "wb") : NULL;
-        const char *bad = !in ? input : !r.out ? output : rejects && !r.rejects ? rejects : NULL;
+        rej = rejects ? fopen(rejects, "wb") : NULL;
+        sumf = summary_out ? fopen(summary_out, "wb") : summary ? stderr : NULL;
+        const char *bad = !in ? input : !r.out ? output : rejects && !rej ? rejects
+                        : summary_out && !sumf ? summary_out : NULL;
         if (bad) {
             fprintf(stderr, "%s: %s: %s\n", prog, bad, strerror(errno));
             rc = EXIT_USAGE;
         }
     }
+    bool fed = false;
     if (r.p && rc == 0) {
         r.b = cbr_batch_new(r.p, (size_t)batch);
         r.ctx = cbr_context_new(r.p, (size_t)batch);
-        if (!r.b || !r.ctx) {
+        r.summary = summary ? cbrc_summary_new(r.p) : NULL;
+        if (!r.b || !r.ctx || (summary && !r.summary)) {
             fprintf(stderr, "%s: out of memory\n", prog);
             rc = EXIT_USAGE;
+        } else if (!(fed = cbrc_feed_open(&r.feed, r.p, in, input, fmt))) {
+            rc = EXIT_USAGE;
         } else {
-            rc = state ? load_state(r.ctx, state) : 0;
+            r.feed.rejects = rej;
+            struct stat sb;
+            r.progress = isatty(STDERR_FILENO) && getenv("CBRC_NO_PROGRESS") == NULL;
+            r.input_size = in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
+            r.started = r.shown = now();
+            rc = state ? cbrc_load_state(r.ctx, state) : 0;
             if (rc == 0)
-                rc = process(&r, in, fmt);
+                rc = process(&r);
             /* A run that finished (rejects included) moves the state on; a
              * failed one leaves yesterday's file as it was. */
             if (state && (rc == 0 || rc == EXIT_REJECTS) && save_state(r.ctx, state) != 0)
                 rc = EXIT_USAGE;
+            if (r.summary && (rc == 0 || rc == EXIT_REJECTS)) {
+                r.counts.records = r.feed.records;
+                r.counts.rejected = r.feed.rejected;
+                cbrc_summary_print(r.summary, sumf, !strcmp(summary, "json"), r.ctx, &r.counts);
+            }
         }
     }
     if (r.out && r.out != stdout && fclose(r.out) != 0 && rc != EXIT_USAGE) {
@@ -323,17 +289,20 @@ int cbrc_cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: writing awards: %s\n", prog, strerror(errno));
         rc = EXIT_USAGE;
     }
-    if (r.rejects)
-        fclose(r.rejects);
+    if (sumf && sumf != stderr && fclose(sumf) != 0 && rc != EXIT_USAGE) {
+        fprintf(stderr, "%s: %s: %s\n", prog, summary_out, strerror(errno));
+        rc = EXIT_USAGE;
+    }
+    if (rej)
+        fclose(rej);
     if (in && in != stdin)
         fclose(in);
-    cbrin_close(r.reader);
+    if (fed)
+        cbrc_feed_close(&r.feed);
+    cbrc_summary_free(r.summary);
     cbr_context_free(r.ctx);
     cbr_batch_free(r.b);
     cbr_program_free(r.p);
-    for (size_t i = 0; i < r.nkeys; i++)
-        free(r.keys[i].key);
-    free(r.keys);
     free(rules);
     return rc;
 }

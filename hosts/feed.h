@@ -1,0 +1,52 @@
+/* feed.h: transaction records from a file into batches, for `cbrc run` and
+ * `cbrc explain`.  The feed owns the reader, maps keys to fields, and
+ * reports a bad record as FILE:LINE: error: ..., copying it to the rejects
+ * file, so that every record read is either added to a batch or rejected. */
+#ifndef CBR_HOSTS_FEED_H
+#define CBR_HOSTS_FEED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "hosts/input.h"
+#include "include/cbr.h"
+
+typedef struct cbrc_feed {
+    const char *input_name;
+    const cbr_program *p;
+    cbrin_reader *reader;
+    FILE *rejects;              /* or NULL */
+    bool rejects_header_done;
+    /* key -> field cache: CSV columns and most JSON records repeat their keys */
+    struct cbrc_feed_key { char *key; size_t n; int field; } *keys;
+    size_t nkeys, capkeys;
+    unsigned unknown_reported;
+    uint64_t records, rejected;
+} cbrc_feed;
+
+/* The input format of `name` from --format (NULL: by its extension); 0, or
+ * the exit status of a usage error already printed. */
+int cbrc_feed_format(const char *cmd, const char *name, const char *given, cbrin_format *fmt);
+
+/* Starts reading `in` (named `name` in messages); false with the error
+ * printed. */
+bool cbrc_feed_open(cbrc_feed *f, const cbr_program *p, FILE *in, const char *name, cbrin_format fmt);
+
+/* The next record: 1 and *rec, 0 at the end, -1 when the file cannot be
+ * read on (reported).  Records the reader could not split are rejected
+ * here and skipped. */
+int cbrc_feed_next(cbrc_feed *f, const cbrin_record **rec);
+
+/* Adds rec as a new row of b (which has room); false when its values
+ * cannot be read, the record being rejected. */
+bool cbrc_feed_row(cbrc_feed *f, cbr_batch *b, const cbrin_record *rec);
+
+/* Reports rec as rejected for `why` and copies it to the rejects file. */
+void cbrc_feed_reject(cbrc_feed *f, const cbrin_record *rec, const char *why);
+
+/* The text of cell `key` of rec, or NULL. */
+const char *cbrc_feed_cell(const cbrin_record *rec, const char *key, size_t *len);
+
+void cbrc_feed_close(cbrc_feed *f);
+
+#endif

@@ -1,0 +1,30 @@
+/* summary.h: the --summary of `cbrc run`: per offer and per campaign the
+ * awards, the cashback per currency, the customers reached and what is left
+ * of each budget, with the record counts that add up to the records read.
+ * A what-if run over a month of history is how a campaign's budget gets
+ * approved, so this is the table an analyst reads. */
+#ifndef CBR_HOSTS_SUMMARY_H
+#define CBR_HOSTS_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "include/cbr.h"
+
+typedef struct cbrc_summary cbrc_summary;
+
+typedef struct cbrc_counts {
+    uint64_t records;       /* read from the input */
+    uint64_t evaluated;     /* added to a batch and evaluated */
+    uint64_t rejected;      /* reported and set aside */
+    uint64_t earning;       /* evaluated transactions that earned at least one award */
+} cbrc_counts;
+
+cbrc_summary *cbrc_summary_new(const cbr_program *p);
+void cbrc_summary_free(cbrc_summary *s);
+/* Counts one award; user is the transaction's user_id (NULL when absent). */
+bool cbrc_summary_award(cbrc_summary *s, const cbr_award *a, const char *user, size_t ulen);
+/* Prints the tables (text) or one JSON object; budgets are read from ctx. */
+void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, const cbrc_counts *n);
+
+#endif
