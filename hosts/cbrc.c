@@ -85,7 +85,7 @@ static const char run_help[] =
     "3 done but some records were rejected\n";
 
 static const char test_help[] =
-    "usage: cbrc test FILE...\n"
+    "usage: cbrc test [--coverage] FILE...\n"
     "\n"
     "Runs the `test` blocks of the rule files.  Each test starts from empty\n"
     "limit and budget state and carries it from step to step: a `given`\n"
@@ -93,6 +93,12 @@ static const char test_help[] =
     "earned.  A failure is reported at its step as\n"
     "  FILE:LINE:COL: error: test \"NAME\" failed at step N: expected ..., got ...\n"
     "and the run closes with `N passed, N failed`.\n"
+    "\n"
+    "  --coverage  before the closing line, list what no test exercised: each\n"
+    "              clause that never paid, and each condition never reached,\n"
+    "              never true or never false, as FILE:LINE:COL: not covered: ...;\n"
+    "              then `coverage: N of N clauses paid, N of N conditions seen\n"
+    "              both true and false`\n"
     "\n"
     "exit status: 0 all passed, 1 a test failed or the rules have errors,\n"
     "2 usage or I/O\n";

@@ -308,23 +308,80 @@ static void print_test(void *ud, const cbr_test_result *r)
                 r->column, r->test, r->step, r->message);
 }
 
+/* --coverage: what no test exercised, one line each, like diagnostics: a
+ * clause that never paid, a condition never reached, never true or never
+ * false (a condition no test saw false is one no test shows is needed). */
+static void print_coverage(const cbr_coverage *cov)
+{
+    size_t n = cbr_coverage_count(cov);
+    unsigned clauses = 0, paid = 0, conds = 0, both = 0;
+    for (size_t i = 0; i < n; i++) {
+        cbr_coverage_item it;
+        cbr_coverage_get(cov, i, &it);
+        if (it.is_clause) {
+            clauses++;
+            paid += it.held > 0;
+            if (it.held)
+                continue;
+            /* A clause's file is its first condition's. */
+            cbr_coverage_item next;
+            const char *file = cbr_coverage_get(cov, i + 1, &next) && !next.is_clause && next.clause == it.clause
+                                   ? next.file : NULL;
+            printf("%s%s%u: not covered: clause %d of \"%s\" never paid in any test\n", file ? file : "",
+                   file ? ":" : "line ", it.line, it.clause + 1, it.offer_id);
+            continue;
+        }
+        conds++;
+        bool seen_true = it.held > 0, seen_false = it.reached > it.held;
+        both += seen_true && seen_false;
+        if (seen_true && seen_false)
+            continue;
+        const char *why = it.reached == 0 ? "never reached" : seen_true ? "never false" : "never true";
+        if (it.file)
+            printf("%s:%u:%u: not covered: `%s` %s in any test\n", it.file, it.line, it.column, it.text, why);
+        else
+            printf("offer \"%s\": not covered: `%s` %s in any test\n", it.offer_id, it.text, why);
+    }
+    printf("coverage: %u of %u clauses paid, %u of %u conditions seen both true and false\n", paid, clauses,
+           both, conds);
+}
+
 /* `test`: the test blocks of the sources, each from empty state. */
 int cbrc_cmd_test(int argc, char **argv)
 {
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    int nfiles = 0;
+    bool coverage = false;
+    if (!files)
+        return EXIT_USAGE;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        const char *a = argv[i];
+        int bad = 0;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(cbrc_help_for("test"), stdout);
+            free(files);
             return 0;
         }
-        if (argv[i][0] == '-' && argv[i][1])
-            return cbrc_usage_error("test: unknown option %s", argv[i]);
-        if (cbrc_ends_with(argv[i], ".cbrx"))
-            return cbrc_usage_error("test: %s is a bundle; tests live in .cbr sources", argv[i]);
+        if (!strcmp(a, "--coverage"))
+            coverage = true;
+        else if (a[0] == '-' && a[1])
+            bad = cbrc_usage_error("test: unknown option %s", a);
+        else if (cbrc_ends_with(a, ".cbrx"))
+            bad = cbrc_usage_error("test: %s is a bundle; tests live in .cbr sources", a);
+        else
+            files[nfiles++] = a;
+        if (bad) {
+            free(files);
+            return bad;
+        }
     }
-    if (argc == 0)
+    if (nfiles == 0) {
+        free(files);
         return cbrc_usage_error("test: %s", "no rule files given");
+    }
     int rc;
-    cbr_compiler *c = compile_files((const char *const *)argv, argc, false, true, &rc);
+    cbr_compiler *c = compile_files(files, nfiles, false, true, &rc);
+    free(files);
     cbr_program *p = NULL;
     cbr_error err;
     if (c && rc == 0 && cbr_compiler_program(c, &p, &err) != CBR_OK) {
@@ -332,16 +389,23 @@ int cbrc_cmd_test(int argc, char **argv)
                 err.status == CBR_ERR_COMPILE ? "" : ": ", err.message);
         rc = err.status == CBR_ERR_COMPILE ? EXIT_RULES : EXIT_USAGE;
     }
-    if (p) {
+    cbr_coverage *cov = p && coverage ? cbr_coverage_new(p) : NULL;
+    if (p && coverage && !cov) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        rc = EXIT_USAGE;
+    } else if (p) {
         unsigned passed, failed;
-        if (cbr_compiler_run_tests(c, p, print_test, NULL, &passed, &failed, &err) != CBR_OK) {
+        if (cbr_compiler_run_tests_covered(c, p, cov, print_test, NULL, &passed, &failed, &err) != CBR_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.message);
             rc = EXIT_USAGE;
         } else {
+            if (cov)
+                print_coverage(cov);
             printf("%u passed, %u failed\n", passed, failed);
             rc = failed ? EXIT_RULES : 0;
         }
     }
+    cbr_coverage_free(cov);
     cbr_program_free(p);
     cbr_compiler_free(c);
     return rc;

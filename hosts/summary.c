@@ -238,21 +238,29 @@ static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, 
 static void print_rows(const cbrc_summary *s, FILE *f, const char *title, const tally *ts, size_t n,
                        int of_campaign, cbr_context *ctx)
 {
-    size_t w = strlen(title);
-    for (size_t i = 0; i < n; i++)
+    char (*cash)[256] = malloc((n + 1) * sizeof *cash);
+    if (!cash) {
+        fprintf(f, "(out of memory printing the %s table)\n", title);
+        return;
+    }
+    size_t w = strlen(title), wc = strlen("cashback");
+    for (size_t i = 0; i < n; i++) {
+        cash_text(&ts[i], cash[i], sizeof cash[i]);
         if (strlen(ts[i].id) > w)
             w = strlen(ts[i].id);
-    if (w > 40)
-        w = 40;
-    fprintf(f, "%-*s  %10s  %10s  %-24s  %s\n", (int)w, title, "awards", "customers", "cashback",
+        if (strlen(cash[i]) > wc)
+            wc = strlen(cash[i]);
+    }
+    w = w > 40 ? 40 : w;
+    fprintf(f, "%-*s  %10s  %10s  %-*s  %s\n", (int)w, title, "awards", "customers", (int)wc, "cashback",
             "budget left");
     for (size_t i = 0; i < n; i++) {
-        char cash[256], budget[256];
-        cash_text(&ts[i], cash, sizeof cash);
+        char budget[256];
         budget_text(s->p, ctx, &ts[i], of_campaign, budget, sizeof budget);
-        fprintf(f, "%-*s  %10llu  %10llu  %-24s  %s\n", (int)w, ts[i].id, (unsigned long long)ts[i].awards,
-                (unsigned long long)ts[i].customers, cash, budget);
+        fprintf(f, "%-*s  %10llu  %10llu  %-*s  %s\n", (int)w, ts[i].id, (unsigned long long)ts[i].awards,
+                (unsigned long long)ts[i].customers, (int)wc, cash[i], budget);
     }
+    free(cash);
 }
 
 static void json_cash(FILE *f, const tally *t)
