@@ -17,10 +17,13 @@
 BENCH_SEED = 20260302
 BENCH_FLAGS =
 
-EXTRA_PROGRAMS = bench/cbr-bench-gen bench/cbr-bench
+EXTRA_PROGRAMS = bench/cbr-bench-gen bench/cbr-bench bench/cbr-bench-tx
 
 bench_cbr_bench_gen_SOURCES = bench/gen.c bench/workload.c bench/workload.h
 bench_cbr_bench_gen_LDADD = -lm
+
+bench_cbr_bench_tx_SOURCES = bench/txgen.c bench/workload.c bench/workload.h
+bench_cbr_bench_tx_LDADD = -lm
 
 BENCH_BASELINES = bench/baseline_1.c bench/baseline_10.c bench/baseline_100.c bench/baseline_1000.c
 bench_cbr_bench_SOURCES = bench/bench.c bench/workload.c bench/workload.h
@@ -48,9 +51,28 @@ bench/baseline_1000.c: bench/cbr-bench-gen$(EXEEXT) bench/seed.stamp
 bench: bench/cbr-bench$(EXEEXT)
 	bench/cbr-bench$(EXEEXT) --seed $(BENCH_SEED) $(BENCH_FLAGS)
 
-.PHONY: bench bench-force
+# `make bench-run`: cbrc run itself over a generated file (5 million
+# transactions by default) against the 100-offer set, with --summary; GNU
+# time reports the wall time and the peak resident memory.  The file is
+# written once per count and seed, in the build directory.
+BENCH_RUN_TX = 5000000
+bench/tx_$(BENCH_RUN_TX).csv: bench/cbr-bench-tx$(EXEEXT) bench/seed.stamp
+	$(AM_V_GEN)bench/cbr-bench-tx$(EXEEXT) $(BENCH_RUN_TX) $(BENCH_SEED) > $@-t && mv -f $@-t $@
+
+bench-run: cbrc$(EXEEXT) bench/baseline_100.c bench/tx_$(BENCH_RUN_TX).csv
+	@echo "cbrc run: $(BENCH_RUN_TX) transactions, 100 offers (seed $(BENCH_SEED))"
+	@if test -x /usr/bin/time; then TIME='/usr/bin/time -f "wall %e s, peak RSS %M KiB"'; else TIME=; fi; \
+	start=$$(date +%s.%N); \
+	eval $$TIME ./cbrc$(EXEEXT) run bench/offers_100.cbr --input bench/tx_$(BENCH_RUN_TX).csv \
+	    --output /dev/null --summary-output bench/run-summary.txt || exit 1; \
+	end=$$(date +%s.%N); \
+	awk -v n=$(BENCH_RUN_TX) -v s=$$start -v e=$$end 'BEGIN { printf "%.0f records/s\n", n / (e - s) }'; \
+	head -3 bench/run-summary.txt
+
+.PHONY: bench bench-force bench-run
 
 EXTRA_DIST += bench/README.md bench/local.mk
 CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) $(BENCH_BASELINES) \
 	bench/offers_1.cbr bench/offers_10.cbr bench/offers_100.cbr bench/offers_1000.cbr \
-	bench/seed.stamp bench/seed.stamp-t
+	bench/seed.stamp bench/seed.stamp-t bench/cbr-bench-tx$(EXEEXT) bench/run-summary.txt \
+	bench/tx_$(BENCH_RUN_TX).csv

@@ -300,6 +300,11 @@ static void describe_reward(text *t, const cbr_context *ctx, const cbrx_offer *o
     put(t, "clause %u (line %u) pays ", clause + 1, cl->line);
     if (cl->kind == XR_FIXED) {
         put_amount(t, &cl->amount);
+        if (!cl->amount.cur[0]) { /* paid in the transaction's currency */
+            uint32_t n;
+            const char *cur = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_CURRENCY].v[0], &n);
+            put(t, " %.*s", (int)n, cur);
+        }
         return;
     }
     char pct[40];
