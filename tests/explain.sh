@@ -94,6 +94,28 @@ for o in s["offers"]:
 spring = [c for c in s["campaigns"] if c["id"] == "spring"][0]
 assert spring["budget_left"] == {"USD": {"left": "0.00", "total": "5.00"}}, spring
 PY
+# Past 2048 customers an offer's reach is a sketch: an estimate, and said so.
+cat > "$tmp/all.cbr" <<'CBR'
+offer "all" { when amount > 0 then cashback 1% }
+CBR
+python3 -c '
+print("tid,user_id,amount,currency,timestamp")
+for i in range(30000):
+    print("t%d,u%d,10.00,USD,2026-03-13T10:00:00Z" % (i, i % 20000))' > "$tmp/many.csv"
+run_cbrc run "$tmp/all.cbr" --input "$tmp/many.csv" --output /dev/null --summary-format=json
+check "many customers: an estimate within 2%, marked as such" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1].strip().splitlines()[-1])
+o = s["offers"][0]
+assert o["awards"] == 30000 and o["customers_estimated"] is True, o
+assert abs(o["customers"] - 20000) <= 400, o["customers"]
+assert s["campaigns"] == []' "$err"
+run_cbrc run "$tmp/all.cbr" --input "$tmp/many.csv" --output /dev/null --summary
+check "the text summary marks the estimate with ~" sh -c 'printf "%s\n" "$1" | grep -Eq "^all +30000 +~[0-9]+ +3000.00 USD +-$"' _ "$err"
+head -1001 "$tmp/many.csv" > "$tmp/few.csv"
+run_cbrc run "$tmp/all.cbr" --input "$tmp/few.csv" --output /dev/null --summary-format=json
+check "few customers: counted exactly" contains "$err" '"customers":1000,"customers_estimated":false'
+
 expect_status "--summary-format takes text or json" 2 run "$d/rules.cbr" --input "$d/tx.csv" --summary-format=xml
 
 # ---- test --coverage ----
