@@ -215,6 +215,13 @@ char *cbr_program_disasm(const cbr_program *prog)
             }
             say(&o, "\n");
         }
+        for (uint32_t c = of->first_cond; c < of->first_cond + of->nconds; c++) {
+            const cbrx_cond *k = &p->conds[c];
+            say(&o, "  ; condition %u-%u", k->code - of->code, k->code - of->code + k->ncode - 1);
+            if (k->file != CBRX_NONE)
+                say(&o, " (%s:%u:%u)", cbrx_str(p, k->file), k->line, k->col);
+            say(&o, ": %s\n", cbrx_str(p, k->text));
+        }
         for (uint32_t pc = of->code; pc < of->code + of->ncode; pc++) {
             say(&o, "  %4u  ", pc - of->code);
             insn(&o, p, &p->code[pc]);
