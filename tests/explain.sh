@@ -118,6 +118,20 @@ check "few customers: counted exactly" contains "$err" '"customers":1000,"custom
 
 expect_status "--summary-format takes text or json" 2 run "$d/rules.cbr" --input "$d/tx.csv" --summary-format=xml
 
+# ---- progress: on a terminal only ----
+run_cbrc run "$d/rules.cbr" --input "$d/tx.csv" --output /dev/null
+check "no progress when stderr is not a terminal" sh -c '! printf "%s" "$1" | grep -q "records/s"' _ "$err"
+if command -v script >/dev/null 2>&1; then
+    script -qc "'$CBRC' run '$d/rules.cbr' --input '$d/tx.csv' --output /dev/null" /dev/null >"$tmp/tty" 2>&1
+    check "progress on a terminal: records, percent of the file, records/s" \
+        grep -Eq "cbrc: 6 records, 100.0%, [0-9]+ records/s" "$tmp/tty"
+    CBRC_NO_PROGRESS=1 script -qc "'$CBRC' run '$d/rules.cbr' --input '$d/tx.csv' --output /dev/null" /dev/null >"$tmp/tty" 2>&1
+    check "CBRC_NO_PROGRESS turns it off" sh -c '! grep -q "records/s" "$1"' _ "$tmp/tty"
+else
+    ok "# SKIP script(1) is not installed"
+    ok "# SKIP script(1) is not installed"
+fi
+
 # ---- test --coverage ----
 cat > "$tmp/cov.cbr" <<'CBR'
 offer "o" {
