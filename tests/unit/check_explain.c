@@ -948,6 +948,188 @@ START_TEST(explain_takes_one_row_and_a_callback)
 }
 END_TEST
 
+/* ---- coverage ---- */
+
+/* Every item of cov, one a line:
+ *     o -1 cond `valid ...` -:0:0 4/3      (reached/held)
+ *     o 0 clause line 3 3/1 */
+static char *coverage_text(const cbr_coverage *cov)
+{
+    sbuf out = {0};
+    size_t n = cbr_coverage_count(cov);
+    for (size_t i = 0; i < n; i++) {
+        cbr_coverage_item it;
+        ck_assert_int_eq(cbr_coverage_get(cov, i, &it), 1);
+        if (it.is_clause)
+            sb_printf(&out, "%s %d clause line %u %llu/%llu\n", it.offer_id, it.clause, it.line,
+                      (unsigned long long)it.reached, (unsigned long long)it.held);
+        else
+            sb_printf(&out, "%s %d cond `%s` %s:%u:%u %llu/%llu\n", it.offer_id, it.clause, it.text,
+                      it.file ? it.file : "-", it.line, it.column, (unsigned long long)it.reached,
+                      (unsigned long long)it.held);
+    }
+    cbr_coverage_item it;
+    ck_assert_int_eq(cbr_coverage_get(cov, n, &it), 0);
+    return sb_take(&out);
+}
+
+static const char cov_src[] = "offer \"o\" {\n"
+                              "    valid 2026-01-01 to 2026-12-31\n"
+                              "    when merchant == \"X\" and amount >= 10 then cashback 10%\n"
+                              "    when merchant == \"Y\" then cashback 1.00\n"
+                              "}\n"
+                              "offer \"p\" { when amount > 0 then cashback 1.00 }\n";
+
+/* r1 pays clause 0; r2 fails `amount >= 10` and then `merchant == "Y"`;
+ * r3 fails `merchant == "X"` and pays clause 1; r4 is outside the window. */
+static const char cov_rows1[] = TX("r1", "20.00", ";merchant=X") TX("r2", "5.00", ";merchant=X");
+static const char cov_rows2[] = TX("r3", "5.00", ";merchant=Y")
+    "tid=r4;user_id=u1;currency=USD;timestamp=2027-02-01T15:00:00Z;amount=20.00;merchant=X\n";
+static const char cov_want[] = "o -1 cond `valid 2026-01-01 to 2026-12-31` -:0:0 4/3\n"
+                               "o 0 clause line 3 3/1\n"
+                               "o 0 cond `merchant == \"X\"` t.cbr:3:10 3/2\n"
+                               "o 0 cond `amount >= 10` t.cbr:3:30 2/1\n"
+                               "o 1 clause line 4 2/1\n"
+                               "o 1 cond `merchant == \"Y\"` t.cbr:4:10 2/1\n"
+                               "p 0 clause line 6 4/4\n"
+                               "p 0 cond `amount > 0` t.cbr:6:18 4/4\n";
+
+START_TEST(coverage_counts_reached_and_held)
+{
+    cbr_program *ps = prog_from_source(cov_src);
+    cbr_program *pb = prog_reload(ps);
+    for (int m = 0; m < 2; m++) {
+        const cbr_program *p = m ? pb : ps;
+        cbr_coverage *cov = cbr_coverage_new(p);
+        ck_assert_ptr_nonnull(cov);
+        ck_assert_uint_eq(cbr_coverage_count(cov), 8);
+        char *zero = coverage_text(cov);
+        ck_assert_ptr_nonnull(strstr(zero, "o 0 clause line 3 0/0\n"));
+        free(zero);
+        cbr_context *ctx = cbr_context_new(p, 0);
+        ck_assert_int_eq(cbr_context_set_coverage(ctx, cov), CBR_OK);
+        eval_rows(ctx, p, cov_rows1);
+        eval_rows(ctx, p, cov_rows2);
+        char *got = coverage_text(cov);
+        ck_assert_str_eq(got, cov_want);
+        free(got);
+        /* Detached, evaluations no longer count. */
+        ck_assert_int_eq(cbr_context_set_coverage(ctx, NULL), CBR_OK);
+        eval_rows(ctx, p, cov_rows1);
+        got = coverage_text(cov);
+        ck_assert_str_eq(got, cov_want);
+        free(got);
+        cbr_context_free(ctx);
+        cbr_coverage_free(cov);
+    }
+    cbr_program_free(pb);
+    cbr_program_free(ps);
+}
+END_TEST
+
+/* Two contexts attached to one coverage: the counts are their sum. */
+START_TEST(coverage_sums_its_contexts)
+{
+    cbr_program *ps = prog_from_source(cov_src);
+    cbr_program *pb = prog_reload(ps);
+    for (int m = 0; m < 2; m++) {
+        const cbr_program *p = m ? pb : ps;
+        cbr_coverage *cov = cbr_coverage_new(p);
+        cbr_context *a = cbr_context_new(p, 0), *b = cbr_context_new(p, 0);
+        ck_assert_int_eq(cbr_context_set_coverage(a, cov), CBR_OK);
+        ck_assert_int_eq(cbr_context_set_coverage(b, cov), CBR_OK);
+        eval_rows(a, p, cov_rows1);
+        eval_rows(b, p, cov_rows2);
+        char *got = coverage_text(cov);
+        ck_assert_str_eq(got, cov_want);
+        free(got);
+        cbr_context_free(a);
+        cbr_context_free(b);
+        cbr_coverage_free(cov);
+    }
+    cbr_program_free(pb);
+    cbr_program_free(ps);
+}
+END_TEST
+
+START_TEST(coverage_of_another_program_is_refused)
+{
+    cbr_program *p = prog_from_source(cov_src);
+    cbr_program *q = prog_reload(p);
+    cbr_coverage *cq = cbr_coverage_new(q);
+    cbr_context *ctx = cbr_context_new(p, 0);
+    ck_assert_int_eq(cbr_context_set_coverage(ctx, cq), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_context_set_coverage(NULL, cq), CBR_ERR_ARG);
+    /* Refused, so nothing is counted into it. */
+    eval_rows(ctx, p, cov_rows1);
+    char *got = coverage_text(cq);
+    ck_assert_ptr_nonnull(strstr(got, "o 0 clause line 3 0/0\n"));
+    ck_assert_ptr_null(cbr_coverage_new(NULL));
+    ck_assert_uint_eq(cbr_coverage_count(NULL), 0);
+    free(got);
+    cbr_context_free(ctx);
+    cbr_coverage_free(cq);
+    cbr_program_free(q);
+    cbr_program_free(p);
+}
+END_TEST
+
+/* Test blocks that never reach the second clause and never see
+ * `merchant == "X"` false. */
+static const char tests_src[] =
+    "offer \"o\" {\n"
+    "    when merchant == \"X\" and amount >= 10 then cashback 10%\n"
+    "    when merchant == \"Y\" then cashback 1.00\n"
+    "}\n"
+    "test \"x pays 10%\" {\n"
+    "    given { tid: \"t1\", user_id: \"u1\", amount: 20.00, currency: \"USD\", merchant: \"X\",\n"
+    "            timestamp: 2026-03-13T15:00:00Z }\n"
+    "    expect cashback 2.00 from \"o\"\n"
+    "    given { tid: \"t2\", user_id: \"u1\", amount: 5.00, currency: \"USD\", merchant: \"X\",\n"
+    "            timestamp: 2026-03-13T15:00:00Z }\n"
+    "    expect no cashback\n"
+    "}\n"
+    "test \"again\" {\n"
+    "    given { tid: \"t3\", user_id: \"u1\", amount: 30.00, currency: \"USD\", merchant: \"X\",\n"
+    "            timestamp: 2026-03-13T15:00:00Z }\n"
+    "    expect cashback 3.00 from \"o\"\n"
+    "}\n";
+
+START_TEST(run_tests_covered_finds_what_no_test_exercised)
+{
+    cbr_compiler *c = unit_compile(tests_src);
+    cbr_program *ps = prog_from_compiler(c);
+    cbr_program *pb = prog_reload(ps);
+    for (int m = 0; m < 2; m++) {
+        const cbr_program *p = m ? pb : ps;
+        cbr_coverage *cov = cbr_coverage_new(p);
+        unsigned passed = 99, failed = 99;
+        cbr_error err = {0};
+        ck_assert_int_eq(cbr_compiler_run_tests_covered(c, p, cov, NULL, NULL, &passed, &failed, &err),
+                         CBR_OK);
+        ck_assert_uint_eq(passed, 2);
+        ck_assert_uint_eq(failed, 0);
+        char *got = coverage_text(cov);
+        ck_assert_str_eq(got, "o 0 clause line 2 3/2\n"
+                              "o 0 cond `merchant == \"X\"` t.cbr:2:10 3/3\n"
+                              "o 0 cond `amount >= 10` t.cbr:2:30 3/2\n"
+                              "o 1 clause line 3 1/0\n"
+                              "o 1 cond `merchant == \"Y\"` t.cbr:3:10 1/0\n");
+        free(got);
+        /* A coverage of the other program is refused. */
+        cbr_coverage *other = cbr_coverage_new(m ? ps : pb);
+        ck_assert_int_eq(cbr_compiler_run_tests_covered(c, p, other, NULL, NULL, &passed, &failed, &err),
+                         CBR_ERR_ARG);
+        ck_assert_str_eq(err.message, "the coverage was made for another program");
+        cbr_coverage_free(other);
+        cbr_coverage_free(cov);
+    }
+    cbr_program_free(pb);
+    cbr_program_free(ps);
+    cbr_compiler_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("explain");
@@ -968,6 +1150,8 @@ static Suite *make_suite(void)
                excluded_turn_passes_after_a_limit);
     UNIT_TCASE(s, "explain_store", explain_never_counts_over_many_rows,
                explain_takes_one_row_and_a_callback);
+    UNIT_TCASE(s, "coverage", coverage_counts_reached_and_held, coverage_sums_its_contexts,
+               coverage_of_another_program_is_refused, run_tests_covered_finds_what_no_test_exercised);
     return s;
 }
 
