@@ -1130,6 +1130,139 @@ START_TEST(run_tests_covered_finds_what_no_test_exercised)
 }
 END_TEST
 
+/* ---- budgets: cbr_program_offer_budget, cbr_context_budget_left ---- */
+
+START_TEST(offer_budget_as_written)
+{
+    cbr_program *ps = prog_from_source("campaign \"c\" { budget 1_000.50 USD }\n"
+                                       "offer \"a\" { campaign \"c\" budget 500.00 when amount > 0 then cashback 1% }\n"
+                                       "offer \"b\" { budget 20 EUR when amount > 0 then cashback 1% }\n"
+                                       "offer \"n\" { when amount > 0 then cashback 1% }\n");
+    cbr_program *pb = prog_reload(ps);
+    for (int m = 0; m < 2; m++) {
+        const cbr_program *p = m ? pb : ps;
+        char amount[40], cur[4];
+        ck_assert_str_eq(cbr_program_offer_id(p, 0), "a");
+        ck_assert_int_eq(cbr_program_offer_budget(p, 0, 0, amount, cur), 1);
+        ck_assert_str_eq(amount, "500.00");
+        ck_assert_str_eq(cur, "");
+        ck_assert_int_eq(cbr_program_offer_budget(p, 0, 1, amount, cur), 1);
+        ck_assert_str_eq(amount, "1000.50");
+        ck_assert_str_eq(cur, "USD");
+        ck_assert_int_eq(cbr_program_offer_budget(p, 1, 0, amount, cur), 1);
+        ck_assert_str_eq(amount, "20");
+        ck_assert_str_eq(cur, "EUR");
+        ck_assert_int_eq(cbr_program_offer_budget(p, 1, 1, amount, cur), 0);
+        ck_assert_int_eq(cbr_program_offer_budget(p, 2, 0, amount, cur), 0);
+        ck_assert_int_eq(cbr_program_offer_budget(p, 2, 1, amount, cur), 0);
+        ck_assert_int_eq(cbr_program_offer_budget(p, 3, 0, amount, cur), 0);
+        ck_assert_int_eq(cbr_program_offer_budget(NULL, 0, 0, amount, cur), 0);
+        ck_assert_int_eq(cbr_program_offer_budget(p, 0, 0, NULL, NULL), 1);
+    }
+    cbr_program_free(pb);
+    cbr_program_free(ps);
+}
+END_TEST
+
+/* left/total/exponent of one budget, "ERR" when refused. */
+static void budget_line(sbuf *out, cbr_context *ctx, size_t offer, int of_campaign, const char *cur)
+{
+    int64_t left = -1, total = -1;
+    int e = -1;
+    cbr_status st = cbr_context_budget_left(ctx, offer, of_campaign, cur, &left, &total, &e);
+    if (st != CBR_OK)
+        sb_printf(out, "%zu %d %s: %s\n", offer, of_campaign, cur, st == CBR_ERR_ARG ? "ERR_ARG" : "other");
+    else
+        sb_printf(out, "%zu %d %s: %lld of %lld, exp %d\n", offer, of_campaign, cur, (long long)left,
+                  (long long)total, e);
+}
+
+static char *budgets_text(cbr_context *ctx)
+{
+    sbuf out = {0};
+    budget_line(&out, ctx, 0, 0, "USD");
+    budget_line(&out, ctx, 0, 0, "JPY");
+    budget_line(&out, ctx, 0, 1, "USD");
+    budget_line(&out, ctx, 0, 1, "EUR");
+    budget_line(&out, ctx, 0, 1, "JPY");
+    budget_line(&out, ctx, 1, 0, "EUR");
+    budget_line(&out, ctx, 1, 0, "USD");
+    budget_line(&out, ctx, 1, 1, "USD");
+    budget_line(&out, ctx, 2, 0, "USD");
+    budget_line(&out, ctx, 0, 0, "ZZZ");
+    budget_line(&out, ctx, 3, 0, "USD");
+    return sb_take(&out);
+}
+
+START_TEST(budget_left_before_and_after_awards)
+{
+    static const char src[] = "campaign \"c\" { budget 100.00 }\n"
+                              "offer \"a\" { campaign \"c\" budget 50.00 when amount > 0 then cashback 10% }\n"
+                              "offer \"b\" { budget 20 EUR when amount > 0 then cashback 1.00 }\n"
+                              "offer \"n\" { when amount > 0 then cashback 1% }\n";
+    cbr_program *ps = prog_from_source(src);
+    cbr_program *pb = prog_reload(ps);
+    for (int m = 0; m < 4; m++) {
+        const cbr_program *p = (m & 1) ? pb : ps;
+        cbr_context *ctx = cbr_context_new(p, 0);
+        host h;
+        if (m >= 2) {
+            host_init(&h);
+            cbr_context_set_store(ctx, &h.store);
+        }
+        char *got = budgets_text(ctx);
+        ck_assert_str_eq(got, "0 0 USD: 5000 of 5000, exp 2\n"
+                              "0 0 JPY: 50 of 50, exp 0\n"
+                              "0 1 USD: 10000 of 10000, exp 2\n"
+                              "0 1 EUR: 10000 of 10000, exp 2\n"
+                              "0 1 JPY: 100 of 100, exp 0\n"
+                              "1 0 EUR: 2000 of 2000, exp 2\n"
+                              "1 0 USD: ERR_ARG\n"
+                              "1 1 USD: ERR_ARG\n"
+                              "2 0 USD: ERR_ARG\n"
+                              "0 0 ZZZ: ERR_ARG\n"
+                              "3 0 USD: ERR_ARG\n");
+        free(got);
+        /* Budgets without a currency count each currency on its own:
+         * a takes 12.00 USD (10% of 120.00), 0.50 EUR and 10 JPY from
+         * its budget and the campaign's; b, in EUR only, 1.00 EUR. */
+        eval_rows(ctx, p, TX("t1", "120.00", "")
+                          "tid=t2;user_id=u1;currency=EUR;timestamp=2026-03-13T15:00:00Z;amount=5.00\n"
+                          "tid=t3;user_id=u1;currency=JPY;timestamp=2026-03-13T15:00:00Z;amount=100\n");
+        /* Explaining a transaction spends nothing. */
+        cbr_batch *one = batch_of(p, TX("t4", "100.00", ""));
+        char *x = explain_text(ctx, p, one);
+        free(x);
+        cbr_batch_free(one);
+        got = budgets_text(ctx);
+        ck_assert_str_eq(got, "0 0 USD: 3800 of 5000, exp 2\n"
+                              "0 0 JPY: 40 of 50, exp 0\n"
+                              "0 1 USD: 8800 of 10000, exp 2\n"
+                              "0 1 EUR: 9950 of 10000, exp 2\n"
+                              "0 1 JPY: 90 of 100, exp 0\n"
+                              "1 0 EUR: 1900 of 2000, exp 2\n"
+                              "1 0 USD: ERR_ARG\n"
+                              "1 1 USD: ERR_ARG\n"
+                              "2 0 USD: ERR_ARG\n"
+                              "0 0 ZZZ: ERR_ARG\n"
+                              "3 0 USD: ERR_ARG\n");
+        free(got);
+        /* total and exponent may be NULL; left may not. */
+        int64_t left = 0;
+        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, NULL, NULL), CBR_OK);
+        ck_assert_int_eq(left, 3800);
+        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", NULL, NULL, NULL), CBR_ERR_ARG);
+        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, NULL, &left, NULL, NULL), CBR_ERR_ARG);
+        ck_assert_int_eq(cbr_context_budget_left(NULL, 0, 0, "USD", &left, NULL, NULL), CBR_ERR_ARG);
+        cbr_context_free(ctx);
+        if (m >= 2)
+            cbr_state_free(h.st);
+    }
+    cbr_program_free(pb);
+    cbr_program_free(ps);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("explain");
@@ -1152,6 +1285,7 @@ static Suite *make_suite(void)
                explain_takes_one_row_and_a_callback);
     UNIT_TCASE(s, "coverage", coverage_counts_reached_and_held, coverage_sums_its_contexts,
                coverage_of_another_program_is_refused, run_tests_covered_finds_what_no_test_exercised);
+    UNIT_TCASE(s, "s11_budget_left", offer_budget_as_written, budget_left_before_and_after_awards);
     return s;
 }
 
