@@ -1052,6 +1052,35 @@ START_TEST(coverage_sums_its_contexts)
 }
 END_TEST
 
+/* Explaining a row on a context with a coverage attached leaves the
+ * attachment in place and counts nothing into it: explain never counts. */
+START_TEST(coverage_survives_explain)
+{
+    cbr_program *ps = prog_from_source(cov_src);
+    cbr_program *pb = prog_reload(ps);
+    for (int m = 0; m < 2; m++) {
+        const cbr_program *p = m ? pb : ps;
+        cbr_coverage *cov = cbr_coverage_new(p);
+        cbr_context *ctx = cbr_context_new(p, 0);
+        ck_assert_int_eq(cbr_context_set_coverage(ctx, cov), CBR_OK);
+        eval_rows(ctx, p, cov_rows1);
+        cbr_batch *one = batch_of(p, TX("r9", "50.00", ";merchant=X"));
+        char *x = explain_text(ctx, p, one);
+        ck_assert_ptr_nonnull(strstr(x, "o: awarded, clause 0 (line 3), 500 of 500"));
+        free(x);
+        cbr_batch_free(one);
+        eval_rows(ctx, p, cov_rows2);
+        char *got = coverage_text(cov);
+        ck_assert_str_eq(got, cov_want);
+        free(got);
+        cbr_context_free(ctx);
+        cbr_coverage_free(cov);
+    }
+    cbr_program_free(pb);
+    cbr_program_free(ps);
+}
+END_TEST
+
 START_TEST(coverage_of_another_program_is_refused)
 {
     cbr_program *p = prog_from_source(cov_src);
@@ -1284,6 +1313,7 @@ static Suite *make_suite(void)
     UNIT_TCASE(s, "explain_store", explain_never_counts_over_many_rows,
                explain_takes_one_row_and_a_callback);
     UNIT_TCASE(s, "coverage", coverage_counts_reached_and_held, coverage_sums_its_contexts,
+               coverage_survives_explain,
                coverage_of_another_program_is_refused, run_tests_covered_finds_what_no_test_exercised);
     UNIT_TCASE(s, "s11_budget_left", offer_budget_as_written, budget_left_before_and_after_awards);
     return s;
