@@ -482,7 +482,7 @@ typedef struct cbr_coverage_item {
     int clause;              /* 0-based, -1 for an offer-wide condition */
     int is_clause;           /* 1: the clause itself; 0: one of its conditions */
     const char *text;        /* the condition; NULL for a clause */
-    const char *file;        /* NULL for offer-wide conditions and bundles' clauses */
+    const char *file;        /* the condition's; NULL for clauses and offer-wide conditions */
     unsigned line, column;
     uint64_t reached;        /* rows that reached it */
     uint64_t held;           /* of those, rows for which it was true (a clause: rows it paid) */

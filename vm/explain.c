@@ -149,6 +149,15 @@ static void put_value(text *t, const cbr_context *ctx, uint8_t type, uint8_t sca
     put(t, "%lld", (long long)v);
 }
 
+/* The instruction that last wrote register r before pc in the offer, or NULL. */
+static const cbrx_insn *writer(const cbrx_program *x, const cbrx_offer *of, uint32_t pc, uint16_t r)
+{
+    for (uint32_t i = pc; i-- > of->code;)
+        if (x->code[i].op < XOP_FCMP && x->code[i].d == r)
+            return &x->code[i];
+    return NULL;
+}
+
 /* What register r holds at pc, in words: the field it was loaded from, or
  * the function of one; NULL when it is some other expression.  *field is
  * set to the field, or -1. */
@@ -213,7 +222,11 @@ static void describe_filter(text *t, const cbr_context *ctx, const cbrx_offer *o
             put(t, ", %s was ", bname);
         else
             put(t, ", the other side was ");
-        put_value(t, ctx, rb->type, rb->scale, tr->b, tr->bn);
+        const cbrx_insn *w = writer(x, of, pc, in->b);
+        if (tr->bn && w && w->op == XOP_CONSTM) /* an amount written in another currency */
+            put(t, "in %s, not in the transaction's currency", cbrx_str(x, (uint32_t)x->consts[w->k + 1]));
+        else
+            put_value(t, ctx, rb->type, rb->scale, tr->b, tr->bn);
     }
 }
 
@@ -313,8 +326,9 @@ static void describe_reward(text *t, const cbr_context *ctx, const cbrx_offer *o
     put_value(t, ctx, X_MONEY, CBRX_MONEY_SCALE, ctx->b->cols[XF_AMOUNT].v[0], false);
     put(t, ", rounded %s", of->rounding <= CBR_ROUND_CEIL ? mode_names[of->rounding] : "?");
     if (cl->has_cap) {
-        int64_t cap = cbrx_minor_units64(&cl->amount, ctx->b->exp[0], CBR_ROUND_DOWN);
-        if (earned == cap) {
+        int e = ctx->b->exp[0];
+        __int128 uncapped = cbrx_percent_of(ctx->b->cols[XF_AMOUNT].v[0], cl, e, (cbrround)of->rounding);
+        if (uncapped > earned) {
             put(t, ", capped at ");
             put_amount(t, &cl->amount);
         }

@@ -59,6 +59,13 @@ static bool add_cand(cbr_context *ctx, uint32_t row, uint32_t clause, int64_t ca
     return true;
 }
 
+__int128 cbrx_percent_of(int64_t amount, const cbrx_clause *cl, int e, cbrround mode)
+{
+    /* amount (scale 4) * pct (scale ps) / 100 has scale 4 + ps + 2. */
+    unsigned pscale = CBRX_MONEY_SCALE + cl->pct_scale + 2;
+    return cbrx_div_round((__int128)amount * cl->pct_m, pow10w(pscale - (unsigned)e), mode);
+}
+
 void cbrx_reward(cbr_context *ctx, uint32_t k)
 {
     const cbrx_program *x = ctx->x;
@@ -66,8 +73,6 @@ void cbrx_reward(cbr_context *ctx, uint32_t k)
     cbrround mode = (cbrround)x->offers[ctx->offer].rounding;
     const int64_t *amount = ctx->b->cols[XF_AMOUNT].v;
     const int8_t *exp = ctx->b->exp;
-    /* amount (scale 4) * pct (scale ps) / 100 has scale 4 + ps + 2. */
-    unsigned pscale = CBRX_MONEY_SCALE + cl->pct_scale + 2;
     for (uint32_t i = 0; i < ctx->nsel; i++) {
         uint32_t r = ctx->sel[i];
         int e = exp[r];
@@ -75,7 +80,7 @@ void cbrx_reward(cbr_context *ctx, uint32_t k)
             continue;
         __int128 cash;
         if (cl->kind == XR_PERCENT) {
-            cash = cbrx_div_round((__int128)amount[r] * cl->pct_m, pow10w(pscale - (unsigned)e), mode);
+            cash = cbrx_percent_of(amount[r], cl, e, mode);
             if (cl->has_cap) {
                 if (!currency_ok(ctx, r, &cl->amount))
                     continue;

@@ -136,6 +136,9 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
 extern const uint64_t cbrx_pow10[19];
 /* n / den rounded with mode (den != 0). */
 __int128 cbrx_div_round(__int128 n, __int128 den, cbrround mode);
+/* reward.c: a percent clause's cashback on amount (scale 4) in minor units
+ * of a currency with e digits, rounded with mode, before any cap. */
+__int128 cbrx_percent_of(int64_t amount, const cbrx_clause *cl, int e, cbrround mode);
 /* reward.c: the candidates of clause k for the selected rows. */
 void cbrx_reward(cbr_context *ctx, uint32_t k);
 /* reward.c: candidates -> awards: priority order, exclusive groups, limits. */

@@ -441,7 +441,7 @@ START_TEST(awarded_under_the_cap_and_fixed)
                   "a: awarded, clause 0 (line 1), 1500 of 1500, exp 2 USD, down, UTC\n"
                   "  awarded 15.00 USD: clause 1 (line 1) pays 10% of 150.00 USD, rounded down\n"
                   "b: awarded, clause 0 (line 4), 500 of 500, exp 2 USD, down, UTC\n"
-                  "  awarded 5.00 USD: clause 1 (line 4) pays 5.00\n");
+                  "  awarded 5.00 USD: clause 1 (line 4) pays 5.00 USD\n");
 }
 END_TEST
 
@@ -515,7 +515,7 @@ START_TEST(no_match_weekday_in_the_offer_timezone)
                   "  not awarded: `weekday == FRI` was false: weekday was THU (in America/New_York)\n"
                   "  failed: clause 0 at t.cbr:3:10 `weekday == FRI`: weekday was THU (in America/New_York)\n"
                   "utc: awarded, clause 0 (line 5), 100 of 100, exp 2 USD, down, UTC\n"
-                  "  awarded 1.00 USD: clause 1 (line 5) pays 1.00\n");
+                  "  awarded 1.00 USD: clause 1 (line 5) pays 1.00 USD\n");
 }
 END_TEST
 
@@ -666,9 +666,9 @@ START_TEST(no_match_operators)
                   "date was 2026-03-13 (in UTC), signup was 2026-04-01\n"
                   "i-tagged: no match, clause -1 (line 0), 0 of 0, exp 2 USD, down, UTC\n"
                   "  not awarded: `amount >= 15.00 EUR` was false: amount was 60.00 USD, "
-                  "the other side was missing\n"
+                  "the other side was in EUR, not in the transaction's currency\n"
                   "  failed: clause 0 at t.cbr:11:25 `amount >= 15.00 EUR`: "
-                  "amount was 60.00 USD, the other side was missing\n");
+                  "amount was 60.00 USD, the other side was in EUR, not in the transaction's currency\n");
 }
 END_TEST
 
@@ -789,7 +789,7 @@ START_TEST(no_user_for_a_per_user_limit)
                   "offer \"lim\" { limit 1 per user when amount > 0 then cashback 1.00 }\n",
                   "", "tid=t1;currency=USD;timestamp=2026-03-13T15:00:00Z;amount=20.00\n",
                   "bud: awarded, clause 0 (line 1), 100 of 100, exp 2 USD, down, UTC\n"
-                  "  awarded 1.00 USD: clause 1 (line 1) pays 1.00\n"
+                  "  awarded 1.00 USD: clause 1 (line 1) pays 1.00 USD\n"
                   "lim: no user, clause 0 (line 2), 0 of 100, exp 2 USD, down, UTC\n"
                   "  not awarded: the offer has per-user limits and the transaction has no user_id\n");
 }
@@ -802,7 +802,7 @@ START_TEST(excluded_names_the_winner)
                   "offer \"c\" { exclusive \"g\" when merchant == \"Z\" then cashback 3.00 }\n",
                   "", TX("t1", "20.00", ""),
                   "a: awarded, clause 0 (line 1), 100 of 100, exp 2 USD, down, UTC\n"
-                  "  awarded 1.00 USD: clause 1 (line 1) pays 1.00\n"
+                  "  awarded 1.00 USD: clause 1 (line 1) pays 1.00 USD\n"
                   "b: excluded, clause 0 (line 2), 0 of 200, exp 2 USD, down, UTC\n"
                   "  not awarded: offer \"a\" of the same exclusive group \"g\" awarded first\n"
                   "c: no match, clause -1 (line 0), 0 of 0, exp 2 USD, down, UTC\n"
@@ -822,7 +822,7 @@ START_TEST(excluded_turn_passes_after_a_limit)
                   "a: limit reached, clause 0 (line 2), 0 of 100, exp 2 USD, down, UTC\n"
                   "  not awarded (1.00 USD earned): reached limit 1 per user: 1 of 1 used\n"
                   "b: awarded, clause 0 (line 3), 200 of 200, exp 2 USD, down, UTC\n"
-                  "  awarded 2.00 USD: clause 1 (line 3) pays 2.00\n");
+                  "  awarded 2.00 USD: clause 1 (line 3) pays 2.00 USD\n");
 }
 END_TEST
 
