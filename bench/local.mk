@@ -52,27 +52,33 @@ bench: bench/cbr-bench$(EXEEXT)
 	bench/cbr-bench$(EXEEXT) --seed $(BENCH_SEED) $(BENCH_FLAGS)
 
 # `make bench-run`: cbrc run itself over a generated file (5 million
-# transactions by default) against the 100-offer set, with --summary; GNU
-# time reports the wall time and the peak resident memory.  The file is
-# written once per count and seed, in the build directory.
+# transactions by default), first against the 1-offer set (reading, parsing
+# and writing dominate) then against the 100-offer set with --summary; GNU
+# time reports the wall time and the peak resident memory of each, and the
+# last line the ratio of the two speeds.  The file is written once per count
+# and seed, in the build directory.
 BENCH_RUN_TX = 5000000
 bench/tx_$(BENCH_RUN_TX).csv: bench/cbr-bench-tx$(EXEEXT) bench/seed.stamp
 	$(AM_V_GEN)bench/cbr-bench-tx$(EXEEXT) $(BENCH_RUN_TX) $(BENCH_SEED) > $@-t && mv -f $@-t $@
 
-bench-run: cbrc$(EXEEXT) bench/baseline_100.c bench/tx_$(BENCH_RUN_TX).csv
-	@echo "cbrc run: $(BENCH_RUN_TX) transactions, 100 offers (seed $(BENCH_SEED))"
-	@if test -x /usr/bin/time; then TIME='/usr/bin/time -f "wall %e s, peak RSS %M KiB"'; else TIME=; fi; \
-	start=$$(date +%s.%N); \
-	eval $$TIME ./cbrc$(EXEEXT) run bench/offers_100.cbr --input bench/tx_$(BENCH_RUN_TX).csv \
-	    --output /dev/null --summary-output bench/run-summary.txt || exit 1; \
-	end=$$(date +%s.%N); \
-	awk -v n=$(BENCH_RUN_TX) -v s=$$start -v e=$$end 'BEGIN { printf "%.0f records/s\n", n / (e - s) }'; \
-	head -3 bench/run-summary.txt
+bench-run: cbrc$(EXEEXT) bench/baseline_1.c bench/baseline_100.c bench/tx_$(BENCH_RUN_TX).csv
+	@if test -x /usr/bin/time; then TIME='/usr/bin/time -f "  wall %e s, peak RSS %M KiB"'; else TIME=; fi; \
+	for n in 1 100; do \
+	    echo "cbrc run: $(BENCH_RUN_TX) transactions, $$n offer(s), seed $(BENCH_SEED)"; \
+	    start=$$(date +%s.%N); \
+	    eval $$TIME ./cbrc$(EXEEXT) run bench/offers_$$n.cbr --input bench/tx_$(BENCH_RUN_TX).csv \
+	        --output /dev/null --summary-output bench/run-summary-$$n.txt || exit 1; \
+	    end=$$(date +%s.%N); \
+	    rate=$$(awk -v n=$(BENCH_RUN_TX) -v s=$$start -v e=$$end 'BEGIN { printf "%.0f", n / (e - s) }'); \
+	    echo "  $$rate records/s"; eval rate_$$n=$$rate; \
+	    sed -n 2p bench/run-summary-$$n.txt; \
+	done; \
+	awk -v a=$$rate_100 -v b=$$rate_1 'BEGIN { printf "100 offers / 1 offer: %.2f of the speed\n", a / b }'
 
 .PHONY: bench bench-force bench-run
 
 EXTRA_DIST += bench/README.md bench/local.mk
 CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) $(BENCH_BASELINES) \
 	bench/offers_1.cbr bench/offers_10.cbr bench/offers_100.cbr bench/offers_1000.cbr \
-	bench/seed.stamp bench/seed.stamp-t bench/cbr-bench-tx$(EXEEXT) bench/run-summary.txt \
+	bench/seed.stamp bench/seed.stamp-t bench/cbr-bench-tx$(EXEEXT) bench/run-summary-1.txt bench/run-summary-100.txt \
 	bench/tx_$(BENCH_RUN_TX).csv
