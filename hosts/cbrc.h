@@ -39,6 +39,7 @@ const char *cbrc_help_for(const char *cmd);
 int cbrc_cmd_check(int argc, char **argv);
 int cbrc_cmd_compile(int argc, char **argv);
 int cbrc_cmd_disasm(int argc, char **argv);
+int cbrc_cmd_fmt(int argc, char **argv);
 int cbrc_cmd_run(int argc, char **argv);
 int cbrc_cmd_test(int argc, char **argv);
 
