@@ -641,38 +641,46 @@ static bool begin_stmt(fmt *f, unsigned ind, bool top, unsigned line)
     nl(f, ind);
     f->cont = ind + STEP;
     uint32_t at = f->ti < f->ntok ? f->tok[f->ti].start : f->srclen;
-    uint32_t end_c = f->ci;
+    uint32_t first_c = f->ci, end_c = f->ci;
     while (end_c < f->ncom && f->com[end_c].start < at)
         end_c++;
-    unsigned extra = 0;
-    if (line) {
-        size_t lines = 0;
-        uint32_t p = f->last_end;
-        bool any = !top;
-        for (uint32_t k = f->ci; k < end_c; k++) {
-            lines += (any && !f->no_blank && has_blank(f, p, f->com[k].start)) + 1;
-            any = true;
+    /* Where the blank lines go: gap k is before comment first_c + k, the
+     * last gap before the token.  Lines added for a bare rule join the last
+     * blank line, so comments stay next to what they were next to. */
+    size_t lines = 0;
+    uint32_t p = f->last_end, pad_gap = 0;
+    bool any = !top;
+    for (uint32_t k = first_c; k <= end_c; k++) {
+        uint32_t next = k < end_c ? f->com[k].start : at;
+        if (any && !f->no_blank && has_blank(f, p, next)) {
+            lines++;
+            pad_gap = k - first_c;
+        }
+        if (k < end_c) {
+            lines++;
             p = f->com[k].end;
         }
-        lines += any && !f->no_blank && has_blank(f, p, at);
+        any = true;
+    }
+    unsigned extra = 0;
+    if (line) {
         size_t landing = f->nlines + 1 + lines;
         if (landing > line)
             return false;
         extra = (unsigned)(line - landing);
     }
-    bool any = !top;
-    for (; f->ci < end_c; f->ci++) {
-        if (any && has_blank(f, f->last_end, f->com[f->ci].start))
+    any = !top;
+    for (uint32_t k = first_c; k <= end_c; k++) {
+        uint32_t next = k < end_c ? f->com[k].start : at;
+        if (any && has_blank(f, f->last_end, next))
             blank(f);
-        for (; extra; extra--)
-            push_line(f, true);
+        if (k - first_c == pad_gap)
+            for (; extra; extra--)
+                push_line(f, true);
         any = true;
-        own_line_comment(f, f->ci);
+        if (k < end_c)
+            own_line_comment(f, f->ci++);
     }
-    if (any && has_blank(f, f->last_end, at))
-        blank(f);
-    for (; extra; extra--)
-        push_line(f, true);
     return true;
 }
 
