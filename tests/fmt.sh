@@ -73,6 +73,9 @@ for f in "$ex"/*.cbr; do
     fmt_set "$(basename "$f")" "$tmp/examples" "$f"
 done
 
+run_cbrc fmt --check "$ex"/*.cbr
+check "rules-examples/ is in the canonical layout" test "$rc" -eq 0 -a -z "$out"
+
 # ---- every acceptance case with valid syntax ----
 if [ -d "$acc" ]; then
     for d in "$acc"/*/; do
