@@ -192,13 +192,8 @@ cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path)
     return st;
 }
 
-cbr_status cbr_compiler_check(cbr_compiler *c)
+void cbrcomp_parse(cbr_compiler *c)
 {
-    if (!c)
-        return CBR_ERR_ARG;
-    if (c->checked)
-        return fail(c, CBR_ERR_STATE, "a compiler checks its sources once");
-    c->checked = true;
     for (uint32_t i = 0; i < c->nsrc && !c->oom; i++) {
         cbrsource *s = &c->src[i];
         if (s->len == UINT32_MAX) {
@@ -210,14 +205,29 @@ cbr_status cbr_compiler_check(cbr_compiler *c)
         }
         cbrparse_source(c, i);
     }
+}
+
+void cbrcomp_deliver(cbr_compiler *c)
+{
+    if (c->cfg.on_diagnostic)
+        for (size_t i = 0; i < c->ndiag; i++)
+            c->cfg.on_diagnostic(c->cfg.diagnostic_ud, &c->diags[i].pub);
+}
+
+cbr_status cbr_compiler_check(cbr_compiler *c)
+{
+    if (!c)
+        return CBR_ERR_ARG;
+    if (c->checked)
+        return fail(c, CBR_ERR_STATE, "a compiler checks its sources once");
+    c->checked = true;
+    cbrcomp_parse(c);
     if (!c->oom)
         cbrsema_check(c);
     cbrdiag_finish(c);
     if (c->oom)
         return fail(c, CBR_ERR_NOMEM, "out of memory");
-    if (c->cfg.on_diagnostic)
-        for (size_t i = 0; i < c->ndiag; i++)
-            c->cfg.on_diagnostic(c->cfg.diagnostic_ud, &c->diags[i].pub);
+    cbrcomp_deliver(c);
     if (c->nerr)
         return fail(c, CBR_ERR_COMPILE, "%u error%s", c->nerr, c->nerr == 1 ? "" : "s");
     return CBR_OK;

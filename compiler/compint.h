@@ -20,6 +20,21 @@ typedef struct cbrsource {
     cbritem *items, *last;
 } cbrsource;
 
+/* Where the tokens and comments of a source are, recorded by the lexer only
+ * when the formatter asks for them (fmt.c): the parser sees the same tokens
+ * either way, and a check pays nothing for it.  Offsets are bytes. */
+typedef struct cbrlexspan {
+    uint32_t start, end;
+    int kind;            /* the token (TK_*); 0 for a comment */
+} cbrlexspan;
+
+typedef struct cbrlexlog {
+    cbrlexspan *toks;    /* every token, in order (arena) */
+    unsigned ntok, tokcap;
+    cbrlexspan *comments; /* every `#` comment, from `#` to the end of its line */
+    unsigned ncom, comcap;
+} cbrlexlog;
+
 /* A diagnostic as recorded, before sorting; `pub` is filled on completion. */
 typedef struct cbrdiag {
     cbr_diagnostic pub;
@@ -41,6 +56,7 @@ struct cbr_compiler {
     bool oom;            /* an allocation failed during the check */
     cbr_program_info info;
     struct cbrsema *sema;  /* the checked program (sema.h) */
+    cbrlexlog *lexlog;     /* NULL unless the formatter records positions */
     char errmsg[512];
 };
 
@@ -63,6 +79,11 @@ void cbrdiag_linecol(cbr_compiler *c, uint32_t file, uint32_t off, unsigned *lin
 void cbrcomp_oom(cbr_compiler *c);
 char *cbrcomp_strdup(cbr_compiler *c, const char *s, size_t n);
 void *cbrcomp_alloc(cbr_compiler *c, size_t n);
+/* Lexes and parses every added source (the first half of a check);
+ * syntax errors become diagnostics. */
+void cbrcomp_parse(cbr_compiler *c);
+/* Hands the sorted diagnostics to the config's on_diagnostic, if any. */
+void cbrcomp_deliver(cbr_compiler *c);
 
 /* ---- parse.c (parser.y) ---- */
 /* Parses source `file` into c->src[file].items; syntax errors become diagnostics. */

@@ -72,6 +72,23 @@ static void end_line(cbr_lexer *lx, const unsigned char *nl)
     lx->line_start = nl + 1;
 }
 
+/* Records where a token or comment is, for the formatter (cbrlexlog in
+ * compint.h); called only when the compiler has a log. */
+static void logspan(cbr_lexer *lx, bool comment, const unsigned char *a, const unsigned char *b,
+                    int kind)
+{
+    cbrlexlog *g = lx->cc->lexlog;
+    cbrlexspan **arr = comment ? &g->comments : &g->toks;
+    unsigned *n = comment ? &g->ncom : &g->ntok, *cap = comment ? &g->comcap : &g->tokcap;
+    void *p = cbrarena_grow(&lx->cc->arena, *arr, sizeof **arr, cap, *n + 1);
+    if (!p) {
+        cbrcomp_oom(lx->cc);
+        return;
+    }
+    *arr = p;
+    (*arr)[(*n)++] = (cbrlexspan){(uint32_t)(a - lx->base), (uint32_t)(b - lx->base), kind};
+}
+
 static bool sput(cbr_lexer *lx, const char *p, size_t n)
 {
     if (lx->slen + n + 1 > lx->scap) {
@@ -284,6 +301,8 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
                 if (!cbrtext_valid((const char *)lx->cur, (size_t)(e - lx->cur), &bad))
                     lex_error(lx, lx->cur + bad, lx->cur + bad + 1, "invalid-utf8",
                               "invalid UTF-8 in a comment");
+                if (lx->cc->lexlog)
+                    logspan(lx, true, lx->tok, e, 0);
                 lx->cur = e;
                 continue;
             }
@@ -409,5 +428,7 @@ int cbr_yylex(CBR_YYSTYPE *lval, cbrloc *lloc, cbr_lexer *lx)
 {
     int t = scan(lx, lval);
     *lloc = here(lx, lx->tok, lx->cur);
+    if (lx->cc->lexlog && t != TK_YYEOF)
+        logspan(lx, false, lx->tok, lx->cur, t);
     return t;
 }

@@ -133,11 +133,27 @@ static const char disasm_help[] =
     "evaluation order, their clauses and rewards, the registers, and each\n"
     "offer's instructions with their constants.\n";
 
+static const char fmt_help[] =
+    "usage: cbrc fmt [--write | --check] FILE...\n"
+    "\n"
+    "Prints rule files in the canonical layout (doc/language.md, \"Formatting\"):\n"
+    "four-space indentation, one attribute, clause or test step a line, lines\n"
+    "broken at 100 columns, comments kept where they were, literals exactly as\n"
+    "written.  The formatted file is the same program.  A file with syntax\n"
+    "errors is reported as `cbrc check` reports it and left alone.  FILE - reads\n"
+    "standard input.\n"
+    "\n"
+    "  --write, -w  rewrite the files that are not formatted, in place\n"
+    "  --check      print the names of the files that are not formatted\n"
+    "\n"
+    "exit status: 0 done (with --check: all formatted), 1 syntax errors (with\n"
+    "--check: some file is not formatted), 2 usage or I/O\n";
+
 const char *cbrc_help_for(const char *cmd)
 {
     static const struct { const char *name, *text; } helps[] = {
         {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"test", test_help},
-        {"explain", explain_help}, {"disasm", disasm_help}};
+        {"explain", explain_help}, {"disasm", disasm_help}, {"fmt", fmt_help}};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         if (!strcmp(cmd, helps[i].name))
             return helps[i].text;
@@ -219,9 +235,7 @@ int main(int argc, char **argv)
         return cbrc_cmd_test(argc - 2, argv + 2);
     if (!strcmp(cmd, "explain"))
         return cbrc_cmd_explain(argc - 2, argv + 2);
-    if (!strcmp(cmd, "fmt")) {
-        fprintf(stderr, "%s: `%s` is not available in this version yet\n", prog, cmd);
-        return EXIT_USAGE;
-    }
+    if (!strcmp(cmd, "fmt"))
+        return cbrc_cmd_fmt(argc - 2, argv + 2);
     return cbrc_usage_error("unknown command `%s`", cmd);
 }

@@ -44,6 +44,7 @@ int cbrc_cmd_check(int argc, char **argv);
 int cbrc_cmd_compile(int argc, char **argv);
 int cbrc_cmd_disasm(int argc, char **argv);
 int cbrc_cmd_explain(int argc, char **argv);
+int cbrc_cmd_fmt(int argc, char **argv);
 int cbrc_cmd_run(int argc, char **argv);
 int cbrc_cmd_test(int argc, char **argv);
 

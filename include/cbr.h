@@ -164,6 +164,27 @@ CBR_API const char *cbr_compiler_errmsg(const cbr_compiler *c);
  * the C library's malloc, which the caller frees; NULL when memory runs out. */
 CBR_API char *cbr_diagnostic_format(const cbr_diagnostic *d);
 
+/* Prints one .cbr source in the canonical layout (doc/language.md,
+ * "Formatting"): indentation, spacing and line breaks are the formatter's,
+ * while every token keeps its spelling (literals stay as written) and every
+ * comment stays before the statement it preceded or at the end of its line.
+ * The text is only parsed, not checked, so a file that uses names declared
+ * in another file formats alone.  The result is verified to be the same
+ * program: the same tokens, comments and bare-rule lines (a bare rule's id
+ * is its line, so it never moves).
+ * On CBR_OK, *out is the formatted text, NUL-terminated, allocated with the
+ * C library's malloc (the caller frees it), and *out_len (when not NULL) its
+ * length; formatting formatted text changes nothing.  A text with syntax
+ * errors is not formatted: CBR_ERR_COMPILE, and each error goes to
+ * cfg->on_diagnostic as cbr_compiler_check would report it (the same codes,
+ * positions and messages); so does `fmt-moves-rule`, for a bare rule that the
+ * lines above it would push down.  CBR_ERR_STATE when the formatted text
+ * would not be the same program (the text is then left alone), CBR_ERR_NOMEM,
+ * CBR_ERR_ARG.  cfg may be NULL for the defaults; name is used in diagnostics
+ * and, like a source's name, for bare-rule ids. */
+CBR_API cbr_status cbr_format(const cbr_config *cfg, const char *name, const char *text,
+                              size_t len, char **out, size_t *out_len, cbr_error *err);
+
 /* Counts of what a checked program holds (0 before a successful check). */
 typedef struct cbr_program_info {
     unsigned offers, campaigns, fields, lets, externs, tests, clauses;
