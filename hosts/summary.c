@@ -262,6 +262,19 @@ static void cash_text(const tally *t, char *buf, size_t n)
     }
 }
 
+/* What is left of t's budget in the currency of its i-th cashback total,
+ * and the whole budget, as text; false when there is no such budget. */
+static bool budget_in(cbr_context *ctx, const tally *t, int of_campaign, size_t i, char left[40], char total[40])
+{
+    int64_t l, tot;
+    int e;
+    if (cbr_context_budget_left(ctx, t->offer, of_campaign, t->cash[i].cur, &l, &tot, &e) != CBR_OK)
+        return false;
+    fmt_minor(left, 40, l, e);
+    fmt_minor(total, 40, tot, e);
+    return true;
+}
+
 /* The budget column: what is left in each currency paid, "440.00 USD of
  * 500.00"; "-" without a budget. */
 static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, int of_campaign, char *buf,
@@ -270,14 +283,9 @@ static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, 
     size_t k = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < t->ncash && k < n; i++) {
-        int64_t left, total;
-        int e;
-        if (cbr_context_budget_left(ctx, t->offer, of_campaign, t->cash[i].cur, &left, &total, &e) != CBR_OK)
-            continue;
         char a[40], b[40];
-        fmt_minor(a, sizeof a, left, e);
-        fmt_minor(b, sizeof b, total, e);
-        k += (size_t)snprintf(buf + k, n - k, "%s%s of %s %s", k ? " + " : "", a, b, t->cash[i].cur);
+        if (budget_in(ctx, t, of_campaign, i, a, b))
+            k += (size_t)snprintf(buf + k, n - k, "%s%s of %s %s", k ? " + " : "", a, b, t->cash[i].cur);
     }
     char amount[40], cur[4];
     if (k == 0 && cbr_program_offer_budget(p, t->offer, of_campaign, amount, cur))
@@ -333,13 +341,9 @@ static void json_budget(const cbr_program *p, FILE *f, cbr_context *ctx, const t
 {
     bool any = false;
     for (size_t i = 0; i < t->ncash; i++) {
-        int64_t left, total;
-        int e;
-        if (cbr_context_budget_left(ctx, t->offer, of_campaign, t->cash[i].cur, &left, &total, &e) != CBR_OK)
-            continue;
         char a[40], b[40];
-        fmt_minor(a, sizeof a, left, e);
-        fmt_minor(b, sizeof b, total, e);
+        if (!budget_in(ctx, t, of_campaign, i, a, b))
+            continue;
         fprintf(f, "%s\"%s\":{\"left\":\"%s\",\"total\":\"%s\"}", any ? "," : "{", t->cash[i].cur, a, b);
         any = true;
     }
