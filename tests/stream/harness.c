@@ -76,7 +76,7 @@ uint64_t h_rand(harness *h)
 static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     /* The faults make the clients complain by design; only errors matter. */
-    if (level <= 3 && !getenv("CBR_STREAM_QUIET"))
+    if ((level <= 3 && !getenv("CBR_STREAM_QUIET")) || getenv("CBR_HARNESS_DEBUG"))
         fprintf(stderr, "harness: %s: %s\n", fac, buf);
 }
 
@@ -160,12 +160,10 @@ int h_init(harness *h, const char *name)
     rd_kafka_mock_topic_create(h->mc, "transactions", 4, 3);
     rd_kafka_mock_topic_create(h->mc, "cashback_events", 4, 3);
     rd_kafka_mock_topic_create(h->mc, "transactions.rejected", 1, 3);
-    static const char *const pkv[][2] = {{"enable.idempotence", "true"}, {"linger.ms", "5"}};
-    h->producer = client(h, RD_KAFKA_PRODUCER, pkv, 2);
     static const char *const ckv[][2] = {{"group.id", "harness-reader"}, {"enable.auto.commit", "false"},
                                          {"auto.offset.reset", "earliest"}};
     h->reader = client(h, RD_KAFKA_CONSUMER, ckv, 3);
-    if (!h->producer || !h->reader)
+    if (!h->reader)
         return -1;
     /* The reader assigns (no group join: that takes 3 s in the mock). */
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(5);
@@ -191,8 +189,6 @@ void h_fini(harness *h)
         rd_kafka_consumer_close(h->reader);
         rd_kafka_destroy(h->reader);
     }
-    if (h->producer)
-        rd_kafka_destroy(h->producer);
     if (h->mc)
         rd_kafka_mock_cluster_destroy(h->mc);
     if (h->owner)
@@ -286,10 +282,18 @@ void h_make_tx(harness *h, size_t n, int nphases)
     }
 }
 
+/* Each phase has a producer of its own, made after the faults before it
+ * are over: the input log must hold each record once, whatever the faults
+ * do to cbr-stream, or the answer would not be one. */
 int h_produce_phase(harness *h, int phase)
 {
     size_t n = 0;
     produce_errors = 0;
+    const char *debug = getenv("CBR_HARNESS_DEBUG");
+    const char *const pkv[][2] = {{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"debug", debug ? debug : ""}};
+    h->producer = client(h, RD_KAFKA_PRODUCER, pkv, debug ? 3 : 2);
+    if (!h->producer)
+        return -1;
     for (size_t i = 0; i < h->ntx; i++) {
         h_tx *t = &h->tx[i];
         if (t->phase != phase)
@@ -303,11 +307,22 @@ int h_produce_phase(harness *h, int phase)
             rd_kafka_poll(h->producer, 10);
         if (e) {
             fprintf(stderr, "harness: produce: %s\n", rd_kafka_err2str(e));
+            rd_kafka_destroy(h->producer);
+            h->producer = NULL;
             return -1;
         }
         n++;
     }
-    rd_kafka_resp_err_t e = rd_kafka_flush(h->producer, 30000);
+    /* Flushing while reading what cbr-stream produces, so that the reader
+     * keeps up; a broker just back up may take a reconnect backoff. */
+    int64_t deadline = h_now_ms() + 90000, t0 = h_now_ms();
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_flush(h->producer, 100)) == RD_KAFKA_RESP_ERR__TIMED_OUT && h_now_ms() < deadline)
+        h_pump(h, 100);
+    if (h_now_ms() - t0 > 5000)
+        h_diag("phase %d took %lld ms to flush", phase, (long long)(h_now_ms() - t0));
+    rd_kafka_destroy(h->producer);
+    h->producer = NULL;
     if (e || produce_errors) {
         fprintf(stderr, "harness: flushing transactions: %s, %d failed\n", rd_kafka_err2str(e), produce_errors);
         return -1;

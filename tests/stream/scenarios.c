@@ -185,13 +185,14 @@ int h_scenario_faults(harness *h)
     if (kill_and_restart(h))
         return -1;
 
+    if (h_produce_phase(h, 1))
+        return -1;
+    /* After the phase is in: the next Produce requests are cbr-stream's. */
     rd_kafka_mock_push_request_errors(h->mc, API_PRODUCE, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                       RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR__TRANSPORT,
                                       RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                       RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR__TRANSPORT);
     h_diag("injected 6 Produce errors");
-    if (h_produce_phase(h, 1))
-        return -1;
     pump_random(h, 3000, 8000);
     if (kill_and_restart(h))
         return -1;
