@@ -185,6 +185,7 @@ void h_fini(harness *h)
         kill(h->pid, SIGKILL);
         waitpid(h->pid, NULL, 0);
     }
+    h_intruder_leave(h);
     if (h->reader) {
         rd_kafka_consumer_close(h->reader);
         rd_kafka_destroy(h->reader);
@@ -436,7 +437,13 @@ int h_answer(harness *h, const char *bundle)
     rd_kafka_consumer_close(c);
     rd_kafka_destroy(c);
     fclose(f);
+    /* The harness's own check: the log holds each produced record once. */
     char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test $(wc -l < '%s/input.jsonl') -eq %zu", h->work, h->ntx - tombstones);
+    if (sh(cmd) != 0) {
+        fprintf(stderr, "harness: the mock's input log does not hold each produced record once; no answer\n");
+        return -1;
+    }
     snprintf(cmd, sizeof cmd,
              "'%s' run '%s/%s' --input '%s/input.jsonl' --output '%s/expected.jsonl' --rejects '%s/rejects.jsonl'"
              " --state '%s/expected-state.txt' 2>'%s/cbrc.err'",
@@ -627,6 +634,11 @@ void h_pump(harness *h, int ms)
         h->nheld = 0;
     }
     do {
+        if (h->intruder) {
+            rd_kafka_message_t *x = rd_kafka_consumer_poll(h->intruder, 0);
+            if (x)
+                rd_kafka_message_destroy(x);
+        }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(h->reader, 20);
         if (!m)
             continue;
@@ -655,6 +667,44 @@ bool h_pump_until_complete(harness *h, int timeout_ms)
     while (!h_complete(h) && h_now_ms() < deadline)
         h_pump(h, 100);
     return h_complete(h);
+}
+
+int h_intruder_join(harness *h)
+{
+    static const char *const kv[][2] = {{"group.id", "cbr-test"}, {"enable.auto.commit", "false"},
+                                        {"auto.offset.reset", "earliest"}};
+    h->intruder = client(h, RD_KAFKA_CONSUMER, kv, 3);
+    if (!h->intruder)
+        return -1;
+    rd_kafka_poll_set_consumer(h->intruder);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, "transactions", RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(h->intruder, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return e ? -1 : 0;
+}
+
+void h_intruder_leave(harness *h)
+{
+    if (!h->intruder)
+        return;
+    rd_kafka_t *x = h->intruder;
+    h->intruder = NULL;
+    rd_kafka_consumer_close(x);
+    rd_kafka_destroy(x);
+}
+
+size_t h_log_count(harness *h, const char *text)
+{
+    char path[512], line[4096];
+    snprintf(path, sizeof path, "%s/stream.log", h->work);
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, text) != NULL;
+    if (f)
+        fclose(f);
+    return n;
 }
 
 /* ---- /metrics ---- */

@@ -38,6 +38,7 @@ typedef struct harness {
     rd_kafka_mock_cluster_t *mc;
     const char *bootstraps;
     rd_kafka_t *producer, *reader;
+    rd_kafka_t *intruder;           /* a second member of cbr-stream's group, when set */
     h_tx *tx;
     size_t ntx;
     /* what cbr-stream produced, against the answer */
@@ -99,6 +100,13 @@ char *h_metrics_text(harness *h);
 /* the end: state in SQLite equals cbrc's, the outbox is empty, offsets are at the end */
 void h_check_store(harness *h);
 void h_check_awards(harness *h);
+
+/* A second member joins cbr-stream's group (and takes partitions from it,
+ * reading without committing), or leaves it again. */
+int h_intruder_join(harness *h);
+void h_intruder_leave(harness *h);
+/* How many lines of cbr-stream's log contain text. */
+size_t h_log_count(harness *h, const char *text);
 
 int h_scenario_e2e(harness *h);
 int h_scenario_faults(harness *h);
