@@ -59,13 +59,17 @@ static int set_str(char **slot, const char *v)
     return 0;
 }
 
-static int set_long(long *slot, const char *name, const char *v, long lo, long hi)
+/* where is the flag (`--batch-size`) or FILE:LINE, name the setting. */
+static int set_long(long *slot, const char *where, const char *name, const char *v, long lo, long hi)
 {
     char *end;
     errno = 0;
     long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < lo || n > hi)
-        return bad("%s takes a number from %ld to %ld, not `%s`", name, lo, hi, v);
+    if (errno || end == v || *end || n < lo || n > hi) {
+        if (where[0] == '-')
+            return bad("%s takes a number from %ld to %ld, not `%s`", where, lo, hi, v);
+        return bad("%s: %s takes a number from %ld to %ld, not `%s`", where, name, lo, hi, v);
+    }
     *slot = n;
     return 0;
 }
@@ -118,13 +122,13 @@ static int set(stream_config *cfg, const char *name, const char *v, const char *
     if (!strcmp(name, "metrics"))
         return set_str(&cfg->metrics, v);
     if (!strcmp(name, "batch-size"))
-        return set_long(&cfg->batch_size, where, v, 1, 100000);
+        return set_long(&cfg->batch_size, where, name, v, 1, 100000);
     if (!strcmp(name, "wait-ms"))
-        return set_long(&cfg->wait_ms, where, v, 0, 600000);
+        return set_long(&cfg->wait_ms, where, name, v, 0, 600000);
     if (!strcmp(name, "flush-timeout-ms"))
-        return set_long(&cfg->flush_timeout_ms, where, v, 0, 3600000);
+        return set_long(&cfg->flush_timeout_ms, where, name, v, 0, 3600000);
     if (!strcmp(name, "reload-check-ms"))
-        return set_long(&cfg->reload_check_ms, where, v, 10, 3600000);
+        return set_long(&cfg->reload_check_ms, where, name, v, 10, 3600000);
     return bad("%s: unknown setting `%s`", where, name);
 }
 
@@ -259,6 +263,15 @@ int stream_config_parse(stream_config *cfg, int argc, char **argv)
     for (size_t k = 0; k < sizeof defs / sizeof *defs; k++)
         if (!*defs[k].slot && (rc = set_str(defs[k].slot, defs[k].def)) != 0)
             return rc;
+    /* An unknown or malformed librdkafka property is a usage error, found
+     * now rather than after the store is opened. */
+    for (int target = 1; target <= 2; target++) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rc = stream_apply_props(cfg, conf, target);
+        rd_kafka_conf_destroy(conf);
+        if (rc != 0)
+            return 2;
+    }
     return 0;
 }
 

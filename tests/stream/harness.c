@@ -500,12 +500,22 @@ int h_answer(harness *h, const char *bundle)
 
 int h_start(harness *h, const char *bundle)
 {
-    char bpath[512], state[512], log[512], metrics[64], port[16];
+    char bpath[512], state[512], log[512], metrics[64];
     snprintf(bpath, sizeof bpath, "%s/%s", h->work, bundle);
     snprintf(state, sizeof state, "%s/state.db", h->work);
     snprintf(log, sizeof log, "%s/stream.log", h->work);
     snprintf(metrics, sizeof metrics, "127.0.0.1:%d", h->metrics_port);
-    snprintf(port, sizeof port, "%d", h->metrics_port);
+    /* Half the settings come from a config file, as an operator's would. */
+    char conf[512];
+    snprintf(conf, sizeof conf, "%s/stream.conf", h->work);
+    FILE *cf = fopen(conf, "w");
+    if (!cf)
+        return -1;
+    fprintf(cf, "# cbr-stream settings for the test\nbrokers = %s\ngroup = cbr-test\nbatch-size = 64\n"
+                "# a killed member must leave the group quickly\nkafka.session.timeout.ms = 6000\n"
+                "consumer.heartbeat.interval.ms = 500\n", h->bootstraps);
+    if (fclose(cf) != 0)
+        return -1;
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
@@ -517,11 +527,8 @@ int h_start(harness *h, const char *bundle)
             dup2(fd, 2);
             close(fd);
         }
-        const char *argv[] = {h->stream_bin, "--brokers", h->bootstraps, "--group", "cbr-test",
-                              "--bundle", bpath, "--state", state, "--batch-size", "64", "--wait-ms", "50",
-                              "--metrics", metrics, "--reload-check-ms", "100",
-                              /* a killed member must leave the group quickly */
-                              "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500",
+        const char *argv[] = {h->stream_bin, "--config", conf, "--bundle", bpath, "--state", state,
+                              "--wait-ms", "50", "--metrics", metrics, "--reload-check-ms", "100",
                               "-X", "consumer.topic.metadata.refresh.interval.ms=2000", NULL};
         execv(h->stream_bin, (char *const *)argv);
         fprintf(stderr, "harness: exec %s: %s\n", h->stream_bin, strerror(errno));

@@ -93,6 +93,16 @@ int h_scenario_e2e(harness *h)
         h_compile(h, "good2.cbrx", two, 2, h->hash2, sizeof h->hash2) || place(h, "good1.cbrx", "live.cbrx", 0))
         return -1;
     h_ok(h, strcmp(h->hash1, h->hash2) != 0, "the two bundles differ (%s, %s)", h->hash1, h->hash2);
+    /* Usage errors name where they are. */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "printf 'brokers = x\\nbatch-size = lots\\n' > '%s/bad.conf' && "
+             "'%s' --config '%s/bad.conf' --bundle b --state s 2>'%s/bad.err'; test $? -eq 2 && "
+             "grep -q 'bad.conf:2: batch-size takes a number' '%s/bad.err' && "
+             "'%s' --bundle b --state s -X no.such.property=1 2>'%s/bad.err'; test $? -eq 2 && "
+             "grep -q 'no.such.property' '%s/bad.err'",
+             h->work, h->stream_bin, h->work, h->work, h->work, h->stream_bin, h->work, h->work);
+    h_ok(h, system(cmd) == 0, "a bad config line is refused with FILE:LINE, an unknown -X property by name");
     if (h_produce_phase(h, 0) || h_start(h, "live.cbrx"))
         return -1;
     size_t n0 = count_phases(h, 0), n1 = count_phases(h, 1);
