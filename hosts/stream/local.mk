@@ -33,5 +33,26 @@ tests/stream/e2e.log tests/stream/faults.log: tests/stream/stream-harness$(EXEEX
 AM_TESTS_ENVIRONMENT += \
 	CBR_STREAM='$(abs_top_builddir)/cbr-stream'; export CBR_STREAM; \
 	CBR_STREAM_HARNESS='$(abs_top_builddir)/tests/stream/stream-harness'; export CBR_STREAM_HARNESS;
+
+# make bench-stream: sustained transactions/s of one cbr-stream through the
+# mock cluster with the 100 offers of `make bench`, and produce-to-award
+# latency p50/p99 (doc/performance.md).  BENCH_STREAM_FLAGS = TX RATE.
+EXTRA_PROGRAMS += bench/cbr-bench-stream
+bench_cbr_bench_stream_SOURCES = bench/stream_bench.c bench/workload.c bench/workload.h
+bench_cbr_bench_stream_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+bench_cbr_bench_stream_LDADD = $(RDKAFKA_LIBS) -lm
+CLEANFILES += bench/cbr-bench-stream$(EXEEXT) bench/offers_100.cbrx
+BENCH_STREAM_FLAGS = 40000 2000
+
+bench/offers_100.cbrx: bench/baseline_100.c cbrc$(EXEEXT)
+	$(AM_V_GEN)./cbrc$(EXEEXT) compile bench/offers_100.cbr -o $@
+
+bench-stream: bench/cbr-bench-stream$(EXEEXT) cbr-stream$(EXEEXT) bench/offers_100.cbrx
+	bench/cbr-bench-stream$(EXEEXT) $(abs_top_builddir)/cbr-stream$(EXEEXT) bench/offers_100.cbrx \
+		$(BENCH_SEED) $(BENCH_STREAM_FLAGS)
+else
+bench-stream:
+	@echo "bench-stream: cbr-stream is not built (configure did not find librdkafka, SQLite and libmicrohttpd)"; exit 1
 endif
+.PHONY: bench-stream
 EXTRA_DIST += tests/stream/e2e.sh tests/stream/faults.sh
