@@ -290,6 +290,10 @@ int h_produce_phase(harness *h, int phase)
 {
     size_t n = 0;
     produce_errors = 0;
+    /* Produce errors injected for cbr-stream that it has not met yet would
+     * meet this producer instead (and a _TRANSPORT retry can leave a copy
+     * in the mock's log). */
+    rd_kafka_mock_clear_request_errors(h->mc, 0 /* Produce */);
     const char *debug = getenv("CBR_HARNESS_DEBUG");
     const char *const pkv[][2] = {{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"debug", debug ? debug : ""}};
     h->producer = client(h, RD_KAFKA_PRODUCER, pkv, debug ? 3 : 2);
