@@ -13,7 +13,8 @@ run_examples=yes
 
 # Build and test dependencies, all from Debian.
 packages="build-essential autoconf automake libtool pkgconf re2c bison check
-libffi-dev libunistring-dev libcsv-dev libyajl-dev tzdata python3"
+libffi-dev libunistring-dev libcsv-dev libyajl-dev tzdata python3
+librdkafka-dev libsqlite3-dev libmicrohttpd-dev"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,0 +1,209 @@
+/* bundle.c: the running rules of cbr-stream and their hot reload.
+ *
+ * The program is swapped only between batches, on SIGHUP or when the file's
+ * identity (inode, size, modification time) changes.  The new file is read
+ * whole, verified by cbr_program_load (or compiled, for .cbr source) and
+ * checked runnable before anything of the old program is released; a file
+ * that fails any step is refused with its reason and the running program
+ * stays.  Counters live in the ledger, keyed by offer and campaign ids, so
+ * they carry over to the new program unchanged. */
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hosts/stream/stream.h"
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static char *read_all(const char *path, size_t *len, struct stat *st)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (fstat(fileno(f), st) != 0)
+        goto fail;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *q = realloc(buf, cap);
+            if (!q)
+                goto fail;
+            buf = q;
+        }
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    if (ferror(f))
+        goto fail;
+    fclose(f);
+    *len = n;
+    return buf;
+fail:;
+    int e = errno;
+    free(buf);
+    fclose(f);
+    errno = e ? e : ENOMEM;
+    return NULL;
+}
+
+/* Compiles .cbr source; NULL after printing the diagnostics. */
+static cbr_program *compile(const char *path, const char *text, size_t len)
+{
+    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_program *p = NULL;
+    cbr_error err;
+    if (!c) {
+        fprintf(stderr, STREAM_PROG ": %s: out of memory\n", path);
+        return NULL;
+    }
+    if (cbr_compiler_add_source(c, path, text, len) != CBR_OK || cbr_compiler_check(c) != CBR_OK) {
+        for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
+            const cbr_diagnostic *d = cbr_compiler_diagnostic(c, i);
+            if (d->severity == CBR_ERROR)
+                fprintf(stderr, "%s:%u:%u: error: %s\n", d->file, d->line, d->column, d->message);
+        }
+        fprintf(stderr, STREAM_PROG ": %s: the rules have errors\n", path);
+    } else if (cbr_compiler_program(c, &p, &err) != CBR_OK) {
+        fprintf(stderr, STREAM_PROG ": %s: %s\n", path, err.message);
+        p = NULL;
+    }
+    cbr_compiler_free(c);
+    return p;
+}
+
+static void forget_keys(stream_host *h)
+{
+    for (size_t i = 0; i < h->nkeys; i++)
+        free(h->keys[i].key);
+    h->nkeys = 0;
+}
+
+int stream_bundle_load(stream_host *h)
+{
+    const char *path = h->cfg->bundle;
+    size_t len;
+    struct stat st;
+    char *data = read_all(path, &len, &st);
+    if (!data) {
+        fprintf(stderr, STREAM_PROG ": %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    cbr_program *p = NULL;
+    cbr_error err;
+    if (ends_with(path, ".cbr")) {
+        p = compile(path, data, len);
+    } else if (cbr_program_load(NULL, data, len, &p, &err) != CBR_OK) {
+        fprintf(stderr, STREAM_PROG ": %s: %s\n", path, err.message);
+        p = NULL;
+    }
+    free(data);
+    if (p && cbr_program_runnable(p, &err) != CBR_OK) {
+        /* cbr-stream registers no host functions (doc/stream.md). */
+        fprintf(stderr, STREAM_PROG ": %s: %s\n", path, err.message);
+        cbr_program_free(p);
+        p = NULL;
+    }
+    size_t cap = (size_t)h->cfg->batch_size;
+    cbr_batch *b = p ? cbr_batch_new(p, cap) : NULL;
+    cbr_context *ctx = p ? cbr_context_new(p, cap) : NULL;
+    if (p && (!b || !ctx)) {
+        fprintf(stderr, STREAM_PROG ": %s: out of memory for a batch of %zu\n", path, cap);
+        cbr_batch_free(b);
+        cbr_context_free(ctx);
+        cbr_program_free(p);
+        p = NULL;
+    }
+    /* The file is remembered even when refused, so that a bad file is
+     * reported once, not at every check, until it changes again. */
+    h->bundle_st = st;
+    if (!p) {
+        if (h->prog)
+            fprintf(stderr, STREAM_PROG ": %s: refused; still running bundle %s\n", path,
+                    cbr_program_hash(h->prog));
+        stream_metrics_bundle(h->metrics, h->prog ? cbr_program_hash(h->prog) : NULL, false);
+        return -1;
+    }
+    cbr_context_set_store(ctx, &h->cstore);
+    const char *old = h->prog ? cbr_program_hash(h->prog) : NULL;
+    if (old)
+        fprintf(stderr, STREAM_PROG ": %s: bundle %s replaces %s\n", path, cbr_program_hash(p), old);
+    else
+        fprintf(stderr, STREAM_PROG ": %s: running bundle %s (%zu offers)\n", path, cbr_program_hash(p),
+                cbr_program_offer_count(p));
+    stream_bundle_free(h);
+    h->prog = p;
+    h->batch = b;
+    h->ctx = ctx;
+    stream_metrics_bundle(h->metrics, cbr_program_hash(p), true);
+    return 0;
+}
+
+void stream_bundle_maybe_reload(stream_host *h)
+{
+    bool due = stream_hup;
+    int64_t now = stream_now_ms();
+    if (!due && now >= h->next_reload_check_ms) {
+        h->next_reload_check_ms = now + h->cfg->reload_check_ms;
+        struct stat st;
+        if (stat(h->cfg->bundle, &st) == 0)
+            due = st.st_ino != h->bundle_st.st_ino || st.st_size != h->bundle_st.st_size ||
+                  st.st_mtim.tv_sec != h->bundle_st.st_mtim.tv_sec ||
+                  st.st_mtim.tv_nsec != h->bundle_st.st_mtim.tv_nsec;
+    }
+    if (!due)
+        return;
+    stream_hup = 0;
+    stream_bundle_load(h);
+}
+
+void stream_bundle_free(stream_host *h)
+{
+    forget_keys(h);
+    cbr_context_free(h->ctx);
+    cbr_batch_free(h->batch);
+    cbr_program_free(h->prog);
+    h->ctx = NULL;
+    h->batch = NULL;
+    h->prog = NULL;
+}
+
+/* The field a JSON key names, -1 for keys the rules do not read (derived
+ * fields such as weekday are computed, never taken from the message). */
+int stream_field_of(stream_host *h, const char *key, size_t n)
+{
+    for (size_t i = 0; i < h->nkeys; i++)
+        if (h->keys[i].n == n && !memcmp(h->keys[i].key, key, n))
+            return h->keys[i].field;
+    int f = cbr_program_field(h->prog, key, n);
+    if (f >= 0 && !cbr_program_field_is_input(h->prog, (size_t)f))
+        f = -1;
+    /* Bound the cache: messages may carry arbitrary keys. */
+    if (h->nkeys >= 4096)
+        return f;
+    if (h->nkeys == h->capkeys) {
+        size_t nc = h->capkeys ? h->capkeys * 2 : 32;
+        void *q = realloc(h->keys, nc * sizeof *h->keys);
+        if (!q)
+            return f;
+        h->keys = q;
+        h->capkeys = nc;
+    }
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return f;
+    memcpy(copy, key, n);
+    copy[n] = '\0';
+    h->keys[h->nkeys].key = copy;
+    h->keys[h->nkeys].n = n;
+    h->keys[h->nkeys++].field = f;
+    return f;
+}

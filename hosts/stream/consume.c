@@ -1,0 +1,546 @@
+/* consume.c: cbr-stream's consumer side: group membership, batches, the
+ * evaluation and the per-batch commit.
+ *
+ * A batch is what the consumer hands over within --wait-ms, at most
+ * --batch-size messages.  It is evaluated as one cbr batch, then counters,
+ * outbox and offsets are committed in one SQLite transaction, then the
+ * outbox goes to the producer, then Kafka's own offsets are committed
+ * (asynchronously: the stored ones are what a restart resumes from).
+ *
+ * Rebalances: on assignment each partition starts at the offset the store
+ * holds for it (Kafka's committed offset only when the store has none, e.g.
+ * a partition new to this instance).  On revocation the batch being built
+ * is finished and committed first, and Kafka's offsets synchronously, so
+ * the next owner starts where this one stopped.  Messages below the stored
+ * offset (a reset, a replayed fetch) are skipped, never counted twice. */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "hosts/stream/stream.h"
+
+static stream_part *part(stream_host *h, int32_t p)
+{
+    if (p < 0)
+        return NULL;
+    if ((size_t)p >= h->nparts) {
+        size_t n = (size_t)p + 1;
+        stream_part *q = realloc(h->parts, n * sizeof *q);
+        if (!q)
+            return NULL;
+        for (size_t i = h->nparts; i < n; i++)
+            q[i] = (stream_part){.next = -1};
+        h->parts = q;
+        h->nparts = n;
+    }
+    return &h->parts[p];
+}
+
+/* Kafka's committed offsets for the partitions touched so far; sync on
+ * revocation and stop, async after each batch. */
+static void commit_kafka(stream_host *h, bool sync)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    for (size_t i = 0; i < h->nparts; i++)
+        if (h->parts[i].assigned && h->parts[i].next >= 0)
+            rd_kafka_topic_partition_list_add(l, h->cfg->topic, (int32_t)i)->offset = h->parts[i].next;
+    if (l->cnt > 0) {
+        rd_kafka_resp_err_t e = rd_kafka_commit(h->consumer, l, sync ? 0 : 1);
+        if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            fprintf(stderr, STREAM_PROG ": committing offsets to Kafka: %s (the store has them)\n",
+                    rd_kafka_err2str(e));
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void drop_pending(stream_host *h)
+{
+    for (size_t i = 0; i < h->npending; i++)
+        rd_kafka_message_destroy(h->pending[i]);
+    h->npending = 0;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+    stream_host *h = opaque;
+    bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < parts->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &parts->elems[i];
+            stream_part *sp = strcmp(tp->topic, h->cfg->topic) ? NULL : part(h, tp->partition);
+            if (!sp)
+                continue;
+            int64_t next = stream_store_offset(h->store, tp->topic, tp->partition);
+            sp->assigned = true;
+            sp->next = next;
+            if (next >= 0)
+                tp->offset = next;
+            fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at %s%lld\n", tp->topic, tp->partition,
+                    next >= 0 ? "stored offset " : "Kafka's committed offset",
+                    next >= 0 ? (long long)next : 0LL);
+        }
+        rd_kafka_error_t *e = NULL;
+        rd_kafka_resp_err_t re = RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (cooperative)
+            e = rd_kafka_incremental_assign(rk, parts);
+        else
+            re = rd_kafka_assign(rk, parts);
+        if (e || re) {
+            fprintf(stderr, STREAM_PROG ": assigning partitions: %s\n",
+                    e ? rd_kafka_error_string(e) : rd_kafka_err2str(re));
+            if (e)
+                rd_kafka_error_destroy(e);
+        }
+        return;
+    }
+    /* Revoked (or lost).  What was collected is finished first, so that the
+     * stored and committed offsets cover it before another member reads on. */
+    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
+        if (stream_process_pending(h) == 0)
+            commit_kafka(h, true);
+    } else {
+        /* Lost: someone else may own these partitions already; what was
+         * collected but not committed is read again by its owner. */
+        fprintf(stderr, STREAM_PROG ": partitions lost: %s\n", rd_kafka_err2str(err));
+        drop_pending(h);
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        stream_part *sp = strcmp(tp->topic, h->cfg->topic) ? NULL : part(h, tp->partition);
+        if (sp) {
+            fprintf(stderr, STREAM_PROG ": revoked %s/%d at offset %lld\n", tp->topic, tp->partition,
+                    (long long)sp->next);
+            *sp = (stream_part){.next = -1};
+        }
+    }
+    stream_metrics_forget_partitions(h->metrics);
+    if (cooperative) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e)
+            rd_kafka_error_destroy(e);
+    } else {
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+int stream_consumer_start(stream_host *h)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *kv[][2] = {
+        {"bootstrap.servers", h->cfg->brokers}, {"group.id", h->cfg->group},
+        /* offsets are ours: stored in SQLite, committed to Kafka by hand */
+        {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"},
+        {"client.id", "cbr-stream"},
+    };
+    for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
+        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, STREAM_PROG ": consumer %s: %s\n", kv[i][0], err);
+            rd_kafka_conf_destroy(conf);
+            return -1;
+        }
+    if (stream_apply_props(h->cfg, conf, 1) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, h);
+    h->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!h->consumer) {
+        fprintf(stderr, STREAM_PROG ": creating the consumer: %s\n", err);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(h->consumer);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, h->cfg->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(h->consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e) {
+        fprintf(stderr, STREAM_PROG ": subscribing to %s: %s\n", h->cfg->topic, rd_kafka_err2str(e));
+        return -1;
+    }
+    h->pending = calloc((size_t)h->cfg->batch_size, sizeof *h->pending);
+    h->rows = calloc((size_t)h->cfg->batch_size, sizeof *h->rows);
+    if (!h->pending || !h->rows) {
+        fprintf(stderr, STREAM_PROG ": out of memory for a batch of %ld\n", h->cfg->batch_size);
+        return -1;
+    }
+    return 0;
+}
+
+void stream_consumer_close(stream_host *h)
+{
+    if (!h->consumer)
+        return;
+    /* Leaving the group revokes the assignment through on_rebalance, which
+     * finishes and commits the last batch. */
+    rd_kafka_resp_err_t e = rd_kafka_consumer_close(h->consumer);
+    if (e)
+        fprintf(stderr, STREAM_PROG ": closing the consumer: %s\n", rd_kafka_err2str(e));
+    drop_pending(h);
+    rd_kafka_destroy(h->consumer);
+    h->consumer = NULL;
+    free(h->pending);
+    free(h->rows);
+    h->pending = NULL;
+    h->rows = NULL;
+}
+
+/* ---- building the batch's messages ---- */
+
+static stream_msg *new_out(stream_host *h)
+{
+    if (h->nout == h->capout) {
+        size_t nc = h->capout ? h->capout * 2 : 256;
+        stream_msg *q = realloc(h->out, nc * sizeof *q);
+        if (!q)
+            return NULL;
+        h->out = q;
+        h->capout = nc;
+    }
+    stream_msg *m = &h->out[h->nout++];
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
+static char *dup_n(const void *p, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (c) {
+        if (n)
+            memcpy(c, p, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+/* An unreadable record: its bytes and key unchanged, the reason and where it came from. */
+static int reject(stream_host *h, const rd_kafka_message_t *msg, const char *why)
+{
+    stream_msg *m = new_out(h);
+    char src[600];
+    if (!m)
+        return -1;
+    m->kind = STREAM_REJECT;
+    if (msg->key) {
+        m->key = dup_n(msg->key, msg->key_len);
+        m->keylen = msg->key_len;
+    }
+    m->value = dup_n(msg->payload ? msg->payload : "", msg->payload ? msg->len : 0);
+    m->valuelen = msg->payload ? msg->len : 0;
+    m->reason = strdup(why);
+    snprintf(src, sizeof src, "%s/%d@%lld", rd_kafka_topic_name(msg->rkt), msg->partition,
+             (long long)msg->offset);
+    m->source = strdup(src);
+    if ((msg->key && !m->key) || !m->value || !m->reason || !m->source)
+        return -1;
+    fprintf(stderr, STREAM_PROG ": %s: rejected: %s\n", src, why);
+    return 0;
+}
+
+/* A growing string for one award's JSON. */
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+    bool oom;
+} buf;
+
+static void put(buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->n + n + 1)
+            nc *= 2;
+        char *q = realloc(b->p, nc);
+        if (!q) {
+            b->oom = true;
+            return;
+        }
+        b->p = q;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void puts_(buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* A JSON string; the text is valid UTF-8 (the batch checked it), so only
+ * quotes, backslashes and control characters need escapes. */
+static void put_json(buf *b, const char *s)
+{
+    if (!s) {
+        puts_(b, "null");
+        return;
+    }
+    put(b, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            put(b, e, 2);
+        } else if (c < 0x20) {
+            char e[8];
+            snprintf(e, sizeof e, "\\u%04x", c);
+            put(b, e, 6);
+        } else {
+            put(b, p, 1);
+        }
+    }
+    put(b, "\"", 1);
+}
+
+typedef struct eval_ud {
+    stream_host *h;
+    bool oom;
+} eval_ud;
+
+static void on_award(void *ud, const cbr_award *a)
+{
+    eval_ud *e = ud;
+    stream_host *h = e->h;
+    const stream_row *r = &h->rows[a->row];
+    char amount[32], cur[4];
+    cbr_award_amount(a, amount, sizeof amount);
+    memcpy(cur, a->currency, 3);
+    cur[3] = '\0';
+    buf b = {0};
+    /* The award id is deterministic, so a downstream consumer can drop the
+     * copies a crash between Kafka's ack and our delete may produce. */
+    puts_(&b, "{\"award_id\":");
+    buf id = {0};
+    puts_(&id, r->tid);
+    put(&id, "/", 1);
+    puts_(&id, a->offer_id);
+    put_json(&b, id.oom ? NULL : id.p);
+    free(id.p);
+    puts_(&b, ",\"tid\":");
+    put_json(&b, r->tid);
+    puts_(&b, ",\"user_id\":");
+    put_json(&b, r->user_id);
+    puts_(&b, ",\"offer\":");
+    put_json(&b, a->offer_id);
+    puts_(&b, ",\"campaign\":");
+    put_json(&b, a->campaign_id);
+    puts_(&b, ",\"cashback\":");
+    put_json(&b, amount);
+    puts_(&b, ",\"currency\":");
+    put_json(&b, cur);
+    puts_(&b, ",\"timestamp\":");
+    put_json(&b, r->timestamp);
+    puts_(&b, ",\"bundle\":");
+    put_json(&b, cbr_program_hash(h->prog));
+    puts_(&b, "}");
+    stream_msg *m = b.oom ? NULL : new_out(h);
+    if (!m) {
+        free(b.p);
+        e->oom = true;
+        return;
+    }
+    m->kind = STREAM_AWARD;
+    m->value = b.p;
+    m->valuelen = b.n;
+    if (r->user_id) {
+        m->key = strdup(r->user_id);
+        m->keylen = strlen(r->user_id);
+        if (!m->key)
+            e->oom = true;
+    }
+    stream_metrics_award(h->metrics, a->campaign_id, cur, a->exponent, a->cashback);
+}
+
+static void clear_rows(stream_host *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(h->rows[i].tid);
+        free(h->rows[i].user_id);
+        free(h->rows[i].timestamp);
+        h->rows[i] = (stream_row){0};
+    }
+}
+
+/* Adds one message to the cbr batch, or to the rejects.  -1: out of memory. */
+static int add_message(stream_host *h, const rd_kafka_message_t *msg, uint64_t *rejected)
+{
+    if (!msg->payload || msg->len == 0) {
+        ++*rejected;
+        return reject(h, msg, "the message has no value");
+    }
+    const cbrin_record *rec;
+    if (!cbrin_parse_json(h->reader, msg->payload, msg->len, &rec)) {
+        ++*rejected;
+        return reject(h, msg, rec->error);
+    }
+    cbr_error err;
+    size_t row = cbr_batch_rows(h->batch);
+    if (cbr_batch_begin_row(h->batch, &err) != CBR_OK) {
+        ++*rejected;
+        return reject(h, msg, err.message);
+    }
+    stream_row *r = &h->rows[row];
+    for (size_t i = 0; i < rec->ncells; i++) {
+        const cbrin_cell *c = &rec->cells[i];
+        if (c->missing)
+            continue;
+        int f = stream_field_of(h, c->key, c->keylen);
+        if (f >= 0)
+            cbr_batch_set(h->batch, (size_t)f, c->val, c->len, NULL);
+        /* What an award repeats from its transaction, as the message wrote it. */
+        char **keep = c->keylen == 3 && !memcmp(c->key, "tid", 3) ? &r->tid
+                    : c->keylen == 7 && !memcmp(c->key, "user_id", 7) ? &r->user_id
+                    : c->keylen == 9 && !memcmp(c->key, "timestamp", 9) ? &r->timestamp : NULL;
+        if (keep) {
+            free(*keep);
+            if (!(*keep = dup_n(c->val, c->len)))
+                return -1;
+        }
+    }
+    if (cbr_batch_end_row(h->batch, NULL, &err) != CBR_OK) {
+        /* The refused row is not in the batch; the next record takes its index. */
+        free(r->tid);
+        free(r->user_id);
+        free(r->timestamp);
+        *r = (stream_row){0};
+        ++*rejected;
+        return reject(h, msg, err.message);
+    }
+    return 0;
+}
+
+static int put_offsets(stream_host *h)
+{
+    for (size_t i = 0; i < h->nparts; i++)
+        if (h->parts[i].touched &&
+            stream_store_put_offset(h->store, h->cfg->topic, (int32_t)i, h->parts[i].next) != 0)
+            return -1;
+    return 0;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int stream_process_pending(stream_host *h)
+{
+    if (h->fatal)
+        return -1;
+    if (h->npending == 0)
+        return 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t records = 0, rejected = 0;
+    int rc = 0;
+    cbr_batch_clear(h->batch);
+    for (size_t i = 0; i < h->npending && rc == 0; i++) {
+        const rd_kafka_message_t *msg = h->pending[i];
+        stream_part *sp = part(h, msg->partition);
+        /* Already evaluated and committed (a replay after a reset or seek). */
+        if (!sp || !sp->assigned || (sp->next >= 0 && msg->offset < sp->next))
+            continue;
+        records++;
+        rc = add_message(h, msg, &rejected);
+        sp->next = msg->offset + 1;
+        sp->touched = true;
+    }
+    eval_ud eu = {.h = h};
+    cbr_error err;
+    if (rc == 0 && cbr_batch_rows(h->batch) > 0 && cbr_eval(h->ctx, h->batch, on_award, &eu, &err) != CBR_OK) {
+        fprintf(stderr, STREAM_PROG ": evaluating a batch: %s\n", err.message);
+        rc = -1;
+    }
+    if (eu.oom) {
+        fprintf(stderr, STREAM_PROG ": out of memory building a batch\n");
+        rc = -1;
+    }
+    /* One transaction: acknowledged outbox rows leave, counters, new outbox
+     * rows and offsets arrive. */
+    if (rc == 0 && stream_store_begin(h->store) == 0) {
+        rc = stream_store_outbox_delete(h->store, h->acked, h->nacked) ||
+             stream_store_put_ledger(h->store, h->ledger) || put_offsets(h);
+        for (size_t i = 0; rc == 0 && i < h->nout; i++)
+            rc = stream_store_outbox_add(h->store, &h->out[i]);
+        if (rc == 0)
+            rc = stream_store_commit(h->store);
+        if (rc != 0)
+            stream_store_rollback(h->store);
+    } else {
+        rc = -1;
+    }
+    if (rc != 0) {
+        /* The counters in memory are ahead of the store now: stop and let a
+         * restart resume from the last commit rather than go on from a
+         * state no offset describes. */
+        fprintf(stderr, STREAM_PROG ": the batch could not be committed; stopping\n");
+        h->fatal = true;
+        stream_stop = 1;
+    } else {
+        h->nacked = 0;
+        stream_ledger_clean(h->ledger);
+        stream_outbox_send(h, h->out, h->nout);
+        stream_metrics_batch(h->metrics, records, rejected, seconds_since(&t0));
+    }
+    for (size_t i = 0; i < h->nout; i++)
+        stream_msg_clear(&h->out[i]);
+    h->nout = 0;
+    for (size_t i = 0; i < h->nparts; i++)
+        h->parts[i].touched = false;
+    clear_rows(h, cbr_batch_rows(h->batch));
+    cbr_batch_clear(h->batch);
+    drop_pending(h);
+    return rc;
+}
+
+static void update_lag(stream_host *h)
+{
+    for (size_t i = 0; i < h->nparts; i++) {
+        if (!h->parts[i].assigned)
+            continue;
+        int64_t lo, hi;
+        if (rd_kafka_get_watermark_offsets(h->consumer, h->cfg->topic, (int32_t)i, &lo, &hi) != 0 || hi < 0)
+            continue;
+        int64_t at = h->parts[i].next >= 0 ? h->parts[i].next : lo;
+        stream_metrics_lag(h->metrics, h->cfg->topic, (int32_t)i, hi > at ? hi - at : 0);
+    }
+}
+
+int stream_consume_once(stream_host *h)
+{
+    int64_t deadline = stream_now_ms() + h->cfg->wait_ms;
+    while (!stream_stop && h->npending < (size_t)h->cfg->batch_size) {
+        int64_t left = deadline - stream_now_ms();
+        if (left < 0)
+            left = 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(h->consumer, (int)(left > 1000 ? 1000 : left));
+        if (m) {
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    fprintf(stderr, STREAM_PROG ": consumer: %s\n", rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+            } else {
+                h->pending[h->npending++] = m;
+            }
+        }
+        if (left == 0)
+            break;
+        /* Delivery reports are served while waiting, so acks are not held back. */
+        stream_outbox_poll(h, 0);
+    }
+    bool had = h->npending > 0;
+    int rc = stream_process_pending(h);
+    if (rc == 0 && had)
+        commit_kafka(h, false);
+    update_lag(h);
+    return rc;
+}

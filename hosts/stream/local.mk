@@ -1,0 +1,58 @@
+# hosts/stream/local.mk: cbr-stream, the Kafka host, and its tests
+# (included from Makefile.am).
+#
+# Built only when configure found librdkafka, SQLite and libmicrohttpd
+# (BUILD_STREAM).  The tests run against librdkafka's mock cluster: the
+# harness (tests/stream/stream-harness) hosts the cluster on loopback and
+# runs cbr-stream as a real separate process against it; the shell tests
+# only pick its scenario.  The harness is an EXTRA_PROGRAMS that each test
+# log depends on, so it is built by `make check` and never installed.
+#
+#     make check TESTS='tests/stream/e2e.sh tests/stream/faults.sh'
+
+EXTRA_DIST += hosts/stream/README.md tests/stream/rules.cbr tests/stream/extra-offer.cbr
+
+if BUILD_STREAM
+bin_PROGRAMS += cbr-stream
+cbr_stream_SOURCES = hosts/stream/main.c hosts/stream/stream.h hosts/stream/config.c \
+	hosts/stream/ledger.c hosts/stream/store.c hosts/stream/bundle.c hosts/stream/consume.c \
+	hosts/stream/outbox.c hosts/stream/metrics.c hosts/input.c hosts/input.h
+cbr_stream_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) $(MHD_CFLAGS) -pthread
+cbr_stream_LDADD = libcbr.la $(CSV_LIBS) $(YAJL_LIBS) $(RDKAFKA_LIBS) $(SQLITE3_LIBS) $(MHD_LIBS) -lpthread
+
+EXTRA_PROGRAMS += tests/stream/stream-harness
+tests_stream_stream_harness_SOURCES = tests/stream/harness.c tests/stream/harness.h \
+	tests/stream/scenarios.c
+tests_stream_stream_harness_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) -pthread
+tests_stream_stream_harness_LDADD = $(RDKAFKA_LIBS) $(SQLITE3_LIBS) -lpthread
+CLEANFILES += tests/stream/stream-harness$(EXEEXT)
+
+STREAM_TESTS = tests/stream/e2e.sh tests/stream/faults.sh
+TESTS += $(STREAM_TESTS)
+tests/stream/e2e.log tests/stream/faults.log: tests/stream/stream-harness$(EXEEXT) cbr-stream$(EXEEXT) cbrc$(EXEEXT)
+AM_TESTS_ENVIRONMENT += \
+	CBR_STREAM='$(abs_top_builddir)/cbr-stream'; export CBR_STREAM; \
+	CBR_STREAM_HARNESS='$(abs_top_builddir)/tests/stream/stream-harness'; export CBR_STREAM_HARNESS;
+
+# make bench-stream: sustained transactions/s of one cbr-stream through the
+# mock cluster with the 100 offers of `make bench`, and produce-to-award
+# latency p50/p99 (doc/performance.md).  BENCH_STREAM_FLAGS = TX RATE.
+EXTRA_PROGRAMS += bench/cbr-bench-stream
+bench_cbr_bench_stream_SOURCES = bench/stream_bench.c bench/workload.c bench/workload.h
+bench_cbr_bench_stream_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+bench_cbr_bench_stream_LDADD = $(RDKAFKA_LIBS) -lm
+CLEANFILES += bench/cbr-bench-stream$(EXEEXT) bench/offers_100.cbrx
+BENCH_STREAM_FLAGS = 40000 2000
+
+bench/offers_100.cbrx: bench/baseline_100.c cbrc$(EXEEXT)
+	$(AM_V_GEN)./cbrc$(EXEEXT) compile bench/offers_100.cbr -o $@
+
+bench-stream: bench/cbr-bench-stream$(EXEEXT) cbr-stream$(EXEEXT) bench/offers_100.cbrx
+	bench/cbr-bench-stream$(EXEEXT) $(abs_top_builddir)/cbr-stream$(EXEEXT) bench/offers_100.cbrx \
+		$(BENCH_SEED) $(BENCH_STREAM_FLAGS)
+else
+bench-stream:
+	@echo "bench-stream: cbr-stream is not built (configure did not find librdkafka, SQLite and libmicrohttpd)"; exit 1
+endif
+.PHONY: bench-stream
+EXTRA_DIST += tests/stream/e2e.sh tests/stream/faults.sh

@@ -1,0 +1,314 @@
+/* store.c: cbr-stream's embedded store, one SQLite database in WAL mode.
+ *
+ * Three tables that only ever change together, in one transaction per batch:
+ *   state(key, value)              the limit and budget counters (ledger.c)
+ *   outbox(id, kind, key, value, reason, source)
+ *                                  awards and rejects Kafka has not acknowledged
+ *   offsets(topic, part, next)     the next input offset to evaluate
+ * synchronous=FULL: a commit is on disk before Kafka hears of the batch, so
+ * even a power cut (not only a killed process) cannot lose what was sent. */
+#include "config.h"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hosts/stream/stream.h"
+
+enum { Q_PUT_STATE, Q_PUT_OFFSET, Q_GET_OFFSET, Q_ADD_OUT, Q_DEL_OUT, Q_GET_OUT, Q_COUNT };
+
+static const char *const sql[Q_COUNT] = {
+    [Q_PUT_STATE] = "INSERT INTO state(key, value) VALUES(?1, ?2) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [Q_PUT_OFFSET] = "INSERT INTO offsets(topic, part, next) VALUES(?1, ?2, ?3) "
+                     "ON CONFLICT(topic, part) DO UPDATE SET next = excluded.next",
+    [Q_GET_OFFSET] = "SELECT next FROM offsets WHERE topic = ?1 AND part = ?2",
+    [Q_ADD_OUT] = "INSERT INTO outbox(kind, key, value, reason, source) VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_DEL_OUT] = "DELETE FROM outbox WHERE id = ?1",
+    [Q_GET_OUT] = "SELECT id, kind, key, value, reason, source FROM outbox WHERE id = ?1",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
+    " key BLOB, value BLOB NOT NULL, reason TEXT, source TEXT);"
+    "CREATE TABLE IF NOT EXISTS offsets(topic TEXT NOT NULL, part INTEGER NOT NULL,"
+    " next INTEGER NOT NULL, PRIMARY KEY(topic, part)) WITHOUT ROWID;";
+
+struct stream_store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *q[Q_COUNT];
+};
+
+static int fail(stream_store *s, const char *what)
+{
+    fprintf(stderr, STREAM_PROG ": %s: %s: %s\n", s->path, what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+static int exec(stream_store *s, const char *what, const char *text)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, STREAM_PROG ": %s: %s: %s\n", s->path, what, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+stream_store *stream_store_open(const char *path)
+{
+    stream_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        fprintf(stderr, STREAM_PROG ": %s: out of memory\n", path);
+        free(s);
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        fail(s, "cannot open the state database");
+        stream_store_close(s);
+        return NULL;
+    }
+    /* Another process holding the write lock (a second instance on the same
+     * file, a backup) makes us wait rather than fail a batch. */
+    sqlite3_busy_timeout(s->db, 10000);
+    if (exec(s, "setting WAL mode", "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") ||
+        exec(s, "creating the tables", schema)) {
+        stream_store_close(s);
+        return NULL;
+    }
+    for (int i = 0; i < Q_COUNT; i++)
+        if (sqlite3_prepare_v2(s->db, sql[i], -1, &s->q[i], NULL) != SQLITE_OK) {
+            fail(s, sql[i]);
+            stream_store_close(s);
+            return NULL;
+        }
+    return s;
+}
+
+void stream_store_close(stream_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+int stream_store_load_ledger(stream_store *s, stream_ledger *l)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM state", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "reading the counters");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        if (!stream_ledger_load(l, k, n, sqlite3_column_int64(st, 1))) {
+            sqlite3_finalize(st);
+            fprintf(stderr, STREAM_PROG ": %s: out of memory loading the counters\n", s->path);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, "reading the counters");
+}
+
+int64_t stream_store_offset(stream_store *s, const char *topic, int32_t partition)
+{
+    sqlite3_stmt *q = s->q[Q_GET_OFFSET];
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, partition);
+    int64_t next = -1;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        next = sqlite3_column_int64(q, 0);
+    else if (rc != SQLITE_DONE)
+        fail(s, "reading an offset");
+    sqlite3_reset(q);
+    return next;
+}
+
+void stream_msg_clear(stream_msg *m)
+{
+    free(m->key);
+    free(m->value);
+    free(m->reason);
+    free(m->source);
+    memset(m, 0, sizeof *m);
+}
+
+static char *dup_blob(const void *p, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (c) {
+        if (n)
+            memcpy(c, p, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+/* The row under the cursor into m (its strings malloc'ed); false when memory runs out. */
+static bool row_to_msg(sqlite3_stmt *st, stream_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    m->kind = sqlite3_column_int(st, 1);
+    if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+        m->keylen = (size_t)sqlite3_column_bytes(st, 2);
+        m->key = dup_blob(sqlite3_column_blob(st, 2), m->keylen);
+        if (!m->key)
+            return false;
+    }
+    m->valuelen = (size_t)sqlite3_column_bytes(st, 3);
+    m->value = dup_blob(sqlite3_column_blob(st, 3), m->valuelen);
+    if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+        m->reason = dup_blob(sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+    if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+        m->source = dup_blob(sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5));
+    return m->value != NULL;
+}
+
+int stream_store_each_outbox(stream_store *s, int (*fn)(void *ud, stream_msg *m), void *ud)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, kind, key, value, reason, source FROM outbox ORDER BY id", -1,
+                           &st, NULL) != SQLITE_OK)
+        return fail(s, "reading the outbox");
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        stream_msg m;
+        if (!row_to_msg(st, &m)) {
+            stream_msg_clear(&m);
+            fprintf(stderr, STREAM_PROG ": %s: out of memory reading the outbox\n", s->path);
+            ret = -1;
+            break;
+        }
+        ret = fn(ud, &m);
+        stream_msg_clear(&m);
+        if (ret)
+            break;
+    }
+    if (!ret && rc != SQLITE_DONE)
+        ret = fail(s, "reading the outbox");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int stream_store_outbox_get(stream_store *s, int64_t id, stream_msg *m)
+{
+    sqlite3_stmt *q = s->q[Q_GET_OUT];
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q), ret;
+    if (rc == SQLITE_ROW)
+        ret = row_to_msg(q, m) ? 1 : -1;
+    else
+        ret = rc == SQLITE_DONE ? 0 : fail(s, "reading an outbox row");
+    sqlite3_reset(q);
+    return ret;
+}
+
+int64_t stream_store_outbox_count(stream_store *s)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+int stream_store_begin(stream_store *s)
+{
+    /* IMMEDIATE: take the write lock now, not at the first write, so a busy
+     * database shows up here rather than halfway through a batch. */
+    return exec(s, "beginning a transaction", "BEGIN IMMEDIATE");
+}
+
+int stream_store_commit(stream_store *s)
+{
+    return exec(s, "committing a batch", "COMMIT");
+}
+
+void stream_store_rollback(stream_store *s)
+{
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int put_one(void *ud, const char *key, size_t len, int64_t v)
+{
+    stream_store *s = ud;
+    sqlite3_stmt *q = s->q[Q_PUT_STATE];
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, key, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, v);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, "writing a counter");
+}
+
+int stream_store_put_ledger(stream_store *s, stream_ledger *l)
+{
+    return stream_ledger_each_dirty(l, put_one, s);
+}
+
+int stream_store_put_offset(stream_store *s, const char *topic, int32_t partition, int64_t next)
+{
+    sqlite3_stmt *q = s->q[Q_PUT_OFFSET];
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, partition);
+    sqlite3_bind_int64(q, 3, next);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, "writing an offset");
+}
+
+int stream_store_outbox_add(stream_store *s, stream_msg *m)
+{
+    sqlite3_stmt *q = s->q[Q_ADD_OUT];
+    sqlite3_reset(q);
+    sqlite3_bind_int(q, 1, m->kind);
+    if (m->key)
+        sqlite3_bind_blob(q, 2, m->key, (int)m->keylen, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 2);
+    sqlite3_bind_blob(q, 3, m->value ? m->value : "", (int)m->valuelen, SQLITE_STATIC);
+    if (m->reason)
+        sqlite3_bind_text(q, 4, m->reason, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 4);
+    if (m->source)
+        sqlite3_bind_text(q, 5, m->source, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 5);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, "adding to the outbox");
+    m->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int stream_store_outbox_delete(stream_store *s, const int64_t *ids, size_t n)
+{
+    sqlite3_stmt *q = s->q[Q_DEL_OUT];
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, ids[i]);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            sqlite3_reset(q);
+            return fail(s, "deleting from the outbox");
+        }
+    }
+    sqlite3_reset(q);
+    return 0;
+}

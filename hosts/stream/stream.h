@@ -1,0 +1,214 @@
+/* stream.h: what the files of cbr-stream, the Kafka host, share.
+ *
+ * cbr-stream reads transactions from a consumer group, evaluates each poll's
+ * worth of messages as one libcbr batch and writes awards and rejects to
+ * Kafka.  Main choice: the embedded store (SQLite, store.c) is the source of
+ * truth.  Limit and budget counters, the outbox of messages Kafka has not yet
+ * acknowledged and the consumed offsets move together in one SQLite
+ * transaction per batch; Kafka sees the outbox only after that commit and
+ * its own offsets last.  A crash anywhere therefore replays nothing that was
+ * counted and loses nothing that was granted (doc/stream.md). */
+#ifndef CBR_HOSTS_STREAM_H
+#define CBR_HOSTS_STREAM_H
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "include/cbr.h"
+#include "hosts/input.h"
+
+#define STREAM_PROG "cbr-stream"
+
+/* ---- config.c: flags and the config file ---- */
+
+typedef struct stream_prop {
+    int target;            /* 0 both clients, 1 consumer only, 2 producer only */
+    char *key, *value;
+} stream_prop;
+
+typedef struct stream_config {
+    char *brokers, *group;
+    char *topic, *awards_topic, *rejects_topic;
+    char *bundle, *state;
+    char *metrics;          /* ADDR:PORT, or NULL for no endpoint */
+    long batch_size;        /* messages per batch */
+    long wait_ms;           /* longest a batch waits to fill */
+    long flush_timeout_ms;  /* how long a graceful stop waits for Kafka */
+    long reload_check_ms;   /* how often the bundle file's identity is checked */
+    stream_prop *props;     /* -X passthrough, in the order given */
+    size_t nprops;
+} stream_config;
+
+/* Fills cfg from argv (and the --config file it names; flags win).  Returns
+ * 0, 1 when --help or --version was printed, or 2 after printing a usage
+ * error that names the flag or FILE:LINE. */
+int stream_config_parse(stream_config *cfg, int argc, char **argv);
+void stream_config_free(stream_config *cfg);
+
+/* ---- ledger.c: limit and budget counters ---- */
+
+/* The counters as a hash table in memory, the cbr_store libcbr evaluates
+ * against.  Every add marks its key dirty; store.c writes the dirty keys in
+ * the batch's SQLite transaction (write-through at commit, not per add). */
+typedef struct stream_ledger stream_ledger;
+stream_ledger *stream_ledger_new(void);
+void stream_ledger_free(stream_ledger *l);
+cbr_store stream_ledger_store(stream_ledger *l);
+/* Sets a counter without marking it dirty (loading from the store). */
+bool stream_ledger_load(stream_ledger *l, const char *key, size_t len, int64_t value);
+/* Calls fn for every dirty key with its value; stops at the first nonzero
+ * return and returns it. */
+int stream_ledger_each_dirty(stream_ledger *l, int (*fn)(void *ud, const char *key, size_t len, int64_t v),
+                             void *ud);
+void stream_ledger_clean(stream_ledger *l);
+size_t stream_ledger_count(const stream_ledger *l);
+
+/* ---- store.c: SQLite in WAL mode ---- */
+
+typedef struct stream_store stream_store;
+
+/* One message waiting in the outbox for Kafka's acknowledgement. */
+typedef struct stream_msg {
+    int64_t id;              /* the outbox row */
+    int kind;                /* STREAM_AWARD or STREAM_REJECT */
+    char *key; size_t keylen;       /* NULL: no key */
+    char *value; size_t valuelen;
+    char *reason;            /* rejects: why (header cbr-reason) */
+    char *source;            /* rejects: TOPIC/PARTITION@OFFSET (header cbr-source) */
+} stream_msg;
+enum { STREAM_AWARD = 0, STREAM_REJECT = 1 };
+void stream_msg_clear(stream_msg *m);
+
+/* Opens (creating) the database at path; NULL after printing why. */
+stream_store *stream_store_open(const char *path);
+void stream_store_close(stream_store *s);
+/* Loads every counter into l.  0, or -1 after printing why. */
+int stream_store_load_ledger(stream_store *s, stream_ledger *l);
+/* The next offset to read of topic/partition, or -1 when none is stored. */
+int64_t stream_store_offset(stream_store *s, const char *topic, int32_t partition);
+/* Calls fn for every outbox row in id order; stops at a nonzero return. */
+int stream_store_each_outbox(stream_store *s, int (*fn)(void *ud, stream_msg *m), void *ud);
+/* Reads one outbox row; 1 found, 0 gone (already acknowledged), -1 error. */
+int stream_store_outbox_get(stream_store *s, int64_t id, stream_msg *m);
+int64_t stream_store_outbox_count(stream_store *s);
+
+/* One batch's commit: BEGIN, then the calls below, then COMMIT.  Each
+ * returns 0 or -1 after printing why; after -1 the caller rolls back. */
+int stream_store_begin(stream_store *s);
+int stream_store_commit(stream_store *s);
+void stream_store_rollback(stream_store *s);
+int stream_store_put_ledger(stream_store *s, stream_ledger *l);
+int stream_store_put_offset(stream_store *s, const char *topic, int32_t partition, int64_t next);
+/* Inserts m and sets m->id. */
+int stream_store_outbox_add(stream_store *s, stream_msg *m);
+int stream_store_outbox_delete(stream_store *s, const int64_t *ids, size_t n);
+
+/* ---- metrics.c: /metrics over libmicrohttpd ---- */
+
+typedef struct stream_metrics stream_metrics;
+stream_metrics *stream_metrics_new(void);
+void stream_metrics_free(stream_metrics *m);
+/* Serves GET /metrics at addr ("HOST:PORT"); 0, or -1 after printing why. */
+int stream_metrics_serve(stream_metrics *m, const char *addr);
+void stream_metrics_batch(stream_metrics *m, uint64_t records, uint64_t rejected, double seconds);
+void stream_metrics_award(stream_metrics *m, const char *campaign, const char *currency, int exponent,
+                          int64_t cashback);
+void stream_metrics_lag(stream_metrics *m, const char *topic, int32_t partition, int64_t lag);
+void stream_metrics_forget_partitions(stream_metrics *m);
+void stream_metrics_outbox(stream_metrics *m, int64_t pending, uint64_t delivered, uint64_t failed);
+void stream_metrics_bundle(stream_metrics *m, const char *hash, bool reload_ok);
+
+/* ---- the host: main.c, consume.c, outbox.c, bundle.c ---- */
+
+/* What the consumer knows of one partition of the input topic. */
+typedef struct stream_part {
+    bool assigned;
+    bool touched;      /* consumed in the batch being built */
+    int64_t next;      /* next offset to evaluate; -1 unknown (nothing stored) */
+} stream_part;
+
+/* One row of the batch being built: what an award needs besides the offer. */
+typedef struct stream_row {
+    char *tid, *user_id, *timestamp;
+} stream_row;
+
+typedef struct stream_host {
+    stream_config *cfg;
+    stream_store *store;
+    stream_ledger *ledger;
+    cbr_store cstore;
+    stream_metrics *metrics;
+
+    /* the rules: swapped only between batches (bundle.c) */
+    cbr_program *prog;
+    cbr_batch *batch;
+    cbr_context *ctx;
+    struct { char *key; size_t n; int field; } *keys;  /* key -> field, per program */
+    size_t nkeys, capkeys;
+    struct stat bundle_st;        /* identity of the file the program came from */
+    int64_t next_reload_check_ms;
+
+    cbrin_reader *reader;
+
+    rd_kafka_t *consumer, *producer;
+    stream_part *parts;
+    size_t nparts;
+
+    /* the batch being built (consume.c) */
+    rd_kafka_message_t **pending;
+    size_t npending;
+    stream_row *rows;
+    stream_msg *out;               /* awards and rejects of this batch */
+    size_t nout, capout;
+
+    /* the outbox's acknowledgements (outbox.c) */
+    int64_t *acked; size_t nacked, capacked;
+    int64_t *retry; size_t nretry, capretry;
+    int64_t retry_after_ms;
+    uint64_t inflight, delivered, failed;
+    bool fatal;                    /* a store failure: stop without committing more */
+} stream_host;
+
+extern volatile sig_atomic_t stream_stop, stream_hup;
+
+int64_t stream_now_ms(void);
+
+/* bundle.c */
+/* Loads cfg->bundle (a .cbrx bundle or .cbr source) and, when it verifies,
+ * makes it the running program with a fresh batch and context.  0 on
+ * success; -1 keeps the running program (the reason is printed). */
+int stream_bundle_load(stream_host *h);
+/* Between batches: reloads when SIGHUP came or the file changed. */
+void stream_bundle_maybe_reload(stream_host *h);
+void stream_bundle_free(stream_host *h);
+int stream_field_of(stream_host *h, const char *key, size_t n);
+
+/* consume.c */
+int stream_consumer_start(stream_host *h);
+/* Collects one batch (up to batch_size messages or wait_ms) and processes it. */
+int stream_consume_once(stream_host *h);
+/* Evaluates and commits the messages collected so far; 0 or -1 (fatal). */
+int stream_process_pending(stream_host *h);
+void stream_consumer_close(stream_host *h);
+
+/* outbox.c */
+int stream_producer_start(stream_host *h);
+/* Hands the committed messages of a batch to the producer. */
+void stream_outbox_send(stream_host *h, stream_msg *msgs, size_t n);
+/* Serves delivery reports, re-sends failures; acks are deleted at the next commit. */
+void stream_outbox_poll(stream_host *h, int timeout_ms);
+/* Sends every row left in the outbox (start-up). 0 or -1. */
+int stream_outbox_resend_all(stream_host *h);
+/* Deletes acknowledged rows in a transaction of their own (idle time, stop). */
+int stream_outbox_commit_acks(stream_host *h);
+/* Waits up to timeout_ms for every message in flight. */
+void stream_outbox_flush(stream_host *h, int timeout_ms);
+void stream_producer_close(stream_host *h);
+
+/* Applies the -X properties for target (1 consumer, 2 producer) to conf. */
+int stream_apply_props(const stream_config *cfg, rd_kafka_conf_t *conf, int target);
+
+#endif

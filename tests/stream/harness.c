@@ -1,0 +1,900 @@
+/* harness.c: the machinery of the cbr-stream tests: the mock cluster, the
+ * records, cbrc's answer, the cbr-stream process and the comparison.
+ *
+ *     stream-harness e2e|faults
+ *
+ * reads CBR_STREAM, CBRC and CBR_SRCDIR from the environment (make check
+ * sets them) and CBR_STREAM_SEED to replay a run; prints TAP. */
+#include "config.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "tests/stream/harness.h"
+
+/* ---- TAP ---- */
+
+void h_ok(harness *h, bool ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s %d - ", ok ? "ok" : "not ok", ++h->tap);
+    vprintf(fmt, ap);
+    printf("\n");
+    fflush(stdout);
+    va_end(ap);
+    if (!ok)
+        h->failed++;
+}
+
+void h_diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("# ");
+    vprintf(fmt, ap);
+    printf("\n");
+    fflush(stdout);
+    va_end(ap);
+}
+
+int h_done(harness *h)
+{
+    printf("1..%d\n", h->tap);
+    return h->failed ? 1 : 0;
+}
+
+int64_t h_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* splitmix64 */
+uint64_t h_rand(harness *h)
+{
+    uint64_t z = (h->seed += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* ---- set-up ---- */
+
+static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    /* The faults make the clients complain by design; only errors matter. */
+    if ((level <= 3 && !getenv("CBR_STREAM_QUIET")) || getenv("CBR_HARNESS_DEBUG"))
+        fprintf(stderr, "harness: %s: %s\n", fac, buf);
+}
+
+static int produce_errors;
+
+static void on_produced(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    if (m->err) {
+        fprintf(stderr, "harness: producing a transaction: %s\n", rd_kafka_err2str(m->err));
+        produce_errors++;
+    }
+}
+
+static rd_kafka_t *client(harness *h, rd_kafka_type_t type, const char *const kv[][2], size_t n)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, quiet_log);
+    if (type == RD_KAFKA_PRODUCER)
+        rd_kafka_conf_set_dr_msg_cb(conf, on_produced);
+    if (h->bootstraps && rd_kafka_conf_set(conf, "bootstrap.servers", h->bootstraps, err, sizeof err))
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err))
+            goto fail;
+    rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
+    if (!rk)
+        fprintf(stderr, "harness: rd_kafka_new: %s\n", err);
+    return rk;
+fail:
+    fprintf(stderr, "harness: config: %s\n", err);
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) || getsockname(s, (struct sockaddr *)&a, &len)) {
+        if (s >= 0)
+            close(s);
+        return -1;
+    }
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+int h_init(harness *h, const char *name)
+{
+    memset(h, 0, sizeof *h);
+    h->stream_bin = getenv("CBR_STREAM");
+    h->cbrc = getenv("CBRC");
+    h->srcdir = getenv("CBR_SRCDIR");
+    if (!h->stream_bin || !h->cbrc || !h->srcdir) {
+        fprintf(stderr, "harness: set CBR_STREAM, CBRC and CBR_SRCDIR (make check does)\n");
+        return -1;
+    }
+    const char *s = getenv("CBR_STREAM_SEED");
+    h->seed = s ? strtoull(s, NULL, 10) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
+    h_diag("%s: seed %llu (CBR_STREAM_SEED=%llu replays it)", name, (unsigned long long)h->seed,
+           (unsigned long long)h->seed);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(h->work, sizeof h->work, "%s/cbr-stream-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+    if (!mkdtemp(h->work)) {
+        fprintf(stderr, "harness: mkdtemp %s: %s\n", h->work, strerror(errno));
+        return -1;
+    }
+    h_diag("work directory %s", h->work);
+    h->owner = client(h, RD_KAFKA_PRODUCER, NULL, 0);
+    if (!h->owner)
+        return -1;
+    h->mc = rd_kafka_mock_cluster_new(h->owner, 3);
+    if (!h->mc) {
+        fprintf(stderr, "harness: cannot create the mock cluster\n");
+        return -1;
+    }
+    h->bootstraps = rd_kafka_mock_cluster_bootstraps(h->mc);
+    h_diag("mock cluster at %s", h->bootstraps);
+    rd_kafka_mock_topic_create(h->mc, "transactions", 4, 3);
+    rd_kafka_mock_topic_create(h->mc, "cashback_events", 4, 3);
+    rd_kafka_mock_topic_create(h->mc, "transactions.rejected", 1, 3);
+    static const char *const ckv[][2] = {{"group.id", "harness-reader"}, {"enable.auto.commit", "false"},
+                                         {"auto.offset.reset", "earliest"}};
+    h->reader = client(h, RD_KAFKA_CONSUMER, ckv, 3);
+    if (!h->reader)
+        return -1;
+    /* The reader assigns (no group join: that takes 3 s in the mock). */
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(5);
+    for (int p = 0; p < 4; p++)
+        rd_kafka_topic_partition_list_add(l, "cashback_events", p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_add(l, "transactions.rejected", 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(h->reader, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    h->metrics_port = free_port();
+    return 0;
+}
+
+void h_fini(harness *h)
+{
+    for (size_t i = 0; i < h->nheld; i++)
+        rd_kafka_message_destroy(h->held[i]);
+    free(h->held);
+    if (h->pid > 0) {
+        kill(h->pid, SIGKILL);
+        waitpid(h->pid, NULL, 0);
+    }
+    h_intruder_leave(h);
+    if (h->reader) {
+        rd_kafka_consumer_close(h->reader);
+        rd_kafka_destroy(h->reader);
+    }
+    if (h->mc)
+        rd_kafka_mock_cluster_destroy(h->mc);
+    if (h->owner)
+        rd_kafka_destroy(h->owner);
+    for (size_t i = 0; i < h->ntx; i++) {
+        free(h->tx[i].json);
+        free(h->tx[i].key);
+    }
+    free(h->tx);
+    for (size_t i = 0; i < h->nawards; i++) {
+        free(h->awards[i].id);
+        free(h->awards[i].amount);
+    }
+    for (size_t i = 0; i < h->nrejects; i++)
+        free(h->rejects[i].id);
+    free(h->awards);
+    free(h->rejects);
+    /* The work directory stays when something failed, for the log. */
+    if (!h->failed && !getenv("CBR_STREAM_KEEP")) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->work);
+        if (system(cmd) != 0)
+            fprintf(stderr, "harness: could not remove %s\n", h->work);
+    } else {
+        h_diag("kept %s (cbr-stream's log is stream.log)", h->work);
+    }
+}
+
+/* ---- the records ---- */
+
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    char *s = NULL;
+    if (vasprintf(&s, f, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+void h_make_tx(harness *h, size_t n, int nphases)
+{
+    static const char *const merchants[] = {"Cafe", "GroceryMart", "BookBarn", "FuelCo", "Corner Shop"};
+    static const int mccs[] = {5814, 5411, 5942, 5541, 5422};
+    h->tx = calloc(n, sizeof *h->tx);
+    h->ntx = n;
+    for (size_t i = 0; i < n; i++) {
+        h_tx *t = &h->tx[i];
+        unsigned user = (unsigned)(h_rand(h) % 37);
+        unsigned m = (unsigned)(h_rand(h) % 5);
+        unsigned cents = 100 + (unsigned)(h_rand(h) % 30000);
+        /* 2026-03-02 plus up to 70 days */
+        time_t ts = (time_t)1772409600 + (time_t)(h_rand(h) % (70u * 86400));
+        struct tm tm;
+        gmtime_r(&ts, &tm);
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        const char *cur = h_rand(h) % 10 == 0 ? "EUR" : "USD";
+        const char *channel = h_rand(h) % 3 == 0 ? "online" : "pos";
+        t->key = fmt("u%02u", user);
+        t->phase = (int)(i * (size_t)nphases / n);
+        unsigned kind = i % 53 == 7 ? (unsigned)(h_rand(h) % 5) + 1 : 0;
+        switch (kind) {
+        case 0:
+            t->json = fmt("{\"tid\":\"t%05zu\",\"user_id\":\"%s\",\"amount\":\"%u.%02u\",\"currency\":\"%s\","
+                          "\"merchant\":\"%s\",\"mcc\":%d,\"channel\":\"%s\",\"timestamp\":\"%s\"}",
+                          i, t->key, cents / 100, cents % 100, cur, merchants[m], mccs[m], channel, when);
+            break;
+        case 1: /* not JSON */
+            t->json = fmt("tid=t%05zu user=%s amount=%u", i, t->key, cents);
+            break;
+        case 2: /* an amount that is no number */
+            t->json = fmt("{\"tid\":\"t%05zu\",\"user_id\":\"%s\",\"amount\":\"12,5O\",\"currency\":\"USD\","
+                          "\"timestamp\":\"%s\"}", i, t->key, when);
+            break;
+        case 3: /* no timestamp */
+            t->json = fmt("{\"tid\":\"t%05zu\",\"user_id\":\"%s\",\"amount\":\"10.00\",\"currency\":\"USD\"}", i,
+                          t->key);
+            break;
+        case 4: /* an array, not an object */
+            t->json = fmt("[\"t%05zu\", \"%s\", 10]", i, t->key);
+            break;
+        case 5: /* no value at all (a tombstone); a key of its own tells it apart */
+            t->json = NULL;
+            free(t->key);
+            t->key = fmt("tombstone-%zu", i);
+            break;
+        }
+        t->bad = kind != 0;
+    }
+}
+
+/* Each phase has a producer of its own, made after the faults before it
+ * are over: the input log must hold each record once, whatever the faults
+ * do to cbr-stream, or the answer would not be one. */
+int h_produce_phase(harness *h, int phase)
+{
+    size_t n = 0;
+    produce_errors = 0;
+    /* Produce errors injected for cbr-stream that it has not met yet would
+     * meet this producer instead (and a _TRANSPORT retry can leave a copy
+     * in the mock's log). */
+    rd_kafka_mock_clear_request_errors(h->mc, 0 /* Produce */);
+    const char *debug = getenv("CBR_HARNESS_DEBUG");
+    const char *const pkv[][2] = {{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"debug", debug ? debug : ""}};
+    h->producer = client(h, RD_KAFKA_PRODUCER, pkv, debug ? 3 : 2);
+    if (!h->producer)
+        return -1;
+    for (size_t i = 0; i < h->ntx; i++) {
+        h_tx *t = &h->tx[i];
+        if (t->phase != phase)
+            continue;
+        rd_kafka_resp_err_t e;
+        while ((e = rd_kafka_producev(h->producer, RD_KAFKA_V_TOPIC("transactions"),
+                                      RD_KAFKA_V_KEY(t->key, strlen(t->key)),
+                                      RD_KAFKA_V_VALUE(t->json, t->json ? strlen(t->json) : 0),
+                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                      RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(h->producer, 10);
+        if (e) {
+            fprintf(stderr, "harness: produce: %s\n", rd_kafka_err2str(e));
+            rd_kafka_destroy(h->producer);
+            h->producer = NULL;
+            return -1;
+        }
+        n++;
+    }
+    /* Flushing while reading what cbr-stream produces, so that the reader
+     * keeps up; a broker just back up may take a reconnect backoff. */
+    int64_t deadline = h_now_ms() + 90000, t0 = h_now_ms();
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_flush(h->producer, 100)) == RD_KAFKA_RESP_ERR__TIMED_OUT && h_now_ms() < deadline)
+        h_pump(h, 100);
+    if (h_now_ms() - t0 > 5000)
+        h_diag("phase %d took %lld ms to flush", phase, (long long)(h_now_ms() - t0));
+    rd_kafka_destroy(h->producer);
+    h->producer = NULL;
+    if (e || produce_errors) {
+        fprintf(stderr, "harness: flushing transactions: %s, %d failed\n", rd_kafka_err2str(e), produce_errors);
+        return -1;
+    }
+    h_diag("produced phase %d: %zu messages", phase, n);
+    return 0;
+}
+
+/* ---- cbrc ---- */
+
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int h_compile(harness *h, const char *out, const char *const *sources, size_t n, char *hash, size_t hashlen)
+{
+    char cmd[2048];
+    int k = snprintf(cmd, sizeof cmd, "'%s' compile", h->cbrc);
+    for (size_t i = 0; i < n; i++)
+        k += snprintf(cmd + k, sizeof cmd - (size_t)k, " '%s/tests/stream/%s'", h->srcdir, sources[i]);
+    snprintf(cmd + k, sizeof cmd - (size_t)k, " -o '%s/%s'", h->work, out);
+    if (sh(cmd) != 0) {
+        fprintf(stderr, "harness: %s failed\n", cmd);
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "'%s' disasm '%s/%s'", h->cbrc, h->work, out);
+    FILE *p = popen(cmd, "r");
+    char line[512] = "";
+    if (!p || !fgets(line, sizeof line, p) || sscanf(line, "; cbr bundle %31[0-9a-f]:", hash) != 1) {
+        fprintf(stderr, "harness: no hash in `%s`: %s\n", cmd, line);
+        if (p)
+            pclose(p);
+        return -1;
+    }
+    pclose(p);
+    (void)hashlen;
+    return 0;
+}
+
+static int cmp_expect(const void *a, const void *b)
+{
+    return strcmp(((const h_expect *)a)->id, ((const h_expect *)b)->id);
+}
+
+/* The text of "key":"value" in a flat JSON object (our own awards and
+ * cbrc's output: no escaped quotes in the values the tests use). */
+static bool json_get(const char *s, size_t n, const char *key, char *out, size_t outn)
+{
+    char pat[64];
+    int k = snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *end = s + n;
+    for (const char *p = s; p + k <= end; p++) {
+        if (memcmp(p, pat, (size_t)k))
+            continue;
+        const char *v = p + k, *q = v;
+        while (q < end && *q != '"')
+            q++;
+        if (q == end || (size_t)(q - v) >= outn)
+            return false;
+        memcpy(out, v, (size_t)(q - v));
+        out[q - v] = '\0';
+        return true;
+    }
+    return false;
+}
+
+int h_answer(harness *h, const char *bundle)
+{
+    /* The input topic, partition by partition, as cbrc's input. */
+    static const char *const kv[][2] = {{"group.id", "harness-answer"}, {"enable.auto.commit", "false"}};
+    rd_kafka_t *c = client(h, RD_KAFKA_CONSUMER, kv, 2);
+    char path[512];
+    snprintf(path, sizeof path, "%s/input.jsonl", h->work);
+    FILE *f = fopen(path, "w");
+    if (!c || !f)
+        return -1;
+    size_t tombstones = 0;
+    for (int p = 0; p < 4; p++) {
+        int64_t lo, hi;
+        if (rd_kafka_query_watermark_offsets(c, "transactions", p, &lo, &hi, 10000)) {
+            fprintf(stderr, "harness: watermarks of transactions/%d\n", p);
+            return -1;
+        }
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, "transactions", p)->offset = lo;
+        rd_kafka_assign(c, l);
+        rd_kafka_topic_partition_list_destroy(l);
+        int64_t at = lo;
+        int64_t deadline = h_now_ms() + 30000;
+        while (at < hi && h_now_ms() < deadline) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 200);
+            if (!m)
+                continue;
+            if (!m->err && m->partition == p) {
+                if (m->payload && m->len)
+                    fprintf(f, "%.*s\n", (int)m->len, (const char *)m->payload);
+                else
+                    tombstones++;
+                at = m->offset + 1;
+            }
+            rd_kafka_message_destroy(m);
+        }
+        if (at < hi) {
+            fprintf(stderr, "harness: read transactions/%d only to %lld of %lld\n", p, (long long)at,
+                    (long long)hi);
+            return -1;
+        }
+    }
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    fclose(f);
+    /* The harness's own check: the log holds each produced record once. */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test $(wc -l < '%s/input.jsonl') -eq %zu", h->work, h->ntx - tombstones);
+    if (sh(cmd) != 0) {
+        fprintf(stderr, "harness: the mock's input log does not hold each produced record once; no answer\n");
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s/%s' --input '%s/input.jsonl' --output '%s/expected.jsonl' --rejects '%s/rejects.jsonl'"
+             " --state '%s/expected-state.txt' 2>'%s/cbrc.err'",
+             h->cbrc, h->work, bundle, h->work, h->work, h->work, h->work, h->work);
+    int st = sh(cmd);
+    if (st != 0 && st != 3) {
+        fprintf(stderr, "harness: `%s` exited %d\n", cmd, st);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/expected.jsonl", h->work);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    size_t cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        char tid[128], offer[128], cash[64], cur[8];
+        if (!json_get(line, strlen(line), "tid", tid, sizeof tid) ||
+            !json_get(line, strlen(line), "offer", offer, sizeof offer) ||
+            !json_get(line, strlen(line), "cashback", cash, sizeof cash) ||
+            !json_get(line, strlen(line), "currency", cur, sizeof cur)) {
+            fprintf(stderr, "harness: cannot read cbrc's award %s", line);
+            fclose(f);
+            return -1;
+        }
+        if (h->nawards == cap) {
+            cap = cap ? cap * 2 : 1024;
+            h->awards = realloc(h->awards, cap * sizeof *h->awards);
+        }
+        h->awards[h->nawards++] = (h_expect){.id = fmt("%s/%s", tid, offer), .amount = fmt("%s %s", cash, cur)};
+    }
+    fclose(f);
+    qsort(h->awards, h->nawards, sizeof *h->awards, cmp_expect);
+    /* The rejects: what the harness made bad, byte for byte; cbrc must
+     * have refused exactly those that reached its input file. */
+    size_t bad_in_file = 0;
+    for (size_t i = 0; i < h->ntx; i++)
+        if (h->tx[i].bad) {
+            h->rejects = realloc(h->rejects, (h->nrejects + 1) * sizeof *h->rejects);
+            h->rejects[h->nrejects++] = (h_expect){.id = fmt("%s|%s", h->tx[i].key, h->tx[i].json ? h->tx[i].json : "")};
+            bad_in_file += h->tx[i].json != NULL;
+        }
+    qsort(h->rejects, h->nrejects, sizeof *h->rejects, cmp_expect);
+    snprintf(cmd, sizeof cmd, "test $(wc -l < '%s/rejects.jsonl') -eq %zu", h->work, bad_in_file);
+    h_ok(h, sh(cmd) == 0 && tombstones == h->nrejects - bad_in_file,
+         "cbrc run rejects the %zu bad records of its input (and the %zu tombstones never reach it)", bad_in_file,
+         tombstones);
+    h_diag("the answer: %zu awards over %zu records, %zu rejects", h->nawards, h->ntx, h->nrejects);
+    h->answered = true;
+    return h->nawards > 0 ? 0 : -1;
+}
+
+/* ---- cbr-stream ---- */
+
+int h_start(harness *h, const char *bundle)
+{
+    char bpath[512], state[512], log[512], metrics[64];
+    snprintf(bpath, sizeof bpath, "%s/%s", h->work, bundle);
+    snprintf(state, sizeof state, "%s/state.db", h->work);
+    snprintf(log, sizeof log, "%s/stream.log", h->work);
+    snprintf(metrics, sizeof metrics, "127.0.0.1:%d", h->metrics_port);
+    /* Half the settings come from a config file, as an operator's would. */
+    char conf[512];
+    snprintf(conf, sizeof conf, "%s/stream.conf", h->work);
+    FILE *cf = fopen(conf, "w");
+    if (!cf)
+        return -1;
+    fprintf(cf, "# cbr-stream settings for the test\nbrokers = %s\ngroup = cbr-test\nbatch-size = 64\n"
+                "# a killed member must leave the group quickly\nkafka.session.timeout.ms = 6000\n"
+                "consumer.heartbeat.interval.ms = 500\n", h->bootstraps);
+    if (fclose(cf) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        const char *argv[] = {h->stream_bin, "--config", conf, "--bundle", bpath, "--state", state,
+                              "--wait-ms", "50", "--metrics", metrics, "--reload-check-ms", "100",
+                              "-X", "consumer.topic.metadata.refresh.interval.ms=2000", NULL};
+        execv(h->stream_bin, (char *const *)argv);
+        fprintf(stderr, "harness: exec %s: %s\n", h->stream_bin, strerror(errno));
+        _exit(127);
+    }
+    h->pid = pid;
+    h->starts++;
+    return 0;
+}
+
+int h_kill(harness *h, int sig)
+{
+    return h->pid > 0 ? kill(h->pid, sig) : -1;
+}
+
+int h_wait(harness *h, int timeout_ms)
+{
+    int64_t deadline = h_now_ms() + timeout_ms;
+    while (h->pid > 0) {
+        int st;
+        pid_t r = waitpid(h->pid, &st, WNOHANG);
+        if (r == h->pid) {
+            h->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        if (h_now_ms() > deadline)
+            return -1;
+        h_pump(h, 50);
+    }
+    return -1;
+}
+
+/* ---- what cbr-stream produced ---- */
+
+static h_expect *find(h_expect *v, size_t n, const char *id)
+{
+    h_expect key = {.id = (char *)id};
+    return bsearch(&key, v, n, sizeof *v, cmp_expect);
+}
+
+static void got_award(harness *h, const rd_kafka_message_t *m)
+{
+    char id[256], cash[64], cur[8], bundle[32], amount[80];
+    const char *s = m->payload;
+    if (!s || !json_get(s, m->len, "award_id", id, sizeof id) || !json_get(s, m->len, "cashback", cash, sizeof cash) ||
+        !json_get(s, m->len, "currency", cur, sizeof cur) || !json_get(s, m->len, "bundle", bundle, sizeof bundle)) {
+        h_diag("unreadable award: %.*s", (int)m->len, s ? s : "");
+        h->unexpected++;
+        return;
+    }
+    snprintf(amount, sizeof amount, "%s %s", cash, cur);
+    h_expect *e = find(h->awards, h->nawards, id);
+    if (!e) {
+        if (h->unexpected++ < 5)
+            h_diag("an award the answer does not hold: %.*s", (int)m->len, s);
+        return;
+    }
+    if (strcmp(e->amount, amount)) {
+        if (h->conflicts++ < 5)
+            h_diag("award %s: %s, the answer says %s", id, amount, e->amount);
+        return;
+    }
+    if (e->seen++ == 0) {
+        h->awards_seen++;
+        snprintf(e->bundle, sizeof e->bundle, "%s", bundle);
+    } else {
+        h->copies++;
+    }
+}
+
+static void got_reject(harness *h, const rd_kafka_message_t *m)
+{
+    /* A reject is known by its key and value, both as produced. */
+    char *v = fmt("%.*s|%.*s", (int)m->key_len, m->key ? (const char *)m->key : "", (int)m->len,
+                  m->payload ? (const char *)m->payload : "");
+    h_expect *e = find(h->rejects, h->nrejects, v);
+    rd_kafka_headers_t *hdrs = NULL;
+    const void *reason = NULL;
+    size_t rlen = 0;
+    if (rd_kafka_message_headers(m, &hdrs) || rd_kafka_header_get_last(hdrs, "cbr-reason", &reason, &rlen) ||
+        rlen == 0)
+        h->rejects_without_reason++;
+    if (!e) {
+        if (h->bad_rejects++ < 5)
+            h_diag("rejected but not bad: %s", v);
+    } else if (e->seen++ == 0) {
+        h->rejects_seen++;
+        if (h->rejects_seen <= 3)
+            h_diag("rejected `%.40s`: %.*s", v, (int)rlen, (const char *)reason);
+    }
+    free(v);
+}
+
+static void got(harness *h, rd_kafka_message_t *m)
+{
+    if (!strcmp(rd_kafka_topic_name(m->rkt), "cashback_events"))
+        got_award(h, m);
+    else
+        got_reject(h, m);
+    rd_kafka_message_destroy(m);
+}
+
+/* Until the answer is known (all phases produced), what arrives is held. */
+void h_pump(harness *h, int ms)
+{
+    int64_t deadline = h_now_ms() + ms;
+    if (h->answered && h->nheld) {
+        for (size_t i = 0; i < h->nheld; i++)
+            got(h, h->held[i]);
+        h->nheld = 0;
+    }
+    do {
+        if (h->intruder) {
+            rd_kafka_message_t *x = rd_kafka_consumer_poll(h->intruder, 0);
+            if (x)
+                rd_kafka_message_destroy(x);
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(h->reader, 20);
+        if (!m)
+            continue;
+        if (m->err) {
+            rd_kafka_message_destroy(m);
+        } else if (h->answered) {
+            got(h, m);
+        } else {
+            if (h->nheld == h->capheld) {
+                h->capheld = h->capheld ? h->capheld * 2 : 1024;
+                h->held = realloc(h->held, h->capheld * sizeof *h->held);
+            }
+            h->held[h->nheld++] = m;
+        }
+    } while (h_now_ms() < deadline);
+}
+
+bool h_complete(const harness *h)
+{
+    return h->nawards > 0 && h->awards_seen == h->nawards && h->rejects_seen == h->nrejects;
+}
+
+bool h_pump_until_complete(harness *h, int timeout_ms)
+{
+    int64_t deadline = h_now_ms() + timeout_ms;
+    while (!h_complete(h) && h_now_ms() < deadline)
+        h_pump(h, 100);
+    return h_complete(h);
+}
+
+int h_intruder_join(harness *h)
+{
+    static const char *const kv[][2] = {{"group.id", "cbr-test"}, {"enable.auto.commit", "false"},
+                                        {"auto.offset.reset", "earliest"}};
+    h->intruder = client(h, RD_KAFKA_CONSUMER, kv, 3);
+    if (!h->intruder)
+        return -1;
+    rd_kafka_poll_set_consumer(h->intruder);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, "transactions", RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(h->intruder, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return e ? -1 : 0;
+}
+
+void h_intruder_leave(harness *h)
+{
+    if (!h->intruder)
+        return;
+    rd_kafka_t *x = h->intruder;
+    h->intruder = NULL;
+    rd_kafka_consumer_close(x);
+    rd_kafka_destroy(x);
+}
+
+size_t h_log_count(harness *h, const char *text)
+{
+    char path[512], line[4096];
+    snprintf(path, sizeof path, "%s/stream.log", h->work);
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, text) != NULL;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* ---- /metrics ---- */
+
+char *h_metrics_text(harness *h)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h->metrics_port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (s < 0)
+        return NULL;
+    if (connect(s, (struct sockaddr *)&a, sizeof a)) {
+        close(s);
+        return NULL;
+    }
+    static const char req[] = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    if (write(s, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
+        close(s);
+        return NULL;
+    }
+    size_t n = 0, cap = 65536;
+    char *buf = malloc(cap);
+    ssize_t k;
+    while (buf && (k = read(s, buf + n, cap - n - 1)) > 0) {
+        n += (size_t)k;
+        if (n + 1 == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    close(s);
+    if (!buf)
+        return NULL;
+    buf[n] = '\0';
+    char *body = strstr(buf, "\r\n\r\n");
+    if (!body || strncmp(buf, "HTTP/1.", 7) || !strstr(buf, " 200 ")) {
+        free(buf);
+        return NULL;
+    }
+    memmove(buf, body + 4, strlen(body + 4) + 1);
+    return buf;
+}
+
+double h_metric(harness *h, const char *name)
+{
+    char *t = h_metrics_text(h);
+    double v = -1;
+    size_t n = strlen(name);
+    for (char *line = t; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (!strncmp(line, name, n) && (line[n] == ' ' || line[n] == '{')) {
+            char *sp = strrchr(line, ' ');
+            if (sp)
+                v = strtod(sp + 1, NULL);
+            break;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(t);
+    return v;
+}
+
+/* ---- the end ---- */
+
+void h_check_awards(harness *h)
+{
+    h_ok(h, h->awards_seen == h->nawards, "every award of the answer arrived (%zu of %zu)", h->awards_seen,
+         h->nawards);
+    h_ok(h, h->unexpected == 0, "no award the answer does not hold (%zu)", h->unexpected);
+    h_ok(h, h->conflicts == 0, "every copy of an award id has the answer's amount (%zu differ)", h->conflicts);
+    h_ok(h, h->rejects_seen == h->nrejects && h->bad_rejects == 0,
+         "every bad record, and only those, is in transactions.rejected (%zu of %zu, %zu wrong)", h->rejects_seen,
+         h->nrejects, h->bad_rejects);
+    h_ok(h, h->rejects_without_reason == 0, "every reject carries its reason (%zu without)",
+         h->rejects_without_reason);
+    h_diag("%zu copies of award ids already seen (allowed: acknowledged but not yet deleted at a crash)",
+           h->copies);
+}
+
+/* Appends `KEY\tVALUE\n` lines of non-zero counters. */
+static char *read_state_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *out = NULL;
+    size_t n = 0;
+    FILE *o = open_memstream(&out, &n);
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        char *tab = strrchr(line, '\t');
+        if (tab && strtoll(tab + 1, NULL, 10) != 0)
+            fputs(line, o);
+    }
+    fclose(f);
+    fclose(o);
+    return out;
+}
+
+void h_check_store(harness *h)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/expected-state.txt", h->work);
+    char *want = read_state_file(path);
+    snprintf(path, sizeof path, "%s/state.db", h->work);
+    sqlite3 *db;
+    char *got = NULL;
+    size_t n = 0;
+    int64_t outbox = -1;
+    bool offsets_ok = true;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        FILE *o = open_memstream(&got, &n);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, "SELECT key, value FROM state WHERE value != 0 ORDER BY key", -1, &st, NULL) ==
+            SQLITE_OK) {
+            while (sqlite3_step(st) == SQLITE_ROW)
+                fprintf(o, "%s\t%lld\n", sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+            sqlite3_finalize(st);
+        }
+        fclose(o);
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            outbox = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        for (int p = 0; p < 4; p++) {
+            int64_t lo, hi, next = -1;
+            rd_kafka_query_watermark_offsets(h->reader, "transactions", p, &lo, &hi, 10000);
+            if (sqlite3_prepare_v2(db, "SELECT next FROM offsets WHERE topic = 'transactions' AND part = ?1", -1,
+                                   &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int(st, 1, p);
+                if (sqlite3_step(st) == SQLITE_ROW)
+                    next = sqlite3_column_int64(st, 0);
+                sqlite3_finalize(st);
+            }
+            if (next != hi) {
+                offsets_ok = false;
+                h_diag("transactions/%d: stored offset %lld, end of the log %lld", p, (long long)next, (long long)hi);
+            }
+        }
+        sqlite3_close(db);
+    }
+    bool same = want && got && !strcmp(want, got);
+    if (!same && want && got) {
+        /* the first line that differs */
+        const char *a = want, *b = got;
+        while (*a && *a == *b)
+            a++, b++;
+        while (a > want && a[-1] != '\n')
+            a--, b--;
+        h_diag("counters differ at: want `%.*s`, got `%.*s`", (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+    }
+    size_t lines = 0;
+    for (const char *p = want; p && *p; p++)
+        lines += *p == '\n';
+    h_ok(h, same, "the limit and budget counters in the store equal cbrc's (%zu counters, none counted twice)",
+         lines);
+    h_ok(h, outbox == 0, "the outbox is empty after the stop (%lld rows)", (long long)outbox);
+    h_ok(h, offsets_ok, "the stored offsets are at the end of every partition");
+    free(want);
+    free(got);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || (strcmp(argv[1], "e2e") && strcmp(argv[1], "faults"))) {
+        fprintf(stderr, "usage: stream-harness e2e|faults\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    harness h;
+    if (h_init(&h, argv[1]) != 0) {
+        printf("Bail out! the harness could not start\n");
+        h_fini(&h);
+        return 1;
+    }
+    int rc = !strcmp(argv[1], "e2e") ? h_scenario_e2e(&h) : h_scenario_faults(&h);
+    if (rc != 0)
+        h_ok(&h, false, "the scenario ran to its end");
+    rc = h_done(&h);
+    h_fini(&h);
+    return rc;
+}
