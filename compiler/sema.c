@@ -191,6 +191,13 @@ static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
                 cbrsuggest(s->c, tr->name.s, tr->name.n, ok, 6);
             t = T_ERROR;
         }
+        if (m->nfields - FIELD_FIRST_DECLARED >= CBRSEMA_MAX_FIELDS) {
+            if (!s->too_many_fields)
+                cbrdiag_error(s->c, it->name_loc, "limit-fields", "more than %u fields declared in one program",
+                              CBRSEMA_MAX_FIELDS);
+            s->too_many_fields = true;
+            return true;
+        }
         return add_field(s, cap, it->name.s, t, FIELD_DECLARED, it);
     }
     case I_LET: {
@@ -206,6 +213,13 @@ static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
     case I_EXTERN: {
         if (name_taken(s, it))
             return true;
+        if (m->nexterns >= CBRSEMA_MAX_EXTERNS) {
+            if (!s->too_many_externs)
+                cbrdiag_error(s->c, it->name_loc, "limit-externs",
+                              "more than %u extern functions in one program", CBRSEMA_MAX_EXTERNS);
+            s->too_many_externs = true;
+            return true;
+        }
         cbrextern x;
         memset(&x, 0, sizeof x);
         x.item = it;

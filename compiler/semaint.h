@@ -35,6 +35,11 @@ bool cbrmap_put(cbr_compiler *c, cbrmap *m, const char *key, size_t n, int value
  * constant or a whole list is one). */
 #define CBRSEMA_MAX_CONDITION_SIZE (1u << 16) /* one clause's condition */
 #define CBRSEMA_MAX_PROGRAM_SIZE (1u << 24)   /* all conditions of the program */
+/* The tables a program may hold, as vm/program.h's verifier allows them
+ * (CBRX_MAX_FIELDS counts the 16 standard fields too): a source over them is
+ * refused where it declares one too many, not later as a bad program. */
+#define CBRSEMA_MAX_FIELDS (100000u - 16u)  /* declared fields */
+#define CBRSEMA_MAX_EXTERNS (1u << 16)      /* extern functions */
 
 typedef struct cbrsema_ctx {
     cbr_compiler *c;
@@ -44,6 +49,7 @@ typedef struct cbrsema_ctx {
     cbrmap offers, campaigns, tests;
     unsigned let_depth;  /* lets being checked inside one another */
     bool too_many_offers; /* the offer limit has been reported */
+    bool too_many_fields, too_many_externs; /* ... and these */
     uint64_t program_size; /* cbrtc_size of the conditions checked so far */
 } cbrsema_ctx;
 
