@@ -116,3 +116,29 @@ clean-local: fuzz-clean
 fuzz-clean:
 	-rm -rf fuzz/obj fuzz/run fuzz/crash
 .PHONY: fuzz-clean
+
+# ---- make check: the targets without libFuzzer ----
+# Each target is also linked with fuzz/replay.c by the build's own compiler
+# (gcc, or ASan and UBSan with --enable-sanitizers) and run over the inputs
+# of past crashes (tests/fuzz/NAME/) and the seeds (fuzz/corpus/NAME/).
+FUZZ_REPLAY_LDADD = libcbr_core.la $(FFI_LIBS)
+check_PROGRAMS += fuzz/replay_compile fuzz/replay_bundle fuzz/replay_csv fuzz/replay_jsonl \
+	fuzz/replay_diff
+fuzz_replay_compile_SOURCES = fuzz/replay.c fuzz/fuzz_compile.c
+fuzz_replay_compile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"compile"'
+fuzz_replay_compile_LDADD = $(FUZZ_REPLAY_LDADD)
+fuzz_replay_bundle_SOURCES = fuzz/replay.c fuzz/fuzz_bundle.c fuzz/fuzz_batch.c fuzz/fuzz.h
+fuzz_replay_bundle_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"bundle"'
+fuzz_replay_bundle_LDADD = $(FUZZ_REPLAY_LDADD)
+fuzz_replay_diff_SOURCES = fuzz/replay.c fuzz/fuzz_diff.c fuzz/fuzz_batch.c fuzz/fuzz.h
+fuzz_replay_diff_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"diff"'
+fuzz_replay_diff_LDADD = $(FUZZ_REPLAY_LDADD)
+fuzz_replay_csv_SOURCES = fuzz/replay.c fuzz/fuzz_csv.c fuzz/fuzz_batch.c fuzz/fuzz.h \
+	fuzz/fuzz_input.h hosts/input.c hosts/input.h
+fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DFUZZ_NAME='"csv"'
+fuzz_replay_csv_LDADD = $(FUZZ_REPLAY_LDADD) $(CSV_LIBS) $(YAJL_LIBS)
+fuzz_replay_jsonl_SOURCES = fuzz/replay.c fuzz/fuzz_jsonl.c fuzz/fuzz_batch.c fuzz/fuzz.h \
+	fuzz/fuzz_input.h hosts/input.c hosts/input.h
+fuzz_replay_jsonl_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DFUZZ_NAME='"jsonl"'
+fuzz_replay_jsonl_LDADD = $(FUZZ_REPLAY_LDADD) $(CSV_LIBS) $(YAJL_LIBS)
+EXTRA_DIST += tests/fuzz

@@ -1,8 +1,11 @@
 #!/bin/sh
 # test.sh: the whole test suite, as CI runs it.  Builds (installing what is
 # missing), runs `make check` in _build/, again in _build-san/ under
-# AddressSanitizer and UBSan, then `make distcheck`, and closes with one line
-# `N passed, N failed` summed over every test of both builds.
+# AddressSanitizer and UBSan, then `make distcheck`, memcheck over the tests
+# (scripts/valgrind.sh) and a fuzzing smoke test (`make fuzz`, FUZZ_TIME
+# seconds per target, 60 by default), and closes with one line
+# `N passed, N failed` summed over every test of both builds, plus one each
+# for distcheck, valgrind and fuzzing.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -44,12 +47,28 @@ echo "==== make distcheck"
     echo "distcheck failed"
 }
 
+echo "==== valgrind over the tests of _build"
+scripts/valgrind.sh _build >_build/valgrind.out 2>&1
+valgrind_rc=$?
+tail -n 40 _build/valgrind.out
+[ $valgrind_rc -eq 0 ] || { status=1; echo "valgrind found errors or leaks"; }
+
+# Any crash, sanitizer report, leak or broken invariant fails the run; the
+# input that caused it is left in _build/fuzz/crash/.
+echo "==== make fuzz (${FUZZ_TIME:-60} s per target)"
+(cd _build && make fuzz FUZZ_TIME="${FUZZ_TIME:-60}")
+fuzz_rc=$?
+[ $fuzz_rc -eq 0 ] || { status=1; echo "fuzzing failed"; }
+
 pass=$(cat _build/tests/*.trs _build/tests/*/*.trs _build-san/tests/*.trs _build-san/tests/*/*.trs 2>/dev/null |
     grep -c '^:test-result: PASS')
 fail=$(cat _build/tests/*.trs _build/tests/*/*.trs _build-san/tests/*.trs _build-san/tests/*/*.trs 2>/dev/null |
     grep -c -E '^:test-result: (FAIL|ERROR|XPASS)')
 [ -f _build/distcheck.out ] && grep -q 'archives ready for distribution' _build/distcheck.out &&
     pass=$((pass + 1)) || fail=$((fail + 1))
+for rc in $valgrind_rc $fuzz_rc; do
+    if [ "$rc" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
 [ "$fail" -eq 0 ] || status=1
 echo "$pass passed, $fail failed"
 exit $status
