@@ -50,6 +50,7 @@
 #define CBRX_MAX_REGS     65535         /* a register index is 16 bits */
 #define CBRX_MAX_DEPTH    4096          /* the selection stack of one offer */
 #define CBRX_MAX_PARAMS   16            /* parameters of an extern function */
+#define CBRX_MAX_BATCH_ROWS (1u << 20)  /* capacity of a batch or a context */
 
 /* The standard and derived fields come first, in this order, in every
  * program (the same order as the checker's field table). */
