@@ -100,7 +100,7 @@ fuzz: fuzz-build fuzz-seeds
 	  echo "fuzz_$$t: $(FUZZ_TIME) s, corpus fuzz/run/$$t, log fuzz/run/$$t.log"; \
 	  fuzz/fuzz_$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) -dict=$$d -print_final_stats=1 \
 	    -artifact_prefix=fuzz/crash/$$t- fuzz/run/$$t >fuzz/run/$$t.log 2>&1; rc=$$?; \
-	  grep -E '^#[0-9]+ *DONE' fuzz/run/$$t.log | tail -n 1; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE' fuzz/run/$$t.log | tail -n 1; \
 	  if test $$rc -ne 0; then \
 	    echo "fuzz_$$t FAILED (exit $$rc); the end of fuzz/run/$$t.log:" >&2; \
 	    tail -n 40 fuzz/run/$$t.log >&2; \
