@@ -141,4 +141,8 @@ fuzz_replay_jsonl_SOURCES = fuzz/replay.c fuzz/fuzz_jsonl.c fuzz/fuzz_batch.c fu
 	fuzz/fuzz_input.h hosts/input.c hosts/input.h
 fuzz_replay_jsonl_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DFUZZ_NAME='"jsonl"'
 fuzz_replay_jsonl_LDADD = $(FUZZ_REPLAY_LDADD) $(CSV_LIBS) $(YAJL_LIBS)
-EXTRA_DIST += tests/fuzz
+# fuzz/ is listed file by file: the directory's name is also the phony
+# target `fuzz`, which distdir would otherwise run as a prerequisite.
+# (The targets' sources ship as the replay programs' sources.)
+EXTRA_DIST += tests/fuzz fuzz/corpus fuzz/README.md fuzz/local.mk fuzz/cbr.dict fuzz/bundle.dict \
+	fuzz/csv.dict fuzz/jsonl.dict
