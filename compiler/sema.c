@@ -191,6 +191,13 @@ static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
                 cbrsuggest(s->c, tr->name.s, tr->name.n, ok, 6);
             t = T_ERROR;
         }
+        if (m->nfields - FIELD_FIRST_DECLARED >= CBRSEMA_MAX_FIELDS) {
+            if (!s->too_many_fields)
+                cbrdiag_error(s->c, it->name_loc, "limit-fields", "more than %u fields declared in one program",
+                              CBRSEMA_MAX_FIELDS);
+            s->too_many_fields = true;
+            return true;
+        }
         return add_field(s, cap, it->name.s, t, FIELD_DECLARED, it);
     }
     case I_LET: {
@@ -200,12 +207,19 @@ static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
         if (!l)
             return false;
         m->lets = l;
-        m->lets[m->nlets] = (cbrlet){it, T_ERROR, 0};
+        m->lets[m->nlets] = (cbrlet){.item = it, .type = T_ERROR};
         return cbrmap_put(s->c, &s->names, it->name.s, it->name.n, NAMEVAL(SYM_LET, m->nlets++));
     }
     case I_EXTERN: {
         if (name_taken(s, it))
             return true;
+        if (m->nexterns >= CBRSEMA_MAX_EXTERNS) {
+            if (!s->too_many_externs)
+                cbrdiag_error(s->c, it->name_loc, "limit-externs",
+                              "more than %u extern functions in one program", CBRSEMA_MAX_EXTERNS);
+            s->too_many_externs = true;
+            return true;
+        }
         cbrextern x;
         memset(&x, 0, sizeof x);
         x.item = it;
@@ -366,6 +380,27 @@ static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
     (void)o;
 }
 
+/* The limits on conditions with their lets written out (semaint.h). */
+static void check_size(cbrsema_ctx *s, const cbrclause *cl)
+{
+    if (cl->cond->depth > s->c->cfg.limits.max_expr_depth)
+        return; /* too deep to walk; the builder has reported it */
+    uint32_t n = cbrtc_size(s, cl->cond);
+    if (n > CBRSEMA_MAX_CONDITION_SIZE) {
+        cbrdiag_error(s->c, cl->cond->loc, "limit-condition-size",
+                      "this condition grows to %u operations once its lets are written out, over the limit of %u",
+                      n, CBRSEMA_MAX_CONDITION_SIZE);
+        cbrdiag_hint(s->c, "each use of a let repeats its whole expression");
+        return;
+    }
+    uint64_t before = s->program_size;
+    s->program_size += n;
+    if (before <= CBRSEMA_MAX_PROGRAM_SIZE && s->program_size > CBRSEMA_MAX_PROGRAM_SIZE)
+        cbrdiag_error(s->c, cl->cond->loc, "limit-program-size",
+                      "the program's conditions grow past %u operations here once their lets are written out",
+                      CBRSEMA_MAX_PROGRAM_SIZE);
+}
+
 static void check_clauses(cbrsema_ctx *s, cbroffer *o)
 {
     const cbrclause *always = NULL;
@@ -375,6 +410,7 @@ static void check_clauses(cbrsema_ctx *s, cbroffer *o)
         if (t != T_ERROR && t != T_BOOL)
             cbrdiag_error(s->c, cl->cond->loc, "type",
                           "the condition after `when` must be true or false (bool), found %s", cbrtype_name(t));
+        check_size(s, cl);
         check_reward(s, o, cl);
         if (always) {
             char w[300];

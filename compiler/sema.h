@@ -30,6 +30,7 @@ typedef struct cbrlet {
     const cbritem *item;
     cbrtype type;
     int state;                    /* 0 unchecked, 1 being checked, 2 done */
+    uint32_t size;                /* cbrtc_size of its expression; 0 until computed */
 } cbrlet;
 
 typedef struct cbrextern {

@@ -27,6 +27,20 @@ bool cbrmap_put(cbr_compiler *c, cbrmap *m, const char *key, size_t n, int value
 #define NAMEKIND(v) ((cbrsym_kind)((unsigned)(v) & 7u))
 #define NAMEIDX(v) ((unsigned)(v) >> 3)
 
+/* Limits of the checker beyond cbr_limits (cbr.h): the size of conditions
+ * once every let they use is written out in full, as code generation emits
+ * them.  A let is inlined at each use, so a chain of lets that each use the
+ * one before twice doubles at every step: 30 short lines would otherwise ask
+ * for a billion instructions.  Sizes count expression nodes (a folded
+ * constant or a whole list is one). */
+#define CBRSEMA_MAX_CONDITION_SIZE (1u << 16) /* one clause's condition */
+#define CBRSEMA_MAX_PROGRAM_SIZE (1u << 24)   /* all conditions of the program */
+/* The tables a program may hold, as vm/program.h's verifier allows them
+ * (CBRX_MAX_FIELDS counts the 16 standard fields too): a source over them is
+ * refused where it declares one too many, not later as a bad program. */
+#define CBRSEMA_MAX_FIELDS (100000u - 16u)  /* declared fields */
+#define CBRSEMA_MAX_EXTERNS (1u << 16)      /* extern functions */
+
 typedef struct cbrsema_ctx {
     cbr_compiler *c;
     cbrsema *m;
@@ -35,6 +49,8 @@ typedef struct cbrsema_ctx {
     cbrmap offers, campaigns, tests;
     unsigned let_depth;  /* lets being checked inside one another */
     bool too_many_offers; /* the offer limit has been reported */
+    bool too_many_fields, too_many_externs; /* ... and these */
+    uint64_t program_size; /* cbrtc_size of the conditions checked so far */
 } cbrsema_ctx;
 
 /* types.c: types and folds e (and its subtree); returns its type (T_ERROR
@@ -44,6 +60,10 @@ cbrtype cbrtc_expr(cbrsema_ctx *s, cbrexpr *e);
 bool cbrtc_init_builtins(cbrsema_ctx *s);
 /* Checks a let on first use (cycles are errors); returns its type. */
 cbrtype cbrtc_let(cbrsema_ctx *s, unsigned index);
+/* The size of a checked expression once every let it uses is written out:
+ * its nodes, a folded constant or a list counting one, each let reference
+ * the size of the let's expression.  Saturates at UINT32_MAX. */
+uint32_t cbrtc_size(cbrsema_ctx *s, const cbrexpr *e);
 /* Whether values of types a and b can be compared with ==. */
 bool cbrtc_comparable(cbrtype a, cbrtype b);
 /* Exact comparison of two constants of comparable types: -1, 0, 1, or 2 when

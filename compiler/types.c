@@ -380,6 +380,54 @@ cbrtype cbrtc_let(cbrsema_ctx *s, unsigned index)
     return l->type;
 }
 
+static uint32_t add_size(uint32_t a, uint32_t b)
+{
+    return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+uint32_t cbrtc_size(cbrsema_ctx *s, const cbrexpr *e)
+{
+    if (!e)
+        return 0;
+    if (e->is_const || e->kind == E_LIT || e->kind == E_LIST)
+        return 1;
+    uint32_t n = 1;
+    switch (e->kind) {
+    case E_NAME:
+        if (e->sym == SYM_LET && e->sym_index < s->m->nlets) {
+            cbrlet *l = &s->m->lets[e->sym_index];
+            /* Lets are checked before their uses, cycles reported and cut
+             * (state 2, T_ERROR); the chain is no deeper than max_expr_depth. */
+            if (l->state != 2 || l->type == T_ERROR ||
+                l->item->u.let_expr->depth > s->c->cfg.limits.max_expr_depth)
+                return 1;
+            if (l->size == 0)
+                l->size = cbrtc_size(s, l->item->u.let_expr);
+            return l->size;
+        }
+        return 1;
+    case E_AND:
+    case E_OR:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            n = add_size(n, cbrtc_size(s, e->u.list.items[i]));
+        return n;
+    case E_CALL:
+        for (uint32_t i = 0; i < e->args.n; i++)
+            n = add_size(n, cbrtc_size(s, e->args.items[i]));
+        return n;
+    case E_NOT:
+    case E_NEG:
+    case E_BIN:
+    case E_IN:
+    case E_BETWEEN:
+        n = add_size(n, cbrtc_size(s, e->u.kids.a));
+        n = add_size(n, cbrtc_size(s, e->u.kids.b));
+        return add_size(n, cbrtc_size(s, e->u.kids.c));
+    default:
+        return n;
+    }
+}
+
 static bool want(cbrsema_ctx *s, const cbrexpr *x, cbrtype t, const char *ctx)
 {
     if (x->type == T_ERROR || x->type == t)

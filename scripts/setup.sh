@@ -12,9 +12,11 @@ run_examples=yes
 [ "${1:-}" = "--build-only" ] && run_examples=no
 
 # Build and test dependencies, all from Debian.
+# clang and its runtime build the libFuzzer targets (make fuzz); valgrind runs
+# scripts/valgrind.sh.
 packages="build-essential autoconf automake libtool pkgconf re2c bison check
 libffi-dev libunistring-dev libcsv-dev libyajl-dev tzdata python3
-librdkafka-dev libsqlite3-dev libmicrohttpd-dev"
+librdkafka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev valgrind"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

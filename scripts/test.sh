@@ -1,8 +1,11 @@
 #!/bin/sh
 # test.sh: the whole test suite, as CI runs it.  Builds (installing what is
 # missing), runs `make check` in _build/, again in _build-san/ under
-# AddressSanitizer and UBSan, then `make distcheck`, and closes with one line
-# `N passed, N failed` summed over every test of both builds.
+# AddressSanitizer and UBSan, then `make distcheck` and a fuzzing smoke test
+# (`make fuzz`, FUZZ_TIME seconds per target, 60 by default), with memcheck
+# over the tests (scripts/valgrind.sh) when CBR_VALGRIND=1, and closes with
+# one line `N passed, N failed` summed over every test of both builds, plus
+# one each for distcheck, fuzzing and valgrind when it ran.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -44,12 +47,35 @@ echo "==== make distcheck"
     echo "distcheck failed"
 }
 
+# Memcheck over every test takes the better part of an hour on two cores,
+# longer than the rest together: CBR_VALGRIND=1 adds it (see
+# doc/robustness.md for the last full run).
+valgrind_rc=0
+if [ "${CBR_VALGRIND:-0}" = 1 ]; then
+    echo "==== valgrind over the tests of _build"
+    scripts/valgrind.sh _build >_build/valgrind.out 2>&1
+    valgrind_rc=$?
+    tail -n 40 _build/valgrind.out
+    [ $valgrind_rc -eq 0 ] || { status=1; echo "valgrind found errors or leaks"; }
+fi
+
+# Any crash, sanitizer report, leak or broken invariant fails the run; the
+# input that caused it is left in _build/fuzz/crash/.
+echo "==== make fuzz (${FUZZ_TIME:-60} s per target)"
+(cd _build && make fuzz FUZZ_TIME="${FUZZ_TIME:-60}")
+fuzz_rc=$?
+[ $fuzz_rc -eq 0 ] || { status=1; echo "fuzzing failed"; }
+
 pass=$(cat _build/tests/*.trs _build/tests/*/*.trs _build-san/tests/*.trs _build-san/tests/*/*.trs 2>/dev/null |
     grep -c '^:test-result: PASS')
 fail=$(cat _build/tests/*.trs _build/tests/*/*.trs _build-san/tests/*.trs _build-san/tests/*/*.trs 2>/dev/null |
     grep -c -E '^:test-result: (FAIL|ERROR|XPASS)')
 [ -f _build/distcheck.out ] && grep -q 'archives ready for distribution' _build/distcheck.out &&
     pass=$((pass + 1)) || fail=$((fail + 1))
+if [ $fuzz_rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+if [ "${CBR_VALGRIND:-0}" = 1 ]; then
+    if [ $valgrind_rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+fi
 [ "$fail" -eq 0 ] || status=1
 echo "$pass passed, $fail failed"
 exit $status

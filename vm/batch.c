@@ -16,7 +16,6 @@
 #include "vm/vmint.h"
 
 #define DEFAULT_CAPACITY 1024
-#define MAX_CAPACITY (1u << 20)
 
 /* Stamps are unique in the process, not only per batch: a context caches
  * derived columns by stamp, and may be handed different batches. */
@@ -28,7 +27,7 @@ const cbrx_col *cbrx_batch_col(const cbr_batch *b, uint32_t field) { return &b->
 
 cbr_batch *cbr_batch_new(const cbr_program *prog, size_t capacity)
 {
-    if (!prog || capacity > MAX_CAPACITY)
+    if (!prog || capacity > CBRX_MAX_BATCH_ROWS)
         return NULL;
     const cbrx_program *x = &prog->x;
     if (capacity == 0)

@@ -148,6 +148,9 @@ cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
     if (!out || (!data && len))
         return cbrx_fail(err, CBR_ERR_ARG, "no bundle"), CBR_ERR_ARG;
     *out = NULL;
+    if (len > CBRX_MAX_BUNDLE_BYTES)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle is %zu bytes; at most %u", len, CBRX_MAX_BUNDLE_BYTES),
+               CBR_ERR_BUNDLE;
     cbr_program *p = new_program(cfg);
     if (!p)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;

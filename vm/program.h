@@ -24,7 +24,33 @@
 #define CBRX_NONE UINT32_MAX
 #define CBRX_MONEY_SCALE 4      /* input amounts: enough for every ISO 4217 currency */
 #define CBRX_DECIMAL_SCALE 6    /* declared decimal fields: digits kept from input */
-#define CBRX_MAX_REGS 65535     /* a register index is 16 bits */
+
+/* Limits on a program's tables, all in one place.  cbrx_verify refuses a
+ * program over any of them, with a message naming the table and the limit
+ * ("200000 offers; at most 100000"), whether it comes from a bundle or from
+ * the compiler; cbr_program_load refuses a bundle over CBRX_MAX_BUNDLE_BYTES
+ * before reading it.  The loader has already checked each count against the
+ * bytes of its section; these bound what a context allocates and a batch
+ * costs.  Each is well above what sources within cbr.h's limits compile to
+ * (a 16 MiB source of the smallest offers, lists or conditions), so only a
+ * hostile or damaged bundle meets them.  doc/robustness.md lists them. */
+#define CBRX_MAX_BUNDLE_BYTES (256u << 20) /* a whole bundle */
+#define CBRX_MAX_STRING_BYTES (64u << 20)  /* the string table's bytes */
+#define CBRX_MAX_STRINGS  (1u << 24)    /* strings: names, ids, string constants */
+#define CBRX_MAX_CONSTS   (1u << 24)    /* constants (list elements included) */
+#define CBRX_MAX_SETS     (1u << 22)    /* constant lists (`in [...]`) */
+#define CBRX_MAX_FIELDS   100000        /* fields, the 16 standard ones included */
+#define CBRX_MAX_ZONES    1000          /* IANA has about 600; each costs a context 7 columns */
+#define CBRX_MAX_CAMPAIGNS (1u << 21)
+#define CBRX_MAX_OFFERS   (1u << 20)
+#define CBRX_MAX_CLAUSES  (1u << 22)    /* all offers' clauses */
+#define CBRX_MAX_LIMITS   (1u << 21)    /* all offers' `limit` lines */
+#define CBRX_MAX_CODE     (1u << 26)    /* instructions */
+#define CBRX_MAX_EXTERNS  (1u << 16)    /* extern functions */
+#define CBRX_MAX_REGS     65535         /* a register index is 16 bits */
+#define CBRX_MAX_DEPTH    4096          /* the selection stack of one offer */
+#define CBRX_MAX_PARAMS   16            /* parameters of an extern function */
+#define CBRX_MAX_BATCH_ROWS (1u << 20)  /* capacity of a batch or a context */
 
 /* The standard and derived fields come first, in this order, in every
  * program (the same order as the checker's field table). */
@@ -118,8 +144,6 @@ typedef struct cbrx_cond {
     uint32_t file;              /* string index of the source name, or CBRX_NONE */
     uint32_t line, col;         /* 1-based; 0 for offer-wide conditions */
 } cbrx_cond;
-
-#define CBRX_MAX_PARAMS 16
 
 /* An extern function the program calls: name and signature (cbrx_type). */
 typedef struct cbrx_extern {

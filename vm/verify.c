@@ -20,10 +20,6 @@
 #include "stdlib/text.h"
 #include "vm/program.h"
 
-#define MAX_DEPTH 4096
-#define MAX_FIELDS 100000
-#define MAX_ZONES 1000      /* IANA has about 600; each costs a context 7 columns */
-
 static const char *const type_names[] = {"?", "bool", "int", "decimal", "money", "string",
                                          "date", "instant", "weekday"};
 
@@ -63,9 +59,34 @@ static bool amount_ok(const cbrx_amount *a)
     return a->cur[0] == '\0' || cbrcur_exponent(a->cur, 3) >= 0;
 }
 
+/* The sizes of the tables against the limits of program.h, before any
+ * table is read. */
+static bool check_sizes(const cbrx_program *p, cbr_error *err)
+{
+    const struct { uint32_t n, max; const char *what; } t[] = {
+        {p->nbytes, CBRX_MAX_STRING_BYTES, "bytes of strings"}, {p->nstrings, CBRX_MAX_STRINGS, "strings"},
+        {p->nconsts, CBRX_MAX_CONSTS, "constants"}, {p->nsets, CBRX_MAX_SETS, "sets"},
+        {p->ncampaigns, CBRX_MAX_CAMPAIGNS, "campaigns"}, {p->noffers, CBRX_MAX_OFFERS, "offers"},
+        {p->nclauses, CBRX_MAX_CLAUSES, "clauses"}, {p->nlimits, CBRX_MAX_LIMITS, "limits"},
+        {p->ncode, CBRX_MAX_CODE, "instructions"}, {p->nexterns, CBRX_MAX_EXTERNS, "externs"},
+        {p->ntzs, CBRX_MAX_ZONES, "time zones"}, {p->nregs, CBRX_MAX_REGS, "registers"},
+        /* each condition has at least one instruction of its own */
+        {p->nconds, CBRX_MAX_CODE, "conditions"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (t[i].n > t[i].max)
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "%u %s; at most %u", t[i].n, t[i].what, t[i].max);
+    if (p->nfields < XF_FIRST_DECLARED || p->nfields > CBRX_MAX_FIELDS)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "the program has %u fields, expected %d to %d", p->nfields,
+                         XF_FIRST_DECLARED, CBRX_MAX_FIELDS);
+    if (p->max_depth > CBRX_MAX_DEPTH)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "selection depth %u; at most %d", p->max_depth, CBRX_MAX_DEPTH);
+    return true;
+}
+
 static bool check_tables(const cbrx_program *p, cbr_error *err)
 {
-    if (!check_strings(p, err))
+    if (!check_sizes(p, err) || !check_strings(p, err))
         return false;
     for (uint32_t i = 0; i < p->nsets; i++) {
         const cbrx_set *s = &p->sets[i];
@@ -75,9 +96,6 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
             if (p->consts[s->first + j - 1] >= p->consts[s->first + j])
                 return cbrx_fail(err, CBR_ERR_BUNDLE, "set %u is not sorted", i);
     }
-    if (p->nfields < XF_FIRST_DECLARED || p->nfields > MAX_FIELDS)
-        return cbrx_fail(err, CBR_ERR_BUNDLE, "the program has %u fields, expected %d to %d", p->nfields,
-                         XF_FIRST_DECLARED, MAX_FIELDS);
     for (uint32_t i = 0; i < p->nfields; i++) {
         const cbrx_field *f = &p->fields[i];
         if (!str_ok(p, f->name))
@@ -95,8 +113,6 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "field %u (`%s`) has a wrong scale or kind", i,
                              cbrx_str(p, f->name));
     }
-    if (p->ntzs > MAX_ZONES)
-        return cbrx_fail(err, CBR_ERR_BUNDLE, "%u time zones; at most %d", p->ntzs, MAX_ZONES);
     if (p->ntzs == 0 || !str_ok(p, p->tzs[0]) || strcmp(cbrx_str(p, p->tzs[0]), "UTC"))
         return cbrx_fail(err, CBR_ERR_BUNDLE, "the first time zone must be UTC");
     for (uint32_t i = 0; i < p->ntzs; i++)
@@ -133,10 +149,6 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
         if (X_IS_NUM(r->type) ? r->scale > CBRDEC_MAX_SCALE : r->scale != 0)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "register r%u (%s) has scale %u", i, type_names[r->type], r->scale);
     }
-    if (p->nregs > CBRX_MAX_REGS)
-        return cbrx_fail(err, CBR_ERR_BUNDLE, "%u registers; at most %d", p->nregs, CBRX_MAX_REGS);
-    if (p->max_depth > MAX_DEPTH)
-        return cbrx_fail(err, CBR_ERR_BUNDLE, "selection depth %u; at most %d", p->max_depth, MAX_DEPTH);
     return true;
 }
 

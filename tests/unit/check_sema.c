@@ -9,6 +9,7 @@
 #include "tests/unit/unit.h"
 #include "compiler/compint.h"
 #include "compiler/sema.h"
+#include "compiler/semaint.h"
 #include "stdlib/date.h"
 
 #define NOHINT ((const char *)-1)
@@ -949,6 +950,55 @@ START_TEST(edit_distance)
 }
 END_TEST
 
+/* A program of n declarations made by decl (one line each, numbered from
+ * 1) and one offer; malloc'ed. */
+static char *many_decls(unsigned n, const char *decl)
+{
+    size_t cap = (size_t)n * (strlen(decl) + 12) + 64, len = 0;
+    char *src = malloc(cap);
+    ck_assert_ptr_nonnull(src);
+    for (unsigned i = 1; i <= n; i++)
+        len += (size_t)snprintf(src + len, cap - len, decl, i);
+    snprintf(src + len, cap - len, "offer \"o\" { when amount > 1 then cashback 1%% }\n");
+    return src;
+}
+
+/* At the limit the program is made and passes the verifier (the checker's
+ * limit and vm/program.h's agree); one more is refused where it is declared. */
+static void ck_table_limit(unsigned max, const char *decl, const char *code, const char *msg)
+{
+    char *src = many_decls(max, decl);
+    cbr_compiler *c = unit_compile(src);
+    ck_assert_no_errors(c);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_msg(cbr_compiler_program(c, &p, &err) == CBR_OK, "%s", err.message);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+    free(src);
+
+    src = many_decls(max + 1, decl);
+    c = unit_compile(src);
+    ck_assert_one_error(c, code, max + 1, strchr(decl, '%') - decl);
+    ck_assert_only_message(c, msg);
+    cbr_compiler_free(c);
+    free(src);
+}
+
+START_TEST(field_limit)
+{
+    ck_table_limit(CBRSEMA_MAX_FIELDS, "field f%u: int\n", "limit-fields",
+                   "more than 99984 fields declared in one program");
+}
+END_TEST
+
+START_TEST(extern_limit)
+{
+    ck_table_limit(CBRSEMA_MAX_EXTERNS, "extern fn f%u() -> int\n", "limit-externs",
+                   "more than 65536 extern functions in one program");
+}
+END_TEST
+
 static Suite *sema_suite(void)
 {
     Suite *s = suite_create("sema");
@@ -1009,7 +1059,7 @@ static Suite *sema_suite(void)
                sema_model_absent_before_the_check, independent_errors_are_all_reported,
                messages_stay_valid_utf8_when_cut);
     UNIT_TCASE(s, "limits", offer_limit_from_config, offer_limit_is_reported_once, clause_limit_within,
-               clause_limit_is_one_error);
+               clause_limit_is_one_error, field_limit, extern_limit);
     UNIT_TCASE(s, "suggest", edit_distance);
     return s;
 }

@@ -4,9 +4,11 @@
  * CBR_ERR_BUNDLE and a message naming the problem; the last tests run
  * bundles the verifier lets through, under ASan and UBSan. */
 #include "config.h"
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "tests/unit/unit.h"
 #include "vm/program.h"
 
@@ -34,7 +36,7 @@ static const char SRC[] =
 /* ---- the bundle format, as bundle.c writes it ---- */
 
 #define HEADER 32
-#define NSEC 12
+#define NSEC 13
 #define TABLE_END (HEADER + NSEC * 12)
 enum {
     S_STRINGS = 1, S_CONSTS, S_SETS, S_FIELDS, S_ZONES, S_CAMPAIGNS, S_OFFERS, S_CLAUSES,
@@ -42,7 +44,7 @@ enum {
 };
 static const char *const sec_name[] = {"", "strings", "constants", "sets", "fields", "zones",
                                        "campaigns", "offers", "clauses", "limits", "registers",
-                                       "code", "externs"};
+                                       "code", "externs", "conditions"};
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -971,6 +973,85 @@ START_TEST(tables_selection_depth)
     load_x(&x);
     x.max_depth = 4097;
     ck_verify_refuses(&x, "selection depth 4097; at most 4096");
+}
+END_TEST
+
+/* Every table of program.h's limit list, one past its limit: refused with
+ * the table's name and the limit, before any entry is read (the arrays keep
+ * their real size, so reading one would show under ASan). */
+START_TEST(tables_section_limits)
+{
+    static const struct { size_t at; uint32_t max; const char *what; } t[] = {
+        {offsetof(cbrx_program, nbytes), CBRX_MAX_STRING_BYTES, "bytes of strings"},
+        {offsetof(cbrx_program, nstrings), CBRX_MAX_STRINGS, "strings"},
+        {offsetof(cbrx_program, nconsts), CBRX_MAX_CONSTS, "constants"},
+        {offsetof(cbrx_program, nsets), CBRX_MAX_SETS, "sets"},
+        {offsetof(cbrx_program, ncampaigns), CBRX_MAX_CAMPAIGNS, "campaigns"},
+        {offsetof(cbrx_program, noffers), CBRX_MAX_OFFERS, "offers"},
+        {offsetof(cbrx_program, nclauses), CBRX_MAX_CLAUSES, "clauses"},
+        {offsetof(cbrx_program, nlimits), CBRX_MAX_LIMITS, "limits"},
+        {offsetof(cbrx_program, ncode), CBRX_MAX_CODE, "instructions"},
+        {offsetof(cbrx_program, nexterns), CBRX_MAX_EXTERNS, "externs"},
+        {offsetof(cbrx_program, ntzs), CBRX_MAX_ZONES, "time zones"},
+        {offsetof(cbrx_program, nregs), CBRX_MAX_REGS, "registers"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        cbrx_program x;
+        load_x(&x);
+        uint32_t *count = (uint32_t *)((char *)&x + t[i].at);
+        uint32_t keep = *count;
+        *count = t[i].max + 1;
+        cbr_error err;
+        memset(&err, 0, sizeof err);
+        bool ok = cbrx_verify(&x, &err);
+        *count = keep;
+        cbrx_program_release(&x);
+        ck_assert_msg(!ok, "%s: verified past the limit", t[i].what);
+        ck_assert_int_eq(err.status, CBR_ERR_BUNDLE);
+        ck_assert_str_eq(err.message, fmt("%u %s; at most %u", t[i].max + 1, t[i].what, t[i].max));
+    }
+    cbrx_program x;
+    load_x(&x);
+    uint32_t keep = x.nfields;
+    x.nfields = CBRX_MAX_FIELDS + 1;
+    cbr_error err;
+    ck_assert(!cbrx_verify(&x, &err));
+    x.nfields = keep;
+    cbrx_program_release(&x);
+    ck_assert_str_eq(err.message, "the program has 100001 fields, expected 16 to 100000");
+}
+END_TEST
+
+/* The same limits through the bytes of a bundle: an externs section of
+ * CBRX_MAX_EXTERNS + 1 well-formed entries is read, then refused. */
+START_TEST(forged_externs_over_the_limit)
+{
+    size_t n;
+    uint8_t *d = copy_good(&n, 0);
+    size_t entry_bytes = 6 + CBRX_MAX_PARAMS, want = 4 + (size_t)(CBRX_MAX_EXTERNS + 1) * entry_bytes;
+    d = resize_section(d, &n, S_EXTERNS, (long)(want - sec_len(d, S_EXTERNS)));
+    uint8_t *at = d + sec_off(d, S_EXTERNS);
+    set32(at, CBRX_MAX_EXTERNS + 1);
+    for (size_t i = 0; i <= CBRX_MAX_EXTERNS; i++)
+        at[4 + i * entry_bytes + 4] = X_BOOL; /* name string 0, bool(), no parameters */
+    cbrx_seal(d, n);
+    ck_refused(d, n, fmt("%u externs; at most %u", CBRX_MAX_EXTERNS + 1, CBRX_MAX_EXTERNS));
+    free(d);
+}
+END_TEST
+
+/* A bundle larger than CBRX_MAX_BUNDLE_BYTES is refused by its length
+ * alone: the mapping is never touched, so it costs no memory. */
+START_TEST(bytes_bundle_over_the_size_limit)
+{
+    size_t len = (size_t)CBRX_MAX_BUNDLE_BYTES + 1;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    cbr_config cfg = tracking_cfg();
+    biggest = 0;
+    ck_refused_cfg(&cfg, m, len, fmt("bundle is %zu bytes; at most %u", len, CBRX_MAX_BUNDLE_BYTES));
+    ck_assert_uint_eq(biggest, 0);
+    munmap(m, len);
 }
 END_TEST
 
@@ -1912,21 +1993,22 @@ static Suite *verify_suite(void)
     UNIT_TCASE(s, "bytes", bytes_empty_and_tiny_are_not_bundles, bytes_shorter_than_header,
                bytes_truncated_at_several_lengths, bytes_trailing_bytes, bytes_bad_magic,
                bytes_wrong_version, bytes_every_changed_byte_fails_the_checksum,
-               bytes_wrong_total_length);
+               bytes_wrong_total_length, bytes_bundle_over_the_size_limit);
     UNIT_TCASE(s, "externs", code_extern_calls_are_checked);
     UNIT_TCASE(s, "forged", forged_flags, forged_section_count, forged_length_of_a_truncated_bundle,
                forged_length_shorter_than_the_section_table,
                forged_section_id, forged_section_offset_out_of_bounds, forged_sections_overlap,
                forged_section_length_past_the_end, forged_section_with_trailing_bytes,
                forged_bytes_after_the_last_section, forged_section_shorter_than_its_count,
-               forged_huge_counts_refused_without_big_allocations, forged_selection_depth);
+               forged_huge_counts_refused_without_big_allocations, forged_selection_depth,
+               forged_externs_over_the_limit);
     UNIT_TCASE(s, "tables", tables_string_outside_the_bytes, tables_string_not_nul_terminated,
                tables_string_not_utf8, tables_set_outside_the_constants, tables_set_not_sorted,
                tables_field_count, tables_field_name_out_of_range, tables_standard_field_renamed,
                tables_standard_field_retyped, tables_declared_field_type, tables_field_scale_or_kind,
                tables_first_zone_not_utc, tables_zone_name_out_of_range, tables_campaign,
                tables_clause_reward, tables_limit, tables_register_type, tables_register_scale,
-               tables_too_many_registers, tables_selection_depth);
+               tables_too_many_registers, tables_selection_depth, tables_section_limits);
     UNIT_TCASE(s, "offers", offers_strings, offers_campaign_out_of_range, offers_zone_rounding_budget,
                offers_clauses_or_limits_out_of_range, offers_code_ranges_overlap_or_leave_gaps,
                offers_instructions_of_no_offer, offers_conditions_are_checked);

@@ -1728,6 +1728,44 @@ START_TEST(foreign_money_literal_and_overflow_are_unknown)
 }
 END_TEST
 
+/* Limits: a batch or a context holds at most 1 Mi rows (CBRX_MAX_BATCH_ROWS
+ * in vm/program.h), and a string value is refused past max_string_bytes. */
+START_TEST(batch_and_context_capacity_limit)
+{
+    cbr_program *p = compile_ok("when amount > 1 then cashback 1%\n");
+    ck_assert_ptr_null(cbr_batch_new(p, (1u << 20) + 1));
+    ck_assert_ptr_null(cbr_context_new(p, (1u << 20) + 1));
+    ck_assert_ptr_null(cbr_batch_new(p, SIZE_MAX));
+    cbr_batch *b = cbr_batch_new(p, 1);
+    ck_assert_ptr_nonnull(b);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
+START_TEST(string_value_over_the_limit_is_refused)
+{
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    cfg.limits.max_string_bytes = 4;
+    cbr_compiler *c = unit_compile_cfg(&cfg, "when merchant == \"X\" then cashback 1%\n");
+    ck_assert_uint_eq(cbr_compiler_error_count(c), 0);
+    cbr_program *p = NULL;
+    cbr_error err = {0};
+    ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK);
+    cbr_compiler_free(c);
+    int f = cbr_program_field(p, "merchant", 8);
+    ck_assert_int_ge(f, 0);
+    cbr_batch *b = cbr_batch_new(p, 2);
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set(b, (size_t)f, "abcd", 4, &err), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set(b, (size_t)f, "abcde", 5, &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `merchant`: the value is longer than 4 bytes");
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
 static Suite *vm_suite(void)
 {
     Suite *s = suite_create("vm");
@@ -1768,6 +1806,7 @@ static Suite *vm_suite(void)
     UNIT_TCASE(s, "batches", several_batches_give_the_awards_of_one, one_context_evaluates_two_batches_in_turn,
                mixed_rows_award_as_worked_out,
                string_constants_stay_equal_after_clear, same_batch_evaluated_twice);
+    UNIT_TCASE(s, "limits", batch_and_context_capacity_limit, string_value_over_the_limit_is_refused);
     return s;
 }
 
