@@ -27,7 +27,7 @@ const uint64_t cbrx_pow10[19] = {
 
 cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
 {
-    if (!prog || capacity > (1u << 20))
+    if (!prog || capacity > CBRX_MAX_BATCH_ROWS)
         return NULL;
     const cbrx_program *x = &prog->x;
     if (capacity == 0)
