@@ -371,39 +371,72 @@ CBR_API cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_pro
 /* ---- limit and budget state ---------------------------------------------- */
 
 /* Limits and budgets count what was already awarded: per offer, user,
- * period and currency.  Evaluation reads and adds to these counters through
- * a store.  Each key is a short text such as
+ * period and currency.  Settling reads these counters and reserves room in
+ * them through a store.  Each key is a short text such as
  *     n|friday-x|u1|d2026-03-13         (awards of an offer per user per day)
  *     a|friday-x|u1|m2026-03-01|USD     (cashback per user per month)
  *     b|friday-x|USD  c|new-year|USD    (offer and campaign budgets)
- * and each value an integer: a count, or minor units of the currency.  A host
- * that keeps state elsewhere (a database, a shared ledger) supplies get and
- * add; both must be atomic per key if the store is shared. */
+ * (ids and user ids escaped so that `|`, `\`, tab and newline cannot make
+ * two keys collide; no key holds a NUL) and each value an integer: a count,
+ * or minor units of the currency.
+ *
+ * The contract that keeps a budget from ever being overspent, even when
+ * several contexts or processes share one store: settling a row reads what
+ * it needs with get, decides the row's awards, then makes one reserve call
+ * with every counter the row changes, each with the most it may reach.  The
+ * store applies all the deltas only if every counter stays within its
+ * maximum, atomically, and otherwise changes nothing and says so; the row is
+ * then decided again from the values it reports.  A store failure (a status
+ * other than CBR_OK) must leave the store exactly as it was. */
+typedef struct cbr_reservation {
+    const char *key;         /* not NUL-terminated */
+    size_t len;
+    int64_t delta;           /* what to add: 1 for an award, or its cashback */
+    int64_t max;             /* the value may not pass it (INT64_MAX: no bound) */
+    int64_t value;           /* out: the value before the call (0 when absent) */
+} cbr_reservation;
+
 typedef struct cbr_store {
+    size_t size;             /* sizeof(cbr_store) as the host was built with */
     void *ud;
     /* The value under key, 0 when absent. */
     cbr_status (*get)(void *ud, const char *key, size_t len, int64_t *value);
-    /* Adds delta to the value under key (creating it at 0). */
-    cbr_status (*add)(void *ud, const char *key, size_t len, int64_t delta);
+    /* Fills items[i].value with each counter's value and, when for every i
+     * delta <= 0 or value + delta <= max, adds every delta (creating absent
+     * counters at 0) and sets *granted to 1; otherwise changes nothing and
+     * sets *granted to 0.  The keys of one call are distinct.  Atomic with
+     * respect to every other call on the same store. */
+    cbr_status (*reserve)(void *ud, cbr_reservation *items, size_t n, int *granted);
 } cbr_store;
 
-/* The in-memory store: a hash table, with a snapshot that can be written
- * and read back (cbrc run --state).  Not thread-safe: one per thread, or
- * one behind a lock the host holds. */
+/* The in-memory store: counters keyed by interned parts of their keys,
+ * with a snapshot that can be written and read back (cbrc run --state).
+ * Not thread-safe: one per thread, or one behind a lock the host holds
+ * around get and reserve. */
 typedef struct cbr_state cbr_state;
+/* NULL when memory runs out. */
 CBR_API cbr_state *cbr_state_new(void);
 CBR_API void cbr_state_free(cbr_state *st);
 CBR_API cbr_store cbr_state_store(cbr_state *st);
 CBR_API size_t cbr_state_count(const cbr_state *st);
-/* The snapshot is text, one `KEY<TAB>VALUE` line per counter, sorted by key;
- * *data is malloc'ed and NUL-terminated (*len excludes the NUL).  Loading adds to what st holds; a malformed line is
- * refused with its line number and nothing of the snapshot is kept. */
+/* Bytes the state holds in memory (tables and key text), for sizing. */
+CBR_API size_t cbr_state_memory(const cbr_state *st);
+/* The snapshot is text, one `KEY<TAB>VALUE` line per counter, sorted by
+ * key; *data is allocated with malloc (the caller frees it) and
+ * NUL-terminated (*len excludes the NUL).  CBR_ERR_ARG for a NULL argument,
+ * CBR_ERR_NOMEM.
+ * Loading adds each line's value to what st holds.  It is all or nothing: a
+ * malformed line (no tab, a value that is not a whole number, a key holding
+ * a NUL), a negative value, or a sum past INT64_MAX is refused with its line
+ * number in err, and st is left exactly as it was. */
 CBR_API cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len);
 CBR_API cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error *err);
 
 /* The store a context reads and updates; NULL restores the context's own
- * in-memory state.  The store must outlive its use by the context. */
-CBR_API void cbr_context_set_store(cbr_context *ctx, const cbr_store *store);
+ * in-memory state.  The store must outlive its use by the context.
+ * CBR_ERR_ARG (and the context keeps its store) when store->size is smaller
+ * than this library's cbr_store or get or reserve is NULL. */
+CBR_API cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store);
 /* The context's own in-memory state (what it uses when no store was set). */
 CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
 
@@ -411,10 +444,19 @@ CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
  * Awards go to fn (when not NULL) in row order, the awards of a row in the
  * order they were granted, and are kept until the next call
  * (cbr_context_awards).  The batch must belong to the context's program and
- * hold no more rows than the context's capacity. */
+ * hold no more rows than the context's capacity.
+ * Each row is settled all or nothing: its counters change in one reserve
+ * call.  When the store fails, cbr_eval returns its status and the rows
+ * before the one that failed stay settled: their awards are counted in the
+ * store, so they are still passed to fn and kept, and
+ * cbr_context_settled tells how many rows that is.  The host retries from
+ * that row (or gives up), and never counts a row twice. */
 CBR_API cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud,
                             cbr_error *err);
 CBR_API const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n);
+/* Rows of the last cbr_eval whose awards are counted in the store: every
+ * row after CBR_OK, the rows before the failing one otherwise. */
+CBR_API size_t cbr_context_settled(const cbr_context *ctx);
 
 /* What is left of the budget of an offer (of_campaign 0) or of its campaign
  * (1) in currency cur ("USD"), as the context's store counts it: *left and
