@@ -1,12 +1,13 @@
 /* state.c: the in-memory store of limit and budget counters (cbr_state).
  *
- * A counter key is text (`n|OFFER|USER|PERIOD`), but text per counter is
- * what made a million customers cost 200 bytes each.  So a key is split at
- * its second and third unescaped `|` into three parts, each interned once:
- * the kind and id (`n|OFFER`, shared by every customer of an offer), the
- * user (shared by that customer's counters) and the rest (the period and
- * currency, shared by everyone in the period).  A counter is then three
- * 32-bit atom ids and its value: 24 bytes in an open-addressing table.  Key
+ * A counter key is text (`n|OFFER|USER|PERIOD`), but a text per counter is
+ * what made a million customers cost 200 bytes each.  So a key is cut at
+ * its second and third unescaped `|` into three parts: the head (kind and
+ * id, `n|OFFER`), the user, and the tail (period and currency).  Each part
+ * is interned once as an atom, and the pair (head, tail), of which a
+ * program has only a handful, is interned as a shape.  A counter is then
+ * (user atom, shape, value): a 16-byte slot in an open-addressing table,
+ * and each customer's id is held once however many counters it has.  Key
  * text is rebuilt only for snapshots, which stay plain sorted text so that
  * an operator can read, diff and, if a day must be replayed, edit them. */
 #include "config.h"
@@ -16,15 +17,18 @@
 #include "include/cbr.h"
 #include "vm/program.h"
 
-#define NPARTS 3
-
 typedef struct atom {
-    uint32_t off, len, hash;
+    uint32_t off, len;      /* in bytes */
 } atom;
 
+typedef struct shape {
+    uint32_t head, tail;    /* atom ids; tail 0 when the key has no third part */
+} shape;
+
 typedef struct slot {
+    uint32_t user;          /* atom id of the second part, 0 when none */
+    uint32_t shape;         /* shape id; 0: an empty slot */
     int64_t value;
-    uint32_t part[NPARTS]; /* atom ids, 0 = absent; part[0] == 0: empty slot */
 } slot;
 
 struct cbr_state {
@@ -32,30 +36,34 @@ struct cbr_state {
     size_t cap, count;      /* cap a power of two, at most 3/4 full */
     atom *atoms;            /* atom id i is atoms[i - 1] */
     uint32_t natoms, capatoms;
-    uint32_t *atab;         /* atom ids by hash, 0 = empty; at most 1/2 full */
+    uint32_t *atab;         /* atom ids by hash, 0 = empty; at most 3/4 full */
     uint32_t capatab;
     char *bytes;            /* atom text */
     size_t nbytes, capbytes;
+    shape *shapes;          /* shape id i is shapes[i - 1] */
+    uint32_t nshapes, capshapes;
+    uint32_t *stab;         /* shape ids by hash */
+    uint32_t capstab;
 };
 
-/* A key cut into its parts (offsets into the key). */
+/* A key cut into at most three parts (offsets into the key). */
 typedef struct parts {
     uint32_t n;
-    size_t off[NPARTS], len[NPARTS];
+    size_t off[3], len[3];
 } parts;
 
 static void split(const char *key, size_t n, parts *p)
 {
     size_t start = 0, seps = 0;
     p->n = 0;
-    for (size_t i = 0; i < n && p->n < NPARTS - 1; i++) {
+    for (size_t i = 0; i < n && p->n < 2; i++) {
         if (key[i] == '\\') {
             i++; /* an escaped character is never a separator */
             continue;
         }
         if (key[i] != '|')
             continue;
-        /* The first separator stays inside part 0 (kind|id). */
+        /* The first separator stays inside the head (kind|id). */
         if (++seps == 1)
             continue;
         p->off[p->n] = start;
@@ -66,13 +74,19 @@ static void split(const char *key, size_t n, parts *p)
     p->len[p->n++] = n - start;
 }
 
-static inline uint32_t mix(const uint32_t part[NPARTS])
+/* MurmurHash3's 64-bit finaliser: ids are small consecutive numbers, and
+ * linear probing needs all of their bits spread over the low ones. */
+static inline uint64_t fmix(uint64_t x)
 {
-    uint64_t h = part[0] * 0x9e3779b97f4a7c15u;
-    h ^= (h >> 29) + part[1] * 0xbf58476d1ce4e5b9u;
-    h ^= (h >> 31) + part[2] * 0x94d049bb133111ebu;
-    return (uint32_t)(h ^ (h >> 32));
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdu;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53u;
+    x ^= x >> 33;
+    return x;
 }
+
+static inline uint32_t pair_hash(uint32_t a, uint32_t b) { return (uint32_t)fmix((uint64_t)a << 32 | b); }
 
 cbr_state *cbr_state_new(void)
 {
@@ -81,9 +95,11 @@ cbr_state *cbr_state_new(void)
         return NULL;
     st->cap = 1024;
     st->capatab = 1024;
+    st->capstab = 64;
     st->slots = calloc(st->cap, sizeof *st->slots);
     st->atab = calloc(st->capatab, sizeof *st->atab);
-    if (!st->slots || !st->atab) {
+    st->stab = calloc(st->capstab, sizeof *st->stab);
+    if (!st->slots || !st->atab || !st->stab) {
         cbr_state_free(st);
         return NULL;
     }
@@ -98,6 +114,8 @@ void cbr_state_free(cbr_state *st)
     free(st->atoms);
     free(st->atab);
     free(st->bytes);
+    free(st->shapes);
+    free(st->stab);
     free(st);
 }
 
@@ -108,10 +126,27 @@ size_t cbr_state_memory(const cbr_state *st)
     if (!st)
         return 0;
     return sizeof *st + st->cap * sizeof *st->slots + st->capatoms * sizeof *st->atoms +
-           st->capatab * sizeof *st->atab + st->capbytes;
+           st->capatab * sizeof *st->atab + st->capbytes + st->capshapes * sizeof *st->shapes +
+           st->capstab * sizeof *st->stab;
 }
 
-/* ---- atoms ---- */
+/* Grows an array of n elements of size sz to hold one more, by half. */
+static bool more(void **a, uint32_t *cap, uint32_t n, size_t sz)
+{
+    if (n < *cap)
+        return true;
+    if (*cap > UINT32_MAX / 2)
+        return false;
+    uint32_t nc = *cap ? *cap + *cap / 2 : 256;
+    void *q = realloc(*a, (size_t)nc * sz);
+    if (!q)
+        return false;
+    *a = q;
+    *cap = nc;
+    return true;
+}
+
+/* ---- atoms: the interned parts ---- */
 
 static const char *atom_text(const cbr_state *st, uint32_t id, uint32_t *len)
 {
@@ -128,7 +163,7 @@ static uint32_t atom_find(const cbr_state *st, const char *s, size_t n, uint32_t
         if (!id)
             return 0;
         const atom *a = &st->atoms[id - 1];
-        if (a->hash == h && a->len == n && !memcmp(st->bytes + a->off, s, n))
+        if (a->len == n && !memcmp(st->bytes + a->off, s, n))
             return id;
     }
 }
@@ -140,7 +175,8 @@ static bool atab_grow(cbr_state *st)
     if (!t)
         return false;
     for (uint32_t id = 1; id <= st->natoms; id++) {
-        uint32_t i = st->atoms[id - 1].hash & (nc - 1);
+        const atom *a = &st->atoms[id - 1];
+        uint32_t i = cbrx_hash32(st->bytes + a->off, a->len) & (nc - 1);
         while (t[i])
             i = (i + 1) & (nc - 1);
         t[i] = id;
@@ -160,18 +196,14 @@ static uint32_t atom_intern(cbr_state *st, const char *s, size_t n)
         return id;
     if (n > UINT32_MAX || st->nbytes + n > UINT32_MAX || st->natoms >= UINT32_MAX / 4)
         return 0;
-    if ((st->natoms + 1) * 2 > st->capatab && !atab_grow(st))
-        return 0;
-    if (st->natoms == st->capatoms) {
-        uint32_t nc = st->capatoms ? st->capatoms * 2 : 256;
-        atom *a = realloc(st->atoms, nc * sizeof *a);
-        if (!a)
+    if (((size_t)st->natoms + 1) * 4 > (size_t)st->capatab * 3) {
+        if (!atab_grow(st))
             return 0;
-        st->atoms = a;
-        st->capatoms = nc;
     }
+    if (!more((void **)&st->atoms, &st->capatoms, st->natoms, sizeof *st->atoms))
+        return 0;
     if (st->nbytes + n > st->capbytes) {
-        size_t nc = (st->capbytes + n) * 2 + 4096;
+        size_t nc = st->capbytes + st->capbytes / 2 + n + 4096;
         char *b = realloc(st->bytes, nc);
         if (!b)
             return 0;
@@ -179,7 +211,7 @@ static uint32_t atom_intern(cbr_state *st, const char *s, size_t n)
         st->capbytes = nc;
     }
     memcpy(st->bytes + st->nbytes, s, n);
-    st->atoms[st->natoms++] = (atom){(uint32_t)st->nbytes, (uint32_t)n, h};
+    st->atoms[st->natoms++] = (atom){(uint32_t)st->nbytes, (uint32_t)n};
     st->nbytes += n;
     uint32_t i = h & (st->capatab - 1);
     while (st->atab[i])
@@ -188,29 +220,72 @@ static uint32_t atom_intern(cbr_state *st, const char *s, size_t n)
     return st->natoms;
 }
 
-/* The atom ids of key; false when a part was never interned (and intern is
- * off) or memory ran out. */
-static bool key_parts(cbr_state *st, const char *key, size_t n, bool intern, uint32_t out[NPARTS])
+/* ---- shapes: the interned (head, tail) pairs ---- */
+
+static uint32_t shape_find(const cbr_state *st, uint32_t head, uint32_t tail)
+{
+    for (uint32_t i = pair_hash(head, tail) & (st->capstab - 1);; i = (i + 1) & (st->capstab - 1)) {
+        uint32_t id = st->stab[i];
+        if (!id || (st->shapes[id - 1].head == head && st->shapes[id - 1].tail == tail))
+            return id;
+    }
+}
+
+static uint32_t shape_intern(cbr_state *st, uint32_t head, uint32_t tail)
+{
+    uint32_t id = shape_find(st, head, tail);
+    if (id)
+        return id;
+    if (((size_t)st->nshapes + 1) * 4 > (size_t)st->capstab * 3) {
+        uint32_t nc = st->capstab * 2;
+        uint32_t *t = nc ? calloc(nc, sizeof *t) : NULL;
+        if (!t)
+            return 0;
+        for (uint32_t k = 1; k <= st->nshapes; k++) {
+            uint32_t i = pair_hash(st->shapes[k - 1].head, st->shapes[k - 1].tail) & (nc - 1);
+            while (t[i])
+                i = (i + 1) & (nc - 1);
+            t[i] = k;
+        }
+        free(st->stab);
+        st->stab = t;
+        st->capstab = nc;
+    }
+    if (!more((void **)&st->shapes, &st->capshapes, st->nshapes, sizeof *st->shapes))
+        return 0;
+    st->shapes[st->nshapes++] = (shape){head, tail};
+    uint32_t i = pair_hash(head, tail) & (st->capstab - 1);
+    while (st->stab[i])
+        i = (i + 1) & (st->capstab - 1);
+    st->stab[i] = st->nshapes;
+    return st->nshapes;
+}
+
+/* The (user, shape) of key; false when a part was never interned (and
+ * intern is off) or memory ran out. */
+static bool key_ids(cbr_state *st, const char *key, size_t n, bool intern, uint32_t *user, uint32_t *shp)
 {
     parts p;
     split(key, n, &p);
-    memset(out, 0, NPARTS * sizeof *out);
+    uint32_t id[3] = {0, 0, 0};
     for (uint32_t i = 0; i < p.n; i++) {
         const char *s = key + p.off[i];
-        out[i] = intern ? atom_intern(st, s, p.len[i]) : atom_find(st, s, p.len[i], cbrx_hash32(s, p.len[i]));
-        if (!out[i])
+        id[i] = intern ? atom_intern(st, s, p.len[i]) : atom_find(st, s, p.len[i], cbrx_hash32(s, p.len[i]));
+        if (!id[i])
             return false;
     }
-    return true;
+    *user = id[1];
+    *shp = intern ? shape_intern(st, id[0], id[2]) : shape_find(st, id[0], id[2]);
+    return *shp != 0;
 }
 
 /* ---- counters ---- */
 
-static slot *find(const cbr_state *st, const uint32_t part[NPARTS])
+static slot *find(const cbr_state *st, uint32_t user, uint32_t shp)
 {
-    for (size_t i = mix(part) & (st->cap - 1);; i = (i + 1) & (st->cap - 1)) {
+    for (size_t i = pair_hash(user, shp) & (st->cap - 1);; i = (i + 1) & (st->cap - 1)) {
         slot *s = &st->slots[i];
-        if (!s->part[0] || !memcmp(s->part, part, sizeof s->part))
+        if (!s->shape || (s->user == user && s->shape == shp))
             return s;
     }
 }
@@ -223,10 +298,10 @@ static bool grow(cbr_state *st)
         return false;
     for (size_t i = 0; i < st->cap; i++) {
         slot *s = &st->slots[i];
-        if (!s->part[0])
+        if (!s->shape)
             continue;
-        size_t j = mix(s->part) & (nc - 1);
-        while (t[j].part[0])
+        size_t j = pair_hash(s->user, s->shape) & (nc - 1);
+        while (t[j].shape)
             j = (j + 1) & (nc - 1);
         t[j] = *s;
     }
@@ -248,11 +323,11 @@ static bool reserve_room(cbr_state *st, size_t k)
 /* The value under key (0 when absent). */
 static int64_t value_of(const cbr_state *st, const char *key, size_t n)
 {
-    uint32_t part[NPARTS];
-    if (!key_parts((cbr_state *)st, key, n, false, part))
+    uint32_t user, shp;
+    if (!key_ids((cbr_state *)st, key, n, false, &user, &shp))
         return 0;
-    slot *s = find(st, part);
-    return s->part[0] ? s->value : 0;
+    slot *s = find(st, user, shp);
+    return s->shape ? s->value : 0;
 }
 
 static cbr_status state_get(void *ud, const char *key, size_t n, int64_t *value)
@@ -274,40 +349,48 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
 {
     cbr_state *st = ud;
     *granted = 0;
-    bool ok = true;
-    for (size_t i = 0; i < n; i++) {
-        items[i].value = value_of(st, items[i].key, items[i].len);
-        ok = ok && fits(items[i].value, items[i].delta, items[i].max);
-    }
-    if (!ok)
-        return CBR_OK;
-    /* Everything that can fail happens before the first counter changes. */
+    /* Growing the table and interning parts change no counter, so they
+     * come first: afterwards nothing can fail, and each key is looked up
+     * once here (settling read the row's counters just before). */
     if (!reserve_room(st, n))
         return CBR_ERR_NOMEM;
     slot *at[16], **where = n <= 16 ? at : malloc(n * sizeof *where);
-    if (!where)
-        return CBR_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t part[NPARTS];
-        if (!key_parts(st, items[i].key, items[i].len, true, part)) {
-            if (where != at)
-                free(where);
-            return CBR_ERR_NOMEM; /* only unused atoms were added */
+    uint32_t ut[16], stt[16], *user = n <= 16 ? ut : malloc(n * sizeof *user),
+                              *shp = n <= 16 ? stt : malloc(n * sizeof *shp);
+    cbr_status rc = where && user && shp ? CBR_OK : CBR_ERR_NOMEM;
+    bool ok = true;
+    for (size_t i = 0; rc == CBR_OK && i < n; i++) {
+        if (!key_ids(st, items[i].key, items[i].len, true, &user[i], &shp[i])) {
+            rc = CBR_ERR_NOMEM; /* only unused atoms were added */
+            break;
         }
-        slot *s = find(st, part);
-        if (!s->part[0]) {
-            memcpy(s->part, part, sizeof part);
-            s->value = 0;
-            st->count++;
-        }
-        where[i] = s;
+        where[i] = find(st, user[i], shp[i]);
+        items[i].value = where[i]->shape ? where[i]->value : 0;
+        ok = ok && fits(items[i].value, items[i].delta, items[i].max);
     }
-    for (size_t i = 0; i < n; i++)
-        where[i]->value += items[i].delta;
+    if (rc == CBR_OK && ok) {
+        for (size_t i = 0; i < n; i++) {
+            slot *s = where[i];
+            if (s->shape != shp[i] || s->user != user[i]) {
+                /* New: another new key of this call may have taken the
+                 * empty slot found for it. */
+                s = find(st, user[i], shp[i]);
+                if (!s->shape) {
+                    *s = (slot){user[i], shp[i], 0};
+                    st->count++;
+                }
+            }
+            s->value += items[i].delta;
+        }
+        *granted = 1;
+    }
     if (where != at)
         free(where);
-    *granted = 1;
-    return CBR_OK;
+    if (user != ut)
+        free(user);
+    if (shp != stt)
+        free(shp);
+    return rc;
 }
 
 cbr_store cbr_state_store(cbr_state *st)
@@ -318,16 +401,20 @@ cbr_store cbr_state_store(cbr_state *st)
 
 /* ---- snapshots ---- */
 
-/* Appends the text of the key of s to out (room is the caller's). */
+/* The length of the key of s; with out, its text too (room is the caller's). */
 static size_t key_text(const cbr_state *st, const slot *s, char *out)
 {
+    const shape *sh = &st->shapes[s->shape - 1];
+    uint32_t id[3] = {sh->head, s->user, sh->tail};
     size_t n = 0;
-    for (int i = 0; i < NPARTS && s->part[i]; i++) {
+    for (int i = 0; i < 3 && id[i]; i++) {
         uint32_t len;
-        const char *t = atom_text(st, s->part[i], &len);
-        if (i)
-            out[n++] = '|';
-        memcpy(out + n, t, len);
+        const char *t = atom_text(st, id[i], &len);
+        if (i && out)
+            out[n] = '|';
+        n += i > 0;
+        if (out)
+            memcpy(out + n, t, len);
         n += len;
     }
     return n;
@@ -352,8 +439,8 @@ cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len)
         return CBR_ERR_ARG;
     size_t keybytes = 0;
     for (size_t i = 0; i < st->cap; i++)
-        for (int k = 0; k < NPARTS && st->slots[i].part[k]; k++)
-            keybytes += st->atoms[st->slots[i].part[k] - 1].len + 1;
+        if (st->slots[i].shape)
+            keybytes += key_text(st, &st->slots[i], NULL);
     entry *order = malloc((st->count + 1) * sizeof *order);
     char *keys = malloc(keybytes + 1);
     char *out = malloc(keybytes + st->count * 22 + 1);
@@ -365,7 +452,7 @@ cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len)
     }
     size_t n = 0, at = 0;
     for (size_t i = 0; i < st->cap; i++)
-        if (st->slots[i].part[0]) {
+        if (st->slots[i].shape) {
             size_t kl = key_text(st, &st->slots[i], keys + at);
             order[n++] = (entry){keys + at, kl, st->slots[i].value};
             at += kl;
@@ -440,6 +527,14 @@ static cbr_status load_into(cbr_state *st, const char *data, size_t len, cbr_err
     return CBR_OK;
 }
 
+static void *dup(const void *p, size_t n)
+{
+    void *q = n ? malloc(n) : NULL;
+    if (q)
+        memcpy(q, p, n);
+    return q;
+}
+
 /* A copy of st that shares nothing with it. */
 static cbr_state *clone(const cbr_state *st)
 {
@@ -447,20 +542,17 @@ static cbr_state *clone(const cbr_state *st)
     if (!c)
         return NULL;
     *c = *st;
-    c->slots = malloc(st->cap * sizeof *c->slots);
-    c->atab = malloc(st->capatab * sizeof *c->atab);
-    c->atoms = st->capatoms ? malloc(st->capatoms * sizeof *c->atoms) : NULL;
-    c->bytes = st->capbytes ? malloc(st->capbytes) : NULL;
-    if (!c->slots || !c->atab || (st->capatoms && !c->atoms) || (st->capbytes && !c->bytes)) {
+    c->slots = dup(st->slots, st->cap * sizeof *c->slots);
+    c->atab = dup(st->atab, st->capatab * sizeof *c->atab);
+    c->stab = dup(st->stab, st->capstab * sizeof *c->stab);
+    c->atoms = dup(st->atoms, st->capatoms * sizeof *c->atoms);
+    c->shapes = dup(st->shapes, st->capshapes * sizeof *c->shapes);
+    c->bytes = dup(st->bytes, st->capbytes);
+    if (!c->slots || !c->atab || !c->stab || (st->capatoms && !c->atoms) || (st->capshapes && !c->shapes) ||
+        (st->capbytes && !c->bytes)) {
         cbr_state_free(c);
         return NULL;
     }
-    memcpy(c->slots, st->slots, st->cap * sizeof *c->slots);
-    memcpy(c->atab, st->atab, st->capatab * sizeof *c->atab);
-    if (st->natoms)
-        memcpy(c->atoms, st->atoms, st->natoms * sizeof *c->atoms);
-    if (st->nbytes)
-        memcpy(c->bytes, st->bytes, st->nbytes);
     return c;
 }
 
