@@ -440,22 +440,45 @@ CBR_API cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *stor
 /* The context's own in-memory state (what it uses when no store was set). */
 CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
 
-/* Evaluates every row of the batch against every offer, in row order.
- * Awards go to fn (when not NULL) in row order, the awards of a row in the
- * order they were granted, and are kept until the next call
- * (cbr_context_awards).  The batch must belong to the context's program and
- * hold no more rows than the context's capacity.
+/* Evaluation comes in two stages, so that a host can evaluate batches on
+ * several threads and settle them in input order on one:
+ *
+ *   cbr_evaluate  pure: runs every offer's code over every row of b and
+ *                 keeps each row's candidate awards in ctx.  It reads only
+ *                 the program and the batch, never the store, so any number
+ *                 of threads may evaluate at once over one program, each
+ *                 with its own context and batch, and evaluating again
+ *                 changes nothing anywhere.
+ *   cbr_settle    ordered: turns the candidates into awards, row by row in
+ *                 row order (priority order, exclusive groups, limits and
+ *                 budgets) against the context's store, and passes each
+ *                 award to fn (when not NULL), the awards of a row in the
+ *                 order they were granted.  The batch must not change (nor
+ *                 be freed) between the two.  A context belongs to one
+ *                 thread at a time: it may be evaluated on one thread and
+ *                 handed to another to settle.
+ *
  * Each row is settled all or nothing: its counters change in one reserve
- * call.  When the store fails, cbr_eval returns its status and the rows
- * before the one that failed stay settled: their awards are counted in the
- * store, so they are still passed to fn and kept, and
- * cbr_context_settled tells how many rows that is.  The host retries from
- * that row (or gives up), and never counts a row twice. */
+ * call (cbr_store).  When the store fails, cbr_settle returns its status
+ * and the rows before the one that failed stay settled: their awards are
+ * counted in the store, so they are passed to fn and kept, and
+ * cbr_context_settled tells how many rows that is.  Calling cbr_settle
+ * again resumes at that row (and passes only the awards of rows it settles
+ * then); nothing is ever counted twice.  CBR_ERR_STATE when nothing was
+ * evaluated or the batch changed since.
+ *
+ * cbr_eval is the two in one call.  The awards of the settled rows are kept
+ * until the next cbr_evaluate (cbr_context_awards).  The batch must belong
+ * to the context's program and hold no more rows than the context's
+ * capacity. */
+CBR_API cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err);
+CBR_API cbr_status cbr_settle(cbr_context *ctx, cbr_award_fn fn, void *ud, cbr_error *err);
 CBR_API cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud,
                             cbr_error *err);
 CBR_API const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n);
-/* Rows of the last cbr_eval whose awards are counted in the store: every
- * row after CBR_OK, the rows before the failing one otherwise. */
+/* Rows of the last evaluated batch whose awards are counted in the store:
+ * every row after a cbr_settle that returned CBR_OK, the rows before the
+ * failing one otherwise. */
 CBR_API size_t cbr_context_settled(const cbr_context *ctx);
 
 /* What is left of the budget of an offer (of_campaign 0) or of its campaign

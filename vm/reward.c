@@ -216,8 +216,8 @@ cbr_status cbrx_settle(cbr_context *ctx)
     for (size_t i = 0; i < ctx->ncands; i++)
         ctx->sorted[next[ctx->cands[i].row]++] = ctx->cands[i];
 
-    ctx->settled = 0;
-    for (size_t r = 0; r < n; r++) {
+    /* A settle that failed resumes at the first row it did not settle. */
+    for (size_t r = ctx->settled; r < n; r++) {
         if (first[r] == first[r + 1]) {
             ctx->settled = r + 1;
             continue;

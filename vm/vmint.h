@@ -124,7 +124,9 @@ struct cbr_context {
     size_t capresv;
     size_t settled;             /* rows of the last evaluation counted in the store */
     bool dry;                   /* explain: decide rows, reserve nothing */
-    cbr_batch *b;               /* during cbr_eval */
+    cbr_batch *b;               /* during evaluation and settling */
+    cbr_batch *eb;              /* evaluated, its candidates ready to settle; or NULL */
+    uint64_t eb_stamp;          /* eb's stamp when it was evaluated */
     uint32_t offer;             /* the offer running */
     bool oom;
     cbrx_trace *trace;          /* per instruction, or NULL: not traced (borrowed) */
