@@ -275,8 +275,9 @@ static bool budget_in(cbr_context *ctx, const tally *t, int of_campaign, size_t 
     return true;
 }
 
-/* The budget column: what is left in each currency paid, "440.00 USD of
- * 500.00"; "-" without a budget. */
+/* The budget column: what is left in each currency paid, "440.00 of
+ * 500.00 USD"; a budget nothing was paid from, all of it ("500.00 of
+ * 500.00 USD", as the JSON says); "-" without a budget. */
 static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, int of_campaign, char *buf,
                         size_t n)
 {
@@ -289,8 +290,8 @@ static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, 
     }
     char amount[40], cur[4];
     if (k == 0 && cbr_program_offer_budget(p, t->offer, of_campaign, amount, cur))
-        snprintf(buf, n, "all of %s%s%s", amount, cur[0] ? " " : "", cur);
-    if (k == 0)
+        snprintf(buf, n, "%s of %s%s%s", amount, amount, cur[0] ? " " : "", cur);
+    else if (k == 0)
         snprintf(buf, n, "-");
 }
 
