@@ -382,6 +382,27 @@ static void json_rows(const cbrc_summary *s, FILE *f, const tally *ts, size_t n,
     fputc(']', f);
 }
 
+/* The rejected records by reason, most first: a JSON object, or lines
+ * under the record counts. */
+static void print_reasons(FILE *f, bool json, const cbrc_counts *n)
+{
+    if (json) {
+        fputc('{', f);
+        for (size_t i = 0; i < n->nreasons; i++) {
+            fputs(i ? "," : "", f);
+            cbrc_json_str(f, n->reasons[i].name);
+            fprintf(f, ":%llu", (unsigned long long)n->reasons[i].count);
+        }
+        fputc('}', f);
+        return;
+    }
+    for (size_t i = 0; i < n->nreasons; i++)
+        fprintf(f, "%s%llu %s", i ? ", " : "rejected: ", (unsigned long long)n->reasons[i].count,
+                n->reasons[i].name);
+    if (n->nreasons)
+        fputc('\n', f);
+}
+
 void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, const cbrc_counts *n)
 {
     uint64_t awards = 0;
@@ -395,12 +416,16 @@ void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, c
         json_rows(s, f, s->offers, s->noffers, 0, ctx);
         fputs(",\"campaigns\":", f);
         json_rows(s, f, s->campaigns, s->ncampaigns, 1, ctx);
+        fputs(",\"rejected_by_reason\":", f);
+        print_reasons(f, true, n);
         fputs("}\n", f);
         return;
     }
-    fprintf(f, "\nrecords: %llu read = %llu evaluated + %llu rejected; %llu earned cashback; %llu awards\n\n",
+    fprintf(f, "\nrecords: %llu read = %llu evaluated + %llu rejected; %llu earned cashback; %llu awards\n",
             (unsigned long long)n->records, (unsigned long long)n->evaluated, (unsigned long long)n->rejected,
             (unsigned long long)n->earning, (unsigned long long)awards);
+    print_reasons(f, false, n);
+    fputc('\n', f);
     print_rows(s, f, "offer", s->offers, s->noffers, 0, ctx);
     if (s->ncampaigns) {
         fputc('\n', f);
