@@ -166,7 +166,6 @@ int cbrc_load_state(cbr_context *ctx, const char *path)
 static bool writable(const char *opt, const char *path, bool in_dir)
 {
     struct stat sb;
-    const char *why = NULL;
     int e = 0;
     if (stat(path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode)) {
@@ -204,7 +203,7 @@ static bool writable(const char *opt, const char *path, bool in_dir)
     free(copy);
 out:
     if (e)
-        fprintf(stderr, "%s: %s %s: %s\n", prog, opt, path, why ? why : strerror(e));
+        fprintf(stderr, "%s: %s %s: %s\n", prog, opt, path, strerror(e));
     return e == 0;
 }
 
@@ -392,7 +391,7 @@ int cbrc_cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: %s: %s\n", prog, output, strerror(errno));
         rc = EXIT_USAGE;
     }
-    if (r.out == stdout && fflush(stdout) != 0) {
+    if (r.out == stdout && fflush(stdout) != 0 && rc != EXIT_USAGE) {
         fprintf(stderr, "%s: writing awards: %s\n", prog, strerror(errno));
         rc = EXIT_USAGE;
     }
