@@ -527,6 +527,7 @@ static void on_cell(void *s, size_t len, void *data)
     sl->koff = sl->voff = r->text.len;
     sl->klen = sl->vlen = len;
     sl->missing = len == 0;
+    sl->nested = false;
     if (!addz(&r->text, s, len))
         r->oom = true;
     r->nslots = i + 1;
