@@ -8,6 +8,9 @@
  *   sections in id order, each exactly its declared length: strings,
  *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
  *   registers, code, externs, conditions.
+ *   A signed bundle is followed by a signature trailer (sign.c), which the
+ *   total length and the checksum leave out: the loader checks and strips
+ *   it before these bytes reach cbrx_load.
  *
  * All integers are little-endian.  The checksum makes any single changed
  * byte a refusal; the reader then checks every length against what is left,
