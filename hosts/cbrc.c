@@ -26,6 +26,7 @@ static const char usage_text[] =
     "  explain RULES... --input FILE --tid TID\n"
     "                      say why each offer did or did not award\n"
     "  fmt FILE...         print rule files in the canonical layout\n"
+    "  keygen -o NAME      make a key pair for signing bundles (NAME.key, NAME.pub)\n"
     "  disasm BUNDLE       list a bundle's offers, instructions and constants\n"
     "  help [COMMAND]      show help for a command\n"
     "\n"
@@ -51,12 +52,16 @@ static const char check_help[] =
     "exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O\n";
 
 static const char compile_help[] =
-    "usage: cbrc compile FILE... -o BUNDLE\n"
+    "usage: cbrc compile FILE... -o BUNDLE [--sign KEYFILE]\n"
     "\n"
     "Checks the rule files as `cbrc check` does and, when they have no errors,\n"
     "writes the compiled program as a bundle (.cbrx): versioned, checksummed and\n"
     "verified again whenever it is loaded.  `cbrc run BUNDLE` and the stream\n"
     "host run it without the sources.\n"
+    "\n"
+    "  --sign KEYFILE  sign the bundle with the secret key of `cbrc keygen`\n"
+    "                  (NAME.key); hosts given NAME.pub with --trusted-key\n"
+    "                  load only bundles it signed\n"
     "\n"
     "exit status: 0 written, 1 the rules have errors, 2 usage or I/O\n";
 
@@ -92,6 +97,7 @@ static const char run_help[] =
     "                  budget left, and the rejected records by reason, on stderr\n"
     "  --summary-format=text|json, --summary-output FILE\n"
     "                  the summary as one JSON object, or in FILE\n"
+    "  --trusted-key PUBFILE  load only a bundle signed by this key (repeatable)\n"
     "\n"
     "exit status: 0 done, 1 the rules have errors, 2 usage, I/O, a bad bundle\n"
     "or an unusable input, 3 done but some records were rejected\n";
@@ -134,6 +140,7 @@ static const char explain_help[] =
     "  --json       one JSON object: tid, source and per offer its verdict, clause,\n"
     "               cashback, earned, reason and failed conditions\n"
     "  --state FILE start from the limit and budget counters of a `run --state`\n"
+    "  --trusted-key PUBFILE  load only a bundle signed by this key (repeatable)\n"
     "\n"
     "exit status: 0 explained, 1 the rules have errors, 2 usage, I/O or no such\n"
     "transaction, 3 the transaction's record cannot be read\n";
@@ -143,7 +150,21 @@ static const char disasm_help[] =
     "\n"
     "Lists the compiled program of a bundle (or of .cbr sources): its offers in\n"
     "evaluation order, their clauses and rewards, the registers, and each\n"
-    "offer's instructions with their constants.\n";
+    "offer's instructions with their constants.  For a bundle, the second line\n"
+    "says whether it is signed, by which key id, and whether that was checked.\n"
+    "\n"
+    "  --trusted-key PUBFILE  load only a bundle signed by this key (repeatable)\n";
+
+static const char keygen_help[] =
+    "usage: cbrc keygen -o NAME\n"
+    "\n"
+    "Makes an Ed25519 key pair for signing bundles: NAME.key, the secret key\n"
+    "(mode 0600; keep it where bundles are compiled), and NAME.pub, the public\n"
+    "key that hosts trust (`--trusted-key NAME.pub`).  Each is one line of text,\n"
+    "`cbr-ed25519-secret HEX` or `cbr-ed25519-public HEX`.  Existing files are\n"
+    "never overwritten.  Prints the key id, which signed bundles carry.\n"
+    "\n"
+    "exit status: 0 written, 2 usage or I/O\n";
 
 static const char fmt_help[] =
     "usage: cbrc fmt [--write | --check] FILE...\n"
@@ -165,7 +186,8 @@ const char *cbrc_help_for(const char *cmd)
 {
     static const struct { const char *name, *text; } helps[] = {
         {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"test", test_help},
-        {"explain", explain_help}, {"disasm", disasm_help}, {"fmt", fmt_help}};
+        {"explain", explain_help}, {"disasm", disasm_help}, {"fmt", fmt_help},
+        {"keygen", keygen_help}};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         if (!strcmp(cmd, helps[i].name))
             return helps[i].text;
@@ -235,6 +257,9 @@ int main(int argc, char **argv)
         }
         return cbrc_usage_error("help: no help for `%s`", argv[2]);
     }
+    int krc = cbrc_take_trusted_keys(cmd, &argc, argv);
+    if (krc)
+        return krc;
     if (!strcmp(cmd, "check"))
         return cbrc_cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "compile"))
@@ -249,5 +274,7 @@ int main(int argc, char **argv)
         return cbrc_cmd_explain(argc - 2, argv + 2);
     if (!strcmp(cmd, "fmt"))
         return cbrc_cmd_fmt(argc - 2, argv + 2);
+    if (!strcmp(cmd, "keygen"))
+        return cbrc_cmd_keygen(argc - 2, argv + 2);
     return cbrc_usage_error("unknown command `%s`", cmd);
 }

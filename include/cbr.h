@@ -110,6 +110,15 @@ typedef struct cbr_config {
      * program made with this config.  NULL: a program that calls an extern
      * function can be compiled, saved and listed, but not evaluated. */
     const struct cbr_externs *externs;
+    /* Public keys (CBR_PUBLIC_KEY_BYTES each) that sign the bundles this
+     * host accepts; read by cbr_program_load only, so they need not outlive
+     * it.  Default NULL and 0: a bundle loads whether signed or not.  With
+     * ntrusted_keys > 0, cbr_program_load refuses (CBR_ERR_BUNDLE) a bundle
+     * that is not signed, one signed by a key not in the list, and one whose
+     * signature does not verify.  Programs compiled from sources are not
+     * affected: a host that requires signed rules loads bundles only. */
+    const unsigned char (*trusted_keys)[32];
+    size_t ntrusted_keys;
 } cbr_config;
 
 /* Fills *cfg with the defaults above.  Always call it before changing fields,
@@ -202,10 +211,19 @@ typedef struct cbr_program cbr_program;
  * have errors.  The program does not refer to the compiler afterwards. */
 CBR_API cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err);
 
-/* Loads a bundle written by cbr_program_save: every section, index, register
- * and instruction is verified before anything can run it.  A truncated,
- * corrupt or hostile bundle gives CBR_ERR_BUNDLE and a message; it never
- * crashes.  cfg may be NULL for the defaults. */
+/* Loads a bundle written by cbr_program_save or cbr_program_save_signed:
+ * every section, index, register and instruction is verified before
+ * anything can run it.  A truncated, corrupt or hostile bundle gives
+ * CBR_ERR_BUNDLE and a message; it never crashes.  Any single changed byte,
+ * in the signature too, is a refusal.  When cfg has trusted keys, the
+ * signature is checked first, before the bundle is read, and these are
+ * refused with CBR_ERR_BUNDLE:
+ *     bundle is not signed; a trusted key is required
+ *     bundle is signed by key 1f3a5c7e9b0d2468, which is not trusted
+ *     bundle signature does not verify: the bundle was changed after signing
+ * Without trusted keys a signed bundle loads like an unsigned one (its
+ * signature cannot be checked without the public key, so only its checksum
+ * is).  cfg may be NULL for the defaults. */
 CBR_API cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
                                     cbr_program **out, cbr_error *err);
 
@@ -220,9 +238,77 @@ CBR_API void cbr_program_free(cbr_program *p);
  * and instructions.  Allocated with malloc; NULL when memory runs out. */
 CBR_API char *cbr_program_disasm(const cbr_program *p);
 
-/* The program's content hash (16 hex digits), the same for a program made
- * from source and for the bundle it was saved to. */
+/* The program's content hash: the SHA-256 of the bundle cbr_program_save
+ * writes for it, as 64 lowercase hex digits.  The same for a program made
+ * from source and for the bundle it was saved to, signed or not (the
+ * signature is not part of the content), so hosts name the rules that
+ * granted an award by it.  "" for NULL. */
 CBR_API const char *cbr_program_hash(const cbr_program *p);
+
+/* ---- signed bundles -------------------------------------------------------- */
+
+/* Bundles are signed with Ed25519 (libsodium).  A key pair is a public key
+ * of 32 bytes, which hosts trust (cbr_config.trusted_keys), and a secret key
+ * of 64 bytes (libsodium's layout: the 32-byte seed, then the public key),
+ * which only the signer holds.  A key is named by its key id: the first 8
+ * bytes of the SHA-256 of the public key, as 16 hex digits. */
+#define CBR_PUBLIC_KEY_BYTES 32
+#define CBR_SECRET_KEY_BYTES 64
+#define CBR_KEY_ID_CHARS 16
+/* The longest text cbr_key_format writes, its newline and NUL included. */
+#define CBR_KEY_TEXT_MAX 160
+
+typedef enum cbr_key_kind { CBR_KEY_PUBLIC = 0, CBR_KEY_SECRET = 1 } cbr_key_kind;
+
+/* Makes a new key pair from the system's random source.  CBR_ERR_ARG for a
+ * NULL buffer, CBR_ERR_STATE if libsodium cannot be initialised. */
+CBR_API cbr_status cbr_keygen(unsigned char public_key[32], unsigned char secret_key[64], cbr_error *err);
+
+/* Writes the key id of a public key (16 hex digits and a NUL) to id. */
+CBR_API void cbr_key_id(const unsigned char public_key[32], char id[17]);
+
+/* A key as the one line of a key file, newline included:
+ *     cbr-ed25519-public 1f3a...      (64 hex digits)
+ *     cbr-ed25519-secret 9c04...      (128 hex digits)
+ * Writes it NUL-terminated to buf and returns its length without the NUL;
+ * 0 when buf (of n bytes; CBR_KEY_TEXT_MAX always suffices) is too small. */
+CBR_API size_t cbr_key_format(cbr_key_kind kind, const unsigned char *key, char *buf, size_t n);
+
+/* Reads a key of the given kind from the text of a key file (len bytes, one
+ * line as cbr_key_format writes it; a final newline, or CRLF, is optional;
+ * hex digits in either case) into key (32 or 64 bytes).  A malformed text
+ * is CBR_ERR_ARG with a message naming `name` and the line, e.g.
+ * "k.pub:1: expected 64 hex digits after `cbr-ed25519-public`, found 63
+ * characters", or "k.key:1: this is a secret key; expected a public key";
+ * a secret key whose public half does not match its seed is refused too.
+ * Messages never quote key material. */
+CBR_API cbr_status cbr_key_parse(cbr_key_kind kind, const char *name, const char *text, size_t len,
+                                 unsigned char *key, cbr_error *err);
+
+/* cbr_key_parse on the file at path (named in messages by its path).
+ * CBR_ERR_IO when it cannot be read, CBR_ERR_ARG when it is malformed or
+ * larger than 4096 bytes.  Writing key files (with mode 0600 for a secret
+ * key) is the host's: `cbrc keygen` does it. */
+CBR_API cbr_status cbr_key_read(cbr_key_kind kind, const char *path, unsigned char *key, cbr_error *err);
+
+/* cbr_program_save, followed by a signature trailer: the key id of the
+ * secret key's public half and the Ed25519 signature of every byte before
+ * the trailer (doc/vm.md).  *data is allocated with the program's
+ * allocator; release it with cbr_free(p, *data).  CBR_ERR_ARG when the
+ * secret key's public half does not match its seed. */
+CBR_API cbr_status cbr_program_save_signed(const cbr_program *p, const unsigned char secret_key[64],
+                                           void **data, size_t *len, cbr_error *err);
+
+/* How a program's bundle was signed. */
+typedef enum cbr_signature {
+    CBR_UNSIGNED = 0,          /* compiled from sources, or an unsigned bundle */
+    CBR_SIGNED_UNVERIFIED,     /* signed, loaded without trusted keys: not checked */
+    CBR_SIGNED_TRUSTED         /* signed by a trusted key; the signature verified */
+} cbr_signature;
+
+/* The signature state of p and, when key_id is not NULL, the signer's key
+ * id (16 hex digits; "" when unsigned). */
+CBR_API cbr_signature cbr_program_signature(const cbr_program *p, char key_id[17]);
 
 /* CBR_OK when the program can be evaluated; CBR_ERR_STATE with a message
  * naming the function when it calls an extern function that its config's
