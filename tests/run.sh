@@ -50,6 +50,16 @@ printf 'n|x|u1|-\t1\nbroken\n' >"$tmp/badstate"
 expect_status "a malformed state file is refused" 2 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/badstate"
 check "the bad line is named" contains "$err" "badstate:2: error: expected KEY<TAB>NUMBER"
 check "no awards are printed from a bad state" test -z "$out"
+# A counter that cannot be right is refused whole: a negative spend once
+# made a 10.00 budget show 1003.99 left, a wrapped sum made it unlimited.
+printf 'c|spring|USD\t-99999\n' >"$tmp/negstate"
+cp "$tmp/negstate" "$tmp/negstate.before"
+expect_status "a negative counter in the state is refused" 2 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/negstate"
+check "the negative line is named" contains "$err" "negstate:1: error: a counter cannot be negative"
+check "the refused state file is left as it was" cmp -s "$tmp/negstate" "$tmp/negstate.before"
+printf 'c|spring|USD\t9223372036854775807\nc|spring|USD\t1\n' >"$tmp/bigstate"
+expect_status "a sum past 64 bits in the state is refused" 2 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/bigstate"
+check "the line that would wrap is named" contains "$err" "bigstate:2: error: the counter would pass 9223372036854775807"
 
 expect_status "compile writes a bundle" 0 compile "$d/rules.cbr" -o "$tmp/rules.cbrx"
 expect_status "run the bundle" 3 run "$tmp/rules.cbrx" --input "$d/tx.csv"
