@@ -20,8 +20,8 @@ FUZZ_TARGETS = compile bundle csv jsonl diff
 FUZZ_FLAGS = -max_len=4096 -timeout=20 -rss_limit_mb=2048
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -std=gnu11 \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-FUZZ_CPPFLAGS = $(DEFS) -I. -I$(srcdir) $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(FFI_CFLAGS)
-FUZZ_LINK_LIBS = $(CSV_LIBS) $(YAJL_LIBS) $(FFI_LIBS) $(LIBS)
+FUZZ_CPPFLAGS = $(DEFS) -I. -I$(srcdir) $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(FFI_CFLAGS) $(SODIUM_CFLAGS)
+FUZZ_LINK_LIBS = $(CSV_LIBS) $(YAJL_LIBS) $(FFI_LIBS) $(SODIUM_LIBS) $(LIBS)
 FUZZ_BINS = fuzz/fuzz_compile fuzz/fuzz_bundle fuzz/fuzz_csv fuzz/fuzz_jsonl fuzz/fuzz_diff
 
 # Every C source of libcbr_core (.re and .y as the .c made from them), the
@@ -121,7 +121,7 @@ fuzz-clean:
 # Each target is also linked with fuzz/replay.c by the build's own compiler
 # (gcc, or ASan and UBSan with --enable-sanitizers) and run over the inputs
 # of past crashes (tests/fuzz/NAME/) and the seeds (fuzz/corpus/NAME/).
-FUZZ_REPLAY_LDADD = libcbr_core.la $(FFI_LIBS)
+FUZZ_REPLAY_LDADD = libcbr_core.la $(FFI_LIBS) $(SODIUM_LIBS)
 check_PROGRAMS += fuzz/replay_compile fuzz/replay_bundle fuzz/replay_csv fuzz/replay_jsonl \
 	fuzz/replay_diff
 fuzz_replay_compile_SOURCES = fuzz/replay.c fuzz/fuzz_compile.c

@@ -26,6 +26,7 @@ static const char usage_text[] =
     "  explain RULES... --input FILE --tid TID\n"
     "                      say why each offer did or did not award\n"
     "  fmt FILE...         print rule files in the canonical layout\n"
+    "  keygen -o NAME      make a key pair for signing bundles (NAME.key, NAME.pub)\n"
     "  disasm BUNDLE       list a bundle's offers, instructions and constants\n"
     "  help [COMMAND]      show help for a command\n"
     "\n"
@@ -52,7 +53,7 @@ static const char check_help[] =
     "exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O\n";
 
 static const char compile_help[] =
-    "usage: cbrc compile FILE... -o BUNDLE\n"
+    "usage: cbrc compile FILE... -o BUNDLE [--sign KEYFILE]\n"
     "\n"
     "Checks the rule files as `cbrc check` does and, when they have no errors,\n"
     "writes the compiled program as a bundle (.cbrx): versioned, checksummed and\n"
@@ -60,12 +61,15 @@ static const char compile_help[] =
     "host run it without the sources.\n"
     "\n"
     "  -o, --output BUNDLE  the bundle to write (replaced atomically)\n"
+    "  --sign KEYFILE       sign the bundle with the secret key of `cbrc keygen`\n"
+    "                       (NAME.key); hosts given NAME.pub with --trusted-key\n"
+    "                       load only bundles it signed\n"
     "\n"
     "exit status: 0 written, 1 the rules have errors, 2 usage or I/O\n";
 
 static const char run_help[] =
     "usage: cbrc run RULES... --input FILE [--output FILE] [--rejects FILE]\n"
-    "                [--format csv|jsonl] [--batch N] [--state FILE]\n"
+    "                [--format csv|jsonl] [--batch N] [--state FILE] [--max-errors N]\n"
     "                [--summary] [--summary-format=text|json] [--summary-output FILE]\n"
     "\n"
     "Evaluates every transaction of FILE against every offer of RULES (.cbr\n"
@@ -73,9 +77,13 @@ static const char run_help[] =
     "input order:\n"
     "  {\"tid\":\"t1\",\"offer\":\"friday\",\"cashback\":\"2.00\",\"currency\":\"USD\"}\n"
     "Input is CSV with a header row, or JSON Lines, told apart by the file's\n"
-    "extension or --format; FILE - reads standard input.  A record that cannot\n"
-    "be read is reported as FILE:LINE: error: ..., copied to --rejects, and\n"
-    "skipped; the rest is processed.\n"
+    "extension or --format; FILE - reads standard input.  An empty value (an\n"
+    "empty CSV cell, a JSON \"\" or null) is missing; keys the rules do not read\n"
+    "are ignored, whatever they hold.  A record that cannot be read is reported\n"
+    "as FILE:LINE: error: ..., copied whole to --rejects, and skipped; the rest\n"
+    "is processed.  A CSV header without a tid, amount, currency or timestamp\n"
+    "column is one error at the header, and nothing is read (status 2).\n"
+    "The output files and --state are checked before any input is read.\n"
     "\n"
     "  -i, --input FILE   the transactions (- for standard input)\n"
     "  -o, --output FILE  write awards to FILE instead of standard output\n"
@@ -85,18 +93,24 @@ static const char run_help[] =
     "  --state FILE       read limit and budget counters from FILE (if it exists)\n"
     "                     and write them back when the run finishes, so that the\n"
     "                     next day's run carries them on\n"
+    "  --max-errors N     report the first N unreadable records on stderr (default\n"
+    "                     100, 0 for all), then the rest in one line by reason;\n"
+    "                     --rejects still gets every one\n"
     "  --summary          on stderr at the end: records read, evaluated and\n"
-    "                     rejected, and per offer and campaign the awards,\n"
-    "                     customers reached, cashback per currency and budget left\n"
+    "                     rejected (by reason), and per offer and campaign the\n"
+    "                     awards, customers reached, cashback per currency and\n"
+    "                     budget left\n"
     "  --summary-format=text|json\n"
     "                     the summary as a table (text, as --summary) or as one\n"
     "                     JSON object; implies --summary\n"
     "  --summary-output FILE\n"
     "                     write the summary to FILE instead of stderr; implies\n"
     "                     --summary\n"
+    "  --trusted-key PUBFILE\n"
+    "                     load only a bundle signed by this key (repeatable)\n"
     "\n"
-    "exit status: 0 done, 1 the rules have errors, 2 usage, I/O or a bad bundle,\n"
-    "3 done but some records were rejected\n";
+    "exit status: 0 done, 1 the rules have errors, 2 usage, I/O, a bad bundle\n"
+    "or an unusable input, 3 done but some records were rejected\n";
 
 static const char test_help[] =
     "usage: cbrc test [--coverage] FILE...\n"
@@ -141,6 +155,8 @@ static const char explain_help[] =
     "  --json            one JSON object: tid, source and per offer its verdict,\n"
     "                    clause, cashback, earned, reason and failed conditions\n"
     "  --state FILE      start from the limit and budget counters of a `run --state`\n"
+    "  --trusted-key PUBFILE\n"
+    "                    load only a bundle signed by this key (repeatable)\n"
     "\n"
     "exit status: 0 explained, 1 the rules have errors, 2 usage, I/O or no such\n"
     "transaction, 3 the transaction's record cannot be read\n";
@@ -150,7 +166,23 @@ static const char disasm_help[] =
     "\n"
     "Lists the compiled program of a bundle (or of .cbr sources): its offers in\n"
     "evaluation order, their clauses and rewards, the registers, and each\n"
-    "offer's instructions with their constants.\n";
+    "offer's instructions with their constants.  For a bundle, the second line\n"
+    "says whether it is signed, by which key id, and whether that was checked.\n"
+    "\n"
+    "  --trusted-key PUBFILE  load only a bundle signed by this key (repeatable)\n";
+
+static const char keygen_help[] =
+    "usage: cbrc keygen -o NAME\n"
+    "\n"
+    "Makes an Ed25519 key pair for signing bundles: NAME.key, the secret key\n"
+    "(mode 0600; keep it where bundles are compiled), and NAME.pub, the public\n"
+    "key that hosts trust (`--trusted-key NAME.pub`).  Each is one line of text,\n"
+    "`cbr-ed25519-secret HEX` or `cbr-ed25519-public HEX`.  Existing files are\n"
+    "never overwritten.  Prints the key id, which signed bundles carry.\n"
+    "\n"
+    "  -o, --output NAME  the key files to write: NAME.key and NAME.pub\n"
+    "\n"
+    "exit status: 0 written, 2 usage or I/O\n";
 
 static const char fmt_help[] =
     "usage: cbrc fmt [--write | --check] FILE...\n"
@@ -172,7 +204,8 @@ const char *cbrc_help_for(const char *cmd)
 {
     static const struct { const char *name, *text; } helps[] = {
         {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"test", test_help},
-        {"explain", explain_help}, {"disasm", disasm_help}, {"fmt", fmt_help}};
+        {"explain", explain_help}, {"disasm", disasm_help}, {"fmt", fmt_help},
+        {"keygen", keygen_help}};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         if (!strcmp(cmd, helps[i].name))
             return helps[i].text;
@@ -242,6 +275,9 @@ int main(int argc, char **argv)
         }
         return cbrc_usage_error("help: no help for `%s`", argv[2]);
     }
+    int krc = cbrc_take_trusted_keys(cmd, &argc, argv);
+    if (krc)
+        return krc;
     if (!strcmp(cmd, "check"))
         return cbrc_cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "compile"))
@@ -256,5 +292,7 @@ int main(int argc, char **argv)
         return cbrc_cmd_explain(argc - 2, argv + 2);
     if (!strcmp(cmd, "fmt"))
         return cbrc_cmd_fmt(argc - 2, argv + 2);
+    if (!strcmp(cmd, "keygen"))
+        return cbrc_cmd_keygen(argc - 2, argv + 2);
     return cbrc_usage_error("unknown command `%s`", cmd);
 }

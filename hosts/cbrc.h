@@ -23,6 +23,16 @@ void cbrc_json_strn(FILE *f, const char *s, size_t n);
  * verified.  NULL with *rc set to the exit status on failure. */
 cbr_program *cbrc_load_rules(const char *const *files, int n, bool quiet, int *rc);
 
+/* cbrc_keys.c: takes every `--trusted-key FILE` out of argv when cmd loads
+ * bundles, reading each public key; 0, or the exit status of an error
+ * printed.  cbrc_trusted_config puts the keys into a config for
+ * cbr_program_load; cbrc_read_secret_key reads `--sign FILE`. */
+int cbrc_take_trusted_keys(const char *cmd, int *argc, char **argv);
+void cbrc_trusted_config(cbr_config *cfg);
+size_t cbrc_trusted_count(void);
+int cbrc_read_secret_key(const char *path, unsigned char key[CBR_SECRET_KEY_BYTES]);
+int cbrc_cmd_keygen(int argc, char **argv);
+
 /* The whole file, malloc'ed (*len bytes); NULL with errno set on failure. */
 unsigned char *cbrc_read_file(const char *path, size_t *len);
 

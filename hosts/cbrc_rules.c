@@ -171,7 +171,10 @@ static cbr_program *load_bundle(const char *path, int *rc)
     }
     cbr_program *p = NULL;
     cbr_error err;
-    if (cbr_program_load(NULL, data, len, &p, &err) != CBR_OK) {
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    cbrc_trusted_config(&cfg);
+    if (cbr_program_load(&cfg, data, len, &p, &err) != CBR_OK) {
         fprintf(stderr, "%s: %s: %s: %s\n", prog, path,
                 err.status == CBR_ERR_BUNDLE ? "refused" : cbr_status_text(err.status), err.message);
         *rc = EXIT_USAGE;
@@ -191,6 +194,12 @@ cbr_program *cbrc_load_rules(const char *const *files, int n, bool quiet, int *r
             return NULL;
         }
         return load_bundle(files[0], rc);
+    }
+    /* Sources carry no signature: asking for one and compiling them anyway
+     * would run rules no trusted key signed. */
+    if (cbrc_trusted_count() > 0) {
+        *rc = cbrc_usage_error("%s", "--trusted-key needs a signed .cbrx bundle; .cbr sources are not signed");
+        return NULL;
     }
     cbr_compiler *c = compile_files(files, n, false, quiet, false, rc);
     cbr_program *p = NULL;
@@ -232,17 +241,18 @@ bool cbrc_write_atomically(const char *path, const void *data, size_t len)
 int cbrc_cmd_compile(int argc, char **argv)
 {
     const char **files = calloc((size_t)argc + 1, sizeof *files);
-    const char *out = NULL;
+    const char *out = NULL, *sign = NULL;
     int n = 0;
     if (!files)
         return EXIT_USAGE;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output") || !strcmp(argv[i], "--sign")) {
             if (i + 1 == argc) {
                 free(files);
                 return cbrc_usage_error("compile: %s needs a file name", argv[i]);
             }
-            out = argv[++i];
+            const char **slot = !strcmp(argv[i], "--sign") ? &sign : &out;
+            *slot = argv[++i];
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(cbrc_help_for("compile"), stdout);
             free(files);
@@ -260,6 +270,10 @@ int cbrc_cmd_compile(int argc, char **argv)
     for (int i = 0; rc == 0 && i < n; i++)
         if (cbrc_ends_with(files[i], ".cbrx"))
             rc = cbrc_usage_error("compile: %s is a bundle already; compile takes .cbr sources", files[i]);
+    /* The key is read first: a bad key file is found before the compile. */
+    unsigned char sk[CBR_SECRET_KEY_BYTES];
+    if (rc == 0 && sign)
+        rc = cbrc_read_secret_key(sign, sk);
     cbr_program *p = rc ? NULL : cbrc_load_rules(files, n, false, &rc);
     if (p && !out)
         rc = cbrc_usage_error("compile: %s", "no output file: add -o BUNDLE");
@@ -267,7 +281,9 @@ int cbrc_cmd_compile(int argc, char **argv)
         void *data;
         size_t len;
         cbr_error err;
-        if (cbr_program_save(p, &data, &len, &err) != CBR_OK) {
+        cbr_status st = sign ? cbr_program_save_signed(p, sk, &data, &len, &err)
+                             : cbr_program_save(p, &data, &len, &err);
+        if (st != CBR_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.message);
             rc = EXIT_USAGE;
         } else {
@@ -278,9 +294,27 @@ int cbrc_cmd_compile(int argc, char **argv)
             cbr_free(p, data);
         }
     }
+    explicit_bzero(sk, sizeof sk);
     cbr_program_free(p);
     free(files);
     return rc;
+}
+
+/* The line `disasm` adds under the header of a bundle's listing. */
+static void print_signature(const cbr_program *p)
+{
+    char id[CBR_KEY_ID_CHARS + 1];
+    switch (cbr_program_signature(p, id)) {
+    case CBR_UNSIGNED:
+        printf("; not signed\n");
+        break;
+    case CBR_SIGNED_UNVERIFIED:
+        printf("; signed by key %s (not checked: no --trusted-key given)\n", id);
+        break;
+    case CBR_SIGNED_TRUSTED:
+        printf("; signed by key %s (trusted; the signature verifies)\n", id);
+        break;
+    }
 }
 
 int cbrc_cmd_disasm(int argc, char **argv)
@@ -304,7 +338,12 @@ int cbrc_cmd_disasm(int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", prog);
         rc = EXIT_USAGE;
     } else {
-        fputs(text, stdout);
+        char *rest = strchr(text, '\n');
+        rest = rest ? rest + 1 : text + strlen(text);
+        fwrite(text, 1, (size_t)(rest - text), stdout);
+        if (argc == 1 && cbrc_ends_with(argv[0], ".cbrx"))
+            print_signature(p);
+        fputs(rest, stdout);
         free(text);
     }
     cbr_program_free(p);

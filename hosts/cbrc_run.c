@@ -6,6 +6,8 @@
  * reported and written to --rejects: nothing is dropped without a word. */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -111,6 +113,8 @@ static int process(run *r)
         if (cbr_batch_rows(r->b) == cbr_batch_capacity(r->b) && !flush_batch(r))
             return EXIT_USAGE;
         cbrc_feed_row(&r->feed, r->b, rec);
+        if (r->feed.rejects_failed) /* a reject that cannot be kept would be lost: stop */
+            return EXIT_USAGE;
         if (r->progress && (r->feed.records & 4095) == 0)
             show_progress(r, false);
     }
@@ -153,6 +157,69 @@ int cbrc_load_state(cbr_context *ctx, const char *path)
     return rc;
 }
 
+/* Whether `path` (of option `opt`) can be written at the end of the run,
+ * found out now without touching it: an existing file is opened for
+ * writing without truncating it, a new one needs a directory it can be
+ * made in.  With `in_dir`, the directory must be writable in any case
+ * (--state writes PATH.new and renames it over PATH).  false with the
+ * path and the system's reason printed. */
+static bool writable(const char *opt, const char *path, bool in_dir)
+{
+    struct stat sb;
+    int e = 0;
+    if (stat(path, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            e = EISDIR;
+        } else if (S_ISREG(sb.st_mode)) {
+            int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+            if (fd < 0)
+                e = errno;
+            else
+                close(fd);
+        }
+        if (e || !in_dir)
+            goto out;
+    } else if (errno != ENOENT) {
+        e = errno;
+        goto out;
+    }
+    char *copy = strdup(path);
+    if (!copy) {
+        e = ENOMEM;
+        goto out;
+    }
+    const char *dir = dirname(copy);
+    if (stat(dir, &sb) != 0)
+        e = errno;
+    else if (!S_ISDIR(sb.st_mode))
+        e = ENOTDIR;
+    else if (access(dir, W_OK | X_OK) != 0)
+        e = errno;
+    if (e) {
+        fprintf(stderr, "%s: %s %s: cannot create files in %s: %s\n", prog, opt, path, dir, strerror(e));
+        free(copy);
+        return false;
+    }
+    free(copy);
+out:
+    if (e)
+        fprintf(stderr, "%s: %s %s: %s\n", prog, opt, path, strerror(e));
+    return e == 0;
+}
+
+/* Writes what is buffered for f (named `path`) and says whether all of it
+ * reached the file; false with the reason printed. */
+static bool flushed(FILE *f, const char *path)
+{
+    if (!f)
+        return true;
+    errno = 0;
+    if (fflush(f) == 0 && !ferror(f))
+        return true;
+    fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno ? errno : EIO));
+    return false;
+}
+
 static int save_state(cbr_context *ctx, const char *path)
 {
     char *data;
@@ -174,6 +241,7 @@ int cbrc_cmd_run(int argc, char **argv)
     const char *input = NULL, *output = NULL, *rejects = NULL, *format = NULL, *state = NULL;
     const char *summary = NULL, *summary_out = NULL;
     long batch = 1024;
+    long long max_errors = 100;
     int nrules = 0;
     if (!rules)
         return EXIT_USAGE;
@@ -193,13 +261,21 @@ int cbrc_cmd_run(int argc, char **argv)
                 free(rules);
                 return cbrc_usage_error("run: --summary-format takes text or json, not %s", summary);
             }
-        } else if (slot || !strcmp(a, "--batch")) {
+        } else if (slot || !strcmp(a, "--batch") || !strcmp(a, "--max-errors")) {
             if (i + 1 == argc) {
                 free(rules);
                 return cbrc_usage_error("run: %s needs a value", a);
             }
             if (slot) {
                 *slot = argv[++i];
+            } else if (!strcmp(a, "--max-errors")) {
+                char *end;
+                errno = 0;
+                max_errors = strtoll(argv[++i], &end, 10);
+                if (*end || end == argv[i] || max_errors < 0 || errno) {
+                    free(rules);
+                    return cbrc_usage_error("run: --max-errors takes a number, 0 for all, not %s", argv[i]);
+                }
             } else {
                 char *end;
                 batch = strtol(argv[++i], &end, 10);
@@ -239,19 +315,21 @@ int cbrc_cmd_run(int argc, char **argv)
         rc = EXIT_USAGE;
     }
     FILE *in = NULL, *rej = NULL, *sumf = NULL;
+    /* Everything the run will write is checked before any input is read,
+     * and before anything is created or truncated: a run that cannot save
+     * its state or keep its rejects is refused now, not after the work. */
+    if (r.p && rc == 0 && ((output && !writable("--output", output, false))
+                           || (rejects && !writable("--rejects", rejects, false))
+                           || (summary_out && !writable("--summary-output", summary_out, false))
+                           || (state && !writable("--state", state, true))))
+        rc = EXIT_USAGE;
     if (r.p && rc == 0) {
         in = !strcmp(input, "-") ? stdin : fopen(input, "rb");
-        r.out = output ? fopen(output, "wb") : stdout;
-        rej = rejects ? fopen(rejects, "wb") : NULL;
-        sumf = summary_out ? fopen(summary_out, "wb") : summary ? stderr : NULL;
-        const char *bad = !in ? input : !r.out ? output : rejects && !rej ? rejects
-                        : summary_out && !sumf ? summary_out : NULL;
-        if (bad) {
-            fprintf(stderr, "%s: %s: %s\n", prog, bad, strerror(errno));
+        if (!in) {
+            fprintf(stderr, "%s: %s: %s\n", prog, input, strerror(errno));
             rc = EXIT_USAGE;
         }
     }
-    bool fed = false;
     if (r.p && rc == 0) {
         r.b = cbr_batch_new(r.p, (size_t)batch);
         r.ctx = cbr_context_new(r.p, (size_t)batch);
@@ -259,17 +337,43 @@ int cbrc_cmd_run(int argc, char **argv)
         if (!r.b || !r.ctx || (summary && !r.summary)) {
             fprintf(stderr, "%s: out of memory\n", prog);
             rc = EXIT_USAGE;
-        } else if (!(fed = cbrc_feed_open(&r.feed, r.p, in, input, fmt))) {
+        }
+    }
+    /* Yesterday's state is read before any output file is opened, so a bad
+     * one leaves them as they were. */
+    if (r.p && rc == 0 && state)
+        rc = cbrc_load_state(r.ctx, state);
+    if (r.p && rc == 0) {
+        r.out = output ? fopen(output, "wb") : stdout;
+        rej = rejects ? fopen(rejects, "wb") : NULL;
+        sumf = summary_out ? fopen(summary_out, "wb") : summary ? stderr : NULL;
+        const char *bad = !r.out ? output : rejects && !rej ? rejects : summary_out && !sumf ? summary_out : NULL;
+        if (bad) {
+            fprintf(stderr, "%s: %s: %s\n", prog, bad, strerror(errno));
+            rc = EXIT_USAGE;
+        }
+    }
+    bool fed = false;
+    if (r.p && rc == 0) {
+        if (!(fed = cbrc_feed_open(&r.feed, r.p, in, input, fmt))) {
             rc = EXIT_USAGE;
         } else {
             r.feed.rejects = rej;
+            r.feed.max_errors = (uint64_t)max_errors;
             struct stat sb;
             r.progress = isatty(STDERR_FILENO) && getenv("CBRC_NO_PROGRESS") == NULL;
             r.input_size = in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
             r.started = r.shown = now();
-            rc = state ? cbrc_load_state(r.ctx, state) : 0;
-            if (rc == 0)
-                rc = process(&r);
+            rc = process(&r);
+            if (r.feed.rejects_failed)
+                fprintf(stderr, "%s: %s: %s\n", prog, rejects, strerror(r.feed.rejects_errno));
+            cbrc_feed_report_rest(&r.feed);
+            /* Awards and rejects reach their files before the state moves
+             * on: a disk that fills up fails the run, and the next run
+             * starts again from yesterday's state. */
+            if ((rc == 0 || rc == EXIT_REJECTS)
+                && (!flushed(r.out, output ? output : "writing awards") || !flushed(rej, rejects)))
+                rc = EXIT_USAGE;
             /* A run that finished (rejects included) moves the state on; a
              * failed one leaves yesterday's file as it was. */
             if (state && (rc == 0 || rc == EXIT_REJECTS) && save_state(r.ctx, state) != 0)
@@ -277,6 +381,8 @@ int cbrc_cmd_run(int argc, char **argv)
             if (r.summary && (rc == 0 || rc == EXIT_REJECTS)) {
                 r.counts.records = r.feed.records;
                 r.counts.rejected = r.feed.rejected;
+                r.counts.reasons = r.feed.reasons;
+                r.counts.nreasons = r.feed.nreasons;
                 cbrc_summary_print(r.summary, sumf, !strcmp(summary, "json"), r.ctx, &r.counts);
             }
         }
@@ -285,7 +391,7 @@ int cbrc_cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: %s: %s\n", prog, output, strerror(errno));
         rc = EXIT_USAGE;
     }
-    if (r.out == stdout && fflush(stdout) != 0) {
+    if (r.out == stdout && fflush(stdout) != 0 && rc != EXIT_USAGE) {
         fprintf(stderr, "%s: writing awards: %s\n", prog, strerror(errno));
         rc = EXIT_USAGE;
     }
@@ -293,8 +399,10 @@ int cbrc_cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: %s: %s\n", prog, summary_out, strerror(errno));
         rc = EXIT_USAGE;
     }
-    if (rej)
-        fclose(rej);
+    if (rej && fclose(rej) != 0 && rc != EXIT_USAGE) {
+        fprintf(stderr, "%s: %s: %s\n", prog, rejects, strerror(errno));
+        rc = EXIT_USAGE;
+    }
     if (in && in != stdin)
         fclose(in);
     if (fed)

@@ -9,7 +9,23 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "hosts/input.h"
+#include "hosts/summary.h"
 #include "include/cbr.h"
+
+/* The key -> field cache: a fixed table of KEY_SLOTS, holding at most
+ * CBRC_FEED_KEYS keys of at most CBRC_FEED_KEY_LEN bytes.  CSV columns and
+ * most JSON records repeat their keys; JSON records whose keys all differ
+ * would otherwise make it grow with the input. */
+#define CBRC_FEED_KEYS 2048
+#define CBRC_FEED_KEY_LEN 128
+#define CBRC_FEED_REASONS 32
+
+typedef struct cbrc_feed_key {
+    uint64_t hash;
+    char *key;                  /* NULL: an empty slot */
+    size_t n;
+    int field;
+} cbrc_feed_key;
 
 typedef struct cbrc_feed {
     const char *input_name;
@@ -17,10 +33,16 @@ typedef struct cbrc_feed {
     cbrin_reader *reader;
     FILE *rejects;              /* or NULL */
     bool rejects_header_done;
-    /* key -> field cache: CSV columns and most JSON records repeat their keys */
-    struct cbrc_feed_key { char *key; size_t n; int field; } *keys;
-    size_t nkeys, capkeys;
+    bool rejects_failed;        /* writing to rejects failed; rejects_errno says why */
+    int rejects_errno;
+    bool header_checked;
+    cbrc_feed_key *keys;        /* 2 * CBRC_FEED_KEYS slots, open addressing */
+    size_t nkeys;               /* keys held; at the bound the table is emptied */
+    uint64_t key_resets;
     unsigned unknown_reported;
+    uint64_t max_errors;        /* reports on stderr; 0 all (the default) */
+    cbrc_reason reasons[CBRC_FEED_REASONS];
+    size_t nreasons;
     uint64_t records, rejected;
 } cbrc_feed;
 
@@ -34,15 +56,25 @@ bool cbrc_feed_open(cbrc_feed *f, const cbr_program *p, FILE *in, const char *na
 
 /* The next record: 1 and *rec, 0 at the end, -1 when the file cannot be
  * read on (reported).  Records the reader could not split are rejected
- * here and skipped. */
+ * here and skipped.  A CSV header without a column for each required
+ * field (tid, amount, currency, timestamp) is a file-level error, reported
+ * once at the header's line: no record of such a file can be read. */
 int cbrc_feed_next(cbrc_feed *f, const cbrin_record **rec);
 
 /* Adds rec as a new row of b (which has room); false when its values
  * cannot be read, the record being rejected. */
 bool cbrc_feed_row(cbrc_feed *f, cbr_batch *b, const cbrin_record *rec);
 
-/* Reports rec as rejected for `why` and copies it to the rejects file. */
+/* Reports rec as rejected for `why` (on stderr while fewer than max_errors
+ * have been, counted by reason always) and copies its bytes, whole, to the
+ * rejects file; a failed write sets rejects_failed. */
 void cbrc_feed_reject(cbrc_feed *f, const cbrin_record *rec, const char *why);
+
+/* After the run: the rejected records not reported on stderr, by reason,
+ * as one line ("FILE: ... and 11,900 more rejected records: 11,000 bad
+ * amount, 900 missing currency"); nothing when all were.  Sorts f->reasons
+ * most first, for the summary. */
+void cbrc_feed_report_rest(cbrc_feed *f);
 
 /* The text of cell `key` of rec, or NULL. */
 const char *cbrc_feed_cell(const cbrin_record *rec, const char *key, size_t *len);

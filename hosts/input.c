@@ -77,7 +77,7 @@ static bool addz(strbuf *b, const void *s, size_t n)
  * buffer may move until the record is complete. */
 typedef struct slot {
     size_t koff, klen, voff, vlen;
-    bool missing;
+    bool missing, nested;
 } slot;
 
 typedef struct keyslot {
@@ -103,6 +103,14 @@ struct cbrin_reader {
     strbuf raw;
     uint64_t rec_line, quote_line, rawtot;
     bool overlong, unclosed;
+    /* An over-long record keeps its first max_record + 1 bytes in raw (memlen
+     * of them before the cut) and the rest in a temporary file, so that a
+     * rejects file gets it whole while memory stays flat. */
+    size_t memlen;
+    FILE *spill;
+    uint64_t spilled;
+    unsigned char spill_last, cut_byte;
+    bool spill_lost, in_message, keep_nested;
 
     /* Its cells. */
     strbuf text;
@@ -115,6 +123,7 @@ struct cbrin_reader {
     /* CSV header. */
     struct csv_parser csv;
     bool have_header;
+    uint64_t hdr_line;
     strbuf hdrraw, hdrtext;
     cbrin_cell *cols;
     size_t ncols;
@@ -201,7 +210,32 @@ static void begin_raw(cbrin_reader *r)
     r->raw.len = 0;
     r->rawtot = 0;
     r->overlong = r->unclosed = false;
+    r->spilled = 0;
+    r->spill_lost = false;
     r->rec_line = r->line;
+}
+
+/* Writes the bytes of an over-long record past what raw keeps to the
+ * temporary file, started afresh for each record.  A file that cannot be
+ * made or written loses them (spill_lost), never the reading. */
+static void spill(cbrin_reader *r, const void *s, size_t n)
+{
+    if (r->in_message || r->spill_lost)
+        return;
+    if (r->spilled == 0) {
+        if (!r->spill)
+            r->spill = tmpfile();
+        if (!r->spill || fseeko(r->spill, 0, SEEK_SET) != 0) {
+            r->spill_lost = true;
+            return;
+        }
+    }
+    if (fwrite(s, 1, n, r->spill) != n) {
+        r->spill_lost = true;
+        return;
+    }
+    r->spilled += n;
+    r->spill_last = ((const unsigned char *)s)[n - 1];
 }
 
 /* Keeps s[0..n) of the record, up to max_record + 1 bytes: one more than
@@ -210,18 +244,24 @@ static bool keep(cbrin_reader *r, const void *s, size_t n)
 {
     r->rawtot += n;
     size_t room = r->lim.max_record + 1 - r->raw.len;
-    if (n > room)
-        n = room;
-    return n == 0 || putz(&r->raw, s, n);
+    size_t k = n > room ? room : n;
+    if (k && !putz(&r->raw, s, k))
+        return false;
+    if (k < n)
+        spill(r, (const char *)s + k, n - k);
+    return true;
 }
 
 /* Ends the record: marks it over-long and cuts it to the limit. */
 static void end_raw(cbrin_reader *r)
 {
+    r->memlen = r->raw.len;
     if (r->rawtot > r->lim.max_record) {
         r->overlong = true;
-        if (r->raw.len > r->lim.max_record)
+        if (r->raw.len > r->lim.max_record) {
             r->raw.len = r->lim.max_record;
+            r->cut_byte = (unsigned char)r->raw.p[r->raw.len]; /* the NUL below takes its place */
+        }
     }
     r->raw.p[r->raw.len] = '\0';
 }
@@ -297,6 +337,9 @@ static void drop_cr(cbrin_reader *r)
 {
     if (r->rawtot == r->raw.len && r->raw.len && r->raw.p[r->raw.len - 1] == '\r') {
         r->raw.len--;
+        r->rawtot--;
+    } else if (r->spilled && r->spill_last == '\r' && r->rawtot == r->raw.len + r->spilled) {
+        r->spilled--; /* the CR is the last byte written to the temporary file */
         r->rawtot--;
     }
 }
@@ -378,6 +421,7 @@ static void finish_cells(cbrin_reader *r, bool header_keys)
             c->keylen = s->klen;
         }
         c->missing = s->missing;
+        c->nested = s->nested;
         c->val = s->missing ? "" : r->text.p + s->voff;
         c->len = s->missing ? 0 : s->vlen;
     }
@@ -483,6 +527,7 @@ static void on_cell(void *s, size_t len, void *data)
     sl->koff = sl->voff = r->text.len;
     sl->klen = sl->vlen = len;
     sl->missing = len == 0;
+    sl->nested = false;
     if (!addz(&r->text, s, len))
         r->oom = true;
     r->nslots = i + 1;
@@ -548,6 +593,7 @@ static int keep_header(cbrin_reader *r)
         r->cols[i].missing = true;
     }
     r->ncols = r->nslots;
+    r->hdr_line = ln;
     r->have_header = true;
     return 0;
 }
@@ -618,9 +664,12 @@ static int csv_next(cbrin_reader *r)
 
 /* ---- JSON ---- */
 
+/* depth counts the open objects and arrays: 1 inside the record's object,
+ * more inside a nested value, which is skipped when the reader keeps
+ * nested values as cells (cbrin_keep_nested) and refused otherwise. */
 typedef struct jctx {
     cbrin_reader *r;
-    int depth;
+    size_t depth;
 } jctx;
 
 static int j_oom(jctx *j)
@@ -651,6 +700,8 @@ static int j_value(jctx *j, const char *what, const void *s, size_t len, bool mi
     cbrin_reader *r = j->r;
     if (j->depth == 0)
         return j_notobject(j, what);
+    if (j->depth > 1)
+        return 1; /* inside a nested value being skipped */
     slot *sl = &r->slots[r->nslots - 1];
     sl->voff = r->text.len;
     sl->vlen = len;
@@ -673,16 +724,37 @@ static int j_number(void *ctx, const char *s, size_t len)
     return j_value(ctx, "a number", s, len, false);
 }
 
+/* An empty string is missing, as an empty CSV cell is: one rule for both
+ * formats (doc/language.md, section 4). */
 static int j_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return j_value(ctx, "a string", s, len, false);
+    return j_value(ctx, "a string", s, len, len == 0);
+}
+
+/* An object or array opens inside the record: the value of the key just
+ * read (depth 1), refused or kept as a nested cell, or deeper, skipped. */
+static int j_open(jctx *j)
+{
+    cbrin_reader *r = j->r;
+    if (j->depth == 1) {
+        if (!r->keep_nested)
+            return j_nested(j);
+        slot *sl = &r->slots[r->nslots - 1];
+        sl->voff = r->text.len;
+        sl->vlen = 0;
+        sl->missing = sl->nested = true;
+        if (!addz(&r->text, "", 0))
+            return j_oom(j);
+    }
+    j->depth++;
+    return 1;
 }
 
 static int j_start_map(void *ctx)
 {
     jctx *j = ctx;
     if (j->depth > 0)
-        return j_nested(j);
+        return j_open(j);
     j->depth = 1;
     return 1;
 }
@@ -692,6 +764,8 @@ static int j_map_key(void *ctx, const unsigned char *s, size_t len)
     jctx *j = ctx;
     cbrin_reader *r = j->r;
     size_t i = r->nslots, dup;
+    if (j->depth > 1)
+        return 1; /* a key of a nested object being skipped */
     if (i == r->lim.max_columns) {
         bad(r, "the object has more than %zu keys", r->lim.max_columns);
         return 0;
@@ -721,13 +795,13 @@ static int j_end_map(void *ctx)
 static int j_start_array(void *ctx)
 {
     jctx *j = ctx;
-    return j->depth == 0 ? j_notobject(j, "an array") : j_nested(j);
+    return j->depth == 0 ? j_notobject(j, "an array") : j_open(j);
 }
 
 static int j_end_array(void *ctx)
 {
-    (void)ctx;
-    return 1; /* never reached: arrays are refused where they start */
+    ((jctx *)ctx)->depth--;
+    return 1;
 }
 
 static const yajl_callbacks jcallbacks = {
@@ -882,7 +956,10 @@ int cbrin_next(cbrin_reader *r, const cbrin_record **rec)
 int cbrin_parse_json(cbrin_reader *r, const char *buf, size_t len, const cbrin_record **rec)
 {
     begin_raw(r);
-    if (!keep(r, buf, len)) {
+    r->in_message = true; /* the message is in memory: nothing to spill */
+    bool kept = keep(r, buf, len);
+    r->in_message = false;
+    if (!kept) {
         r->out = (cbrin_record){.raw = "", .error = "out of memory"};
         *rec = &r->out;
         return 0;
@@ -891,6 +968,44 @@ int cbrin_parse_json(cbrin_reader *r, const char *buf, size_t len, const cbrin_r
     bool ok = json_record(r, 0);
     *rec = &r->out;
     return ok ? 1 : 0;
+}
+
+void cbrin_keep_nested(cbrin_reader *r, bool keep)
+{
+    r->keep_nested = keep;
+}
+
+uint64_t cbrin_full_length(const cbrin_reader *r, const cbrin_record *rec)
+{
+    return rec == &r->out && r->overlong ? r->rawtot : rec->rawlen;
+}
+
+int cbrin_write_raw(cbrin_reader *r, const cbrin_record *rec, FILE *to)
+{
+    bool whole = rec == &r->out && r->overlong && r->raw.p == rec->raw;
+    if (rec->rawlen && fwrite(rec->raw, 1, rec->rawlen, to) != rec->rawlen)
+        return -1;
+    if (whole && r->memlen > rec->rawlen && fputc(r->cut_byte, to) == EOF)
+        return -1;
+    if (!whole || r->spilled == 0)
+        return whole && r->spill_lost ? 1 : 0;
+    if (r->spill_lost || fflush(r->spill) != 0 || fseeko(r->spill, 0, SEEK_SET) != 0)
+        return 1;
+    char buf[CHUNK];
+    for (uint64_t left = r->spilled; left;) {
+        size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
+        if (fread(buf, 1, n, r->spill) != n)
+            return 1;
+        if (fwrite(buf, 1, n, to) != n)
+            return -1;
+        left -= n;
+    }
+    return 0;
+}
+
+uint64_t cbrin_header_line(const cbrin_reader *r)
+{
+    return r->have_header ? r->hdr_line : 0;
 }
 
 const char *cbrin_error(const cbrin_reader *r)
@@ -934,5 +1049,7 @@ void cbrin_close(cbrin_reader *r)
     free(r->cells);
     free(r->cols);
     free(r->keys);
+    if (r->spill)
+        fclose(r->spill);
     free(r);
 }

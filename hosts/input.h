@@ -7,7 +7,9 @@
  * reading goes on with the next record; only what makes the rest of the
  * file unreadable (I/O errors, a bad CSV header, out of memory) stops the
  * reader.  Memory stays flat: the file is read in 64 KiB chunks and at most
- * one record (max_record bytes) is held at a time.
+ * one record (max_record bytes) is held at a time; the rest of an over-long
+ * record goes to a temporary file, so that cbrin_write_raw can still copy
+ * it whole to a rejects file.
  *
  * CSV: the first non-blank record is the header and names the columns.
  * Cells are split by libcsv in strict mode; spaces belong to the cell (no
@@ -17,10 +19,13 @@
  * rules see both as missing.  A UTF-8 byte order mark at the start of the
  * file is skipped (for JSON Lines too).
  *
- * JSON Lines: one object per line, values scalars only.  Strings give their
- * unescaped UTF-8 text, numbers their own text as written ("12.50" stays
- * "12.50"), true/false the text "true"/"false", null a missing cell.  An
- * empty string "" is a present, empty cell.  Blank lines are skipped. */
+ * JSON Lines: one object per line.  Strings give their unescaped UTF-8
+ * text, numbers their own text as written ("12.50" stays "12.50"),
+ * true/false the text "true"/"false", null a missing cell.  An empty string
+ * "" is a missing cell too, as an empty CSV cell is: one rule for both
+ * formats.  A nested object or array is a bad record, unless the host asks
+ * for it as a cell (cbrin_keep_nested) to skip it when the rules do not
+ * read its key.  Blank lines are skipped. */
 #ifndef CBR_HOSTS_INPUT_H
 #define CBR_HOSTS_INPUT_H
 
@@ -34,7 +39,8 @@ typedef enum cbrin_format { CBRIN_CSV, CBRIN_JSONL } cbrin_format;
 typedef struct cbrin_cell {
     const char *key;   size_t keylen;   /* column or key name */
     const char *val;   size_t len;      /* the text; NUL-terminated too */
-    bool missing;                       /* empty CSV cell, JSON null or absent */
+    bool missing;                       /* empty CSV cell, JSON null, "" or absent */
+    bool nested;                        /* JSON object or array (missing too); see cbrin_keep_nested */
 } cbrin_cell;
 
 typedef struct cbrin_record {
@@ -78,6 +84,18 @@ uint64_t cbrin_bytes_read(const cbrin_reader *r);  /* for progress */
  * read the header, and for JSON Lines.  Valid until cbrin_close. */
 const cbrin_cell *cbrin_columns(const cbrin_reader *r, size_t *ncols);
 const char *cbrin_header_raw(const cbrin_reader *r, size_t *len);
+/* The CSV header's line (after any blank lines), 0 before it is read and for JSON Lines. */
+uint64_t cbrin_header_line(const cbrin_reader *r);
+/* Nested JSON values: false (the default), a record holding one is bad ("key `x`: nested objects
+ * and arrays are not supported"); true, such a key is a cell with `nested` and `missing` set and
+ * the value "", whatever the depth of what it holds, for the host to refuse when it reads the key. */
+void cbrin_keep_nested(cbrin_reader *r, bool keep);
+/* The length of rec's bytes as read, whole: more than rec->rawlen for a record over the limit. */
+uint64_t cbrin_full_length(const cbrin_reader *r, const cbrin_record *rec);
+/* Writes rec's bytes as read, whole, to `to` (without the line end); rec is the last record
+ * r returned.  0 done; -1 writing `to` failed (errno set); 1 only the first max_record + 1 bytes
+ * were written, the temporary file holding the rest having failed. */
+int cbrin_write_raw(cbrin_reader *r, const cbrin_record *rec, FILE *to);
 /* Frees r and all it holds (NULL is allowed); the FILE is the caller's. */
 void cbrin_close(cbrin_reader *r);
 

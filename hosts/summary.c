@@ -275,8 +275,9 @@ static bool budget_in(cbr_context *ctx, const tally *t, int of_campaign, size_t 
     return true;
 }
 
-/* The budget column: what is left in each currency paid, "440.00 USD of
- * 500.00"; "-" without a budget. */
+/* The budget column: what is left in each currency paid, "440.00 of
+ * 500.00 USD"; a budget nothing was paid from, all of it ("500.00 of
+ * 500.00 USD", as the JSON says); "-" without a budget. */
 static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, int of_campaign, char *buf,
                         size_t n)
 {
@@ -289,8 +290,8 @@ static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, 
     }
     char amount[40], cur[4];
     if (k == 0 && cbr_program_offer_budget(p, t->offer, of_campaign, amount, cur))
-        snprintf(buf, n, "all of %s%s%s", amount, cur[0] ? " " : "", cur);
-    if (k == 0)
+        snprintf(buf, n, "%s of %s%s%s", amount, amount, cur[0] ? " " : "", cur);
+    else if (k == 0)
         snprintf(buf, n, "-");
 }
 
@@ -381,6 +382,27 @@ static void json_rows(const cbrc_summary *s, FILE *f, const tally *ts, size_t n,
     fputc(']', f);
 }
 
+/* The rejected records by reason, most first: a JSON object, or lines
+ * under the record counts. */
+static void print_reasons(FILE *f, bool json, const cbrc_counts *n)
+{
+    if (json) {
+        fputc('{', f);
+        for (size_t i = 0; i < n->nreasons; i++) {
+            fputs(i ? "," : "", f);
+            cbrc_json_str(f, n->reasons[i].name);
+            fprintf(f, ":%llu", (unsigned long long)n->reasons[i].count);
+        }
+        fputc('}', f);
+        return;
+    }
+    for (size_t i = 0; i < n->nreasons; i++)
+        fprintf(f, "%s%llu %s", i ? ", " : "rejected: ", (unsigned long long)n->reasons[i].count,
+                n->reasons[i].name);
+    if (n->nreasons)
+        fputc('\n', f);
+}
+
 void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, const cbrc_counts *n)
 {
     uint64_t awards = 0;
@@ -394,12 +416,16 @@ void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, c
         json_rows(s, f, s->offers, s->noffers, 0, ctx);
         fputs(",\"campaigns\":", f);
         json_rows(s, f, s->campaigns, s->ncampaigns, 1, ctx);
+        fputs(",\"rejected_by_reason\":", f);
+        print_reasons(f, true, n);
         fputs("}\n", f);
         return;
     }
-    fprintf(f, "\nrecords: %llu read = %llu evaluated + %llu rejected; %llu earned cashback; %llu awards\n\n",
+    fprintf(f, "\nrecords: %llu read = %llu evaluated + %llu rejected; %llu earned cashback; %llu awards\n",
             (unsigned long long)n->records, (unsigned long long)n->evaluated, (unsigned long long)n->rejected,
             (unsigned long long)n->earning, (unsigned long long)awards);
+    print_reasons(f, false, n);
+    fputc('\n', f);
     print_rows(s, f, "offer", s->offers, s->noffers, 0, ctx);
     if (s->ncampaigns) {
         fputc('\n', f);

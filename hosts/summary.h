@@ -13,11 +13,20 @@
 
 typedef struct cbrc_summary cbrc_summary;
 
+/* Rejected records of one reason ("bad amount", "missing currency"). */
+typedef struct cbrc_reason {
+    char name[48];
+    uint64_t count;         /* rejected for it */
+    uint64_t shown;         /* of which reported on stderr (the rest are past --max-errors) */
+} cbrc_reason;
+
 typedef struct cbrc_counts {
     uint64_t records;       /* read from the input */
     uint64_t evaluated;     /* added to a batch and evaluated */
     uint64_t rejected;      /* reported and set aside */
     uint64_t earning;       /* evaluated transactions that earned at least one award */
+    const cbrc_reason *reasons; /* the rejected by reason, most first; nreasons of them */
+    size_t nreasons;
 } cbrc_counts;
 
 cbrc_summary *cbrc_summary_new(const cbr_program *p);

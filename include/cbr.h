@@ -110,6 +110,15 @@ typedef struct cbr_config {
      * program made with this config.  NULL: a program that calls an extern
      * function can be compiled, saved and listed, but not evaluated. */
     const struct cbr_externs *externs;
+    /* Public keys (CBR_PUBLIC_KEY_BYTES each) that sign the bundles this
+     * host accepts; read by cbr_program_load only, so they need not outlive
+     * it.  Default NULL and 0: a bundle loads whether signed or not.  With
+     * ntrusted_keys > 0, cbr_program_load refuses (CBR_ERR_BUNDLE) a bundle
+     * that is not signed, one signed by a key not in the list, and one whose
+     * signature does not verify.  Programs compiled from sources are not
+     * affected: a host that requires signed rules loads bundles only. */
+    const unsigned char (*trusted_keys)[32];
+    size_t ntrusted_keys;
 } cbr_config;
 
 /* Fills *cfg with the defaults above.  Always call it before changing fields,
@@ -202,10 +211,19 @@ typedef struct cbr_program cbr_program;
  * have errors.  The program does not refer to the compiler afterwards. */
 CBR_API cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err);
 
-/* Loads a bundle written by cbr_program_save: every section, index, register
- * and instruction is verified before anything can run it.  A truncated,
- * corrupt or hostile bundle gives CBR_ERR_BUNDLE and a message; it never
- * crashes.  cfg may be NULL for the defaults. */
+/* Loads a bundle written by cbr_program_save or cbr_program_save_signed:
+ * every section, index, register and instruction is verified before
+ * anything can run it.  A truncated, corrupt or hostile bundle gives
+ * CBR_ERR_BUNDLE and a message; it never crashes.  Any single changed byte,
+ * in the signature too, is a refusal.  When cfg has trusted keys, the
+ * signature is checked first, before the bundle is read, and these are
+ * refused with CBR_ERR_BUNDLE:
+ *     bundle is not signed; a trusted key is required
+ *     bundle is signed by key 1f3a5c7e9b0d2468, which is not trusted
+ *     bundle signature does not verify: the bundle was changed after signing
+ * Without trusted keys a signed bundle loads like an unsigned one (its
+ * signature cannot be checked without the public key, so only its checksum
+ * is).  cfg may be NULL for the defaults. */
 CBR_API cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
                                     cbr_program **out, cbr_error *err);
 
@@ -220,9 +238,77 @@ CBR_API void cbr_program_free(cbr_program *p);
  * and instructions.  Allocated with malloc; NULL when memory runs out. */
 CBR_API char *cbr_program_disasm(const cbr_program *p);
 
-/* The program's content hash (16 hex digits), the same for a program made
- * from source and for the bundle it was saved to. */
+/* The program's content hash: the SHA-256 of the bundle cbr_program_save
+ * writes for it, as 64 lowercase hex digits.  The same for a program made
+ * from source and for the bundle it was saved to, signed or not (the
+ * signature is not part of the content), so hosts name the rules that
+ * granted an award by it.  "" for NULL. */
 CBR_API const char *cbr_program_hash(const cbr_program *p);
+
+/* ---- signed bundles -------------------------------------------------------- */
+
+/* Bundles are signed with Ed25519 (libsodium).  A key pair is a public key
+ * of 32 bytes, which hosts trust (cbr_config.trusted_keys), and a secret key
+ * of 64 bytes (libsodium's layout: the 32-byte seed, then the public key),
+ * which only the signer holds.  A key is named by its key id: the first 8
+ * bytes of the SHA-256 of the public key, as 16 hex digits. */
+#define CBR_PUBLIC_KEY_BYTES 32
+#define CBR_SECRET_KEY_BYTES 64
+#define CBR_KEY_ID_CHARS 16
+/* The longest text cbr_key_format writes, its newline and NUL included. */
+#define CBR_KEY_TEXT_MAX 160
+
+typedef enum cbr_key_kind { CBR_KEY_PUBLIC = 0, CBR_KEY_SECRET = 1 } cbr_key_kind;
+
+/* Makes a new key pair from the system's random source.  CBR_ERR_ARG for a
+ * NULL buffer, CBR_ERR_STATE if libsodium cannot be initialised. */
+CBR_API cbr_status cbr_keygen(unsigned char public_key[32], unsigned char secret_key[64], cbr_error *err);
+
+/* Writes the key id of a public key (16 hex digits and a NUL) to id. */
+CBR_API void cbr_key_id(const unsigned char public_key[32], char id[17]);
+
+/* A key as the one line of a key file, newline included:
+ *     cbr-ed25519-public 1f3a...      (64 hex digits)
+ *     cbr-ed25519-secret 9c04...      (128 hex digits)
+ * Writes it NUL-terminated to buf and returns its length without the NUL;
+ * 0 when buf (of n bytes; CBR_KEY_TEXT_MAX always suffices) is too small. */
+CBR_API size_t cbr_key_format(cbr_key_kind kind, const unsigned char *key, char *buf, size_t n);
+
+/* Reads a key of the given kind from the text of a key file (len bytes, one
+ * line as cbr_key_format writes it; a final newline, or CRLF, is optional;
+ * hex digits in either case) into key (32 or 64 bytes).  A malformed text
+ * is CBR_ERR_ARG with a message naming `name` and the line, e.g.
+ * "k.pub:1: expected 64 hex digits after `cbr-ed25519-public`, found 63
+ * characters", or "k.key:1: this is a secret key; expected a public key";
+ * a secret key whose public half does not match its seed is refused too.
+ * Messages never quote key material. */
+CBR_API cbr_status cbr_key_parse(cbr_key_kind kind, const char *name, const char *text, size_t len,
+                                 unsigned char *key, cbr_error *err);
+
+/* cbr_key_parse on the file at path (named in messages by its path).
+ * CBR_ERR_IO when it cannot be read, CBR_ERR_ARG when it is malformed or
+ * larger than 4096 bytes.  Writing key files (with mode 0600 for a secret
+ * key) is the host's: `cbrc keygen` does it. */
+CBR_API cbr_status cbr_key_read(cbr_key_kind kind, const char *path, unsigned char *key, cbr_error *err);
+
+/* cbr_program_save, followed by a signature trailer: the key id of the
+ * secret key's public half and the Ed25519 signature of every byte before
+ * the trailer (doc/vm.md).  *data is allocated with the program's
+ * allocator; release it with cbr_free(p, *data).  CBR_ERR_ARG when the
+ * secret key's public half does not match its seed. */
+CBR_API cbr_status cbr_program_save_signed(const cbr_program *p, const unsigned char secret_key[64],
+                                           void **data, size_t *len, cbr_error *err);
+
+/* How a program's bundle was signed. */
+typedef enum cbr_signature {
+    CBR_UNSIGNED = 0,          /* compiled from sources, or an unsigned bundle */
+    CBR_SIGNED_UNVERIFIED,     /* signed, loaded without trusted keys: not checked */
+    CBR_SIGNED_TRUSTED         /* signed by a trusted key; the signature verified */
+} cbr_signature;
+
+/* The signature state of p and, when key_id is not NULL, the signer's key
+ * id (16 hex digits; "" when unsigned). */
+CBR_API cbr_signature cbr_program_signature(const cbr_program *p, char key_id[17]);
 
 /* CBR_OK when the program can be evaluated; CBR_ERR_STATE with a message
  * naming the function when it calls an extern function that its config's
@@ -371,50 +457,115 @@ CBR_API cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_pro
 /* ---- limit and budget state ---------------------------------------------- */
 
 /* Limits and budgets count what was already awarded: per offer, user,
- * period and currency.  Evaluation reads and adds to these counters through
- * a store.  Each key is a short text such as
+ * period and currency.  Settling reads these counters and reserves room in
+ * them through a store.  Each key is a short text such as
  *     n|friday-x|u1|d2026-03-13         (awards of an offer per user per day)
  *     a|friday-x|u1|m2026-03-01|USD     (cashback per user per month)
  *     b|friday-x|USD  c|new-year|USD    (offer and campaign budgets)
- * and each value an integer: a count, or minor units of the currency.  A host
- * that keeps state elsewhere (a database, a shared ledger) supplies get and
- * add; both must be atomic per key if the store is shared. */
+ * (ids and user ids escaped so that `|`, `\`, tab and newline cannot make
+ * two keys collide; no key holds a NUL) and each value an integer: a count,
+ * or minor units of the currency.
+ *
+ * The contract that keeps a budget from ever being overspent, even when
+ * several contexts or processes share one store: settling a row reads what
+ * it needs with get, decides the row's awards, then makes one reserve call
+ * with every counter the row changes, each with the most it may reach.  The
+ * store applies all the deltas only if every counter stays within its
+ * maximum, atomically, and otherwise changes nothing and says so; the row is
+ * then decided again from the values it reports.  A store failure (a status
+ * other than CBR_OK) must leave the store exactly as it was. */
+typedef struct cbr_reservation {
+    const char *key;         /* not NUL-terminated */
+    size_t len;
+    int64_t delta;           /* what to add: 1 for an award, or its cashback */
+    int64_t max;             /* the value may not pass it (INT64_MAX: no bound) */
+    int64_t value;           /* out: the value before the call (0 when absent) */
+} cbr_reservation;
+
 typedef struct cbr_store {
+    size_t size;             /* sizeof(cbr_store) as the host was built with */
     void *ud;
     /* The value under key, 0 when absent. */
     cbr_status (*get)(void *ud, const char *key, size_t len, int64_t *value);
-    /* Adds delta to the value under key (creating it at 0). */
-    cbr_status (*add)(void *ud, const char *key, size_t len, int64_t delta);
+    /* Fills items[i].value with each counter's value and, when for every i
+     * delta <= 0 or value + delta <= max, adds every delta (creating absent
+     * counters at 0) and sets *granted to 1; otherwise changes nothing and
+     * sets *granted to 0.  The keys of one call are distinct.  Atomic with
+     * respect to every other call on the same store. */
+    cbr_status (*reserve)(void *ud, cbr_reservation *items, size_t n, int *granted);
 } cbr_store;
 
-/* The in-memory store: a hash table, with a snapshot that can be written
- * and read back (cbrc run --state).  Not thread-safe: one per thread, or
- * one behind a lock the host holds. */
+/* The in-memory store: counters keyed by interned parts of their keys,
+ * with a snapshot that can be written and read back (cbrc run --state).
+ * Not thread-safe: one per thread, or one behind a lock the host holds
+ * around get and reserve. */
 typedef struct cbr_state cbr_state;
+/* NULL when memory runs out. */
 CBR_API cbr_state *cbr_state_new(void);
 CBR_API void cbr_state_free(cbr_state *st);
 CBR_API cbr_store cbr_state_store(cbr_state *st);
 CBR_API size_t cbr_state_count(const cbr_state *st);
-/* The snapshot is text, one `KEY<TAB>VALUE` line per counter, sorted by key;
- * *data is malloc'ed and NUL-terminated (*len excludes the NUL).  Loading adds to what st holds; a malformed line is
- * refused with its line number and nothing of the snapshot is kept. */
+/* Bytes the state holds in memory (tables and key text), for sizing. */
+CBR_API size_t cbr_state_memory(const cbr_state *st);
+/* The snapshot is text, one `KEY<TAB>VALUE` line per counter, sorted by
+ * key; *data is allocated with malloc (the caller frees it) and
+ * NUL-terminated (*len excludes the NUL).  CBR_ERR_ARG for a NULL argument,
+ * CBR_ERR_NOMEM.
+ * Loading adds each line's value to what st holds.  It is all or nothing: a
+ * malformed line (no tab, a value that is not a whole number, a key holding
+ * a NUL), a negative value, or a sum past INT64_MAX is refused with its line
+ * number in err, and st is left exactly as it was. */
 CBR_API cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len);
 CBR_API cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error *err);
 
 /* The store a context reads and updates; NULL restores the context's own
- * in-memory state.  The store must outlive its use by the context. */
-CBR_API void cbr_context_set_store(cbr_context *ctx, const cbr_store *store);
+ * in-memory state.  The store must outlive its use by the context.
+ * CBR_ERR_ARG (and the context keeps its store) when store->size is smaller
+ * than this library's cbr_store or get or reserve is NULL. */
+CBR_API cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store);
 /* The context's own in-memory state (what it uses when no store was set). */
 CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
 
-/* Evaluates every row of the batch against every offer, in row order.
- * Awards go to fn (when not NULL) in row order, the awards of a row in the
- * order they were granted, and are kept until the next call
- * (cbr_context_awards).  The batch must belong to the context's program and
- * hold no more rows than the context's capacity. */
+/* Evaluation comes in two stages, so that a host can evaluate batches on
+ * several threads and settle them in input order on one:
+ *
+ *   cbr_evaluate  pure: runs every offer's code over every row of b and
+ *                 keeps each row's candidate awards in ctx.  It reads only
+ *                 the program and the batch, never the store, so any number
+ *                 of threads may evaluate at once over one program, each
+ *                 with its own context and batch, and evaluating again
+ *                 changes nothing anywhere.
+ *   cbr_settle    ordered: turns the candidates into awards, row by row in
+ *                 row order (priority order, exclusive groups, limits and
+ *                 budgets) against the context's store, and passes each
+ *                 award to fn (when not NULL), the awards of a row in the
+ *                 order they were granted.  The batch must not change (nor
+ *                 be freed) between the two.  A context belongs to one
+ *                 thread at a time: it may be evaluated on one thread and
+ *                 handed to another to settle.
+ *
+ * Each row is settled all or nothing: its counters change in one reserve
+ * call (cbr_store).  When the store fails, cbr_settle returns its status
+ * and the rows before the one that failed stay settled: their awards are
+ * counted in the store, so they are passed to fn and kept, and
+ * cbr_context_settled tells how many rows that is.  Calling cbr_settle
+ * again resumes at that row (and passes only the awards of rows it settles
+ * then); nothing is ever counted twice.  CBR_ERR_STATE when nothing was
+ * evaluated or the batch changed since.
+ *
+ * cbr_eval is the two in one call.  The awards of the settled rows are kept
+ * until the next cbr_evaluate (cbr_context_awards).  The batch must belong
+ * to the context's program and hold no more rows than the context's
+ * capacity. */
+CBR_API cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err);
+CBR_API cbr_status cbr_settle(cbr_context *ctx, cbr_award_fn fn, void *ud, cbr_error *err);
 CBR_API cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud,
                             cbr_error *err);
 CBR_API const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n);
+/* Rows of the last evaluated batch whose awards are counted in the store:
+ * every row after a cbr_settle that returned CBR_OK, the rows before the
+ * failing one otherwise. */
+CBR_API size_t cbr_context_settled(const cbr_context *ctx);
 
 /* What is left of the budget of an offer (of_campaign 0) or of its campaign
  * (1) in currency cur ("USD"), as the context's store counts it: *left and

@@ -15,7 +15,7 @@ run_examples=yes
 # clang and its runtime build the libFuzzer targets (make fuzz); valgrind runs
 # scripts/valgrind.sh.
 packages="build-essential autoconf automake libtool pkgconf re2c bison check
-libffi-dev libunistring-dev libcsv-dev libyajl-dev tzdata python3
+libffi-dev libunistring-dev libsodium-dev libcsv-dev libyajl-dev tzdata python3
 librdkafka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev valgrind"
 missing=""
 for p in $packages; do

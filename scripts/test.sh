@@ -1,16 +1,18 @@
 #!/bin/sh
 # test.sh: the whole test suite, as CI runs it.  Builds (installing what is
 # missing), runs `make check` in _build/, again in _build-san/ under
-# AddressSanitizer and UBSan, then `make distcheck` and a fuzzing smoke test
+# AddressSanitizer and UBSan, the threaded tests in _build-tsan/ under
+# ThreadSanitizer, then `make distcheck` and a fuzzing smoke test
 # (`make fuzz`, FUZZ_TIME seconds per target, 60 by default), with memcheck
 # over the tests (scripts/valgrind.sh) when CBR_VALGRIND=1, and closes with
-# one line `N passed, N failed` summed over every test of both builds, plus
+# one line `N passed, N failed` summed over every test of the three builds, plus
 # one each for distcheck, fuzzing and valgrind when it ran.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
+TSAN_TESTS="tests/unit/check_store tests/embed.sh"
 
 scripts/setup.sh --build-only || { echo "test: the build failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -40,6 +42,23 @@ echo "==== make check"
 check_in _build
 echo "==== make check under AddressSanitizer and UBSan"
 check_in _build-san --enable-sanitizers
+# The threaded tests (a store shared by two threads, the two-thread
+# embedding example) once more under ThreadSanitizer.
+echo "==== the threaded tests under ThreadSanitizer"
+mkdir -p _build-tsan
+(
+    cd _build-tsan || exit 1
+    if [ ! -f Makefile ] || [ ../configure -nt config.status ]; then
+        ../configure --enable-werror --enable-tsan >configure.out 2>&1 || { cat configure.out; exit 1; }
+    fi
+    make -j"$jobs" >/dev/null && make -j"$jobs" check TESTS="$TSAN_TESTS"
+) || {
+    status=1
+    for trs in $(grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' _build-tsan/tests/*.trs _build-tsan/tests/*/*.trs 2>/dev/null); do
+        echo "---- ${trs%.trs}.log"
+        cat "${trs%.trs}.log"
+    done
+}
 echo "==== make distcheck"
 (cd _build && make -j"$jobs" distcheck >distcheck.out 2>&1) || {
     status=1
@@ -66,10 +85,12 @@ echo "==== make fuzz (${FUZZ_TIME:-60} s per target)"
 fuzz_rc=$?
 [ $fuzz_rc -eq 0 ] || { status=1; echo "fuzzing failed"; }
 
-pass=$(cat _build/tests/*.trs _build/tests/*/*.trs _build-san/tests/*.trs _build-san/tests/*/*.trs 2>/dev/null |
-    grep -c '^:test-result: PASS')
-fail=$(cat _build/tests/*.trs _build/tests/*/*.trs _build-san/tests/*.trs _build-san/tests/*/*.trs 2>/dev/null |
-    grep -c -E '^:test-result: (FAIL|ERROR|XPASS)')
+trs="_build/tests/*.trs _build/tests/*/*.trs _build-san/tests/*.trs _build-san/tests/*/*.trs"
+trs="$trs _build-tsan/tests/*.trs _build-tsan/tests/*/*.trs"
+# shellcheck disable=SC2086
+pass=$(cat $trs 2>/dev/null | grep -c '^:test-result: PASS')
+# shellcheck disable=SC2086
+fail=$(cat $trs 2>/dev/null | grep -c -E '^:test-result: (FAIL|ERROR|XPASS)')
 [ -f _build/distcheck.out ] && grep -q 'archives ready for distribution' _build/distcheck.out &&
     pass=$((pass + 1)) || fail=$((fail + 1))
 if [ $fuzz_rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi

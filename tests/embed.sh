@@ -123,4 +123,51 @@ status "a missing argument is a usage error" 2
 check "the usage is shown" contains "$err" "usage: embed"
 run_embed rules.cbr "$tmp/no-such.tsv"
 status "an unreadable input exits 2" 2
+
+# ---- parallel.c: evaluate on two threads, settle in input order ----
+if $cc -std=c11 -Wall -Wextra -pedantic -pthread $CBR_SAN_CFLAGS $cflags -c -o "$tmp/parallel.o" \
+        "$ex/parallel.c" >"$tmp/cc.out" 2>&1 &&
+    $cc $CBR_SAN_CFLAGS -pthread -o "$tmp/parallel" "$tmp/parallel.o" $CBR_SAN_LDFLAGS $ldlibs \
+        >"$tmp/ld.out" 2>&1 && [ ! -s "$tmp/cc.out" ]; then
+    ok "parallel.c builds with pkg-config's flags, without warnings"
+    run_parallel() {
+        (cd "$ex" && LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+            "$tmp/parallel" "$@") >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        err=$(cat "$tmp/err")
+    }
+    for n in 1 2 1024; do
+        run_parallel --batch "$n" rules.cbr tx.tsv
+        status "parallel --batch $n: a refused row makes the exit status 3" 3
+        same_awards "parallel --batch $n gives expected.txt"
+    done
+    # Limits and budgets make the order of settling matter: a campaign
+    # budget that runs out mid-input and per-user limits.  The awards of two
+    # threads must be those of one, batch size whatever.
+    cat >"$tmp/budget.cbr" <<'CBR'
+campaign "c" { budget 150.00 }
+offer "a" { campaign "c" limit 3 per user per day when amount > 0 then cashback 10% up to 4.00 }
+offer "b" { campaign "c" limit 5.00 per user when amount >= 20 then cashback 1.25 }
+offer "free" { budget 20.00 when amount > 0 then cashback 0.07 }
+CBR
+    awk 'BEGIN { print "tid\tuser_id\tamount\tcurrency\ttimestamp";
+                 for (i = 0; i < 3000; i++)
+                     printf "t%d\tu%d\t%d.%02d\tUSD\t2026-03-%02dT12:00:00Z\n", i, i % 37, 5 + i % 40, i % 100, 1 + (i / 200) % 28 }' \
+        >"$tmp/many.tsv"
+    run_embed --batch 1000 "$tmp/budget.cbr" "$tmp/many.tsv"
+    cp "$tmp/out" "$tmp/one-thread"
+    check "the budget scenario awards something and runs out" \
+        test "$(wc -l <"$tmp/one-thread")" -gt 100 -a "$(grep -c ' a ' "$tmp/one-thread")" -lt 3000
+    for n in 1 7 64 333 1000 5000; do
+        run_parallel --batch "$n" "$tmp/budget.cbr" "$tmp/many.tsv"
+        if [ "$rc" -eq 0 ] && cmp -s "$tmp/one-thread" "$tmp/out"; then
+            ok "parallel --batch $n settles as one thread does"
+        else
+            not_ok "parallel --batch $n settles as one thread does" \
+                "exit $rc; $(diff "$tmp/one-thread" "$tmp/out" | head -n 10); $err"
+        fi
+    done
+else
+    not_ok "parallel.c builds with pkg-config's flags, without warnings" "$(cat "$tmp/cc.out" "$tmp/ld.out" 2>/dev/null)"
+fi
 finish

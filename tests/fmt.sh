@@ -98,8 +98,11 @@ if [ -d "$acc" ]; then
             done
             continue
         fi
+        # A case of constructs not built yet may be refused (a TODO).
+        tap_todo=$(pending "$c")
         # shellcheck disable=SC2046
         fmt_set "$c" "$tmp/acc/$c" $(ls "$d"*.cbr)
+        tap_todo=""
     done
 else
     echo "# no acceptance cases at $acc: only rules-examples/ is formatted"

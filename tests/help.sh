@@ -11,15 +11,26 @@ export LC_ALL
 
 # cbrc_flags FILE...: "COMMAND FLAG" for each option literal compared with
 # strcmp/strncmp, COMMAND being the cbrc_cmd_ function it is in, "cbrc" in
-# main, "?" in any other function (option parsing belongs in the command's
-# own function, where this test can find it).  `--x=` becomes `--x`; a lone
-# `-` (standard input) is not a flag.
+# main.  An option that several commands share may be taken by a helper
+# outside them (--trusted-key): its flags go to the commands of an array of
+# command names in the helper's file (`loaders[] = {"run", ...}`), and with
+# no such array they are reported as "? FLAG", for this test cannot tell
+# whose they are.  `--x=` becomes `--x`; a lone `-` (standard input) is not
+# a flag.
 cbrc_flags() {
     awk '
+    FNR == 1 { cmd = "" }
     /^int main\(/ { cmd = "cbrc"; next }
     /^int cbrc_cmd_[a-z_]+\(/ { cmd = $0; sub(/^int cbrc_cmd_/, "", cmd); sub(/\(.*/, "", cmd); next }
     /^[A-Za-z].*\(/ && !/;$/ { cmd = "?"; next }
     /^}/ { cmd = ""; next }
+    /^static const char \*const [a-z_]+\[\] = \{.*\};/ {
+        names = $0
+        sub(/^[^{]*\{/, "", names)
+        sub(/\}.*/, "", names)
+        gsub(/[" ]/, "", names)
+        lists[FILENAME] = names
+    }
     cmd != "" {
         line = $0
         while (match(line, /strn?cmp\([^,]*, *"-[^"]+"/)) {
@@ -28,7 +39,22 @@ cbrc_flags() {
             sub(/^[^"]*"/, "", m)
             sub(/"$/, "", m)
             sub(/=.*/, "", m)
-            print cmd, m
+            if (cmd == "?")
+                shared[FILENAME] = shared[FILENAME] " " m
+            else
+                print cmd, m
+        }
+    }
+    END {
+        for (f in shared) {
+            nf = split(shared[f], flags, " ")
+            nc = f in lists ? split(lists[f], cmds, ",") : 0
+            for (i = 1; i <= nf; i++) {
+                if (nc == 0)
+                    print "?", flags[i]
+                for (j = 1; j <= nc; j++)
+                    print cmds[j], flags[i]
+            }
         }
     }' "$@" | sort -u
 }
@@ -37,12 +63,17 @@ cbrc_flags() {
 # found in `--summary-format`, nor `-o` in `--output`).
 has() { printf '%s\n' "$1" | grep -Eq -e "(^|[^-A-Za-z0-9])$2([^-A-Za-z0-9]|$)"; }
 
-# man_section CMD: the SYNOPSIS lines of `cbrc CMD` and its entry under
-# COMMANDS in doc/cbrc.1, `\-` read as `-`.
+# man_section CMD: the SYNOPSIS lines of `cbrc CMD` (or of `cbrc A|CMD|B`)
+# and its entry under COMMANDS in doc/cbrc.1, `\-` read as `-`.
 man_section() {
-    sed 's/\\-/-/g' "$src/doc/cbrc.1" | awk -v cmd="$1" '
-    /^\.SH/ { syn = ($0 ~ /SYNOPSIS/); on = 0; sec = $0; next }
-    syn && $0 == ".B cbrc " cmd { on = 1 }
+    sed 's/\\-/-/g; s/\\f[RBIP]//g' "$src/doc/cbrc.1" | awk -v cmd="$1" '
+    /^\.SH/ { syn = ($0 ~ /SYNOPSIS/); on = 0; next }
+    syn && /^\.B cbrc / {
+        n = split(substr($0, 9), names, "|")
+        for (i = 1; i <= n; i++)
+            if (names[i] == cmd)
+                on = 1
+    }
     syn && /^\.br/ { on = 0 }
     !syn && prev == ".TP" && $0 == ".B " cmd { on = 1 }
     !syn && /^\.TP/ { on = 0 }

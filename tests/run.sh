@@ -100,9 +100,9 @@ expect_status "help test" 0 help test
 printf 'tid,amount,currency,timestamp,colour\nt1,5.00,USD,2026-03-13T15:00:00Z,red\n' >"$tmp/extra.csv"
 expect_status "unknown columns are not an error" 0 run "$d/rules.cbr" --input "$tmp/extra.csv"
 check "an unknown column is noted once" contains "$err" "\`colour\` is not a field of the rules; ignored"
-printf 'tid,amount,currency\nt1,5.00,USD\n' >"$tmp/notime.csv"
-expect_status "a record without its timestamp is rejected" 3 run "$d/rules.cbr" --input "$tmp/notime.csv"
-check "the missing field is named" contains "$err" "notime.csv:2: error: missing required field \`timestamp\`"
+printf '{"tid":"t1","amount":"5.00","currency":"USD"}\n' >"$tmp/notime.jsonl"
+expect_status "a record without its timestamp is rejected" 3 run "$d/rules.cbr" --input "$tmp/notime.jsonl"
+check "the missing field is named" contains "$err" "notime.jsonl:1: error: missing required field \`timestamp\`"
 # Malformed inputs, each with its message and line number; the good records
 # around them are still evaluated.
 h='tid,user_id,amount,currency,merchant,mcc,tier,timestamp'
@@ -133,4 +133,122 @@ check "the field count is named" contains "$err" "short.csv:2: error: record has
 
 printf '' >"$tmp/empty.csv"
 expect_status "an empty file is no error" 0 run "$d/rules.cbr" --input "$tmp/empty.csv"
+# ---- headers that cannot work: one error at the header, status 2 ----
+printf 'tid,amount,currency\nt1,5.00,USD\nt2,6.00,USD\n' >"$tmp/notime.csv"
+expect_status "a header without a required column stops the run" 2 run "$d/rules.cbr" --input "$tmp/notime.csv"
+check "the header error names the column, once" test "$err" = \
+    "$tmp/notime.csv:1: error: the header has no \`timestamp\` column; no record of the file was read"
+printf 'tid;amount;currency;timestamp\nt1;5.00;USD;2026-03-13T15:00:00Z\nt2;5.00;USD;2026-03-13T15:00:00Z\n' >"$tmp/semi.csv"
+expect_status "a header separated by ; stops the run" 2 run "$d/rules.cbr" --input "$tmp/semi.csv" --rejects "$tmp/semi.rej"
+check "the ; header is named once, with the separator" test "$err" = \
+    "$tmp/semi.csv:1: error: the header has no \`tid\`, \`amount\`, \`currency\`, \`timestamp\` columns; its columns are separated by \`;\`, and cbrc reads commas (RFC 4180); no record of the file was read"
+printf '\177ELF\002\001\001\003\004\nab\005\001,\002\n\003\n' >"$tmp/binary.csv"
+expect_status "binary garbage stops the run" 2 run "$d/rules.cbr" --input "$tmp/binary.csv"
+check "binary garbage is one error at the header" sh -c 'test "$(printf "%s\n" "$1" | wc -l)" -eq 1 && printf "%s" "$1" | grep -q "binary.csv:1: error: the header has no .* it is not text (byte 0x"' _ "$err"
+
+# ---- empty values: missing, in CSV and JSON Lines alike ----
+printf 'tid,user_id,amount,currency,merchant,mcc,timestamp\ne1,,20.00,USD,,,2026-03-13T15:00:00Z\n' >"$tmp/empty.csv"
+printf '{"tid":"e1","user_id":"","amount":"20.00","currency":"USD","merchant":"","mcc":"","timestamp":"2026-03-13T15:00:00Z"}\n' >"$tmp/empty.jsonl"
+expect_status "empty CSV cells are missing" 0 run "$d/empty.cbr" --input "$tmp/empty.csv"
+csv_awards=$out
+expect_status "empty JSON strings are missing, \"mcc\":\"\" included" 0 run "$d/empty.cbr" --input "$tmp/empty.jsonl"
+check "both formats give the same awards" test "$out" = "$csv_awards"
+check "an empty merchant, mcc and user_id are all missing" test "$out" = \
+'{"tid":"e1","offer":"no-mcc","cashback":"2.00","currency":"USD"}
+{"tid":"e1","offer":"no-merchant","cashback":"1.00","currency":"USD"}
+{"tid":"e1","offer":"no-user","cashback":"3.00","currency":"USD"}'
+
+# ---- nested values: skipped where the rules do not read the key ----
+printf '%s\n' '{"tid":"n1","amount":"20.00","currency":"USD","merchant":"Merchant X","timestamp":"2026-03-13T15:00:00Z","meta":{"a":[1,{"b":[[[]]]}],"c":{}},"tags":["x"]}' \
+    '{"tid":"n2","amount":"20.00","currency":"USD","merchant":{"name":"Merchant X"},"timestamp":"2026-03-13T15:00:00Z"}' >"$tmp/nested.jsonl"
+expect_status "a nested value in a key the rules read is a reject" 3 run "$d/rules.cbr" --input "$tmp/nested.jsonl"
+check "nested values in unread keys are skipped" contains "$out" '"tid":"n1","offer":"x-everyday"'
+check "the read key holding an object is named" contains "$err" "nested.jsonl:2: error: key \`merchant\`: nested objects and arrays are not supported"
+
+# ---- the rejects file keeps an over-long record whole ----
+expect_status "an over-long record goes to --rejects" 3 run "$d/rules.cbr" --input "$tmp/long.csv" --rejects "$tmp/long.rej"
+head -n 2 "$tmp/long.csv" >"$tmp/long.rej.want"
+check "--rejects holds the header and the whole 1.1 MB record" cmp -s "$tmp/long.rej" "$tmp/long.rej.want"
+
+# ---- output paths are checked before any input is read ----
+printf 'old awards\n' >"$tmp/keep.jsonl"
+expect_status "a --state in a missing directory is refused at the start" 2 \
+    run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/nodir/state" --output "$tmp/keep.jsonl"
+check "the refusal names the path and the reason" contains "$err" "--state $tmp/nodir/state: cannot create files in $tmp/nodir: No such file or directory"
+check "nothing was evaluated" sh -c '! printf "%s" "$1" | grep -q "error: field"' _ "$err"
+check "the --output file was not truncated" test "$(cat "$tmp/keep.jsonl")" = "old awards"
+expect_status "a --rejects under a file is refused at the start" 2 \
+    run "$d/rules.cbr" --input "$d/tx.csv" --rejects "$tmp/keep.jsonl/r.csv"
+check "... naming the path and the reason" contains "$err" "--rejects $tmp/keep.jsonl/r.csv: Not a directory"
+check "... with no awards printed" test -z "$out"
+expect_status "an --output that is a directory is refused at the start" 2 \
+    run "$d/rules.cbr" --input "$d/tx.csv" --output "$tmp" --rejects "$tmp/new-rejects.csv"
+check "... and --rejects is not created" test ! -e "$tmp/new-rejects.csv"
+cp "$CBR_SRCDIR/tests/run-inputs/tx.csv" "$tmp/st-tx.csv"
+run_cbrc run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/st"
+cp "$tmp/st" "$tmp/st.before"
+expect_status "a bad --output leaves the state file alone" 2 \
+    run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/st" --output "$tmp/nodir/a.jsonl"
+check "... as it was" cmp -s "$tmp/st" "$tmp/st.before"
+
+# ---- a rejects file that cannot be written is an I/O error ----
+if [ -w /dev/full ]; then
+    expect_status "--rejects /dev/full is status 2" 2 run "$d/rules.cbr" --input "$d/tx.csv" --rejects /dev/full --state "$tmp/st"
+    check "... saying why" contains "$err" "cbrc: /dev/full: No space left on device"
+    check "... and the state did not move on" cmp -s "$tmp/st" "$tmp/st.before"
+fi
+
+# ---- error floods: the first --max-errors, then a tally by reason ----
+python3 -c '
+print("tid,user_id,amount,currency,timestamp")
+for i in range(12000):
+    print("f%d,u1,%s,%s,2026-03-13T12:00:00Z" % (i, "20.00" if i % 12 == 0 else "x1", "" if i % 12 == 0 else "USD"))
+print("ok1,u1,20.00,USD,2026-03-13T12:00:00Z")' >"$tmp/flood.csv"
+expect_status "12,000 bad rows" 3 run "$d/rules.cbr" --input "$tmp/flood.csv" --rejects "$tmp/flood.rej" --summary
+check "the first 100 errors and one tally line" test "$(printf '%s\n' "$err" | grep -c 'error:')" -eq 100
+check "the tally counts the rest by reason" contains "$err" \
+    "flood.csv: ... and 11,900 more rejected records: 10,909 bad amount, 991 missing currency"
+check "the summary lists the rejects by reason" contains "$err" "rejected: 11000 bad amount, 1000 missing currency"
+check "every bad row is in --rejects" test "$(wc -l <"$tmp/flood.rej")" -eq 12001
+run_cbrc run "$d/rules.cbr" --input "$tmp/flood.csv" --summary-format=json --max-errors 3
+check "--max-errors 3" test "$(printf '%s\n' "$err" | grep -c 'error:')" -eq 3
+check "the JSON summary lists the rejects by reason" contains "$err" '"rejected_by_reason":{"bad amount":11000,"missing currency":1000}'
+run_cbrc run "$d/rules.cbr" --input "$tmp/flood.csv" --max-errors 0
+check "--max-errors 0 reports them all" test "$(printf '%s\n' "$err" | grep -c 'error:')" -eq 12000
+check "... with no tally" sh -c '! grep -q "more rejected" "$1"' _ "$tmp/err"
+expect_status "--max-errors takes a number" 2 run "$d/rules.cbr" --input "$tmp/flood.csv" --max-errors lots
+
+# ---- the key cache: records whose keys all differ run in linear time ----
+python3 -c '
+import sys
+n = int(sys.argv[1])
+for i in range(n):
+    print("{\"tid\":\"k%d\",\"amount\":\"1.00\",\"currency\":\"USD\",\"timestamp\":\"2026-03-13T12:00:00Z\",\"extra_%d\":1}" % (i, i))' 10000 >"$tmp/keys10k.jsonl"
+python3 -c '
+import sys
+n = int(sys.argv[1])
+for i in range(n):
+    print("{\"tid\":\"k%d\",\"amount\":\"1.00\",\"currency\":\"USD\",\"timestamp\":\"2026-03-13T12:00:00Z\",\"extra_%d\":1}" % (i, i))' 100000 >"$tmp/keys100k.jsonl"
+ms() { t0=$(date +%s%N); "$CBRC" run "$d/rules.cbr" --input "$1" >/dev/null 2>&1; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 + 1 )); }
+small=$(ms "$tmp/keys10k.jsonl"); big=$(ms "$tmp/keys100k.jsonl")
+check "100k records with distinct keys take under 20x the time of 10k (${big} ms, ${small} ms)" \
+    test "$big" -lt $((20 * small))
+
+# ---- --summary: an untouched budget is all left, in the text as in the JSON ----
+cat >"$tmp/budget.cbr" <<'CBR'
+offer "capped" {
+    budget 10.00
+    when merchant == "nowhere" then cashback 1.00
+}
+CBR
+run_cbrc run "$tmp/budget.cbr" "$d/rules.cbr" --input "$d/tx.csv" --output /dev/null --summary
+check "text: an untouched offer budget is all left" sh -c \
+    'printf "%s\n" "$1" | grep -Eq "^capped +0 +0 +0 +10.00 of 10.00$"' _ "$err"
+run_cbrc run "$d/rules.cbr" --input "$tmp/flood.csv" --output /dev/null --summary --max-errors 1
+check "text: an untouched campaign budget is all left, in its currency" sh -c \
+    'printf "%s\n" "$1" | grep -Eq "^spring +0 +0 +0 +5.00 of 5.00 USD$"' _ "$err"
+run_cbrc run "$d/rules.cbr" --input "$tmp/flood.csv" --output /dev/null --summary-format=json --max-errors 1
+check "JSON: the same budget, the same amounts" contains "$err" \
+    '"campaigns":[{"id":"spring","awards":0,"cut":0,"customers":0,"customers_estimated":false,"cashback":{},"budget_left":{"USD":{"left":"5.00","total":"5.00"}}}]'
+
 finish

@@ -8,6 +8,9 @@
  *   sections in id order, each exactly its declared length: strings,
  *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
  *   registers, code, externs, conditions.
+ *   A signed bundle is followed by a signature trailer (sign.c), which the
+ *   total length and the checksum leave out: the loader checks and strips
+ *   it before these bytes reach cbrx_load.
  *
  * All integers are little-endian.  The checksum makes any single changed
  * byte a refusal; the reader then checks every length against what is left,
@@ -17,9 +20,9 @@
 #include <string.h>
 #include "vm/program.h"
 
-#define MAGIC "CBRX\r\n\x1a\n"
+#define MAGIC CBRX_MAGIC
 #define FORMAT_VERSION 2
-#define HEADER 32
+#define HEADER CBRX_HEADER_BYTES
 #define CHECKSUM_AT 24
 
 enum {
@@ -249,9 +252,11 @@ void cbrx_seal(uint8_t *data, size_t len)
 {
     if (len < HEADER)
         return;
-    uint64_t h = checksum(data, len);
+    size_t body = cbrx_signed_body(data, len);
+    uint64_t h = checksum(data, body);
     for (int i = 0; i < 8; i++)
         data[CHECKSUM_AT + i] = (uint8_t)(h >> (8 * i));
+    cbrx_seal_trailer(data, len);
 }
 
 bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *err)

@@ -117,22 +117,31 @@ void cbr_context_free(cbr_context *ctx)
                 cbrx_dealloc(x, ctx->local[z].v[i]);
     void *arrays[] = {ctx->regs, ctx->own, ctx->nonull, ctx->sel, ctx->all, ctx->tmp,
                       ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->winners, ctx->cands,
-                      ctx->sorted, ctx->awards, ctx->counters, ctx->key};
+                      ctx->sorted, ctx->awards, ctx->counters, ctx->key, ctx->pend, ctx->resv};
     cbr_state_free(ctx->own_state);
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(x, arrays[i]);
     cbrx_dealloc(x, ctx);
 }
 
-void cbr_context_set_store(cbr_context *ctx, const cbr_store *store)
+cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store)
 {
     if (!ctx)
-        return;
-    if (store && store->get && store->add)
-        ctx->store = *store;
-    else
+        return CBR_ERR_ARG;
+    if (!store) {
         ctx->store = cbr_state_store(ctx->own_state);
+        return CBR_OK;
+    }
+    /* A store from a host built against an older cbr_store lacks fields
+     * this library would read. */
+    if (store->size < sizeof *store || !store->get || !store->reserve)
+        return CBR_ERR_ARG;
+    ctx->store = *store;
+    ctx->store.size = sizeof ctx->store;
+    return CBR_OK;
 }
+
+size_t cbr_context_settled(const cbr_context *ctx) { return ctx ? ctx->settled : 0; }
 
 cbr_state *cbr_context_state(cbr_context *ctx) { return ctx ? ctx->own_state : NULL; }
 
@@ -716,10 +725,11 @@ static void run_offer(cbr_context *ctx, uint32_t o)
     }
 }
 
-cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, cbr_error *err)
+cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err)
 {
     if (!ctx || !b)
         return cbrx_fail(err, CBR_ERR_ARG, "no context or batch"), CBR_ERR_ARG;
+    ctx->eb = NULL;
     if (b->prog != ctx->prog)
         return cbrx_fail(err, CBR_ERR_ARG, "the batch belongs to another program"), CBR_ERR_ARG;
     cbr_status ready = cbr_program_runnable(ctx->prog, err);
@@ -735,21 +745,49 @@ cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, c
         ctx->regs[r] = ctx->own[r];
     ctx->ncands = 0;
     ctx->nawards = 0;
+    ctx->settled = 0;
     ctx->oom = false;
     for (uint32_t o = 0; o < ctx->x->noffers && !ctx->oom; o++)
         run_offer(ctx, o);
-    cbr_status st = ctx->oom ? CBR_ERR_NOMEM : cbrx_settle(ctx);
     ctx->b = NULL;
-    if (st != CBR_OK) {
-        /* Awards settled before the failure were counted in the store: the
-         * host must treat the batch as failed (and restore its state). */
-        ctx->nawards = 0;
-        return cbrx_fail(err, st, st == CBR_ERR_NOMEM ? "out of memory while evaluating"
-                                                      : "the limit and budget store failed: %s",
-                         cbr_status_text(st)), st;
-    }
-    if (fn)
-        for (size_t i = 0; i < ctx->nawards; i++)
-            fn(ud, &ctx->awards[i]);
+    if (ctx->oom)
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory while evaluating"), CBR_ERR_NOMEM;
+    ctx->eb = b;
+    ctx->eb_stamp = b->stamp;
     return CBR_OK;
+}
+
+cbr_status cbr_settle(cbr_context *ctx, cbr_award_fn fn, void *ud, cbr_error *err)
+{
+    if (!ctx)
+        return cbrx_fail(err, CBR_ERR_ARG, "no context"), CBR_ERR_ARG;
+    cbr_batch *b = ctx->eb;
+    if (!b)
+        return cbrx_fail(err, CBR_ERR_STATE, "nothing to settle: cbr_evaluate has not succeeded"), CBR_ERR_STATE;
+    if (b->stamp != ctx->eb_stamp)
+        return cbrx_fail(err, CBR_ERR_STATE, "the batch changed after it was evaluated"), CBR_ERR_STATE;
+    size_t first = ctx->nawards;
+    ctx->b = b;
+    cbr_status st = cbrx_settle(ctx);
+    ctx->b = NULL;
+    /* The awards of the rows settled before a failure are counted in the
+     * store: they are delivered, and cbr_context_settled says how far. */
+    if (fn)
+        for (size_t i = first; i < ctx->nawards; i++)
+            fn(ud, &ctx->awards[i]);
+    if (st == CBR_ERR_NOMEM)
+        return cbrx_fail(err, st, "out of memory while settling row %zu", ctx->settled), st;
+    if (st == CBR_ERR_STATE)
+        return cbrx_fail(err, st, "the limit and budget store kept refusing the reservations of row %zu",
+                         ctx->settled), st;
+    if (st != CBR_OK)
+        return cbrx_fail(err, st, "the limit and budget store failed at row %zu: %s", ctx->settled,
+                         cbr_status_text(st)), st;
+    return CBR_OK;
+}
+
+cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, cbr_error *err)
+{
+    cbr_status st = cbr_evaluate(ctx, b, err);
+    return st != CBR_OK ? st : cbr_settle(ctx, fn, ud, err);
 }

@@ -8,8 +8,8 @@
  * selected is the one that failed, and the filters inside it that dropped
  * the row hold the values it saw.  Settling records what became of each
  * candidate: awarded, cut, or dropped by a limit, a budget or an exclusive
- * group.  The store is read through an overlay that keeps what the
- * evaluation adds, so explaining never counts anything. */
+ * group.  Settling runs dry: each row is decided against the store but its
+ * reservation is never made, so explaining never counts anything. */
 #include "config.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,31 +19,6 @@
 
 static const char *const mode_names[] = {"down", "up", "half-up", "half-even", "floor", "ceil"};
 static const char *const day_names[] = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"};
-
-/* ---- a store that reads through and keeps its own additions ---- */
-
-typedef struct overlay {
-    cbr_store base;
-    cbr_store mine;
-} overlay;
-
-static cbr_status ov_get(void *ud, const char *key, size_t len, int64_t *value)
-{
-    overlay *o = ud;
-    int64_t a = 0, b = 0;
-    cbr_status st = o->base.get(o->base.ud, key, len, &a);
-    if (st == CBR_OK)
-        st = o->mine.get(o->mine.ud, key, len, &b);
-    if (__builtin_add_overflow(a, b, value))
-        *value = a > 0 ? INT64_MAX : INT64_MIN;
-    return st;
-}
-
-static cbr_status ov_add(void *ud, const char *key, size_t len, int64_t delta)
-{
-    overlay *o = ud;
-    return o->mine.add(o->mine.ud, key, len, delta);
-}
 
 /* ---- text ---- */
 
@@ -492,17 +467,14 @@ cbr_status cbr_explain(cbr_context *ctx, cbr_batch *b, cbr_explain_fn fn, void *
     e.trace = cbrx_alloc(x, (x->ncode + 1) * sizeof *e.trace);
     e.failed = cbrx_alloc(x, (most + 1) * sizeof *e.failed);
     cbrx_outcome *outs = cbrx_alloc(x, 8 * sizeof *outs);
-    cbr_state *mine = cbr_state_new();
     cbr_status st = CBR_OK;
-    if (!e.trace || !e.failed || !outs || !mine) {
+    if (!e.trace || !e.failed || !outs) {
         cbrx_fail(err, CBR_ERR_NOMEM, "out of memory explaining");
         st = CBR_ERR_NOMEM;
     } else {
         memset(e.trace, 0, (x->ncode + 1) * sizeof *e.trace);
-        overlay ov = {ctx->store, cbr_state_store(mine)};
-        cbr_store saved_store = ctx->store;
         cbrx_trace *saved_trace = ctx->trace;
-        ctx->store = (cbr_store){&ov, ov_get, ov_add};
+        ctx->dry = true;
         ctx->trace = e.trace;
         ctx->outcomes = outs;
         ctx->noutcomes = 0;
@@ -511,7 +483,7 @@ cbr_status cbr_explain(cbr_context *ctx, cbr_batch *b, cbr_explain_fn fn, void *
         outs = ctx->outcomes; /* settling may have grown it */
         e.outcomes = outs;
         e.noutcomes = ctx->noutcomes;
-        ctx->store = saved_store;
+        ctx->dry = false;
         ctx->trace = saved_trace;
         ctx->outcomes = NULL;
         ctx->b = b; /* the formatting below reads the row */
@@ -520,7 +492,6 @@ cbr_status cbr_explain(cbr_context *ctx, cbr_batch *b, cbr_explain_fn fn, void *
         ctx->b = NULL;
         ctx->noutcomes = ctx->capoutcomes = 0;
     }
-    cbr_state_free(mine);
     cbrx_dealloc(x, outs);
     cbrx_dealloc(x, e.failed);
     cbrx_dealloc(x, e.trace);

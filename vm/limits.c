@@ -6,7 +6,13 @@
  * among them, dropped when one has no room, and once awarded, added to every
  * counter (an award counts as one for `limit N` even when it was cut).
  * Counters of money are per currency, in minor units: a limit written
- * without a currency is in the transaction's. */
+ * without a currency is in the transaction's.
+ *
+ * A row is settled all or nothing: what its candidates add is kept in the
+ * row's pending list (read back by the row's later candidates, so two
+ * offers of one campaign see each other), and cbrx_commit_row hands it to
+ * the store in one reserve call, which applies it only if no counter passes
+ * its maximum.  Nothing reaches the store before the row is decided. */
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +65,7 @@ static bool put_period(cbr_context *ctx, uint8_t period, int32_t local_date)
     return puts_(ctx, buf, false);
 }
 
-/* Builds the keys of every counter the candidate touches into ctx->key. */
+/* Appends the keys of every counter the candidate touches to ctx->key. */
 static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *no_user)
 {
     const cbrx_program *x = ctx->x;
@@ -68,7 +74,6 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
     int e = ctx->b->exp[c->row];
     int n = 0;
     int32_t date = 0;
-    ctx->nkey = 0;
     *no_user = false;
     if (o->nlimits) {
         if (ctx->b->cols[XF_USER_ID].null[c->row]) {
@@ -113,6 +118,55 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
     return ok ? n : -1;
 }
 
+/* The pending entry of the key at ctx->key + off, or -1. */
+static long pending(const cbr_context *ctx, size_t off, size_t len)
+{
+    for (size_t i = 0; i < ctx->npend; i++) {
+        const cbrx_pend *p = &ctx->pend[i];
+        if (p->len == len && !memcmp(ctx->key + p->off, ctx->key + off, len))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* The counter's value as this row sees it: the store's, plus what the row's
+ * earlier candidates added.  Each key is read from the store once a row. */
+static cbr_status used_of(cbr_context *ctx, const cbrx_counter *k, int64_t *used)
+{
+    long i = pending(ctx, k->off, k->len);
+    if (i < 0) {
+        if (ctx->npend == ctx->cappend) {
+            size_t nc = ctx->cappend ? ctx->cappend * 2 : 16;
+            cbrx_pend *q = cbrx_realloc(ctx->x, ctx->pend, nc * sizeof *q);
+            if (!q)
+                return CBR_ERR_NOMEM;
+            ctx->pend = q;
+            ctx->cappend = nc;
+        }
+        int64_t v = 0;
+        cbr_status st = ctx->store.get(ctx->store.ud, ctx->key + k->off, k->len, &v);
+        if (st != CBR_OK)
+            return st;
+        i = (long)ctx->npend++;
+        ctx->pend[i] = (cbrx_pend){.off = k->off, .len = k->len, .base = v, .max = INT64_MAX};
+    }
+    const cbrx_pend *p = &ctx->pend[i];
+    /* A host's store may hold anything; a sum past 64 bits is full. */
+    if (__builtin_add_overflow(p->base, p->delta, used))
+        *used = INT64_MAX;
+    return CBR_OK;
+}
+
+/* The room a counter with this maximum and value leaves, never more than
+ * the maximum itself (a negative value from a host's store gives no extra
+ * room) and never negative. */
+static int64_t room_of(int64_t max, int64_t used)
+{
+    if (used <= 0)
+        return max > 0 ? max : 0;
+    return used >= max ? 0 : max - used;
+}
+
 cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut)
 {
     const cbrx_offer *o = &ctx->x->offers[c->offer];
@@ -131,27 +185,17 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         ctx->bind.no_user = true;
         return CBR_OK;
     }
-    const cbr_store *st = &ctx->store;
     for (int i = 0; i < n && *cash > 0; i++) {
         int64_t used;
-        cbr_status s = st->get(st->ud, ctx->key + ks[i].off, ks[i].len, &used);
+        cbr_status s = used_of(ctx, &ks[i], &used);
         if (s != CBR_OK)
             return s;
-        int64_t before = *cash;
-        if (ks[i].is_count) {
-            if (used >= ks[i].max)
-                *cash = 0;
-        } else if (used >= ks[i].max) {
+        int64_t before = *cash, room = room_of(ks[i].max, used);
+        if (room <= 0)
             *cash = 0;
-        } else {
-            int64_t room;
-            /* A snapshot may hold anything, negative counts included. */
-            if (__builtin_sub_overflow(ks[i].max, used, &room))
-                room = INT64_MAX;
-            if (*cash > room) {
-                *cash = room;
-                *cut = true;
-            }
+        else if (!ks[i].is_count && *cash > room) {
+            *cash = room;
+            *cut = true;
         }
         if (*cash != before) {
             /* Counters come in build's order: limits, offer budget, campaign budget. */
@@ -164,16 +208,52 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         return CBR_OK;
     for (int i = 0; i < n; i++) {
         /* Two limits of one kind and period (10.00 and 19.25 per month)
-         * share one counter: it is counted once. */
+         * share one counter: it is counted once, bounded by the smaller. */
         bool seen = false;
         for (int j = 0; j < i && !seen; j++)
             seen = ks[j].len == ks[i].len && !memcmp(ctx->key + ks[j].off, ctx->key + ks[i].off, ks[i].len);
-        if (seen)
-            continue;
-        cbr_status s = st->add(st->ud, ctx->key + ks[i].off, ks[i].len, ks[i].is_count ? 1 : *cash);
-        if (s != CBR_OK)
-            return s;
+        long p = pending(ctx, ks[i].off, ks[i].len);
+        if (p < 0)
+            return CBR_ERR_STATE; /* used_of made it above */
+        cbrx_pend *e = &ctx->pend[p];
+        if (ks[i].max < e->max)
+            e->max = ks[i].max;
+        if (!seen && __builtin_add_overflow(e->delta, ks[i].is_count ? 1 : *cash, &e->delta))
+            return CBR_ERR_LIMIT;
     }
+    return CBR_OK;
+}
+
+void cbrx_begin_row(cbr_context *ctx)
+{
+    ctx->npend = 0;
+    ctx->nkey = 0;
+}
+
+cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted)
+{
+    *granted = true;
+    size_t n = 0;
+    if (ctx->npend > ctx->capresv) {
+        cbr_reservation *r = cbrx_realloc(ctx->x, ctx->resv, ctx->npend * sizeof *r);
+        if (!r)
+            return CBR_ERR_NOMEM;
+        ctx->resv = r;
+        ctx->capresv = ctx->npend;
+    }
+    for (size_t i = 0; i < ctx->npend; i++) {
+        const cbrx_pend *p = &ctx->pend[i];
+        if (p->delta)
+            ctx->resv[n++] = (cbr_reservation){ctx->key + p->off, p->len, p->delta, p->max, 0};
+    }
+    /* Explaining decides the row and counts nothing. */
+    if (!n || ctx->dry)
+        return CBR_OK;
+    int ok = 0;
+    cbr_status st = ctx->store.reserve(ctx->store.ud, ctx->resv, n, &ok);
+    if (st != CBR_OK)
+        return st;
+    *granted = ok != 0;
     return CBR_OK;
 }
 
@@ -202,8 +282,7 @@ cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campai
     if (st != CBR_OK)
         return st;
     int64_t max = cbrx_minor_units64(budget, e, CBR_ROUND_DOWN);
-    if (__builtin_sub_overflow(max, used, left))
-        *left = used > 0 ? INT64_MIN : INT64_MAX;
+    *left = room_of(max, used);
     if (total)
         *total = max;
     if (exponent)

@@ -43,11 +43,6 @@ void cbrx_program_release(cbrx_program *p)
     p->cfg = cfg;
 }
 
-void cbrx_hash(const uint8_t *data, size_t len, char out[17])
-{
-    snprintf(out, 17, "%016llx", (unsigned long long)cbrx_fnv64(data, len, CBRX_FNV64_START));
-}
-
 void cbr_program_free(cbr_program *p)
 {
     if (!p)
@@ -62,7 +57,9 @@ void cbr_program_free(cbr_program *p)
     cbrx_dealloc(&tmp, p);
 }
 
-/* Loads the zones, takes the hash: what both roads to a program share. */
+/* Loads the zones, takes the hash (SHA-256 of the bundle cbr_program_save
+ * writes, so the same from source and from a bundle, signed or not): what
+ * both roads to a program share. */
 static bool prepare(cbr_program *p, cbr_error *err)
 {
     cbrx_program *x = &p->x;
@@ -83,10 +80,9 @@ static bool prepare(cbr_program *p, cbr_error *err)
     size_t len;
     if (!cbrx_save(x, &data, &len, err))
         return false;
-    memcpy(x->hash, "", 1);
-    cbrx_hash(data, len, x->hash);
+    bool hashed = cbrx_hash(data, len, x->hash);
     cbrx_dealloc(x, data);
-    return true;
+    return hashed || cbrx_fail(err, CBR_ERR_STATE, "libsodium could not be initialised");
 }
 
 static cbr_program *new_program(const cbr_config *cfg)
@@ -154,7 +150,12 @@ cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
     cbr_program *p = new_program(cfg);
     if (!p)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
-    if (!cbrx_load(&p->x.cfg, data, len, &p->x, err) || !cbrx_verify(&p->x, err) || !prepare(p, err)) {
+    /* The signature is checked before a byte of the bundle is parsed: with
+     * a trusted key required, an unsigned or forged bundle never reaches
+     * the reader. */
+    size_t body;
+    if (!cbrx_check_signature(&p->x.cfg, data, len, &body, &p->signature, p->signer, err) ||
+        !cbrx_load(&p->x.cfg, data, body, &p->x, err) || !cbrx_verify(&p->x, err) || !prepare(p, err)) {
         cbr_status st = err->status;
         cbr_program_free(p);
         return st;

@@ -22,6 +22,7 @@
 #include "vm/opcodes.h"
 
 #define CBRX_NONE UINT32_MAX
+#define CBRX_HASH_HEX 64        /* a program hash: SHA-256, 64 lowercase hex digits */
 #define CBRX_MONEY_SCALE 4      /* input amounts: enough for every ISO 4217 currency */
 #define CBRX_DECIMAL_SCALE 6    /* declared decimal fields: digits kept from input */
 
@@ -193,7 +194,7 @@ typedef struct cbrx_program {
     cbrx_insn *code;
     uint32_t ncode;
     uint32_t max_depth;         /* deepest selection stack any offer needs */
-    char hash[17];              /* of the bundle bytes: 16 hex digits */
+    char hash[CBRX_HASH_HEX + 1]; /* SHA-256 of the bundle bytes, in hex */
 } cbrx_program;
 
 /* The public handle wraps it with what loading resolved (time zones). */
@@ -202,6 +203,8 @@ struct cbr_program {
     cbrx_program x;
     struct cbrtz **zones;       /* loaded zone per tzs entry */
     struct cbrx_link *links;    /* per extern: the host function and its prepared call */
+    uint8_t signature;          /* cbr_signature of the bundle it was loaded from */
+    char signer[CBR_KEY_ID_CHARS + 1]; /* the key id of its signature, or "" */
 };
 
 static inline const char *cbrx_str(const cbrx_program *p, uint32_t i)
@@ -242,11 +245,36 @@ bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *er
 bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_program *out,
                cbr_error *err);
 /* Rewrites the checksum of a bundle of len bytes (>= the header) to match
- * its content: tests and fuzzers use it to get damaged bundles past the
- * checksum and into the verifier. */
+ * its content, and that of its signature trailer if it has one: tests and
+ * fuzzers use it to get damaged bundles past the checksums and into the
+ * signature check and the verifier. */
 void cbrx_seal(uint8_t *data, size_t len);
-/* FNV-1a 64 of data, as 16 hex digits. */
-void cbrx_hash(const uint8_t *data, size_t len, char out[17]);
+
+/* The bundle header, as bundle.c writes it and sign.c reads it. */
+#define CBRX_MAGIC "CBRX\r\n\x1a\n"
+#define CBRX_HEADER_BYTES 32
+#define CBRX_LENGTH_AT 16       /* the total length: the bundle without its signature */
+
+/* sign.c: SHA-256 of data as 64 lowercase hex digits (the program hash);
+ * false, with out "", only when libsodium cannot be initialised. */
+bool cbrx_hash(const uint8_t *data, size_t len, char out[CBRX_HASH_HEX + 1]);
+
+/* sign.c: signed bundles.  A signature is a trailer of CBRX_TRAILER_BYTES
+ * after the bundle its header describes (doc/vm.md). */
+#define CBRX_TRAILER_BYTES 88
+/* The length of the signed part of data: the header's total length when a
+ * signature trailer follows it exactly, else len (no signature). */
+size_t cbrx_signed_body(const uint8_t *data, size_t len);
+/* Rewrites the trailer's checksum to match it (tests and fuzzers). */
+void cbrx_seal_trailer(uint8_t *data, size_t len);
+/* Finds and checks the signature of the len bytes at data before they are
+ * parsed: with cfg's trusted keys, the signer must be one of them and the
+ * signature must verify; without, only the trailer's checksum is checked.
+ * On success *body is the length of the bundle without its trailer, *state
+ * a cbr_signature and signer the key id ("" when unsigned); false with err
+ * set (CBR_ERR_BUNDLE, naming why) otherwise. */
+bool cbrx_check_signature(const cbr_config *cfg, const uint8_t *data, size_t len, size_t *body,
+                          uint8_t *state, char signer[CBR_KEY_ID_CHARS + 1], cbr_error *err);
 
 /* Sets err (status and printf-style message); returns false. */
 bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)

@@ -151,6 +151,48 @@ static bool note(cbr_context *ctx, const cbrx_cand *c, cbrx_fate fate, int64_t c
     return true;
 }
 
+/* Decides the awards of one row's candidates, sorted[from, to), and
+ * reserves what they count in the store in one call. */
+static cbr_status settle_row(cbr_context *ctx, uint32_t from, uint32_t to, bool *granted)
+{
+    const cbrx_program *x = ctx->x;
+    uint32_t ngroups = 0;
+    cbrx_begin_row(ctx);
+    for (uint32_t i = from; i < to; i++) {
+        const cbrx_cand *c = &ctx->sorted[i];
+        uint32_t g = x->offers[c->offer].group;
+        uint32_t j = 0;
+        while (j < ngroups && ctx->groups[j] != g)
+            j++;
+        if (j < ngroups) {
+            if (!note(ctx, c, XS_EXCLUDED, 0, ctx->winners[j]))
+                return CBR_ERR_NOMEM;
+            continue;
+        }
+        int64_t cash = c->cashback;
+        bool cut;
+        cbr_status st = cbrx_apply_limits(ctx, c, &cash, &cut);
+        if (st != CBR_OK)
+            return st;
+        const cbrx_bind *b = &ctx->bind;
+        cbrx_fate fate = cash > 0 ? (cut ? XS_CUT : XS_AWARDED)
+                         : b->no_user ? XS_NO_USER
+                         : b->campaign ? XS_CAMPAIGN_BUDGET
+                         : b->budget ? XS_BUDGET : XS_LIMIT;
+        if (!note(ctx, c, fate, cash > 0 ? cash : 0, CBRX_NONE))
+            return CBR_ERR_NOMEM;
+        if (cash <= 0)
+            continue; /* the group's turn passes to its next candidate */
+        if (!add_award(ctx, c, cash, cut))
+            return CBR_ERR_NOMEM;
+        if (g != CBRX_NONE) {
+            ctx->winners[ngroups] = c->offer;
+            ctx->groups[ngroups++] = g;
+        }
+    }
+    return cbrx_commit_row(ctx, granted);
+}
+
 cbr_status cbrx_settle(cbr_context *ctx)
 {
     const cbrx_program *x = ctx->x;
@@ -174,40 +216,31 @@ cbr_status cbrx_settle(cbr_context *ctx)
     for (size_t i = 0; i < ctx->ncands; i++)
         ctx->sorted[next[ctx->cands[i].row]++] = ctx->cands[i];
 
-    for (size_t r = 0; r < n; r++) {
-        uint32_t ngroups = 0;
-        for (uint32_t i = first[r]; i < first[r + 1]; i++) {
-            const cbrx_cand *c = &ctx->sorted[i];
-            uint32_t g = x->offers[c->offer].group;
-            uint32_t j = 0;
-            while (j < ngroups && ctx->groups[j] != g)
-                j++;
-            if (j < ngroups) {
-                if (!note(ctx, c, XS_EXCLUDED, 0, ctx->winners[j]))
-                    return CBR_ERR_NOMEM;
-                continue;
+    /* A settle that failed resumes at the first row it did not settle. */
+    for (size_t r = ctx->settled; r < n; r++) {
+        if (first[r] == first[r + 1]) {
+            ctx->settled = r + 1;
+            continue;
+        }
+        size_t nawards = ctx->nawards, noutcomes = ctx->noutcomes;
+        for (unsigned attempt = 0;; attempt++) {
+            bool granted;
+            cbr_status st = settle_row(ctx, first[r], first[r + 1], &granted);
+            if (st != CBR_OK || !granted) {
+                /* Nothing of this row reached the store. */
+                ctx->nawards = nawards;
+                ctx->noutcomes = noutcomes;
             }
-            int64_t cash = c->cashback;
-            bool cut;
-            cbr_status st = cbrx_apply_limits(ctx, c, &cash, &cut);
             if (st != CBR_OK)
                 return st;
-            const cbrx_bind *b = &ctx->bind;
-            cbrx_fate fate = cash > 0 ? (cut ? XS_CUT : XS_AWARDED)
-                             : b->no_user ? XS_NO_USER
-                             : b->campaign ? XS_CAMPAIGN_BUDGET
-                             : b->budget ? XS_BUDGET : XS_LIMIT;
-            if (!note(ctx, c, fate, cash > 0 ? cash : 0, CBRX_NONE))
-                return CBR_ERR_NOMEM;
-            if (cash <= 0)
-                continue; /* the group's turn passes to its next candidate */
-            if (!add_award(ctx, c, cash, cut))
-                return CBR_ERR_NOMEM;
-            if (g != CBRX_NONE) {
-                ctx->winners[ngroups] = c->offer;
-                ctx->groups[ngroups++] = g;
-            }
+            if (granted)
+                break;
+            /* Another writer of a shared store took the room this row
+             * counted on; decide it again against the new values. */
+            if (attempt + 1 == CBRX_MAX_RESERVE_TRIES)
+                return CBR_ERR_STATE;
         }
+        ctx->settled = r + 1;
     }
     return CBR_OK;
 }

@@ -1,9 +1,15 @@
 /* state.c: the in-memory store of limit and budget counters (cbr_state).
  *
- * An open-addressing hash table from key text to a 64-bit value.  Keys are
- * copied once, when first added; lookups on the hot path copy nothing.  The
- * snapshot is plain sorted text so that an operator can read, diff and, if a
- * day must be replayed, edit it. */
+ * A counter key is text (`n|OFFER|USER|PERIOD`), but a text per counter is
+ * what made a million customers cost 200 bytes each.  So a key is cut at
+ * its second and third unescaped `|` into three parts: the head (kind and
+ * id, `n|OFFER`), the user, and the tail (period and currency).  Each part
+ * is interned once as an atom, and the pair (head, tail), of which a
+ * program has only a handful, is interned as a shape.  A counter is then
+ * (user atom, shape, value): a 16-byte slot in an open-addressing table,
+ * and each customer's id is held once however many counters it has.  Key
+ * text is rebuilt only for snapshots, which stay plain sorted text so that
+ * an operator can read, diff and, if a day must be replayed, edit them. */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +17,76 @@
 #include "include/cbr.h"
 #include "vm/program.h"
 
+typedef struct atom {
+    uint32_t off, len;      /* in bytes */
+} atom;
+
+typedef struct shape {
+    uint32_t head, tail;    /* atom ids; tail 0 when the key has no third part */
+} shape;
+
 typedef struct slot {
-    char *key;          /* NULL: empty */
-    uint32_t len, hash;
+    uint32_t user;          /* atom id of the second part, 0 when none */
+    uint32_t shape;         /* shape id; 0: an empty slot */
     int64_t value;
 } slot;
 
 struct cbr_state {
     slot *slots;
-    size_t cap, count;
+    size_t cap, count;      /* cap a power of two, at most 3/4 full */
+    atom *atoms;            /* atom id i is atoms[i - 1] */
+    uint32_t natoms, capatoms;
+    uint32_t *atab;         /* atom ids by hash, 0 = empty; at most 3/4 full */
+    uint32_t capatab;
+    char *bytes;            /* atom text */
+    size_t nbytes, capbytes;
+    shape *shapes;          /* shape id i is shapes[i - 1] */
+    uint32_t nshapes, capshapes;
+    uint32_t *stab;         /* shape ids by hash */
+    uint32_t capstab;
 };
+
+/* A key cut into at most three parts (offsets into the key). */
+typedef struct parts {
+    uint32_t n;
+    size_t off[3], len[3];
+} parts;
+
+static void split(const char *key, size_t n, parts *p)
+{
+    size_t start = 0, seps = 0;
+    p->n = 0;
+    for (size_t i = 0; i < n && p->n < 2; i++) {
+        if (key[i] == '\\') {
+            i++; /* an escaped character is never a separator */
+            continue;
+        }
+        if (key[i] != '|')
+            continue;
+        /* The first separator stays inside the head (kind|id). */
+        if (++seps == 1)
+            continue;
+        p->off[p->n] = start;
+        p->len[p->n++] = i - start;
+        start = i + 1;
+    }
+    p->off[p->n] = start;
+    p->len[p->n++] = n - start;
+}
+
+/* MurmurHash3's 64-bit finaliser: ids are small consecutive numbers, and
+ * linear probing needs all of their bits spread over the low ones. */
+static inline uint64_t fmix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdu;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53u;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline uint32_t pair_hash(uint32_t a, uint32_t b) { return (uint32_t)fmix((uint64_t)a << 32 | b); }
 
 cbr_state *cbr_state_new(void)
 {
@@ -28,9 +94,13 @@ cbr_state *cbr_state_new(void)
     if (!st)
         return NULL;
     st->cap = 1024;
+    st->capatab = 1024;
+    st->capstab = 64;
     st->slots = calloc(st->cap, sizeof *st->slots);
-    if (!st->slots) {
-        free(st);
+    st->atab = calloc(st->capatab, sizeof *st->atab);
+    st->stab = calloc(st->capstab, sizeof *st->stab);
+    if (!st->slots || !st->atab || !st->stab) {
+        cbr_state_free(st);
         return NULL;
     }
     return st;
@@ -40,19 +110,182 @@ void cbr_state_free(cbr_state *st)
 {
     if (!st)
         return;
-    for (size_t i = 0; i < st->cap; i++)
-        free(st->slots[i].key);
     free(st->slots);
+    free(st->atoms);
+    free(st->atab);
+    free(st->bytes);
+    free(st->shapes);
+    free(st->stab);
     free(st);
 }
 
 size_t cbr_state_count(const cbr_state *st) { return st ? st->count : 0; }
 
-static slot *find(const cbr_state *st, const char *key, size_t n, uint32_t h)
+size_t cbr_state_memory(const cbr_state *st)
 {
-    for (size_t i = h & (st->cap - 1);; i = (i + 1) & (st->cap - 1)) {
+    if (!st)
+        return 0;
+    return sizeof *st + st->cap * sizeof *st->slots + st->capatoms * sizeof *st->atoms +
+           st->capatab * sizeof *st->atab + st->capbytes + st->capshapes * sizeof *st->shapes +
+           st->capstab * sizeof *st->stab;
+}
+
+/* Grows an array of n elements of size sz to hold one more, by half. */
+static bool more(void **a, uint32_t *cap, uint32_t n, size_t sz)
+{
+    if (n < *cap)
+        return true;
+    if (*cap > UINT32_MAX / 2)
+        return false;
+    uint32_t nc = *cap ? *cap + *cap / 2 : 256;
+    void *q = realloc(*a, (size_t)nc * sz);
+    if (!q)
+        return false;
+    *a = q;
+    *cap = nc;
+    return true;
+}
+
+/* ---- atoms: the interned parts ---- */
+
+static const char *atom_text(const cbr_state *st, uint32_t id, uint32_t *len)
+{
+    const atom *a = &st->atoms[id - 1];
+    *len = a->len;
+    return st->bytes + a->off;
+}
+
+/* The id of s[0..n), 0 when it was never interned. */
+static uint32_t atom_find(const cbr_state *st, const char *s, size_t n, uint32_t h)
+{
+    for (uint32_t i = h & (st->capatab - 1);; i = (i + 1) & (st->capatab - 1)) {
+        uint32_t id = st->atab[i];
+        if (!id)
+            return 0;
+        const atom *a = &st->atoms[id - 1];
+        if (a->len == n && !memcmp(st->bytes + a->off, s, n))
+            return id;
+    }
+}
+
+static bool atab_grow(cbr_state *st)
+{
+    uint32_t nc = st->capatab * 2;
+    uint32_t *t = calloc(nc, sizeof *t);
+    if (!t)
+        return false;
+    for (uint32_t id = 1; id <= st->natoms; id++) {
+        const atom *a = &st->atoms[id - 1];
+        uint32_t i = cbrx_hash32(st->bytes + a->off, a->len) & (nc - 1);
+        while (t[i])
+            i = (i + 1) & (nc - 1);
+        t[i] = id;
+    }
+    free(st->atab);
+    st->atab = t;
+    st->capatab = nc;
+    return true;
+}
+
+/* The id of s[0..n), interned when new; 0 when memory or ids run out. */
+static uint32_t atom_intern(cbr_state *st, const char *s, size_t n)
+{
+    uint32_t h = cbrx_hash32(s, n);
+    uint32_t id = atom_find(st, s, n, h);
+    if (id)
+        return id;
+    if (n > UINT32_MAX || st->nbytes + n > UINT32_MAX || st->natoms >= UINT32_MAX / 4)
+        return 0;
+    if (((size_t)st->natoms + 1) * 4 > (size_t)st->capatab * 3) {
+        if (!atab_grow(st))
+            return 0;
+    }
+    if (!more((void **)&st->atoms, &st->capatoms, st->natoms, sizeof *st->atoms))
+        return 0;
+    if (st->nbytes + n > st->capbytes) {
+        size_t nc = st->capbytes + st->capbytes / 2 + n + 4096;
+        char *b = realloc(st->bytes, nc);
+        if (!b)
+            return 0;
+        st->bytes = b;
+        st->capbytes = nc;
+    }
+    memcpy(st->bytes + st->nbytes, s, n);
+    st->atoms[st->natoms++] = (atom){(uint32_t)st->nbytes, (uint32_t)n};
+    st->nbytes += n;
+    uint32_t i = h & (st->capatab - 1);
+    while (st->atab[i])
+        i = (i + 1) & (st->capatab - 1);
+    st->atab[i] = st->natoms;
+    return st->natoms;
+}
+
+/* ---- shapes: the interned (head, tail) pairs ---- */
+
+static uint32_t shape_find(const cbr_state *st, uint32_t head, uint32_t tail)
+{
+    for (uint32_t i = pair_hash(head, tail) & (st->capstab - 1);; i = (i + 1) & (st->capstab - 1)) {
+        uint32_t id = st->stab[i];
+        if (!id || (st->shapes[id - 1].head == head && st->shapes[id - 1].tail == tail))
+            return id;
+    }
+}
+
+static uint32_t shape_intern(cbr_state *st, uint32_t head, uint32_t tail)
+{
+    uint32_t id = shape_find(st, head, tail);
+    if (id)
+        return id;
+    if (((size_t)st->nshapes + 1) * 4 > (size_t)st->capstab * 3) {
+        uint32_t nc = st->capstab * 2;
+        uint32_t *t = nc ? calloc(nc, sizeof *t) : NULL;
+        if (!t)
+            return 0;
+        for (uint32_t k = 1; k <= st->nshapes; k++) {
+            uint32_t i = pair_hash(st->shapes[k - 1].head, st->shapes[k - 1].tail) & (nc - 1);
+            while (t[i])
+                i = (i + 1) & (nc - 1);
+            t[i] = k;
+        }
+        free(st->stab);
+        st->stab = t;
+        st->capstab = nc;
+    }
+    if (!more((void **)&st->shapes, &st->capshapes, st->nshapes, sizeof *st->shapes))
+        return 0;
+    st->shapes[st->nshapes++] = (shape){head, tail};
+    uint32_t i = pair_hash(head, tail) & (st->capstab - 1);
+    while (st->stab[i])
+        i = (i + 1) & (st->capstab - 1);
+    st->stab[i] = st->nshapes;
+    return st->nshapes;
+}
+
+/* The (user, shape) of key; false when a part was never interned (and
+ * intern is off) or memory ran out. */
+static bool key_ids(cbr_state *st, const char *key, size_t n, bool intern, uint32_t *user, uint32_t *shp)
+{
+    parts p;
+    split(key, n, &p);
+    uint32_t id[3] = {0, 0, 0};
+    for (uint32_t i = 0; i < p.n; i++) {
+        const char *s = key + p.off[i];
+        id[i] = intern ? atom_intern(st, s, p.len[i]) : atom_find(st, s, p.len[i], cbrx_hash32(s, p.len[i]));
+        if (!id[i])
+            return false;
+    }
+    *user = id[1];
+    *shp = intern ? shape_intern(st, id[0], id[2]) : shape_find(st, id[0], id[2]);
+    return *shp != 0;
+}
+
+/* ---- counters ---- */
+
+static slot *find(const cbr_state *st, uint32_t user, uint32_t shp)
+{
+    for (size_t i = pair_hash(user, shp) & (st->cap - 1);; i = (i + 1) & (st->cap - 1)) {
         slot *s = &st->slots[i];
-        if (!s->key || (s->hash == h && s->len == n && !memcmp(s->key, key, n)))
+        if (!s->shape || (s->user == user && s->shape == shp))
             return s;
     }
 }
@@ -65,10 +298,10 @@ static bool grow(cbr_state *st)
         return false;
     for (size_t i = 0; i < st->cap; i++) {
         slot *s = &st->slots[i];
-        if (!s->key)
+        if (!s->shape)
             continue;
-        size_t j = s->hash & (nc - 1);
-        while (t[j].key)
+        size_t j = pair_hash(s->user, s->shape) & (nc - 1);
+        while (t[j].shape)
             j = (j + 1) & (nc - 1);
         t[j] = *s;
     }
@@ -78,48 +311,124 @@ static bool grow(cbr_state *st)
     return true;
 }
 
+/* Room for k more counters without growing on the way. */
+static bool reserve_room(cbr_state *st, size_t k)
+{
+    while ((st->count + k) * 4 > st->cap * 3)
+        if (!grow(st))
+            return false;
+    return true;
+}
+
+/* The value under key (0 when absent). */
+static int64_t value_of(const cbr_state *st, const char *key, size_t n)
+{
+    uint32_t user, shp;
+    if (!key_ids((cbr_state *)st, key, n, false, &user, &shp))
+        return 0;
+    slot *s = find(st, user, shp);
+    return s->shape ? s->value : 0;
+}
+
 static cbr_status state_get(void *ud, const char *key, size_t n, int64_t *value)
 {
-    cbr_state *st = ud;
-    slot *s = find(st, key, n, cbrx_hash32(key, n));
-    *value = s->key ? s->value : 0;
+    *value = value_of(ud, key, n);
     return CBR_OK;
 }
 
-static cbr_status state_add(void *ud, const char *key, size_t n, int64_t delta)
+/* Whether value + delta stays within max (and within 64 bits). */
+static bool fits(int64_t value, int64_t delta, int64_t max)
+{
+    __int128 v = (__int128)value + delta;
+    if (v > INT64_MAX || v < INT64_MIN)
+        return false;
+    return delta <= 0 || v <= max;
+}
+
+static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
 {
     cbr_state *st = ud;
-    if (n > UINT32_MAX)
-        return CBR_ERR_LIMIT;
-    if ((st->count + 1) * 2 > st->cap && !grow(st))
+    *granted = 0;
+    /* Growing the table and interning parts change no counter, so they
+     * come first: afterwards nothing can fail, and each key is looked up
+     * once here (settling read the row's counters just before). */
+    if (!reserve_room(st, n))
         return CBR_ERR_NOMEM;
-    uint32_t h = cbrx_hash32(key, n);
-    slot *s = find(st, key, n, h);
-    if (!s->key) {
-        s->key = malloc(n + 1);
-        if (!s->key)
-            return CBR_ERR_NOMEM;
-        memcpy(s->key, key, n);
-        s->key[n] = '\0';
-        s->len = (uint32_t)n;
-        s->hash = h;
-        s->value = 0;
-        st->count++;
+    slot *at[16], **where = n <= 16 ? at : malloc(n * sizeof *where);
+    uint32_t ut[16], stt[16], *user = n <= 16 ? ut : malloc(n * sizeof *user),
+                              *shp = n <= 16 ? stt : malloc(n * sizeof *shp);
+    cbr_status rc = where && user && shp ? CBR_OK : CBR_ERR_NOMEM;
+    bool ok = true;
+    for (size_t i = 0; rc == CBR_OK && i < n; i++) {
+        if (!key_ids(st, items[i].key, items[i].len, true, &user[i], &shp[i])) {
+            rc = CBR_ERR_NOMEM; /* only unused atoms were added */
+            break;
+        }
+        where[i] = find(st, user[i], shp[i]);
+        items[i].value = where[i]->shape ? where[i]->value : 0;
+        ok = ok && fits(items[i].value, items[i].delta, items[i].max);
     }
-    if (__builtin_add_overflow(s->value, delta, &s->value))
-        return CBR_ERR_LIMIT;
-    return CBR_OK;
+    if (rc == CBR_OK && ok) {
+        for (size_t i = 0; i < n; i++) {
+            slot *s = where[i];
+            if (s->shape != shp[i] || s->user != user[i]) {
+                /* New: another new key of this call may have taken the
+                 * empty slot found for it. */
+                s = find(st, user[i], shp[i]);
+                if (!s->shape) {
+                    *s = (slot){user[i], shp[i], 0};
+                    st->count++;
+                }
+            }
+            s->value += items[i].delta;
+        }
+        *granted = 1;
+    }
+    if (where != at)
+        free(where);
+    if (user != ut)
+        free(user);
+    if (shp != stt)
+        free(shp);
+    return rc;
 }
 
 cbr_store cbr_state_store(cbr_state *st)
 {
-    cbr_store s = {st, state_get, state_add};
+    cbr_store s = {sizeof s, st, state_get, state_reserve};
     return s;
 }
 
+/* ---- snapshots ---- */
+
+/* The length of the key of s; with out, its text too (room is the caller's). */
+static size_t key_text(const cbr_state *st, const slot *s, char *out)
+{
+    const shape *sh = &st->shapes[s->shape - 1];
+    uint32_t id[3] = {sh->head, s->user, sh->tail};
+    size_t n = 0;
+    for (int i = 0; i < 3 && id[i]; i++) {
+        uint32_t len;
+        const char *t = atom_text(st, id[i], &len);
+        if (i && out)
+            out[n] = '|';
+        n += i > 0;
+        if (out)
+            memcpy(out + n, t, len);
+        n += len;
+    }
+    return n;
+}
+
+typedef struct entry {
+    const char *key;
+    size_t len;
+    int64_t value;
+} entry;
+
 static int by_key(const void *a, const void *b)
 {
-    const slot *x = *(const slot *const *)a, *y = *(const slot *const *)b;
+    const entry *x = a, *y = b;
     int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
@@ -128,76 +437,140 @@ cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len)
 {
     if (!st || !data || !len)
         return CBR_ERR_ARG;
-    const slot **order = malloc((st->count + 1) * sizeof *order);
-    size_t n = 0, bytes = 1;
-    if (!order)
-        return CBR_ERR_NOMEM;
+    size_t keybytes = 0;
     for (size_t i = 0; i < st->cap; i++)
-        if (st->slots[i].key) {
-            order[n++] = &st->slots[i];
-            bytes += st->slots[i].len + 24;
-        }
-    qsort(order, n, sizeof *order, by_key);
-    char *out = malloc(bytes), *p = out;
-    if (!out) {
+        if (st->slots[i].shape)
+            keybytes += key_text(st, &st->slots[i], NULL);
+    entry *order = malloc((st->count + 1) * sizeof *order);
+    char *keys = malloc(keybytes + 1);
+    char *out = malloc(keybytes + st->count * 22 + 1);
+    if (!order || !keys || !out) {
         free(order);
+        free(keys);
+        free(out);
         return CBR_ERR_NOMEM;
     }
+    size_t n = 0, at = 0;
+    for (size_t i = 0; i < st->cap; i++)
+        if (st->slots[i].shape) {
+            size_t kl = key_text(st, &st->slots[i], keys + at);
+            order[n++] = (entry){keys + at, kl, st->slots[i].value};
+            at += kl;
+        }
+    qsort(order, n, sizeof *order, by_key);
+    char *p = out;
+    for (size_t i = 0; i < n; i++) {
+        /* Keys are written by length: text is never cut at a byte. */
+        memcpy(p, order[i].key, order[i].len);
+        p += order[i].len;
+        p += sprintf(p, "\t%lld\n", (long long)order[i].value);
+    }
     *p = '\0';
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s\t%lld\n", order[i]->key, (long long)order[i]->value);
     free(order);
+    free(keys);
     *data = out;
     *len = (size_t)(p - out);
     return CBR_OK;
 }
 
-/* One line: a key without tabs or newlines, a tab, a whole number. */
-static bool parse_line(const char *s, size_t n, size_t *klen, int64_t *value)
+/* One line: a key without tabs, newlines or NULs, a tab, a whole number. */
+static const char *parse_line(const char *s, size_t n, size_t *klen, int64_t *value)
 {
     const char *tab = memchr(s, '\t', n);
     if (!tab || tab == s)
-        return false;
+        return "expected KEY<TAB>NUMBER";
     *klen = (size_t)(tab - s);
+    if (memchr(s, '\0', *klen))
+        return "the key holds a NUL character";
     const char *v = tab + 1, *end = s + n;
-    bool neg = v < end && *v == '-';
-    v += neg;
+    if (v < end && *v == '-')
+        return "a counter cannot be negative";
     if (v == end)
-        return false;
+        return "expected KEY<TAB>NUMBER";
     uint64_t x = 0;
     for (; v < end; v++) {
-        if (*v < '0' || *v > '9' || x > (uint64_t)INT64_MAX / 10)
-            return false;
+        if (*v < '0' || *v > '9')
+            return "expected KEY<TAB>NUMBER";
+        if (x > ((uint64_t)INT64_MAX - (uint64_t)(*v - '0')) / 10)
+            return "the value is larger than 9223372036854775807";
         x = x * 10 + (uint64_t)(*v - '0');
     }
-    if (x > (uint64_t)INT64_MAX)
-        return false;
-    *value = neg ? -(int64_t)x : (int64_t)x;
-    return true;
+    *value = (int64_t)x;
+    return NULL;
+}
+
+/* Adds every line of the snapshot to st; on failure st may hold part of it
+ * (the caller loads into a copy). */
+static cbr_status load_into(cbr_state *st, const char *data, size_t len, cbr_error *err)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < len; line++) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (data + i)) : len - i;
+        size_t klen;
+        int64_t v;
+        if (n > 0) {
+            const char *why = parse_line(data + i, n, &klen, &v);
+            if (why)
+                return cbrx_fail(err, CBR_ERR_RECORD, "line %zu: %s", line, why), CBR_ERR_RECORD;
+            cbr_reservation r = {data + i, klen, v, INT64_MAX, 0};
+            int granted;
+            cbr_status s = state_reserve(st, &r, 1, &granted);
+            if (s != CBR_OK)
+                return cbrx_fail(err, s, "line %zu: %s", line, cbr_status_text(s)), s;
+            if (!granted)
+                return cbrx_fail(err, CBR_ERR_LIMIT, "line %zu: the counter would pass 9223372036854775807",
+                                 line), CBR_ERR_LIMIT;
+        }
+        i += n + 1;
+    }
+    return CBR_OK;
+}
+
+static void *dup(const void *p, size_t n)
+{
+    void *q = n ? malloc(n) : NULL;
+    if (q)
+        memcpy(q, p, n);
+    return q;
+}
+
+/* A copy of st that shares nothing with it. */
+static cbr_state *clone(const cbr_state *st)
+{
+    cbr_state *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *st;
+    c->slots = dup(st->slots, st->cap * sizeof *c->slots);
+    c->atab = dup(st->atab, st->capatab * sizeof *c->atab);
+    c->stab = dup(st->stab, st->capstab * sizeof *c->stab);
+    c->atoms = dup(st->atoms, st->capatoms * sizeof *c->atoms);
+    c->shapes = dup(st->shapes, st->capshapes * sizeof *c->shapes);
+    c->bytes = dup(st->bytes, st->capbytes);
+    if (!c->slots || !c->atab || !c->stab || (st->capatoms && !c->atoms) || (st->capshapes && !c->shapes) ||
+        (st->capbytes && !c->bytes)) {
+        cbr_state_free(c);
+        return NULL;
+    }
+    return c;
 }
 
 cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error *err)
 {
     if (!st || (!data && len))
         return cbrx_fail(err, CBR_ERR_ARG, "no state"), CBR_ERR_ARG;
-    /* Check every line first, so a bad snapshot changes nothing. */
-    for (int pass = 0; pass < 2; pass++) {
-        size_t line = 1;
-        for (size_t i = 0; i < len; line++) {
-            const char *nl = memchr(data + i, '\n', len - i);
-            size_t n = nl ? (size_t)(nl - (data + i)) : len - i;
-            size_t klen;
-            int64_t v;
-            if (n > 0 && !parse_line(data + i, n, &klen, &v))
-                return cbrx_fail(err, CBR_ERR_RECORD, "line %zu: expected KEY<TAB>NUMBER", line),
-                       CBR_ERR_RECORD;
-            if (pass == 1 && n > 0) {
-                cbr_status s = state_add(st, data + i, klen, v);
-                if (s != CBR_OK)
-                    return cbrx_fail(err, s, "line %zu: %s", line, cbr_status_text(s)), s;
-            }
-            i += n + 1;
-        }
+    /* Load into a copy and keep it only when every line went in, so that a
+     * bad snapshot, an overflow or a failed allocation changes nothing. */
+    cbr_state *t = st->count ? clone(st) : cbr_state_new();
+    if (!t)
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory loading the state"), CBR_ERR_NOMEM;
+    cbr_status s = load_into(t, data, len, err);
+    if (s == CBR_OK) {
+        cbr_state old = *st;
+        *st = *t;
+        *t = old;
     }
-    return CBR_OK;
+    cbr_state_free(t);
+    return s;
 }

@@ -44,6 +44,18 @@ typedef struct cbrx_counter {
     bool is_count;
 } cbrx_counter;
 
+/* How often a row is decided again when a shared store refuses its
+ * reservation before settling gives up with CBR_ERR_STATE. */
+#define CBRX_MAX_RESERVE_TRIES 1000u
+
+/* What a row being settled adds to one counter (limits.c). */
+typedef struct cbrx_pend {
+    size_t off, len;            /* of its key in the context's key buffer */
+    int64_t base;               /* the store's value when the row first read it */
+    int64_t delta;              /* what the row's awards add */
+    int64_t max;                /* the smallest maximum of the limits it serves */
+} cbrx_pend;
+
 typedef struct cbrx_frame {
     uint32_t *base, *acc;
     uint32_t nbase, nacc;
@@ -104,9 +116,17 @@ struct cbr_context {
     cbr_state *own_state;       /* the default store */
     cbr_store store;            /* where limits and budgets are counted */
     cbrx_counter *counters;     /* room for the most any offer touches */
-    char *key;                  /* keys of those counters */
+    char *key;                  /* keys of the counters of the row being settled */
     size_t nkey, capkey;
-    cbr_batch *b;               /* during cbr_eval */
+    cbrx_pend *pend;            /* the row's pending additions */
+    size_t npend, cappend;
+    cbr_reservation *resv;      /* the row's reserve call */
+    size_t capresv;
+    size_t settled;             /* rows of the last evaluation counted in the store */
+    bool dry;                   /* explain: decide rows, reserve nothing */
+    cbr_batch *b;               /* during evaluation and settling */
+    cbr_batch *eb;              /* evaluated, its candidates ready to settle; or NULL */
+    uint64_t eb_stamp;          /* eb's stamp when it was evaluated */
     uint32_t offer;             /* the offer running */
     bool oom;
     cbrx_trace *trace;          /* per instruction, or NULL: not traced (borrowed) */
@@ -129,8 +149,12 @@ __int128 cbrx_minor_units(const cbrx_amount *a, int e, cbrround mode);
 /* The same, saturated to 64 bits: a limit beyond 9.2e18 minor units never binds. */
 int64_t cbrx_minor_units64(const cbrx_amount *a, int e, cbrround mode);
 /* limits.c: cuts *cash to the room the candidate's limits and budgets leave
- * (0: dropped) and, when something is left, counts it. */
+ * (0: dropped) and, when something is left, adds it to the row's pending
+ * list; begin_row empties that list, commit_row reserves it in the store
+ * (*granted false: the store refused, nothing changed, decide the row again). */
 cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut);
+void cbrx_begin_row(cbr_context *ctx);
+cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted);
 
 /* exec.c */
 extern const uint64_t cbrx_pow10[19];

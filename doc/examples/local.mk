@@ -15,7 +15,7 @@
 #    the test adds $(SAN_CFLAGS) and $(SAN_LDFLAGS), which are empty unless
 #    configure ran with --enable-sanitizers.
 
-EXTRA_DIST += doc/examples/embed.c doc/examples/rules.cbr doc/examples/tx.tsv \
+EXTRA_DIST += doc/examples/embed.c doc/examples/parallel.c doc/examples/rules.cbr doc/examples/tx.tsv \
 	doc/examples/expected.txt doc/embedding.md
 
 check_DATA = cbr-uninstalled.pc

@@ -5,8 +5,10 @@
  * whole, verified by cbr_program_load (or compiled, for .cbr source) and
  * checked runnable before anything of the old program is released; a file
  * that fails any step is refused with its reason and the running program
- * stays.  Counters live in the ledger, keyed by offer and campaign ids, so
- * they carry over to the new program unchanged. */
+ * stays.  With --trusted-key, cbr_program_load also refuses a bundle that
+ * no trusted key signed, at start (status 2) as on reload.  Counters live
+ * in the ledger, keyed by offer and campaign ids, so they carry over to the
+ * new program unchanged. */
 #include "config.h"
 #include <errno.h>
 #include <stdio.h>
@@ -99,10 +101,16 @@ int stream_bundle_load(stream_host *h)
     }
     cbr_program *p = NULL;
     cbr_error err;
+    cbr_config pcfg;
+    cbr_config_init(&pcfg);
+    pcfg.trusted_keys = (const unsigned char (*)[32])h->cfg->trusted_keys;
+    pcfg.ntrusted_keys = h->cfg->ntrusted_keys;
+    bool refused = false;
     if (ends_with(path, ".cbr")) {
         p = compile(path, data, len);
-    } else if (cbr_program_load(NULL, data, len, &p, &err) != CBR_OK) {
+    } else if (cbr_program_load(&pcfg, data, len, &p, &err) != CBR_OK) {
         fprintf(stderr, STREAM_PROG ": %s: %s\n", path, err.message);
+        refused = err.status == CBR_ERR_BUNDLE;
         p = NULL;
     }
     free(data);
@@ -130,15 +138,18 @@ int stream_bundle_load(stream_host *h)
             fprintf(stderr, STREAM_PROG ": %s: refused; still running bundle %s\n", path,
                     cbr_program_hash(h->prog));
         stream_metrics_bundle(h->metrics, h->prog ? cbr_program_hash(h->prog) : NULL, false);
-        return -1;
+        return refused ? -2 : -1;
     }
     cbr_context_set_store(ctx, &h->cstore);
     const char *old = h->prog ? cbr_program_hash(h->prog) : NULL;
+    char id[CBR_KEY_ID_CHARS + 1], signer[64] = "";
+    if (cbr_program_signature(p, id) == CBR_SIGNED_TRUSTED)
+        snprintf(signer, sizeof signer, ", signed by trusted key %s", id);
     if (old)
-        fprintf(stderr, STREAM_PROG ": %s: bundle %s replaces %s\n", path, cbr_program_hash(p), old);
+        fprintf(stderr, STREAM_PROG ": %s: bundle %s%s replaces %s\n", path, cbr_program_hash(p), signer, old);
     else
-        fprintf(stderr, STREAM_PROG ": %s: running bundle %s (%zu offers)\n", path, cbr_program_hash(p),
-                cbr_program_offer_count(p));
+        fprintf(stderr, STREAM_PROG ": %s: running bundle %s (%zu offers%s)\n", path, cbr_program_hash(p),
+                cbr_program_offer_count(p), signer);
     stream_bundle_free(h);
     h->prog = p;
     h->batch = b;

@@ -29,6 +29,8 @@ static const char usage[] =
     "      --rejects-topic T   unreadable records (default transactions.rejected)\n"
     "      --bundle FILE       rules: a .cbrx bundle or .cbr source, reloaded on\n"
     "                          SIGHUP or when the file changes\n"
+    "      --trusted-key FILE  run only bundles signed by this public key\n"
+    "                          (repeatable; a key file of `cbrc keygen`)\n"
     "      --state FILE        SQLite database: counters, outbox, offsets\n"
     "      --batch-size N      messages per batch (default 500)\n"
     "      --wait-ms MS        longest a batch waits to fill (default 100)\n"
@@ -104,9 +106,32 @@ static int add_prop(stream_config *cfg, const char *kv, const char *where)
     return 0;
 }
 
+/* trusted-key: a public key file, read now so that a bad one stops the
+ * start (status 2) rather than every reload.  Keys from flags replace those
+ * of the config file, as every flag wins over the file. */
+static int add_trusted_key(stream_config *cfg, const char *path, const char *where)
+{
+    bool flag = where[0] == '-';
+    if (flag && !cfg->trusted_keys_from_flags) {
+        cfg->ntrusted_keys = 0;
+        cfg->trusted_keys_from_flags = true;
+    }
+    void *q = realloc(cfg->trusted_keys, (cfg->ntrusted_keys + 1) * sizeof *cfg->trusted_keys);
+    if (!q)
+        return bad("out of memory");
+    cfg->trusted_keys = q;
+    cbr_error err;
+    if (cbr_key_read(CBR_KEY_PUBLIC, path, cfg->trusted_keys[cfg->ntrusted_keys], &err) != CBR_OK)
+        return flag ? bad("%s: %s", where, err.message) : bad("%s: trusted-key: %s", where, err.message);
+    cfg->ntrusted_keys++;
+    return 0;
+}
+
 /* One setting by its long name; `where` names the flag or FILE:LINE. */
 static int set(stream_config *cfg, const char *name, const char *v, const char *where)
 {
+    if (!strcmp(name, "trusted-key"))
+        return add_trusted_key(cfg, v, where);
     if (!strcmp(name, "brokers"))
         return set_str(&cfg->brokers, v);
     if (!strcmp(name, "group"))
@@ -193,6 +218,7 @@ static const struct { const char *flag, *shortf, *name; } flags[] = {
     {"--bundle", NULL, "bundle"}, {"--state", NULL, "state"}, {"--metrics", NULL, "metrics"},
     {"--batch-size", NULL, "batch-size"}, {"--wait-ms", NULL, "wait-ms"},
     {"--flush-timeout-ms", NULL, "flush-timeout-ms"}, {"--reload-check-ms", NULL, "reload-check-ms"},
+    {"--trusted-key", NULL, "trusted-key"},
 };
 
 int stream_config_parse(stream_config *cfg, int argc, char **argv)
@@ -258,6 +284,10 @@ int stream_config_parse(stream_config *cfg, int argc, char **argv)
         return bad("no rules: add --bundle FILE");
     if (!cfg->state)
         return bad("no state database: add --state FILE");
+    size_t bl = strlen(cfg->bundle);
+    if (cfg->ntrusted_keys && bl >= 4 && !strcmp(cfg->bundle + bl - 4, ".cbr"))
+        return bad("--trusted-key needs a signed .cbrx bundle; %s is source, which carries no signature",
+                   cfg->bundle);
     const struct { char **slot; const char *def; } defs[] = {
         {&cfg->brokers, "localhost:9092"}, {&cfg->group, "cbr-stream"}, {&cfg->topic, "transactions"},
         {&cfg->awards_topic, "cashback_events"}, {&cfg->rejects_topic, "transactions.rejected"},
@@ -288,6 +318,7 @@ void stream_config_free(stream_config *cfg)
         free(cfg->props[i].value);
     }
     free(cfg->props);
+    free(cfg->trusted_keys);
 }
 
 int stream_apply_props(const stream_config *cfg, rd_kafka_conf_t *conf, int target)

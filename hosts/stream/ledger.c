@@ -3,7 +3,7 @@
  * A cbr_store over an open-addressing hash table in memory.  Reads never
  * touch SQLite: the whole table is loaded at start (counters are a few
  * dozen bytes each, one per offer, user and period that ever earned).
- * Each add marks its key dirty; store.c writes exactly the dirty keys inside
+ * Each reservation marks its keys dirty; store.c writes exactly the dirty keys inside
  * the batch's transaction, next to the outbox and the offsets, so the table
  * on disk always matches the offsets it was counted up to. */
 #include "config.h"
@@ -133,31 +133,45 @@ static cbr_status get(void *ud, const char *key, size_t len, int64_t *value)
     return CBR_OK;
 }
 
-static cbr_status add(void *ud, const char *key, size_t len, int64_t delta)
+/* The store's half of the contract (include/cbr.h): every delta or none. */
+static cbr_status reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
 {
     stream_ledger *l = ud;
-    slot *s = find(l, key, len, true);
-    if (!s)
-        return CBR_ERR_NOMEM;
-    if (!s->dirty_at) {
-        if (l->ndirty == l->capdirty) {
-            size_t nc = l->capdirty ? l->capdirty * 2 : 256;
-            size_t *q = realloc(l->dirty, nc * sizeof *q);
-            if (!q)
-                return CBR_ERR_NOMEM;
-            l->dirty = q;
-            l->capdirty = nc;
-        }
-        l->dirty[l->ndirty++] = (size_t)(s - l->slots);
-        s->dirty_at = l->ndirty;
+    *granted = 0;
+    for (size_t i = 0; i < n; i++) {
+        slot *s = find(l, items[i].key, items[i].len, false);
+        items[i].value = s ? s->value : 0;
+        __int128 v = (__int128)items[i].value + items[i].delta;
+        if (v > INT64_MAX || v < INT64_MIN || (items[i].delta > 0 && v > items[i].max))
+            return CBR_OK;
     }
-    s->value += delta;
+    /* What can fail comes first: a counter created at 0 is no change. */
+    if (l->ndirty + n > l->capdirty) {
+        size_t nc = (l->ndirty + n) * 2 + 256;
+        size_t *q = realloc(l->dirty, nc * sizeof *q);
+        if (!q)
+            return CBR_ERR_NOMEM;
+        l->dirty = q;
+        l->capdirty = nc;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!find(l, items[i].key, items[i].len, true))
+            return CBR_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        slot *s = find(l, items[i].key, items[i].len, false);
+        if (!s->dirty_at) {
+            l->dirty[l->ndirty++] = (size_t)(s - l->slots);
+            s->dirty_at = l->ndirty;
+        }
+        s->value += items[i].delta;
+    }
+    *granted = 1;
     return CBR_OK;
 }
 
 cbr_store stream_ledger_store(stream_ledger *l)
 {
-    return (cbr_store){.ud = l, .get = get, .add = add};
+    return (cbr_store){.size = sizeof(cbr_store), .ud = l, .get = get, .reserve = reserve};
 }
 
 int stream_ledger_each_dirty(stream_ledger *l, int (*fn)(void *ud, const char *key, size_t len, int64_t v),

@@ -6,7 +6,7 @@
  * finishes what the last run committed.  SIGTERM and SIGINT stop after the
  * batch in hand (commit, flush, leave the group); SIGHUP reloads the rules.
  * Exit status: 0 after a clean stop, 1 when the store, Kafka or the rules
- * failed, 2 for usage errors. */
+ * failed, 2 for usage errors and a bundle refused at start. */
 #include "config.h"
 #include <signal.h>
 #include <stdio.h>
@@ -55,8 +55,9 @@ static int run(stream_host *h)
     if (!(h->store = stream_store_open(h->cfg->state)) || stream_store_load_ledger(h->store, h->ledger) != 0)
         return 1;
     fprintf(stderr, STREAM_PROG ": %s: %zu counters\n", h->cfg->state, stream_ledger_count(h->ledger));
-    if (stream_bundle_load(h) != 0)
-        return 1;
+    int brc = stream_bundle_load(h);
+    if (brc != 0)
+        return brc == -2 ? 2 : 1; /* a refused bundle is status 2, as in cbrc */
     h->next_reload_check_ms = stream_now_ms() + h->cfg->reload_check_ms;
     if (!(h->reader = cbrin_open(NULL, CBRIN_JSONL, NULL, msg, sizeof msg))) {
         fprintf(stderr, STREAM_PROG ": %s\n", msg);

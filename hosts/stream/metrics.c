@@ -39,7 +39,7 @@ struct stream_metrics {
     char topic[256];
     int64_t outbox;
     uint64_t delivered, failed;
-    char bundle[64];
+    char bundle[80];       /* a program hash: 64 hex digits */
 };
 
 stream_metrics *stream_metrics_new(void)

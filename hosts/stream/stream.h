@@ -40,6 +40,9 @@ typedef struct stream_config {
     long reload_check_ms;   /* how often the bundle file's identity is checked */
     stream_prop *props;     /* -X passthrough, in the order given */
     size_t nprops;
+    unsigned char (*trusted_keys)[32]; /* --trusted-key: bundles must be signed by one */
+    size_t ntrusted_keys;
+    bool trusted_keys_from_flags; /* flags replace the config file's keys */
 } stream_config;
 
 /* Fills cfg from argv (and the --config file it names; flags win).  Returns
@@ -179,7 +182,9 @@ int64_t stream_now_ms(void);
 /* bundle.c */
 /* Loads cfg->bundle (a .cbrx bundle or .cbr source) and, when it verifies,
  * makes it the running program with a fresh batch and context.  0 on
- * success; -1 keeps the running program (the reason is printed). */
+ * success; -2 when the file was refused as a bundle (corrupt, or not signed
+ * by a trusted key), -1 for any other failure: both keep the running
+ * program (the reason is printed). */
 int stream_bundle_load(stream_host *h);
 /* Between batches: reloads when SIGHUP came or the file changed. */
 void stream_bundle_maybe_reload(stream_host *h);

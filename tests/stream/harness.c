@@ -358,7 +358,7 @@ int h_compile(harness *h, const char *out, const char *const *sources, size_t n,
     snprintf(cmd, sizeof cmd, "'%s' disasm '%s/%s'", h->cbrc, h->work, out);
     FILE *p = popen(cmd, "r");
     char line[512] = "";
-    if (!p || !fgets(line, sizeof line, p) || sscanf(line, "; cbr bundle %31[0-9a-f]:", hash) != 1) {
+    if (!p || !fgets(line, sizeof line, p) || sscanf(line, "; cbr bundle %64[0-9a-f]:", hash) != 1) {
         fprintf(stderr, "harness: no hash in `%s`: %s\n", cmd, line);
         if (p)
             pclose(p);
@@ -575,7 +575,7 @@ static h_expect *find(h_expect *v, size_t n, const char *id)
 
 static void got_award(harness *h, const rd_kafka_message_t *m)
 {
-    char id[256], cash[64], cur[8], bundle[32], amount[80];
+    char id[256], cash[64], cur[8], bundle[80], amount[80];
     const char *s = m->payload;
     if (!s || !json_get(s, m->len, "award_id", id, sizeof id) || !json_get(s, m->len, "cashback", cash, sizeof cash) ||
         !json_get(s, m->len, "currency", cur, sizeof cur) || !json_get(s, m->len, "bundle", bundle, sizeof bundle)) {

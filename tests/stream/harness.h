@@ -28,7 +28,7 @@ typedef struct h_expect {
     char *id;            /* award: TID/OFFER; reject: the value's bytes */
     char *amount;        /* award: "2.50 USD" */
     int seen;            /* copies received */
-    char bundle[32];     /* award: the bundle hash of its first copy */
+    char bundle[80];     /* award: the bundle hash of its first copy */
 } h_expect;
 
 typedef struct harness {
@@ -55,7 +55,7 @@ typedef struct harness {
     int tap;                        /* TAP test number */
     int failed;
     uint64_t seed;
-    char hash1[32], hash2[32];
+    char hash1[65], hash2[65];
 } harness;
 
 /* TAP */

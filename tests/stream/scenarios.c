@@ -117,7 +117,7 @@ int h_scenario_e2e(harness *h)
     h_kill(h, SIGHUP);
     h_ok(h, await_metric(h, "cbr_stream_reloads_total{result=\"refused\"}", 1, 20000),
          "a damaged bundle is refused on SIGHUP");
-    char info[96];
+    char info[160];
     snprintf(info, sizeof info, "cbr_stream_bundle_info{hash=\"%s\"} 1", h->hash1);
     h_ok(h, running(h) && metrics_has(h, info), "cbr-stream goes on with the bundle it had");
     if (h_produce_phase(h, 1))

@@ -191,11 +191,11 @@ static cbr_status host_get(void *ud, const char *key, size_t len, int64_t *value
     return h->inner.get(h->inner.ud, key, len, value);
 }
 
-static cbr_status host_add(void *ud, const char *key, size_t len, int64_t delta)
+static cbr_status host_reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
 {
     host *h = ud;
     h->adds++;
-    return h->inner.add(h->inner.ud, key, len, delta);
+    return h->inner.reserve(h->inner.ud, items, n, granted);
 }
 
 static void host_init(host *h)
@@ -204,7 +204,7 @@ static void host_init(host *h)
     h->st = cbr_state_new();
     ck_assert_ptr_nonnull(h->st);
     h->inner = cbr_state_store(h->st);
-    h->store = (cbr_store){h, host_get, host_add};
+    h->store = (cbr_store){sizeof h->store, h, host_get, host_reserve};
 }
 
 /* ---- explanations as text ---- */

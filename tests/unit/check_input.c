@@ -544,7 +544,7 @@ START_TEST(jsonl_strings_booleans_and_null)
     CELL_EQ(rec, "t", "true");
     CELL_EQ(rec, "f", "false");
     CELL_MISSING(rec, "n");
-    CELL_EQ(rec, "e", ""); /* an empty string is present */
+    CELL_MISSING(rec, "e"); /* an empty string is missing, as an empty CSV cell is */
     const cbrin_cell *z = cell(rec, "z");
     ck_assert_uint_eq(z->len, 3);
     ck_assert(memcmp(z->val, "a\0b", 4) == 0);
@@ -567,6 +567,40 @@ START_TEST(jsonl_nested_values_are_bad_records)
     CELL_EQ(rec, "y", "2");
     AT_END(r);
     done(r, f);
+}
+END_TEST
+
+/* Asked for (cbrin_keep_nested), a nested value is a cell marked nested,
+ * whatever its depth, and the keys inside it are not the record's. */
+START_TEST(jsonl_nested_values_kept_as_cells_when_asked)
+{
+    enum { DEEP = 20000 };
+    char *src = malloc(2 * DEEP + 256);
+    ck_assert_ptr_nonnull(src);
+    size_t k = (size_t)sprintf(src, "{\"a\":{\"x\":[1,{\"y\":null}],\"b\":2},\"x\":1,\"l\":[],\"d\":");
+    memset(src + k, '[', DEEP);
+    k += DEEP;
+    memset(src + k, ']', DEEP);
+    k += DEEP;
+    k += (size_t)sprintf(src + k, ",\"z\":\"s\"}\n{\"a\":{\"b\":1},\"a\":2}\n{\"m\":{\"n\":}}\n");
+    FILE *f;
+    cbrin_reader *r = open_mem(src, k, CBRIN_JSONL, NULL, &f);
+    cbrin_keep_nested(r, true);
+    const cbrin_record *rec;
+    NEXT_OK(r, rec, 1);
+    ck_assert_uint_eq(rec->ncells, 5);
+    CELL_MISSING(rec, "a");
+    ck_assert(cell(rec, "a")->nested);
+    CELL_EQ(rec, "x", "1"); /* the x inside a is not this one */
+    ck_assert(!cell(rec, "x")->nested);
+    ck_assert(cell(rec, "l")->nested);
+    ck_assert(cell(rec, "d")->nested);
+    CELL_EQ(rec, "z", "s");
+    NEXT_BAD(r, rec, 2, "duplicate key `a`");
+    NEXT_BAD(r, rec, 3, "parse error: unallowed token at this point in JSON text");
+    AT_END(r);
+    done(r, f);
+    free(src);
 }
 END_TEST
 
@@ -681,6 +715,54 @@ START_TEST(jsonl_line_over_the_limit_is_skipped)
     RAW_EQ(rec, "{\"a\":12");
     AT_END(r);
     done(r, f);
+}
+END_TEST
+
+/* The rejects file gets an over-long record whole: the reader holds the
+ * first max_record + 1 bytes and a temporary file the rest. */
+static void whole_raw(cbrin_format fmt, const char *head, const char *tail, const char *eol)
+{
+    size_t big = 3 * 1024 * 1024 + 17;
+    char *src = malloc(big + 256);
+    ck_assert_ptr_nonnull(src);
+    size_t k = (size_t)sprintf(src, "%s", head);
+    for (size_t i = 0; i < big; i++)
+        src[k++] = (char)('a' + i % 26);
+    k += (size_t)sprintf(src + k, "%s", tail);
+    size_t reclen = k;
+    k += (size_t)sprintf(src + k, "%s%s", eol, fmt == CBRIN_CSV ? "1,2\n" : "{\"a\":1}\n");
+    FILE *f;
+    cbrin_reader *r = open_mem(src, k, fmt, NULL, &f);
+    const cbrin_record *rec;
+    NEXT_BAD(r, rec, fmt == CBRIN_CSV ? 2 : 1, "record is longer than 1048576 bytes");
+    ck_assert_uint_eq(cbrin_full_length(r, rec), reclen - (fmt == CBRIN_CSV ? 4 : 0));
+    FILE *out = tmpfile();
+    ck_assert_ptr_nonnull(out);
+    ck_assert_int_eq(cbrin_write_raw(r, rec, out), 0);
+    long n = ftell(out);
+    const char *want = src + (fmt == CBRIN_CSV ? 4 : 0); /* after the CSV header */
+    ck_assert_int_eq(n, (long)cbrin_full_length(r, rec));
+    char *got = malloc((size_t)n);
+    rewind(out);
+    ck_assert_uint_eq(fread(got, 1, (size_t)n, out), (size_t)n);
+    size_t at = 0;
+    while (at < (size_t)n && got[at] == want[at])
+        at++;
+    ck_assert_msg(at == (size_t)n, "%s%s: the bytes differ at %zu of %ld", head, eol, at, n);
+    fclose(out);
+    free(got);
+    NEXT_OK(r, rec, fmt == CBRIN_CSV ? 3 : 2);
+    AT_END(r);
+    done(r, f);
+    free(src);
+}
+
+START_TEST(over_long_records_are_kept_whole)
+{
+    whole_raw(CBRIN_JSONL, "{\"a\":\"", "\"}", "\r\n"); /* the CR of CRLF is the line end's */
+    whole_raw(CBRIN_JSONL, "{\"a\":\"", "\"}", "\n");
+    whole_raw(CBRIN_CSV, "a,b\n1,\"", "\"", "\r\n");
+    whole_raw(CBRIN_CSV, "a,b\n1,", "", "\n");
 }
 END_TEST
 
@@ -850,7 +932,8 @@ static Suite *input_suite(void)
                jsonl_nested_values_are_bad_records, jsonl_invalid_line_is_bad_and_reading_goes_on,
                jsonl_values_other_than_objects_are_bad, jsonl_blank_lines_are_skipped,
                jsonl_invalid_utf8_is_a_bad_record, jsonl_duplicate_key_is_a_bad_record,
-               jsonl_line_over_the_limit_is_skipped, jsonl_keys_over_the_limit_are_a_bad_record);
+               jsonl_line_over_the_limit_is_skipped, jsonl_keys_over_the_limit_are_a_bad_record,
+               jsonl_nested_values_kept_as_cells_when_asked, over_long_records_are_kept_whole);
     UNIT_TCASE(s, "messages and readers", parse_json_reads_one_message,
                parse_json_many_keys_and_the_limit, csv_reader_parses_json_between_records,
                two_readers_do_not_share_state, open_refuses_an_unknown_format,

@@ -1232,17 +1232,31 @@ static cbr_status rec_get(void *ud, const char *key, size_t len, int64_t *value)
     return CBR_OK;
 }
 
-static cbr_status rec_add(void *ud, const char *key, size_t len, int64_t delta)
+/* Logs each counter it would add to as `add KEY DELTA`, then applies them
+ * all, or none when one would pass its maximum. */
+static cbr_status rec_reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
 {
     rec_store *s = ud;
-    if (s->nlog < 64)
-        snprintf(s->log[s->nlog++], sizeof s->log[0], "add %.*s %lld", (int)len, key, (long long)delta);
+    *granted = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->nlog < 64)
+            snprintf(s->log[s->nlog++], sizeof s->log[0], "add %.*s %lld", (int)items[i].len, items[i].key,
+                     (long long)items[i].delta);
     if (s->fail_add)
         return s->fail_add;
-    int64_t *v = rec_slot(s, key, len, true);
-    if (!v)
-        return CBR_ERR_LIMIT;
-    *v += delta;
+    for (size_t i = 0; i < n; i++) {
+        int64_t *v = rec_slot(s, items[i].key, items[i].len, false);
+        items[i].value = v ? *v : 0;
+        if (items[i].delta > 0 && items[i].value + items[i].delta > items[i].max)
+            return CBR_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t *v = rec_slot(s, items[i].key, items[i].len, true);
+        if (!v)
+            return CBR_ERR_LIMIT;
+        *v += items[i].delta;
+    }
+    *granted = 1;
     return CBR_OK;
 }
 
@@ -1270,7 +1284,7 @@ START_TEST(host_store_is_what_evaluation_uses)
     cbr_context *ctx = cbr_context_new(p, 0);
     rec_store rs;
     memset(&rs, 0, sizeof rs);
-    cbr_store store = {&rs, rec_get, rec_add};
+    cbr_store store = {sizeof store, &rs, rec_get, rec_reserve};
     cbr_context_set_store(ctx, &store);
 
     char *got = run_rows(ctx, p, U1("t1", "2026-03-13T15:00:00Z"), false);
@@ -1328,7 +1342,7 @@ static void check_store_failure(bool in_get)
         rs.fail_get = CBR_ERR_IO;
     else
         rs.fail_add = CBR_ERR_IO;
-    cbr_store store = {&rs, rec_get, rec_add};
+    cbr_store store = {sizeof store, &rs, rec_get, rec_reserve};
     cbr_context_set_store(ctx, &store);
     cbr_batch *b = cbr_batch_new(p, 0);
     add_row(b, p, U1("t1", "2026-03-13T15:00:00Z"), strlen(U1("t1", "2026-03-13T15:00:00Z")) - 1);
