@@ -34,9 +34,15 @@ bool cbrc_ends_with(const char *name, const char *suffix)
     return n >= k && !strcmp(name + n - k, suffix);
 }
 
+static const char *plural(unsigned n) { return n == 1 ? "" : "s"; }
+
 /* Compiles files into a checked compiler, printing the diagnostics; the
- * exit status (0 when there are no errors) goes to *rc. */
-static cbr_compiler *compile_files(const char *const *files, int n, bool json, bool quiet, int *rc)
+ * exit status (0 when there are no errors) goes to *rc.  Unless quiet or
+ * json, the counts close the report; with `checked`, a clean check says
+ * what it checked (`checked 2 files: 3 offers, 1 campaign, 0 errors, 0
+ * warnings`), so that silence never has to mean success. */
+static cbr_compiler *compile_files(const char *const *files, int n, bool json, bool quiet, bool checked,
+                                   int *rc)
 {
     cbr_compiler *c = cbr_compiler_new(NULL);
     if (!c) {
@@ -74,8 +80,13 @@ static cbr_compiler *compile_files(const char *const *files, int n, bool json, b
     unsigned ne = cbr_compiler_error_count(c), nw = cbr_compiler_warning_count(c);
     if (ne >= CBR_DEFAULT_MAX_ERRORS)
         fprintf(stderr, "%s: stopped after %u errors\n", prog, ne);
-    if (!quiet && !json && (ne || nw))
-        fprintf(stderr, "%u error%s, %u warning%s\n", ne, ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+    cbr_program_info info;
+    if (!quiet && !json && checked && st == CBR_OK && cbr_compiler_info(c, &info) == CBR_OK)
+        fprintf(stderr, "checked %d file%s: %u offer%s, %u campaign%s, %u error%s, %u warning%s\n", n,
+                plural((unsigned)n), info.offers, plural(info.offers), info.campaigns, plural(info.campaigns),
+                ne, plural(ne), nw, plural(nw));
+    else if (!quiet && !json && (ne || nw))
+        fprintf(stderr, "%u error%s, %u warning%s\n", ne, plural(ne), nw, plural(nw));
     *rc = st == CBR_OK ? 0 : EXIT_RULES;
     return c;
 }
@@ -110,7 +121,7 @@ int cbrc_cmd_check(int argc, char **argv)
         return cbrc_usage_error("check: %s", "no rule files given");
     }
     int rc;
-    cbr_compiler_free(compile_files(files, nfiles, json, quiet, &rc));
+    cbr_compiler_free(compile_files(files, nfiles, json, quiet, true, &rc));
     free(files);
     return rc;
 }
@@ -190,7 +201,7 @@ cbr_program *cbrc_load_rules(const char *const *files, int n, bool quiet, int *r
         *rc = cbrc_usage_error("%s", "--trusted-key needs a signed .cbrx bundle; .cbr sources are not signed");
         return NULL;
     }
-    cbr_compiler *c = compile_files(files, n, false, quiet, rc);
+    cbr_compiler *c = compile_files(files, n, false, quiet, false, rc);
     cbr_program *p = NULL;
     if (c && *rc == 0) {
         cbr_error err;
@@ -419,7 +430,7 @@ int cbrc_cmd_test(int argc, char **argv)
         return cbrc_usage_error("test: %s", "no rule files given");
     }
     int rc;
-    cbr_compiler *c = compile_files(files, nfiles, false, true, &rc);
+    cbr_compiler *c = compile_files(files, nfiles, false, true, false, &rc);
     free(files);
     cbr_program *p = NULL;
     cbr_error err;

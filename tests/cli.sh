@@ -17,7 +17,10 @@ expect_status "check without files" 2 check
 expect_status "check with an unknown option" 2 check --bogus "$d/valid.cbr"
 
 expect_status "check a valid file" 0 check "$d/valid.cbr"
-check "a valid file prints nothing" test -z "$err"
+check "a clean check says what it checked, on stderr" test "$err" = "checked 1 file: 2 offers, 0 campaigns, 0 errors, 0 warnings"
+check "a clean check keeps stdout empty" test -z "$out"
+expect_status "check several files" 0 check "$d/valid.cbr" "$d/warn.cbr" "$CBR_SRCDIR/rules-examples/new-year.cbr"
+check "the counts add up over the files" contains "$err" "checked 3 files: 4 offers, 1 campaign, 0 errors, 1 warning"
 expect_status "check a missing file" 2 check "$d/no-such-file.cbr"
 check "a missing file is named with the reason" contains "$err" "no-such-file.cbr: No such file or directory"
 
@@ -33,6 +36,7 @@ expect_status "quiet mode still fails" 1 check -q "$d/broken.cbr"
 
 expect_status "warnings alone exit 0" 0 check "$d/warn.cbr"
 check "the warning is printed" contains "$err" "warn.cbr:2:24: warning: 5411 appears twice in this list"
+check "warnings alone close with what was checked" contains "$err" "checked 1 file: 1 offer, 0 campaigns, 0 errors, 1 warning"
 expect_status "quiet hides warnings" 0 check -q "$d/warn.cbr"
 check "quiet prints nothing for warnings" test -z "$err"
 

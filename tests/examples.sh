@@ -4,13 +4,16 @@
 # running them all over the bundled transactions gives the awards recorded in
 # transactions.expected.jsonl (its one bad record, t13, is rejected).
 . "$(dirname "$0")/lib.sh"
+# Clean: the one line of counts, with no diagnostic before it.
+clean() { [ "$rc" -eq 0 ] && case "$err" in "checked "*", 0 errors, 0 warnings") ! contains "$err" "
+" ;; *) false ;; esac; }
 for f in "$CBR_SRCDIR"/rules-examples/*.cbr; do
     run_cbrc check "$f"
-    if [ "$rc" -eq 0 ] && [ -z "$err" ]; then ok "check $(basename "$f")"
+    if clean; then ok "check $(basename "$f")"
     else not_ok "check $(basename "$f")" "exit $rc: $err"; fi
 done
 run_cbrc check "$CBR_SRCDIR"/rules-examples/*.cbr
-if [ "$rc" -eq 0 ] && [ -z "$err" ]; then ok "check all examples together"
+if clean; then ok "check all examples together"
 else not_ok "check all examples together" "exit $rc: $err"; fi
 ex="$CBR_SRCDIR/rules-examples"
 run_cbrc test "$ex"/*.cbr

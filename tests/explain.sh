@@ -68,6 +68,35 @@ expect_status "--tx and --tid do not mix" 2 explain "$d/rules.cbr" --tx '{}' --t
 expect_status "explain --help" 0 explain --help
 check "explain --help shows the usage" contains "$out" "usage: cbrc explain"
 
+# The text of a condition is what the author wrote, parentheses and all.
+cat > "$tmp/paren.cbr" <<'CBR'
+field signup: date
+offer "p" {
+    when signup >= 2026-09-01 or (exists(signup) and amount > 100) then cashback 1%
+    when ((merchant == "Z" or amount > 500)) or channel == "x" then cashback 2%
+    when merchant == "Big  (Store" or   # a comment (with a parenthesis
+         (amount > 900
+          and channel == "y") then cashback 3%
+}
+test "small" {
+    given { tid: "c1", amount: 20.00, currency: "USD", merchant: "C", timestamp: 2026-03-13T10:00:00Z }
+    expect no cashback
+}
+CBR
+paren_tx='{"tid":"p1","user_id":"u9","amount":"20.00","currency":"USD","merchant":"C","timestamp":"2026-03-13T03:00:00Z"}'
+run_cbrc explain "$tmp/paren.cbr" --tx "$paren_tx"
+check "nested or: explain keeps the closing parenthesis" contains "$out" \
+    "paren.cbr:3:10: \`signup >= 2026-09-01 or (exists(signup) and amount > 100)\` was false"
+check "nested or: explain keeps the opening parentheses, and the column is theirs" contains "$out" \
+    "paren.cbr:4:10: \`((merchant == \"Z\" or amount > 500)) or channel == \"x\"\` was false"
+check "nested or: a string is kept as written, a comment is left out" contains "$out" \
+    "paren.cbr:5:10: \`merchant == \"Big  (Store\" or (amount > 900 and channel == \"y\")\` was false"
+run_cbrc test --coverage "$tmp/paren.cbr"
+check "nested or: coverage keeps the closing parenthesis" contains "$out" \
+    "paren.cbr:3:10: not covered: \`signup >= 2026-09-01 or (exists(signup) and amount > 100)\` never true"
+check "nested or: coverage keeps the opening parentheses" contains "$out" \
+    "paren.cbr:4:10: not covered: \`((merchant == \"Z\" or amount > 500)) or channel == \"x\"\` never true"
+
 # ---- run --summary ----
 expect_status "run --summary keeps the run's status" 3 run "$d/rules.cbr" --input "$d/tx.csv" --summary
 check "--summary leaves the awards on stdout as they were" test "$out" = "$(cat "$d/expected.jsonl")"

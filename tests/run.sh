@@ -100,9 +100,9 @@ expect_status "a bundle and sources together" 2 run "$tmp/rules.cbrx" "$d/rules.
 expect_status "test with failing tests" 1 test "$d/tested.cbr"
 check "test closes with the counts" test "$out" = "1 passed, 2 failed"
 check "a failed expectation names the step and both amounts" contains "$err" \
-    'tested.cbr:16:5: error: test "a wrong amount" failed at step 2: expected cashback 2.50 from "daily", got 2.00 USD from "daily"'
+    'tested.cbr:16:5: error: test "a wrong amount" failed at step 1: expected cashback 2.50 from "daily", got 2.00 USD from "daily"'
 check "a failed no-cashback names what was awarded" contains "$err" \
-    'tested.cbr:23:5: error: test "state does not leak between tests" failed at step 4: expected no cashback, got 5.00 USD from "daily"'
+    'tested.cbr:23:5: error: test "state does not leak between tests" failed at step 2: expected no cashback, got 5.00 USD from "daily"'
 expect_status "test of a bundle is a usage error" 2 test "$tmp/rules.cbrx"
 expect_status "test of rules with errors" 1 test "$CBR_SRCDIR/tests/cli-inputs/broken.cbr"
 expect_status "help test" 0 help test

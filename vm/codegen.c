@@ -694,8 +694,70 @@ static void add_cond(gen *g, cbrx_offer *x, uint32_t from, uint32_t clause, uint
     x->nconds++;
 }
 
-/* The source text of an expression on one line: runs of white space,
- * line breaks included, become one space. */
+/* Steps over a string literal or a comment starting at src[i], if one does,
+ * so that a parenthesis or a blank inside it is not taken for syntax.
+ * Returns the index after it, or i. */
+static size_t skip_literal(const char *src, size_t i, size_t end)
+{
+    if (src[i] == '#') {
+        while (i < end && src[i] != '\n')
+            i++;
+        return i;
+    }
+    if (src[i] != '"')
+        return i;
+    for (i++; i < end && src[i] != '"'; i++)
+        if (src[i] == '\\' && i + 1 < end)
+            i++;
+    return i < end ? i + 1 : end;
+}
+
+static bool blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
+/* The span of an expression as written, its parentheses balanced.  The
+ * parser keeps a parenthesised operand's location without its parentheses,
+ * so `a or (b and c)` spans up to `c` and `(a and b) or c` starts at `a`:
+ * the ones left open or closed are taken back in from around the span. */
+static cbrloc written_span(gen *g, const cbrloc *loc)
+{
+    const char *src = g->c->src[loc->file].text;
+    size_t len = g->c->src[loc->file].len;
+    cbrloc w = *loc;
+    long depth = 0, low = 0;
+    for (size_t i = w.start; i < w.end;) {
+        size_t j = skip_literal(src, i, w.end);
+        if (j != i) {
+            i = j;
+            continue;
+        }
+        depth += src[i] == '(' ? 1 : src[i] == ')' ? -1 : 0;
+        if (depth < low)
+            low = depth;
+        i++;
+    }
+    for (size_t i = w.start; low < 0;) {
+        while (i > 0 && blank(src[i - 1]))
+            i--;
+        if (i == 0 || src[i - 1] != '(')
+            break;
+        w.start = (uint32_t)--i;
+        low++;
+        depth++;
+    }
+    for (size_t i = w.end; depth > 0;) {
+        while (i < len && (blank(src[i]) || src[i] == '#'))
+            i = src[i] == '#' ? skip_literal(src, i, len) : i + 1;
+        if (i >= len || src[i] != ')')
+            break;
+        w.end = (uint32_t)++i;
+        depth--;
+    }
+    return w;
+}
+
+/* The source text of an expression on one line: outside string literals,
+ * runs of white space, line breaks included, become one space and comments
+ * are left out; a string is kept exactly as written. */
 static uint32_t source_text(gen *g, const cbrloc *loc)
 {
     const char *src = g->c->src[loc->file].text;
@@ -703,13 +765,19 @@ static uint32_t source_text(gen *g, const cbrloc *loc)
     char *t = cbrx_alloc(g->p, n + 1);
     if (!t)
         return oom(g), 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = src[loc->start + i];
-        bool space = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-        if (!space)
-            t[k++] = ch;
-        else if (k && t[k - 1] != ' ')
-            t[k++] = ' ';
+    for (size_t i = loc->start; i < loc->end;) {
+        size_t j = skip_literal(src, i, loc->end);
+        if (j != i && src[i] == '"') {
+            memcpy(t + k, src + i, j - i);
+            k += j - i;
+            i = j;
+        } else if (j != i || blank(src[i])) {
+            if (k && t[k - 1] != ' ')
+                t[k++] = ' ';
+            i = j != i ? j : i + 1;
+        } else {
+            t[k++] = src[i++];
+        }
     }
     while (k && t[k - 1] == ' ')
         k--;
@@ -728,7 +796,8 @@ static void gen_when(gen *g, cbrx_offer *x, uint32_t clause, const cbrexpr *cond
         const cbrexpr *e = split ? cond->u.list.items[i] : cond;
         uint32_t from = g->p->ncode;
         gen_filter(g, e, 1);
-        add_cond(g, x, from, clause, source_text(g, &e->loc), &e->loc);
+        cbrloc w = written_span(g, &e->loc);
+        add_cond(g, x, from, clause, source_text(g, &w), &w);
     }
 }
 

@@ -232,6 +232,10 @@ static void fill_failed(explainer *e, const cbrx_offer *of, const cbrx_cond *k, 
     f->column = k->col;
     f->clause = k->clause == CBRX_NONE ? -1 : (int)(k->clause - of->first_clause);
     text t = {f->values, 0, sizeof f->values};
+    /* Where each value said so far starts and ends in f->values: the
+     * filters of `merchant == "A" or merchant == "B"` both saw merchant
+     * "C", and a value is said once. */
+    size_t said[sizeof f->values / 2][2];
     unsigned shown = 0;
     for (uint32_t pc = k->code; pc < k->code + k->ncode; pc++) {
         const cbrx_trace *tr = &e->trace[pc];
@@ -239,9 +243,24 @@ static void fill_failed(explainer *e, const cbrx_offer *of, const cbrx_cond *k, 
         bool filter = op >= XOP_FCMP && op <= XOP_NONE;
         if (!filter || tr->in == 0 || tr->out != 0)
             continue;
-        if (shown++)
+        if (t.n + 1 >= t.cap || shown == sizeof said / sizeof said[0])
+            break; /* full: nothing more would be shown */
+        char one[sizeof f->values];
+        text u = {one, 0, sizeof one};
+        one[0] = '\0';
+        describe_filter(&u, e->ctx, of, pc, tr);
+        bool again = false;
+        for (unsigned i = 0; i < shown && !again; i++)
+            again = said[i][1] - said[i][0] == u.n && !memcmp(f->values + said[i][0], one, u.n);
+        if (again)
+            continue;
+        if (shown)
             put(&t, "; ");
-        describe_filter(&t, e->ctx, of, pc, tr);
+        size_t from = t.n;
+        put(&t, "%s", one);
+        said[shown][0] = from;
+        said[shown][1] = t.n;
+        shown++;
     }
     if (!shown)
         put(&t, "it was false");

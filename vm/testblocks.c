@@ -173,7 +173,11 @@ cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
         const cbrstep *bad = NULL;
         for (uint32_t k = 0; k < ss->n && ok; k++) {
             const cbrstep *s = &ss->items[k];
-            step = k + 1;
+            /* A step is a `given` and the `expect`s after it (language.md,
+             * section 15): the number counts the givens, and the failing
+             * expect is told apart by its line. */
+            if (s->kind == STEP_GIVEN || step == 0)
+                step++;
             ok = s->kind == STEP_GIVEN ? given(&r, s) : expect(&r, s);
             if (!ok)
                 bad = s;

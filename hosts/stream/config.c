@@ -36,6 +36,8 @@ static const char usage[] =
     "      --wait-ms MS        longest a batch waits to fill (default 100)\n"
     "      --metrics ADDR:PORT serve Prometheus text at /metrics (default off)\n"
     "      --flush-timeout-ms MS  how long a stop waits for Kafka (default 30000)\n"
+    "      --reload-check-ms MS   how often the bundle file is checked for a\n"
+    "                          change (default 1000)\n"
     "  -X KEY=VALUE            librdkafka property for both clients;\n"
     "                          consumer.KEY=V or producer.KEY=V for one\n"
     "  -h, --help, --version\n";

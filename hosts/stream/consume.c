@@ -77,9 +77,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
             sp->next = next;
             if (next >= 0)
                 tp->offset = next;
-            fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at %s%lld\n", tp->topic, tp->partition,
-                    next >= 0 ? "stored offset " : "Kafka's committed offset",
-                    next >= 0 ? (long long)next : 0LL);
+            /* Without a stored offset the position is Kafka's, which is not
+             * known until the consumer fetches it: name it, print no number. */
+            if (next >= 0)
+                fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at stored offset %lld\n", tp->topic,
+                        tp->partition, (long long)next);
+            else
+                fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at Kafka's committed offset\n",
+                        tp->topic, tp->partition);
         }
         rd_kafka_error_t *e = NULL;
         rd_kafka_resp_err_t re = RD_KAFKA_RESP_ERR_NO_ERROR;

@@ -108,6 +108,8 @@ int h_scenario_e2e(harness *h)
     size_t n0 = count_phases(h, 0), n1 = count_phases(h, 1);
     h_ok(h, await_metric(h, "cbr_stream_records_total", (double)n0, 60000),
          "cbr-stream joins the group and reads the first %zu records", n0);
+    h_ok(h, h_log_count(h, "resuming at Kafka's committed offset\n") > 0 && h_log_count(h, "offset0") == 0,
+         "a partition the store has no offset for resumes at Kafka's committed offset, said as such");
 
     /* A hostile bundle: one byte changed in the middle, then SIGHUP. */
     if (place(h, "good1.cbrx", "live.cbrx", 200))

@@ -672,6 +672,35 @@ START_TEST(no_match_operators)
 }
 END_TEST
 
+/* Each value is said once: both filters of an `or` over one field saw the
+ * same merchant, and `exists(signup)` and `signup >= ...` the same missing
+ * signup; different values of one field are each said. */
+START_TEST(no_match_a_value_is_said_once)
+{
+    CHECK_EXPLAIN("field signup: date\n"
+                  "offer \"a-or\" { when merchant == \"A\" or merchant == \"B\" then cashback 1.00 }\n"
+                  "offer \"b-nested\" {\n"
+                  "    when signup >= 2026-09-01 or (exists(signup) and amount > 100) then cashback 1.00\n"
+                  "}\n"
+                  "offer \"c-fold\" { when merchant == \"A\" or merchant ~= \"b\" then cashback 1.00 }\n",
+                  "", TX("t1", "20.00", ";merchant=C"),
+                  "a-or: no match, clause -1 (line 0), 0 of 0, exp 2 USD, down, UTC\n"
+                  "  not awarded: `merchant == \"A\" or merchant == \"B\"` was false: merchant was \"C\"\n"
+                  "  failed: clause 0 at t.cbr:2:21 `merchant == \"A\" or merchant == \"B\"`: "
+                  "merchant was \"C\"\n"
+                  "b-nested: no match, clause -1 (line 0), 0 of 0, exp 2 USD, down, UTC\n"
+                  "  not awarded: `signup >= 2026-09-01 or (exists(signup) and amount > 100)` was false: "
+                  "signup was missing\n"
+                  "  failed: clause 0 at t.cbr:4:10 "
+                  "`signup >= 2026-09-01 or (exists(signup) and amount > 100)`: signup was missing\n"
+                  "c-fold: no match, clause -1 (line 0), 0 of 0, exp 2 USD, down, UTC\n"
+                  "  not awarded: `merchant == \"A\" or merchant ~= \"b\"` was false: "
+                  "merchant was \"C\"; casefold(merchant) was \"c\"\n"
+                  "  failed: clause 0 at t.cbr:6:23 `merchant == \"A\" or merchant ~= \"b\"`: "
+                  "merchant was \"C\"; casefold(merchant) was \"c\"\n");
+}
+END_TEST
+
 /* A let used as a condition is named as written, with the values of the
  * field inside it; the `and` of a clause is split, that of a let is not. */
 START_TEST(no_match_let_as_a_condition)
@@ -1303,7 +1332,8 @@ static Suite *make_suite(void)
     UNIT_TCASE(s, "s13_no_match", no_match_weekday_in_the_offer_timezone,
                no_match_one_failed_condition_per_clause, no_match_two_clauses,
                no_match_outside_the_valid_window, no_match_outside_the_campaign_window,
-               no_match_budget_in_another_currency, no_match_operators, no_match_let_as_a_condition);
+               no_match_budget_in_another_currency, no_match_operators, no_match_let_as_a_condition,
+               no_match_a_value_is_said_once);
     UNIT_TCASE(s, "s8_no_cashback", no_cashback_amount_zero_or_negative, no_cashback_rounds_to_zero,
                no_cashback_reward_or_cap_in_another_currency);
     UNIT_TCASE(s, "s11_held_not_awarded", limit_reached_names_the_count,

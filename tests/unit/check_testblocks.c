@@ -60,13 +60,75 @@ START_TEST(results_come_in_source_order_with_their_step)
     /* A fixed reward in another currency than the expectation. */
     ck_assert_str_eq(s.r[1].test, "wrong currency");
     ck_assert_int_eq(s.r[1].passed, 0);
-    ck_assert_uint_eq(s.r[1].step, 2);
+    ck_assert_uint_eq(s.r[1].step, 1); /* its only step: the given and its expect */
     ck_assert_str_eq(s.r[1].file, "t.cbr");
     ck_assert_uint_eq(s.r[1].line, 14);
     ck_assert_uint_eq(s.r[1].column, 5);
     ck_assert_str_eq(s.r[1].message, "expected cashback 100 USD from \"o\", got 100 JPY from \"o\"");
     /* 10% of 1005 JPY is 100.5, rounded down to 100. */
     ck_assert_int_eq(s.r[2].passed, 1);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+END_TEST
+
+/* language.md section 15: a step is a `given` and the `expect`s after it;
+ * steps count from 1, and a failure points at the expect that failed. */
+static const char steps_src[] =
+    "offer \"o\" {\n"
+    "    limit 1 per user\n"
+    "    when amount >= 10 then cashback 10%\n"
+    "}\n"
+    "offer \"p\" { when amount >= 10 then cashback 1.00 }\n"
+    "test \"first step\" {\n"
+    "    given { tid: \"a1\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 3.00 from \"o\"\n"
+    "}\n"
+    "test \"later step\" {\n"
+    "    given { tid: \"b1\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 2.00 from \"o\"\n"
+    "    given { tid: \"b2\", user_id: \"u\", amount: 30.00, currency: \"USD\", timestamp: 2026-03-13T11:00:00Z }\n"
+    "    expect cashback 1.00 from \"p\"\n"
+    "    given { tid: \"b3\", user_id: \"u\", amount: 40.00, currency: \"USD\", timestamp: 2026-03-13T12:00:00Z }\n"
+    "    expect cashback 4.00 from \"o\"\n"
+    "}\n"
+    "test \"multi-expect step\" {\n"
+    "    given { tid: \"c1\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 2.00 from \"o\"\n"
+    "    expect cashback 1.00 from \"p\"\n"
+    "    given { tid: \"c2\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T11:00:00Z }\n"
+    "    expect cashback 1.00 from \"p\"\n"
+    "    expect cashback 2.00 from \"o\"\n"
+    "    expect no cashback\n"
+    "}\n";
+
+START_TEST(steps_count_givens_from_one)
+{
+    cbr_compiler *c = unit_compile(steps_src);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK);
+    seen s = {.n = 0};
+    unsigned passed = 9, failed = 9;
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, collect, &s, &passed, &failed, &err), CBR_OK);
+    ck_assert_uint_eq(passed, 0);
+    ck_assert_uint_eq(failed, 3);
+    ck_assert_int_eq(s.n, 3);
+    /* A one-step test fails at step 1, at its expect. */
+    ck_assert_str_eq(s.r[0].test, "first step");
+    ck_assert_uint_eq(s.r[0].step, 1);
+    ck_assert_uint_eq(s.r[0].line, 8);
+    ck_assert_str_eq(s.r[0].message, "expected cashback 3.00 from \"o\", got 2.00 USD from \"o\", 1.00 USD from \"p\"");
+    /* The third given is step 3: the limit of o was used by step 1. */
+    ck_assert_str_eq(s.r[1].test, "later step");
+    ck_assert_uint_eq(s.r[1].step, 3);
+    ck_assert_uint_eq(s.r[1].line, 16);
+    ck_assert_str_eq(s.r[1].message, "expected cashback 4.00 from \"o\", got 1.00 USD from \"p\"");
+    /* Step 2 has three expects; its second fails, and is step 2 still. */
+    ck_assert_str_eq(s.r[2].test, "multi-expect step");
+    ck_assert_uint_eq(s.r[2].step, 2);
+    ck_assert_uint_eq(s.r[2].line, 24);
+    ck_assert_uint_eq(s.r[2].column, 5);
     cbr_program_free(p);
     cbr_compiler_free(c);
 }
@@ -135,6 +197,7 @@ static Suite *testblocks_suite(void)
     Suite *s = suite_create("testblocks");
     UNIT_TCASE(s, "run", results_come_in_source_order_with_their_step, each_test_starts_from_empty_state,
                a_declared_date_field_is_given_as_text, misuse_is_refused);
+    UNIT_TCASE(s, "s15_steps", steps_count_givens_from_one);
     return s;
 }
 
