@@ -24,11 +24,11 @@ FUZZ_CPPFLAGS = $(DEFS) -I. -I$(srcdir) $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(FFI_CFLA
 FUZZ_LINK_LIBS = $(CSV_LIBS) $(YAJL_LIBS) $(FFI_LIBS) $(SODIUM_LIBS) $(LIBS)
 FUZZ_BINS = fuzz/fuzz_compile fuzz/fuzz_bundle fuzz/fuzz_csv fuzz/fuzz_jsonl fuzz/fuzz_diff
 
-# Every C source of libcbr_core (.re and .y as the .c made from them), the
+# Every C source of libcbr_rt and libcbr_core (.re and .y as the .c made from them), the
 # input readers and the fixed batch; every header they may include.
-FUZZ_SRCS = $(libcbr_core_la_SOURCES) hosts/input.c fuzz/fuzz_batch.c
+FUZZ_SRCS = $(libcbr_rt_la_SOURCES) $(libcbr_core_la_SOURCES) hosts/input.c fuzz/fuzz_batch.c
 FUZZ_HDRS = include/cbr.h compiler/parser.h hosts/input.h fuzz/fuzz.h fuzz/fuzz_input.h \
-	compiler/arena.h compiler/ast.h compiler/build.h compiler/compint.h compiler/lexer.h \
+	compiler/arena.h compiler/ast.h compiler/build.h compiler/codegen.h compiler/compint.h compiler/lexer.h \
 	compiler/sema.h compiler/semaint.h stdlib/alloc.h stdlib/currency.h stdlib/currency_table.h \
 	stdlib/date.h stdlib/decimal.h stdlib/text.h stdlib/tz.h vm/opcodes.h \
 	vm/program.h vm/strpool.h vm/vmint.h

@@ -20,7 +20,7 @@ skip_all() {
 
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 command -v "$PKG_CONFIG" >/dev/null 2>&1 || skip_all "pkg-config is not installed"
-[ -f "$CBR_BUILDDIR/cbr-uninstalled.pc" ] ||
+[ -f "$CBR_BUILDDIR/cbr-uninstalled.pc" ] && [ -f "$CBR_BUILDDIR/cbr-runtime-uninstalled.pc" ] ||
     skip_all "$CBR_BUILDDIR/cbr-uninstalled.pc is missing (make cbr-uninstalled.pc)"
 
 # The build directory first, so that cbr-uninstalled.pc wins over any cbr.pc
@@ -123,6 +123,41 @@ status "a missing argument is a usage error" 2
 check "the usage is shown" contains "$err" "usage: embed"
 run_embed rules.cbr "$tmp/no-such.tsv"
 status "an unreadable input exits 2" 2
+
+# ---- runbundle.c: a host that links the runtime library alone ----
+rt_cflags=$("$PKG_CONFIG" --cflags cbr-runtime 2>/dev/null)
+rt_libs=$("$PKG_CONFIG" --libs $static cbr-runtime 2>/dev/null)
+check "pkg-config finds the uninstalled cbr-runtime" contains "$rt_libs" "-lcbr-runtime"
+if $cc -std=c11 -Wall -Wextra -pedantic $CBR_SAN_CFLAGS $rt_cflags -c -o "$tmp/runbundle.o" \
+        "$ex/runbundle.c" >"$tmp/cc.out" 2>&1 &&
+    $cc $CBR_SAN_CFLAGS -o "$tmp/runbundle" "$tmp/runbundle.o" $CBR_SAN_LDFLAGS $rt_libs >"$tmp/ld.out" 2>&1 &&
+    [ ! -s "$tmp/cc.out" ]; then
+    ok "runbundle.c builds against libcbr-runtime alone, without warnings"
+    if [ -z "$static" ] && command -v ldd >/dev/null 2>&1; then
+        LD_LIBRARY_PATH="$libs" ldd "$tmp/runbundle" >"$tmp/ldd" 2>&1
+        if grep -q 'libcbr-runtime\.so' "$tmp/ldd" && ! grep -q 'libcbr\.so' "$tmp/ldd"; then
+            ok "runbundle needs libcbr-runtime.so and not libcbr.so"
+        else
+            not_ok "runbundle needs libcbr-runtime.so and not libcbr.so" "$(cat "$tmp/ldd")"
+        fi
+    fi
+    "$CBRC" compile "$ex/rules.cbr" -o "$tmp/rt.cbrx" 2>"$tmp/cbrc.err"
+    (cd "$ex" && LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        "$tmp/runbundle" "$tmp/rt.cbrx" tx.tsv) >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    err=$(cat "$tmp/err")
+    status "runbundle: a refused row makes the exit status 3" 3
+    same_awards "runbundle gives expected.txt from the bundle"
+    head -c 100 "$tmp/rt.cbrx" >"$tmp/rt-cut.cbrx"
+    (cd "$ex" && LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        "$tmp/runbundle" "$tmp/rt-cut.cbrx" tx.tsv) >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    err=$(cat "$tmp/err")
+    status "runbundle refuses a truncated bundle" 2
+else
+    not_ok "runbundle.c builds against libcbr-runtime alone, without warnings" \
+        "$(cat "$tmp/cc.out" "$tmp/ld.out" 2>/dev/null)"
+fi
 
 # ---- parallel.c: evaluate on two threads, settle in input order ----
 if $cc -std=c11 -Wall -Wextra -pedantic -pthread $CBR_SAN_CFLAGS $cflags -c -o "$tmp/parallel.o" \

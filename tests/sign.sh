@@ -161,7 +161,8 @@ stream --bundle signed.cbrx --trusted-key short.pub
 check "cbr-stream refuses a malformed key file (status 2)" test "$rc" -eq 2
 check "... naming the file and line" contains "$err" "--trusted-key: short.pub:1: expected 64 hex digits"
 stream --bundle "$d/rules.cbr" --trusted-key a.pub
-check "cbr-stream refuses .cbr sources when a key is required" test "$rc" -eq 2
+check "cbr-stream refuses .cbr sources (status 2)" test "$rc" -eq 2
+check "... saying how to compile them" contains "$err" "cbr-stream runs compiled bundles: cbrc compile"
 printf 'trusted-key = %s\n' "$tmp/a.pub" > stream.conf
 stream --config stream.conf --bundle other.cbrx
 check "trusted-key in the config file is applied" test "$rc" -eq 2

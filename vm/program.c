@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "compiler/compint.h"
 #include "stdlib/tz.h"
 #include "vm/vmint.h"
 #include "stdlib/alloc.h"
@@ -60,7 +59,7 @@ void cbr_program_free(cbr_program *p)
 /* Loads the zones, takes the hash (SHA-256 of the bundle cbr_program_save
  * writes, so the same from source and from a bundle, signed or not): what
  * both roads to a program share. */
-static bool prepare(cbr_program *p, cbr_error *err)
+bool cbrx_program_prepare(cbr_program *p, cbr_error *err)
 {
     cbrx_program *x = &p->x;
     p->zones = cbrx_alloc(x, (x->ntzs + 1) * sizeof *p->zones);
@@ -85,7 +84,7 @@ static bool prepare(cbr_program *p, cbr_error *err)
     return hashed || cbrx_fail(err, CBR_ERR_STATE, "libsodium could not be initialised");
 }
 
-static cbr_program *new_program(const cbr_config *cfg)
+cbr_program *cbrx_program_new(const cbr_config *cfg)
 {
     cbr_config c;
     if (cfg)
@@ -102,39 +101,6 @@ static cbr_program *new_program(const cbr_config *cfg)
     return p;
 }
 
-cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err)
-{
-    cbr_error local;
-    if (!err)
-        err = &local; /* the status below comes from it */
-    if (!c || !out)
-        return cbrx_fail(err, CBR_ERR_ARG, "no compiler"), CBR_ERR_ARG;
-    *out = NULL;
-    if (!c->checked)
-        return cbrx_fail(err, CBR_ERR_STATE, "check the sources before generating code"), CBR_ERR_STATE;
-    if (c->nerr)
-        return cbrx_fail(err, CBR_ERR_COMPILE, "the rules have %u error%s", c->nerr, c->nerr == 1 ? "" : "s"),
-               CBR_ERR_COMPILE;
-    cbr_program *p = new_program(&c->cfg);
-    if (!p)
-        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
-    cbrx_program x;
-    if (!cbrx_generate(c, &x, err)) {
-        cbrx_dealloc(&p->x, p);
-        return err->status;
-    }
-    p->x = x;
-    /* Code generation and the verifier must agree: checking our own output
-     * keeps the two honest. */
-    if (!cbrx_verify(&p->x, err) || !prepare(p, err)) {
-        cbr_status st = err->status;
-        cbr_program_free(p);
-        return st;
-    }
-    *out = p;
-    return CBR_OK;
-}
-
 cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len, cbr_program **out,
                             cbr_error *err)
 {
@@ -147,7 +113,7 @@ cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
     if (len > CBRX_MAX_BUNDLE_BYTES)
         return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle is %zu bytes; at most %u", len, CBRX_MAX_BUNDLE_BYTES),
                CBR_ERR_BUNDLE;
-    cbr_program *p = new_program(cfg);
+    cbr_program *p = cbrx_program_new(cfg);
     if (!p)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
     /* The signature is checked before a byte of the bundle is parsed: with
@@ -155,7 +121,7 @@ cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
      * the reader. */
     size_t body;
     if (!cbrx_check_signature(&p->x.cfg, data, len, &body, &p->signature, p->signer, err) ||
-        !cbrx_load(&p->x.cfg, data, body, &p->x, err) || !cbrx_verify(&p->x, err) || !prepare(p, err)) {
+        !cbrx_load(&p->x.cfg, data, body, &p->x, err) || !cbrx_verify(&p->x, err) || !cbrx_program_prepare(p, err)) {
         cbr_status st = err->status;
         cbr_program_free(p);
         return st;

@@ -232,9 +232,13 @@ void *cbrx_realloc(const cbrx_program *p, void *old, size_t n);
 void cbrx_dealloc(const cbrx_program *p, void *ptr);
 void cbrx_program_release(cbrx_program *p);
 
-/* codegen.c: the program of a checked compiler; false with err set. */
-struct cbr_compiler;
-bool cbrx_generate(struct cbr_compiler *c, cbrx_program *out, cbr_error *err);
+/* program.c: a new, empty program with cfg's allocator (cfg NULL: the
+ * defaults); NULL when memory runs out. */
+cbr_program *cbrx_program_new(const cbr_config *cfg);
+/* program.c: what a verified program needs before it runs (its time zones,
+ * its externs linked, its hash), the same from source and from a bundle;
+ * false with err set. */
+bool cbrx_program_prepare(cbr_program *p, cbr_error *err);
 
 /* verify.c: checks every table and instruction; false with err set to a
  * message naming the offending part. */

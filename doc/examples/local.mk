@@ -15,17 +15,24 @@
 #    the test adds $(SAN_CFLAGS) and $(SAN_LDFLAGS), which are empty unless
 #    configure ran with --enable-sanitizers.
 
-EXTRA_DIST += doc/examples/embed.c doc/examples/parallel.c doc/examples/rules.cbr doc/examples/tx.tsv \
+EXTRA_DIST += doc/examples/embed.c doc/examples/parallel.c doc/examples/runbundle.c doc/examples/rules.cbr doc/examples/tx.tsv \
 	doc/examples/expected.txt doc/embedding.md
 
-check_DATA = cbr-uninstalled.pc
-CLEANFILES += cbr-uninstalled.pc cbr-uninstalled.pc.tmp
+check_DATA = cbr-uninstalled.pc cbr-runtime-uninstalled.pc
+CLEANFILES += cbr-uninstalled.pc cbr-uninstalled.pc.tmp cbr-runtime-uninstalled.pc cbr-runtime-uninstalled.pc.tmp
 
 cbr-uninstalled.pc: cbr.pc
 	$(AM_V_GEN){ echo '# $@: cbr.pc for the uninstalled libcbr of this build tree,'; \
 	  echo '# made by doc/examples/local.mk; see doc/embedding.md.'; \
 	  sed -e 's|^libdir=.*|libdir=$(abs_top_builddir)/.libs|' \
 	      -e 's|^includedir=.*|includedir=$(abs_top_srcdir)/include|' cbr.pc; } >$@.tmp && \
+	mv $@.tmp $@
+
+cbr-runtime-uninstalled.pc: cbr-runtime.pc
+	$(AM_V_GEN){ echo '# $@: cbr-runtime.pc for the uninstalled libcbr-runtime of this'; \
+	  echo '# build tree, made by doc/examples/local.mk; see doc/embedding.md.'; \
+	  sed -e 's|^libdir=.*|libdir=$(abs_top_builddir)/.libs|' \
+	      -e 's|^includedir=.*|includedir=$(abs_top_srcdir)/include|' cbr-runtime.pc; } >$@.tmp && \
 	mv $@.tmp $@
 
 AM_TESTS_ENVIRONMENT += \

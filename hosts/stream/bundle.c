@@ -2,7 +2,8 @@
  *
  * The program is swapped only between batches, on SIGHUP or when the file's
  * identity (inode, size, modification time) changes.  The new file is read
- * whole, verified by cbr_program_load (or compiled, for .cbr source) and
+ * whole, verified by cbr_program_load (cbr-stream links the runtime alone,
+ * so it runs compiled bundles only) and
  * checked runnable before anything of the old program is released; a file
  * that fails any step is refused with its reason and the running program
  * stays.  With --trusted-key, cbr_program_load also refuses a bundle that
@@ -15,12 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/stream/stream.h"
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
-}
 
 static char *read_all(const char *path, size_t *len, struct stat *st)
 {
@@ -57,31 +52,6 @@ fail:;
     return NULL;
 }
 
-/* Compiles .cbr source; NULL after printing the diagnostics. */
-static cbr_program *compile(const char *path, const char *text, size_t len)
-{
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    cbr_program *p = NULL;
-    cbr_error err;
-    if (!c) {
-        fprintf(stderr, STREAM_PROG ": %s: out of memory\n", path);
-        return NULL;
-    }
-    if (cbr_compiler_add_source(c, path, text, len) != CBR_OK || cbr_compiler_check(c) != CBR_OK) {
-        for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
-            const cbr_diagnostic *d = cbr_compiler_diagnostic(c, i);
-            if (d->severity == CBR_ERROR)
-                fprintf(stderr, "%s:%u:%u: error: %s\n", d->file, d->line, d->column, d->message);
-        }
-        fprintf(stderr, STREAM_PROG ": %s: the rules have errors\n", path);
-    } else if (cbr_compiler_program(c, &p, &err) != CBR_OK) {
-        fprintf(stderr, STREAM_PROG ": %s: %s\n", path, err.message);
-        p = NULL;
-    }
-    cbr_compiler_free(c);
-    return p;
-}
-
 static void forget_keys(stream_host *h)
 {
     for (size_t i = 0; i < h->nkeys; i++)
@@ -106,9 +76,7 @@ int stream_bundle_load(stream_host *h)
     pcfg.trusted_keys = (const unsigned char (*)[32])h->cfg->trusted_keys;
     pcfg.ntrusted_keys = h->cfg->ntrusted_keys;
     bool refused = false;
-    if (ends_with(path, ".cbr")) {
-        p = compile(path, data, len);
-    } else if (cbr_program_load(&pcfg, data, len, &p, &err) != CBR_OK) {
+    if (cbr_program_load(&pcfg, data, len, &p, &err) != CBR_OK) {
         fprintf(stderr, STREAM_PROG ": %s: %s\n", path, err.message);
         refused = err.status == CBR_ERR_BUNDLE;
         p = NULL;

@@ -27,7 +27,7 @@ static const char usage[] =
     "      --topic T           input topic (default transactions)\n"
     "      --awards-topic T    awards topic (default cashback_events)\n"
     "      --rejects-topic T   unreadable records (default transactions.rejected)\n"
-    "      --bundle FILE       rules: a .cbrx bundle or .cbr source, reloaded on\n"
+    "      --bundle FILE       rules: a .cbrx bundle (cbrc compile), reloaded on\n"
     "                          SIGHUP or when the file changes\n"
     "      --trusted-key FILE  run only bundles signed by this public key\n"
     "                          (repeatable; a key file of `cbrc keygen`)\n"
@@ -285,9 +285,11 @@ int stream_config_parse(stream_config *cfg, int argc, char **argv)
     if (!cfg->state)
         return bad("no state database: add --state FILE");
     size_t bl = strlen(cfg->bundle);
-    if (cfg->ntrusted_keys && bl >= 4 && !strcmp(cfg->bundle + bl - 4, ".cbr"))
-        return bad("--trusted-key needs a signed .cbrx bundle; %s is source, which carries no signature",
-                   cfg->bundle);
+    /* cbr-stream links the runtime alone: it runs what cbrc compiled and
+     * the verifier passed, never source. */
+    if (bl >= 4 && !strcmp(cfg->bundle + bl - 4, ".cbr"))
+        return bad("%s is .cbr source; cbr-stream runs compiled bundles: cbrc compile %s -o FILE.cbrx%s",
+                   cfg->bundle, cfg->bundle, cfg->ntrusted_keys ? " --sign KEYFILE" : "");
     const struct { char **slot; const char *def; } defs[] = {
         {&cfg->brokers, "localhost:9092"}, {&cfg->group, "cbr-stream"}, {&cfg->topic, "transactions"},
         {&cfg->awards_topic, "cashback_events"}, {&cfg->rejects_topic, "transactions.rejected"},

@@ -18,7 +18,7 @@ cbr_stream_SOURCES = hosts/stream/main.c hosts/stream/stream.h hosts/stream/conf
 	hosts/stream/ledger.c hosts/stream/store.c hosts/stream/bundle.c hosts/stream/consume.c \
 	hosts/stream/outbox.c hosts/stream/metrics.c hosts/input.c hosts/input.h
 cbr_stream_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) $(MHD_CFLAGS) -pthread
-cbr_stream_LDADD = libcbr.la $(CSV_LIBS) $(YAJL_LIBS) $(RDKAFKA_LIBS) $(SQLITE3_LIBS) $(MHD_LIBS) -lpthread
+cbr_stream_LDADD = libcbr-runtime.la $(CSV_LIBS) $(YAJL_LIBS) $(RDKAFKA_LIBS) $(SQLITE3_LIBS) $(MHD_LIBS) -lpthread
 
 EXTRA_PROGRAMS += tests/stream/stream-harness
 tests_stream_stream_harness_SOURCES = tests/stream/harness.c tests/stream/harness.h \

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "compiler/codegen.h"
 #include "compiler/sema.h"
 #include "stdlib/currency.h"
 #include "stdlib/date.h"
