@@ -7,16 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compiler/compint.h"
+#include "vm/program.h"
 #include "stdlib/alloc.h"
 
 
 cbr_compiler *cbr_compiler_new(const cbr_config *cfg)
 {
     cbr_config def;
-    if (!cfg) {
-        cbr_config_init(&def);
-        cfg = &def;
-    }
+    cbrx_config_copy(cfg, &def);
+    cfg = &def;
     cbr_alloc_fn alloc = cfg->alloc ? cfg->alloc : cbr_default_alloc;
     cbr_compiler *c = alloc(cfg->alloc_ud, NULL, sizeof *c);
     if (!c)
@@ -214,6 +213,9 @@ cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out)
 {
     if (!c || !out)
         return CBR_ERR_ARG;
-    *out = c->info;
-    return CBR_OK;
+    cbr_program_info info = c->info;
+    info.size = sizeof info;
+    /* The first version's struct: size and seven counts. */
+    return cbrx_sized_fill(out, &info, sizeof info, sizeof(size_t) + 7 * sizeof(unsigned)) ? CBR_OK
+                                                                                          : CBR_ERR_ARG;
 }

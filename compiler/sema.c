@@ -830,6 +830,6 @@ void cbrsema_check(cbr_compiler *c)
     unsigned ndeclared = 0;
     for (unsigned i = 0; i < m->nfields; i++)
         ndeclared += m->fields[i].origin == FIELD_DECLARED;
-    c->info = (cbr_program_info){m->noffers, m->ncampaigns, ndeclared, m->nlets, m->nexterns,
+    c->info = (cbr_program_info){sizeof c->info, m->noffers, m->ncampaigns, ndeclared, m->nlets, m->nexterns,
                                  m->ntests, nclauses};
 }

@@ -80,7 +80,7 @@ static cbr_compiler *compile_files(const char *const *files, int n, bool json, b
     unsigned ne = cbr_compiler_error_count(c), nw = cbr_compiler_warning_count(c);
     if (ne >= CBR_DEFAULT_MAX_ERRORS)
         fprintf(stderr, "%s: stopped after %u errors\n", prog, ne);
-    cbr_program_info info;
+    cbr_program_info info = {.size = sizeof info};
     if (!quiet && !json && checked && st == CBR_OK && cbr_compiler_info(c, &info) == CBR_OK)
         fprintf(stderr, "checked %d file%s: %u offer%s, %u campaign%s, %u error%s, %u warning%s\n", n,
                 plural((unsigned)n), info.offers, plural(info.offers), info.campaigns, plural(info.campaigns),
@@ -366,7 +366,7 @@ static void print_coverage(const cbr_coverage *cov)
     size_t n = cbr_coverage_count(cov);
     unsigned clauses = 0, paid = 0, conds = 0, both = 0;
     for (size_t i = 0; i < n; i++) {
-        cbr_coverage_item it;
+        cbr_coverage_item it = {.size = sizeof it};
         cbr_coverage_get(cov, i, &it);
         if (it.is_clause) {
             clauses++;
@@ -374,7 +374,7 @@ static void print_coverage(const cbr_coverage *cov)
             if (it.held)
                 continue;
             /* A clause's file is its first condition's. */
-            cbr_coverage_item next;
+            cbr_coverage_item next = {.size = sizeof next};
             const char *file = cbr_coverage_get(cov, i + 1, &next) && !next.is_clause && next.clause == it.clause
                                    ? next.file : NULL;
             printf("%s%s%u: not covered: clause %d of \"%s\" never paid in any test\n", file ? file : "",

@@ -48,8 +48,20 @@ typedef struct cbr_error {
 /* A short lowercase name for a status ("ok", "out of memory", ...); never NULL. */
 CBR_API const char *cbr_status_text(cbr_status st);
 
-/* The library's version, e.g. "0.1.0". */
+/* The version of this header.  A library of the same major version runs a
+ * program built against any header of a smaller or equal minor version:
+ * structs the caller allocates carry their size (cbr_config, cbr_store,
+ * cbr_program_info, cbr_coverage_item), so a newer library never reads or
+ * writes past an older program's struct. */
+#define CBR_VERSION_MAJOR 0
+#define CBR_VERSION_MINOR 2
+#define CBR_VERSION_PATCH 0
+#define CBR_VERSION_NUM (CBR_VERSION_MAJOR * 10000 + CBR_VERSION_MINOR * 100 + CBR_VERSION_PATCH)
+
+/* The library's version, e.g. "0.2.0", and as a number like
+ * CBR_VERSION_NUM: compare the two to learn which library was loaded. */
 CBR_API const char *cbr_version(void);
+CBR_API int cbr_version_num(void);
 
 /* ---- allocation and configuration ---------------------------------------- */
 
@@ -100,6 +112,7 @@ typedef struct cbr_limits {
 #define CBR_DEFAULT_MAX_ERRORS       100u
 
 typedef struct cbr_config {
+    size_t size;                     /* sizeof(cbr_config), set by cbr_config_init */
     cbr_alloc_fn alloc;              /* NULL: the C library's realloc/free */
     void *alloc_ud;
     cbr_diagnostic_fn on_diagnostic; /* NULL: diagnostics are only stored */
@@ -121,8 +134,10 @@ typedef struct cbr_config {
     size_t ntrusted_keys;
 } cbr_config;
 
-/* Fills *cfg with the defaults above.  Always call it before changing fields,
- * so that fields added in later versions get their defaults. */
+/* Fills *cfg with the defaults above, size included.  Always call it before
+ * changing fields, so that fields added in later versions get their
+ * defaults; the library reads only the first size bytes of a config and
+ * takes the defaults for the rest. */
 CBR_API void cbr_config_init(cbr_config *cfg);
 
 /* ---- compiling ------------------------------------------------------------ */
@@ -194,8 +209,12 @@ CBR_API char *cbr_diagnostic_format(const cbr_diagnostic *d);
 CBR_API cbr_status cbr_format(const cbr_config *cfg, const char *name, const char *text,
                               size_t len, char **out, size_t *out_len, cbr_error *err);
 
-/* Counts of what a checked program holds (0 before a successful check). */
+/* Counts of what a checked program holds (0 before a successful check).
+ * Set size to sizeof(cbr_program_info) before the call: the library fills
+ * no more than that (CBR_ERR_ARG when it is smaller than the first
+ * version's struct). */
 typedef struct cbr_program_info {
+    size_t size;
     unsigned offers, campaigns, fields, lets, externs, tests, clauses;
 } cbr_program_info;
 CBR_API cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out);
@@ -650,6 +669,7 @@ CBR_API void cbr_coverage_free(cbr_coverage *cov);
 CBR_API cbr_status cbr_context_set_coverage(cbr_context *ctx, cbr_coverage *cov);
 
 typedef struct cbr_coverage_item {
+    size_t size;             /* set to sizeof(cbr_coverage_item) before the call */
     const char *offer_id;
     int clause;              /* 0-based, -1 for an offer-wide condition */
     int is_clause;           /* 1: the clause itself; 0: one of its conditions */
@@ -661,7 +681,9 @@ typedef struct cbr_coverage_item {
 } cbr_coverage_item;
 
 /* Items in evaluation order: per offer its offer-wide conditions, then per
- * clause the clause and its conditions. */
+ * clause the clause and its conditions.  cbr_coverage_get returns 1 and
+ * fills *out (no more than out->size bytes), or 0 when i is out of range,
+ * an argument is NULL or out->size is smaller than the first version's. */
 CBR_API size_t cbr_coverage_count(const cbr_coverage *cov);
 CBR_API int cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out);
 

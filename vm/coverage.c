@@ -90,12 +90,13 @@ size_t cbr_coverage_count(const cbr_coverage *cov) { return cov ? cov->nitems : 
 
 int cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out)
 {
-    if (!cov || !out || i >= cov->nitems)
+    if (!cov || !out || i >= cov->nitems || out->size < sizeof *out)
         return 0;
     const cbrx_program *x = &cov->prog->x;
     const cov_item *it = &cov->items[i];
     const cbrx_offer *of = &x->offers[it->offer];
     memset(out, 0, sizeof *out);
+    out->size = sizeof *out;
     out->offer_id = cbrx_str(x, of->id);
     out->clause = it->clause == CBRX_NONE ? -1 : (int)it->clause;
     if (it->cond == CBRX_NONE) {

@@ -87,10 +87,7 @@ bool cbrx_program_prepare(cbr_program *p, cbr_error *err)
 cbr_program *cbrx_program_new(const cbr_config *cfg)
 {
     cbr_config c;
-    if (cfg)
-        c = *cfg;
-    else
-        cbr_config_init(&c);
+    cbrx_config_copy(cfg, &c);
     if (!c.alloc)
         c.alloc = cbr_default_alloc;
     cbr_program *p = c.alloc(c.alloc_ud, NULL, sizeof *p);

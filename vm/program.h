@@ -232,6 +232,14 @@ void *cbrx_realloc(const cbrx_program *p, void *old, size_t n);
 void cbrx_dealloc(const cbrx_program *p, void *ptr);
 void cbrx_program_release(cbrx_program *p);
 
+/* config.c: *out becomes a copy of in (NULL: the defaults) as this library
+ * knows it, whatever in->size, with defaults for fields in is too old for. */
+void cbrx_config_copy(const cbr_config *in, cbr_config *out);
+/* config.c: copies a sized struct (size first) of full_size bytes into out,
+ * no more than out's own size field says; false when that is smaller than
+ * first_size, the struct's size in its first version. */
+bool cbrx_sized_fill(void *out, const void *full, size_t full_size, size_t first_size);
+
 /* program.c: a new, empty program with cfg's allocator (cfg NULL: the
  * defaults); NULL when memory runs out. */
 cbr_program *cbrx_program_new(const cbr_config *cfg);

@@ -6,6 +6,7 @@
 #include "config.h" /* PACKAGE_VERSION only */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,62 @@ START_TEST(version_is_the_package_version)
     unsigned a, b, c;
     char extra;
     ck_assert_int_eq(sscanf(v, "%u.%u.%u%c", &a, &b, &c, &extra), 3);
+    /* The header's macros are the library's version. */
+    ck_assert_uint_eq(a, CBR_VERSION_MAJOR);
+    ck_assert_uint_eq(b, CBR_VERSION_MINOR);
+    ck_assert_uint_eq(c, CBR_VERSION_PATCH);
+    ck_assert_int_eq(cbr_version_num(), CBR_VERSION_NUM);
+    ck_assert_int_eq(CBR_VERSION_NUM, (int)(a * 10000 + b * 100 + c));
+}
+END_TEST
+
+/* A program built against an older header passes shorter structs: the
+ * library reads and writes only the bytes their size says. */
+START_TEST(sized_structs_are_read_and_written_within_their_size)
+{
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    ck_assert_uint_eq(cfg.size, sizeof cfg);
+    /* An older config ends before externs: what follows is not ours to read. */
+    cfg.size = offsetof(cbr_config, externs);
+    memset((char *)&cfg + cfg.size, 0xA5, sizeof cfg - cfg.size);
+    cfg.limits.max_offers = 1;
+    const char *src = "offer \"a\" { when amount > 0 then cashback 1% }\n"
+                      "offer \"b\" { when amount > 0 then cashback 2% }\n";
+    cbr_compiler *c = cbr_compiler_new(&cfg);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE); /* its limits were read */
+    cbr_compiler_free(c);
+    cfg.limits.max_offers = CBR_DEFAULT_MAX_OFFERS;
+    c = cbr_compiler_new(&cfg);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK); /* the garbage externs were never read */
+    void *data;
+    size_t len;
+    ck_assert_int_eq(cbr_program_save(p, &data, &len, &err), CBR_OK);
+    cbr_program *q = NULL;
+    ck_assert_int_eq(cbr_program_load(&cfg, data, len, &q, &err), CBR_OK); /* nor the trusted keys */
+    cbr_free(p, data);
+    cbr_program_free(q);
+    cbr_program_free(p);
+
+    /* An info struct of the size the caller says, never more. */
+    struct {
+        cbr_program_info info;
+        unsigned guard;
+    } box;
+    memset(&box, 0x5A, sizeof box);
+    box.info.size = sizeof box.info;
+    ck_assert_int_eq(cbr_compiler_info(c, &box.info), CBR_OK);
+    ck_assert_uint_eq(box.info.offers, 2);
+    ck_assert_uint_eq(box.guard, 0x5A5A5A5Au);
+    box.info.size = sizeof(size_t); /* too small for any version */
+    ck_assert_int_eq(cbr_compiler_info(c, &box.info), CBR_ERR_ARG);
+    cbr_compiler_free(c);
 }
 END_TEST
 
@@ -99,7 +156,7 @@ START_TEST(null_handles_are_refused_quietly)
     ck_assert_uint_eq(cbr_compiler_error_count(NULL), 0);
     ck_assert_uint_eq(cbr_compiler_warning_count(NULL), 0);
     ck_assert_ptr_nonnull(cbr_compiler_errmsg(NULL));
-    cbr_program_info info;
+    cbr_program_info info = {.size = sizeof info};
     ck_assert_int_eq(cbr_compiler_info(NULL, &info), CBR_ERR_ARG);
     ck_assert_ptr_null(cbr_diagnostic_format(NULL));
 }
@@ -114,7 +171,7 @@ START_TEST(bad_arguments_give_arg_errors_with_a_message)
     ck_assert_uint_gt(strlen(cbr_compiler_errmsg(c)), 0);
     ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", NULL, 3), CBR_ERR_ARG);
     ck_assert_int_eq(cbr_compiler_add_file(c, NULL), CBR_ERR_ARG);
-    cbr_program_info info;
+    cbr_program_info info = {.size = sizeof info};
     ck_assert_int_eq(cbr_compiler_info(c, NULL), CBR_ERR_ARG);
     /* NULL text of length 0 is an empty source. */
     ck_assert_int_eq(cbr_compiler_add_source(c, "empty.cbr", NULL, 0), CBR_OK);
@@ -146,7 +203,7 @@ START_TEST(check_twice_is_a_state_error)
     ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_STATE);
     ck_assert_uint_gt(strlen(cbr_compiler_errmsg(c)), 0);
     /* The first check's results are still there. */
-    cbr_program_info info;
+    cbr_program_info info = {.size = sizeof info};
     ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
     ck_assert_uint_eq(info.offers, 1);
     cbr_compiler_free(c);
@@ -158,7 +215,7 @@ START_TEST(info_is_zero_before_the_check)
     cbr_compiler *c = cbr_compiler_new(NULL);
     const char *src = "when amount > 1 then cashback 1%\n";
     ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
-    cbr_program_info info;
+    cbr_program_info info = {.size = sizeof info};
     memset(&info, 0xFF, sizeof info);
     ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
     ck_assert_uint_eq(info.offers, 0);
@@ -795,7 +852,7 @@ END_TEST
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
-    UNIT_TCASE(s, "basics", version_is_the_package_version, status_text_for_every_status,
+    UNIT_TCASE(s, "basics", version_is_the_package_version, sized_structs_are_read_and_written_within_their_size, status_text_for_every_status,
                config_init_sets_the_documented_defaults, config_is_copied_by_the_compiler);
     UNIT_TCASE(s, "handles", null_handles_are_refused_quietly, bad_arguments_give_arg_errors_with_a_message,
                add_after_check_is_a_state_error, check_twice_is_a_state_error, info_is_zero_before_the_check,

@@ -987,7 +987,7 @@ static char *coverage_text(const cbr_coverage *cov)
     sbuf out = {0};
     size_t n = cbr_coverage_count(cov);
     for (size_t i = 0; i < n; i++) {
-        cbr_coverage_item it;
+        cbr_coverage_item it = {.size = sizeof it};
         ck_assert_int_eq(cbr_coverage_get(cov, i, &it), 1);
         if (it.is_clause)
             sb_printf(&out, "%s %d clause line %u %llu/%llu\n", it.offer_id, it.clause, it.line,
@@ -997,7 +997,7 @@ static char *coverage_text(const cbr_coverage *cov)
                       it.file ? it.file : "-", it.line, it.column, (unsigned long long)it.reached,
                       (unsigned long long)it.held);
     }
-    cbr_coverage_item it;
+    cbr_coverage_item it = {.size = sizeof it};
     ck_assert_int_eq(cbr_coverage_get(cov, n, &it), 0);
     return sb_take(&out);
 }

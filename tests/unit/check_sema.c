@@ -638,7 +638,7 @@ START_TEST(same_field_in_two_files_is_one_field)
                           "field tier: string\nwhen tier == \"silver\" then cashback 1%\n"};
     cbr_compiler *c = unit_compile_many(names, srcs, 2);
     ck_assert_clean(c);
-    cbr_program_info info;
+    cbr_program_info info = {.size = sizeof info};
     ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
     ck_assert_uint_eq(info.fields, 1);
     ck_assert_uint_eq(info.offers, 2);
@@ -726,7 +726,7 @@ START_TEST(program_info_counts)
                                    "test \"t1\" { given { " TX " } expect cashback 1.00 from \"t:14\" }\n"
                                    "test \"t2\" { given { " TX " } expect no cashback }\n");
     ck_assert_clean(c);
-    cbr_program_info info;
+    cbr_program_info info = {.size = sizeof info};
     ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
     ck_assert_uint_eq(info.offers, 2);
     ck_assert_uint_eq(info.campaigns, 1);
