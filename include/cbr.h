@@ -303,8 +303,10 @@ CBR_API cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *text, s
                                  cbr_error *err);
 CBR_API cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err);
 
-/* The text of a string field of a row (its NFC form), or NULL when the field
- * is missing or not a string.  Valid until the batch is cleared. */
+/* The text of a string field of a row (its NFC form, NUL-terminated), or
+ * NULL when the field is missing or not a string.  The pointer stays valid
+ * until the batch is cleared or freed: later rows, the string functions of
+ * an evaluation and extern results add strings without moving it. */
 CBR_API const char *cbr_batch_string(const cbr_batch *b, size_t row, size_t field, size_t *len);
 
 /* ---- evaluation ----------------------------------------------------------- */

@@ -1,0 +1,168 @@
+/* check_batch.c: filling batches through cbr.h, the promises of the batch
+ * calls: the text cbr_batch_string returns stays where it is until the batch
+ * is cleared (later rows and string functions add strings without moving
+ * it).  Run under AddressSanitizer too, where a string that moved is a
+ * heap-use-after-free. */
+#include <stdint.h>
+#include "unit.h"
+
+static cbr_program *compile_ok(const char *src)
+{
+    cbr_compiler *c = unit_compile(src);
+    ck_assert_msg(cbr_compiler_error_count(c) == 0, "the rules do not compile:\n%s", unit_dump(c));
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_msg(cbr_compiler_program(c, &p, &err) == CBR_OK, "%s", err.message);
+    cbr_compiler_free(c);
+    return p;
+}
+
+static size_t field(const cbr_program *p, const char *name)
+{
+    int f = cbr_program_field(p, name, strlen(name));
+    ck_assert_msg(f >= 0, "no field %s", name);
+    return (size_t)f;
+}
+
+static cbr_status set(cbr_batch *b, const cbr_program *p, const char *name, const char *text,
+                      cbr_error *err)
+{
+    return cbr_batch_set(b, field(p, name), text, strlen(text), err);
+}
+
+/* Sets the required fields (amount 20.00 USD on 2026-03-13) to good values. */
+static void set_required(cbr_batch *b, const cbr_program *p, const char *tid)
+{
+    cbr_error err;
+    ck_assert_int_eq(set(b, p, "tid", tid, &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "amount", "20.00", &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "currency", "USD", &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "timestamp", "2026-03-13T15:00:00Z", &err), CBR_OK);
+}
+
+/* A row: the required fields, user_id and merchant. */
+static void add_row(cbr_batch *b, const cbr_program *p, const char *tid, const char *user,
+                    const char *merchant)
+{
+    cbr_error err;
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    set_required(b, p, tid);
+    ck_assert_int_eq(set(b, p, "user_id", user, &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "merchant", merchant, &err), CBR_OK);
+    ck_assert_msg(cbr_batch_end_row(b, NULL, &err) == CBR_OK, "%s", err.message);
+}
+
+/* ---- the text of cbr_batch_string stays put ---- */
+
+static const char string_rules[] =
+    "offer \"lo\" { when lower(merchant) == \"shop\" then cashback 1.00 }\n"
+    "offer \"up\" { when upper(user_id) == \"U-0001\" then cashback 0.50 }\n"
+    "offer \"cf\" { when casefold(merchant) == \"market\" then cashback 0.25 }\n";
+
+/* A long, distinct text for row i: enough rows of these fill many times the
+ * 64 KiB a batch first sets aside for strings. */
+static void long_text(char *buf, size_t cap, const char *what, size_t i)
+{
+    int k = snprintf(buf, cap, "%s-%zu-", what, i);
+    size_t n = (size_t)k;
+    for (; n + 1 < cap && n < 300; n++)
+        buf[n] = (char)('A' + (i + n) % 26);
+    buf[n] = '\0';
+}
+
+START_TEST(a_string_survives_later_rows_and_eval)
+{
+    cbr_program *p = compile_ok(string_rules);
+    cbr_batch *b = cbr_batch_new(p, 1024);
+    cbr_context *ctx = cbr_context_new(p, 1024);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(ctx);
+    add_row(b, p, "t-0", "U-0001", "Shop");
+    size_t len = 0;
+    const char *user = cbr_batch_string(b, 0, field(p, "user_id"), &len);
+    const char *tid = cbr_batch_string(b, 0, field(p, "tid"), NULL);
+    ck_assert_ptr_nonnull(user);
+    ck_assert_uint_eq(len, 6);
+    /* Later rows: 1,023 of them, each with two long strings of its own. */
+    char t[32], u[400], m[400];
+    for (size_t i = 1; i < 1024; i++) {
+        snprintf(t, sizeof t, "t-%zu", i);
+        long_text(u, sizeof u, "user", i);
+        long_text(m, sizeof m, "MERCHANT", i);
+        add_row(b, p, t, u, m);
+    }
+    ck_assert_int_eq(memcmp(user, "U-0001", 7), 0); /* the NUL too */
+    ck_assert_str_eq(tid, "t-0");
+    /* Evaluating adds lower(), upper() and casefold() of every row. */
+    cbr_error err;
+    ck_assert_msg(cbr_eval(ctx, b, NULL, NULL, &err) == CBR_OK, "%s", err.message);
+    size_t na;
+    cbr_context_awards(ctx, &na);
+    ck_assert_uint_eq(na, 2); /* row 0: lo and up */
+    ck_assert_int_eq(memcmp(user, "U-0001", 7), 0);
+    ck_assert_str_eq(tid, "t-0");
+    ck_assert_ptr_eq(cbr_batch_string(b, 0, field(p, "user_id"), NULL), user);
+    /* Every row still reads back as it was set. */
+    for (size_t i = 1; i < 1024; i++) {
+        long_text(m, sizeof m, "MERCHANT", i);
+        ck_assert_str_eq(cbr_batch_string(b, i, field(p, "merchant"), NULL), m);
+    }
+    cbr_context_free(ctx);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
+/* A string longer than the pool's chunks gets storage of its own; after a
+ * clear the chunks are reused and the long strings let go (LeakSanitizer
+ * checks the second half). */
+START_TEST(long_strings_and_reuse_after_clear)
+{
+    cbr_program *p = compile_ok(string_rules);
+    cbr_batch *b = cbr_batch_new(p, 64);
+    cbr_context *ctx = cbr_context_new(p, 64);
+    size_t big = 65536; /* the default limit of one string, and a chunk's size */
+    char *huge = malloc(big + 1);
+    ck_assert_ptr_nonnull(huge);
+    for (int round = 0; round < 3; round++) {
+        cbr_batch_clear(b);
+        add_row(b, p, "t-0", "first-user", "Shop"); /* not a constant of the rules */
+        const char *user = cbr_batch_string(b, 0, field(p, "user_id"), NULL);
+        for (size_t i = 1; i < 64; i++) {
+            char t[32];
+            snprintf(t, sizeof t, "t-%d-%zu", round, i);
+            size_t n = i % 2 ? big : big / 2 + i; /* own storage, or most of a chunk */
+            for (size_t k = 0; k < n; k++)
+                huge[k] = (char)('a' + (k + i + (size_t)round) % 26);
+            huge[n] = '\0';
+            add_row(b, p, t, "u", huge);
+            size_t len;
+            const char *back = cbr_batch_string(b, i, field(p, "merchant"), &len);
+            ck_assert_uint_eq(len, n);
+            ck_assert_int_eq(memcmp(back, huge, n + 1), 0);
+        }
+        cbr_error err;
+        ck_assert_msg(cbr_eval(ctx, b, NULL, NULL, &err) == CBR_OK, "%s", err.message);
+        ck_assert_str_eq(user, "first-user");
+        ck_assert_ptr_eq(cbr_batch_string(b, 0, field(p, "user_id"), NULL), user);
+        ck_assert_str_eq(cbr_batch_string(b, 0, field(p, "merchant"), NULL), "Shop");
+        size_t len;
+        ck_assert_ptr_nonnull(cbr_batch_string(b, 63, field(p, "merchant"), &len));
+        ck_assert_uint_eq(len, big);
+    }
+    free(huge);
+    cbr_context_free(ctx);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
+static Suite *batch_suite(void)
+{
+    Suite *s = suite_create("batch");
+    UNIT_TCASE(s, "stable strings", a_string_survives_later_rows_and_eval,
+               long_strings_and_reuse_after_clear);
+    return s;
+}
+
+UNIT_MAIN(batch_suite)
