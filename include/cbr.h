@@ -294,10 +294,13 @@ CBR_API size_t cbr_batch_capacity(const cbr_batch *b);
  * exactly as in an input file: amounts as decimals ("12.50"), timestamps as
  * RFC 3339 instants, strings as UTF-8 (normalised to NFC).  A field never set
  * is missing.  cbr_batch_set returns CBR_ERR_RECORD for a value that cannot
- * be read; the row is then refused by cbr_batch_end_row, which checks the
- * required fields (tid, amount, currency, timestamp) and the amount against
- * its currency.  A refused row is not added; its error says why.  Begin
- * fails with CBR_ERR_LIMIT when the batch is full. */
+ * be read, with a message naming that field; the row is then refused by
+ * cbr_batch_end_row with the first such message (setting the field again
+ * does not undo it).  end_row also checks the required fields (tid, amount,
+ * currency, timestamp) and the amount against its currency.  A refused row
+ * is not added; its error says why.  cbr_batch_begin_row starts afresh:
+ * nothing of a row refused or left unfinished carries over to the next.
+ * Begin fails with CBR_ERR_LIMIT when the batch is full. */
 CBR_API cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err);
 CBR_API cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *text, size_t len,
                                  cbr_error *err);

@@ -81,6 +81,7 @@ void cbr_batch_clear(cbr_batch *b)
         return;
     b->n = 0;
     b->in_row = false;
+    b->row_bad = false;
     restamp(b);
     cbrx_pool_clear(&b->pool);
 }
@@ -88,20 +89,26 @@ void cbr_batch_clear(cbr_batch *b)
 size_t cbr_batch_rows(const cbr_batch *b) { return b ? b->n : 0; }
 size_t cbr_batch_capacity(const cbr_batch *b) { return b ? b->cap : 0; }
 
+/* A value of the row being added cannot be read: err gets this error, and
+ * the row keeps its first one for cbr_batch_end_row.  Each error is formatted
+ * for itself, so a later bad value is reported with its own field and not
+ * with the row's first message. */
 static cbr_status row_error(cbr_batch *b, cbr_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static cbr_status row_error(cbr_batch *b, cbr_error *err, const char *fmt, ...)
 {
+    cbr_error e;
     va_list ap;
+    e.status = CBR_ERR_RECORD;
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    va_end(ap);
     if (!b->row_bad) {
         b->row_bad = true;
-        b->row_err.status = CBR_ERR_RECORD;
-        va_start(ap, fmt);
-        vsnprintf(b->row_err.message, sizeof b->row_err.message, fmt, ap);
-        va_end(ap);
+        b->row_err = e;
     }
     if (err)
-        *err = b->row_err;
+        *err = e;
     return CBR_ERR_RECORD;
 }
 
@@ -117,8 +124,12 @@ cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err)
     for (uint32_t f = 0; f < x->nfields; f++)
         if (b->cols[f].null)
             b->cols[f].null[b->n] = 1;
+    /* Nothing of an earlier row, refused or abandoned, carries over. */
     b->in_row = true;
     b->row_bad = false;
+    b->row_err.status = CBR_OK;
+    b->row_err.message[0] = '\0';
+    b->amount = (cbrdec){0, 0};
     restamp(b);
     return CBR_OK;
 }

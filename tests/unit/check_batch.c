@@ -1,7 +1,8 @@
 /* check_batch.c: filling batches through cbr.h, the promises of the batch
  * calls: the text cbr_batch_string returns stays where it is until the batch
  * is cleared (later rows and string functions add strings without moving
- * it).  Run under AddressSanitizer too, where a string that moved is a
+ * it), and each cbr_batch_set error names its own field and ends with
+ * its row.  Run under AddressSanitizer too, where a string that moved is a
  * heap-use-after-free. */
 #include <stdint.h>
 #include "unit.h"
@@ -157,11 +158,93 @@ START_TEST(long_strings_and_reuse_after_clear)
 }
 END_TEST
 
+/* ---- errors of cbr_batch_set ---- */
+
+START_TEST(each_error_names_its_own_field)
+{
+    cbr_program *p = compile_ok("field years: int\nwhen true then cashback 1.00\n");
+    cbr_batch *b = cbr_batch_new(p, 4);
+    cbr_error err;
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "amount", "12,50", &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `amount`: `12,50` is not a decimal number");
+    ck_assert_int_eq(set(b, p, "timestamp", "yesterday", &err), CBR_ERR_RECORD);
+    ck_assert_int_eq(err.status, CBR_ERR_RECORD);
+    ck_assert_msg(strncmp(err.message, "field `timestamp`: `yesterday`", 30) == 0, "%s", err.message);
+    ck_assert_int_eq(set(b, p, "years", "many", &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `years`: `many` is not a whole number");
+    ck_assert_int_eq(set(b, p, "user_id", "\xff", &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `user_id`: invalid UTF-8 at byte 1");
+    /* Good values after the bad ones are taken and leave err alone. */
+    err.status = CBR_ERR_IO;
+    strcpy(err.message, "untouched");
+    ck_assert_int_eq(set(b, p, "tid", "t1", &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "currency", "USD", &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "amount", "12.50", &err), CBR_OK);
+    ck_assert_str_eq(err.message, "untouched");
+    /* The row is refused for its first bad value, set again or not. */
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    ck_assert_int_eq(err.status, CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `amount`: `12,50` is not a decimal number");
+    ck_assert_uint_eq(cbr_batch_rows(b), 0);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
+START_TEST(a_bad_row_never_leaks_into_the_next)
+{
+    cbr_program *p = compile_ok("when true then cashback 1.00\n");
+    cbr_batch *b = cbr_batch_new(p, 4);
+    cbr_context *ctx = cbr_context_new(p, 4);
+    cbr_error err;
+    /* A row refused at end_row, then a good one. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    set_required(b, p, "bad-1");
+    ck_assert_int_eq(set(b, p, "amount", "x", &err), CBR_ERR_RECORD);
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    add_row(b, p, "good-1", "u1", "m");
+    /* A row whose set failed, begun again without ending it. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "currency", "US", &err), CBR_OK); /* checked at end_row */
+    ck_assert_int_eq(set(b, p, "timestamp", "2026-03-13", &err), CBR_ERR_RECORD);
+    add_row(b, p, "good-2", "u2", "m");
+    /* A row refused by end_row's own checks, then a good one. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    set_required(b, p, "bad-3");
+    ck_assert_int_eq(set(b, p, "currency", "XXY", &err), CBR_OK);
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `currency`: `XXY` is not an ISO 4217 currency code");
+    /* A failing row dropped by a clear, then a good one. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "amount", "x", &err), CBR_ERR_RECORD);
+    ck_assert_uint_eq(cbr_batch_rows(b), 2);
+    ck_assert_int_eq(cbr_eval(ctx, b, NULL, NULL, &err), CBR_OK);
+    size_t na;
+    const cbr_award *a = cbr_context_awards(ctx, &na);
+    ck_assert_uint_eq(na, 2);
+    ck_assert_str_eq(cbr_batch_string(b, a[0].row, field(p, "tid"), NULL), "good-1");
+    ck_assert_str_eq(cbr_batch_string(b, a[1].row, field(p, "tid"), NULL), "good-2");
+    cbr_batch_clear(b);
+    add_row(b, p, "good-4", "u4", "m");
+    ck_assert_uint_eq(cbr_batch_rows(b), 1);
+    /* A row refused for a missing field names that field, not an older error. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    ck_assert_int_eq(set(b, p, "tid", "t5", &err), CBR_OK);
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "missing required field `amount`");
+    cbr_context_free(ctx);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
     UNIT_TCASE(s, "stable strings", a_string_survives_later_rows_and_eval,
                long_strings_and_reuse_after_clear);
+    UNIT_TCASE(s, "errors", each_error_names_its_own_field, a_bad_row_never_leaks_into_the_next);
     return s;
 }
 
