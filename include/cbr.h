@@ -7,6 +7,15 @@
  * message (in the handle, or in a cbr_error the caller passes).  Strings are
  * UTF-8 and NUL-terminated unless a length is given.
  *
+ * No string the library hands out, or passes to an extern function, holds a
+ * NUL character (U+0000) before its end, so strlen is its length: the lexer
+ * refuses \u{0} and the bundle verifier any NUL in the rules' strings
+ * (offer, campaign and field names, constants), and cbr_batch_set refuses a
+ * record whose text holds one (CBR_ERR_RECORD).  So offer and campaign ids
+ * of awards, cbr_batch_string, the arguments an extern function gets and
+ * the keys of limit state never hold a NUL; an extern's string result is
+ * read up to its first NUL.
+ *
  * Threads: a cbr_program is immutable once made and may be shared by any
  * number of threads; batches and contexts belong to one thread at a time.
  */
@@ -294,7 +303,9 @@ CBR_API size_t cbr_batch_capacity(const cbr_batch *b);
  * exactly as in an input file: amounts as decimals ("12.50"), timestamps as
  * RFC 3339 instants, strings as UTF-8 (normalised to NFC).  A field never set
  * is missing.  cbr_batch_set returns CBR_ERR_RECORD for a value that cannot
- * be read, with a message naming that field; the row is then refused by
+ * be read, with a message naming that field: in any field, a text holding a
+ * NUL character (U+0000) cannot be read ("field `user_id`: the text holds a
+ * NUL character (U+0000) at byte 4"); the row is then refused by
  * cbr_batch_end_row with the first such message (setting the field again
  * does not undo it).  end_row also checks the required fields (tid, amount,
  * currency, timestamp) and the amount against its currency.  A refused row

@@ -1,10 +1,11 @@
 /* batch.c: batches of transactions, filled row by row from text.
  *
- * Reading a value is where bad input is caught: a string that is not UTF-8,
- * an amount that is not a decimal or has more digits than its currency, an
- * unknown currency, a timestamp without an offset.  Each such value makes
- * the row refused at cbr_batch_end_row with a message naming the field and
- * the value, so a host can report the record and go on. */
+ * Reading a value is where bad input is caught: a NUL character, a string
+ * that is not UTF-8, an amount that is not a decimal or has more digits than
+ * its currency, an unknown currency, a timestamp without an offset.  Each
+ * such value makes the row refused at cbr_batch_end_row with a message
+ * naming the field and the value, so a host can report the record and go
+ * on. */
 #include "config.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,6 +200,14 @@ cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *s, size_t n, cb
     if (field >= x->nfields || x->fields[field].derived)
         return cbrx_fail(err, CBR_ERR_ARG, "field %zu cannot be set", field), CBR_ERR_ARG;
     const char *name = cbrx_str(x, x->fields[field].name);
+    /* U+0000 is refused in every field, strings above all: C hosts, extern
+     * functions and state keys read strings up to their NUL, so "eve\0x"
+     * would be taken for "eve" there (a limit kept under another user, a
+     * snapshot line without its period). */
+    const char *nul = memchr(s, '\0', n);
+    if (nul)
+        return row_error(b, err, "field `%s`: the text holds a NUL character (U+0000) at byte %zu", name,
+                         (size_t)(nul - s) + 1);
     cbrx_col *c = &b->cols[field];
     size_t r = b->n;
     char q[64];

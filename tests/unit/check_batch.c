@@ -1,9 +1,9 @@
 /* check_batch.c: filling batches through cbr.h, the promises of the batch
  * calls: the text cbr_batch_string returns stays where it is until the batch
  * is cleared (later rows and string functions add strings without moving
- * it), and each cbr_batch_set error names its own field and ends with
- * its row.  Run under AddressSanitizer too, where a string that moved is a
- * heap-use-after-free. */
+ * it), a NUL in any field refuses the row, and each cbr_batch_set error
+ * names its own field and ends with its row.  Run under AddressSanitizer
+ * too, where a string that moved is a heap-use-after-free. */
 #include <stdint.h>
 #include "unit.h"
 
@@ -158,6 +158,65 @@ START_TEST(long_strings_and_reuse_after_clear)
 }
 END_TEST
 
+/* ---- a NUL in a string field ---- */
+
+START_TEST(a_nul_in_any_string_field_refuses_the_row)
+{
+    cbr_program *p = compile_ok("field tier: string\n"
+                                "offer \"once\" { limit 1 per user per day\n"
+                                "  when tier == \"gold\" or true then cashback 1.00 }\n");
+    cbr_batch *b = cbr_batch_new(p, 8);
+    const char *strings[] = {"tid", "user_id", "currency", "merchant", "country", "channel", "tier"};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        cbr_error err;
+        ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+        set_required(b, p, "t1");
+        const char eve[] = "eve\0x";
+        ck_assert_int_eq(cbr_batch_set(b, field(p, strings[i]), eve, 5, &err), CBR_ERR_RECORD);
+        char want[200];
+        snprintf(want, sizeof want, "field `%s`: the text holds a NUL character (U+0000) at byte 4",
+                 strings[i]);
+        ck_assert_int_eq(err.status, CBR_ERR_RECORD);
+        ck_assert_str_eq(err.message, want);
+        ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+        ck_assert_str_eq(err.message, want);
+        ck_assert_uint_eq(cbr_batch_rows(b), 0);
+    }
+    /* A NUL at the start or the end, and one alone, too. */
+    const char *nuls[] = {"\0eve", "eve\0", "\0"};
+    const size_t lens[] = {4, 4, 1}, at[] = {1, 4, 1};
+    for (size_t i = 0; i < 3; i++) {
+        cbr_error err;
+        ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+        set_required(b, p, "t1");
+        ck_assert_int_eq(cbr_batch_set(b, field(p, "user_id"), nuls[i], lens[i], &err), CBR_ERR_RECORD);
+        char want[200];
+        snprintf(want, sizeof want, "field `user_id`: the text holds a NUL character (U+0000) at byte %zu",
+                 at[i]);
+        ck_assert_str_eq(err.message, want);
+        ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    }
+    /* In a field of another type too: the NUL is named, not a bad number. */
+    {
+        cbr_error err;
+        ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+        set_required(b, p, "t1");
+        ck_assert_int_eq(cbr_batch_set(b, field(p, "amount"), "12.50\0", 6, &err), CBR_ERR_RECORD);
+        ck_assert_str_eq(err.message, "field `amount`: the text holds a NUL character (U+0000) at byte 6");
+        ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    }
+    /* The same text without the NUL is a good row. */
+    cbr_error err;
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    set_required(b, p, "t1");
+    ck_assert_int_eq(set(b, p, "user_id", "evex", &err), CBR_OK);
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_OK);
+    ck_assert_uint_eq(cbr_batch_rows(b), 1);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
 /* ---- errors of cbr_batch_set ---- */
 
 START_TEST(each_error_names_its_own_field)
@@ -244,6 +303,7 @@ static Suite *batch_suite(void)
     Suite *s = suite_create("batch");
     UNIT_TCASE(s, "stable strings", a_string_survives_later_rows_and_eval,
                long_strings_and_reuse_after_clear);
+    UNIT_TCASE(s, "nul", a_nul_in_any_string_field_refuses_the_row);
     UNIT_TCASE(s, "errors", each_error_names_its_own_field, a_bad_row_never_leaks_into_the_next);
     return s;
 }
