@@ -116,8 +116,12 @@ typedef struct cbr_config {
     const char *zoneinfo_dir;        /* NULL: $TZDIR, else /usr/share/zoneinfo */
     cbr_limits limits;
     /* Host functions for `extern fn` (cbr_externs_new); must outlive every
-     * program made with this config.  NULL: a program that calls an extern
-     * function can be compiled, saved and listed, but not evaluated. */
+     * program made with this config.  When set, making a program
+     * (cbr_compiler_program, cbr_program_load) fails with CBR_ERR_ARG if an
+     * extern fn the rules declare is not registered, or is registered with
+     * another signature; the message names the function and both
+     * signatures.  NULL: a program that calls an extern function can be
+     * compiled, saved and listed, but not evaluated. */
     const struct cbr_externs *externs;
 } cbr_config;
 
@@ -208,13 +212,17 @@ typedef struct cbr_program cbr_program;
 
 /* Generates the program of a checked compiler (cbr_compiler_check returned
  * CBR_OK).  CBR_ERR_STATE before the check, CBR_ERR_COMPILE when the sources
- * have errors.  The program does not refer to the compiler afterwards. */
+ * have errors, CBR_ERR_ARG when the config's externs do not match the
+ * rules' `extern fn` declarations.  The program does not refer to the
+ * compiler afterwards. */
 CBR_API cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err);
 
 /* Loads a bundle written by cbr_program_save: every section, index, register
  * and instruction is verified before anything can run it.  A truncated,
  * corrupt or hostile bundle gives CBR_ERR_BUNDLE and a message; it never
- * crashes.  cfg may be NULL for the defaults. */
+ * crashes.  CBR_ERR_ARG when cfg's externs do not match the bundle's
+ * `extern fn` declarations (see cbr_config).  cfg may be NULL for the
+ * defaults. */
 CBR_API cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
                                     cbr_program **out, cbr_error *err);
 
@@ -275,7 +283,12 @@ CBR_API int cbr_program_field(const cbr_program *p, const char *name, size_t len
  *   decimal text ("12.50"), so no value ever passes through a double.
  * A string or decimal result is copied at once; NULL means missing.  A
  * function is never called with a missing argument: the call is missing.
- * Functions must be pure and thread-safe if the program is shared. */
+ * Functions must be pure and thread-safe if the program is shared.
+ * Making a program with a registry checks it against the rules: a function
+ * they declare that is missing, or registered with another signature, is
+ * CBR_ERR_ARG ("extern fn f is declared (string) -> string, but the host
+ * registered (int) -> int").  A program made without one is not runnable
+ * (cbr_program_runnable, CBR_ERR_STATE). */
 typedef struct cbr_externs cbr_externs;
 typedef void (*cbr_native_fn)(void);
 CBR_API cbr_externs *cbr_externs_new(void);

@@ -223,7 +223,8 @@ START_TEST(an_unregistered_function_is_refused_by_name)
 {
     cbr_externs *x = cbr_externs_new();
     cbr_error err;
-    ck_assert_ptr_null(program(x, rules, CBR_ERR_STATE, &err));
+    ck_assert_ptr_null(program(x, rules, CBR_ERR_ARG, &err));
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
     ck_assert_str_eq(err.message, "extern fn customer_status(string) -> string is not registered by the host");
     cbr_externs_free(x);
 }
@@ -235,11 +236,31 @@ START_TEST(a_different_signature_is_refused)
     cbr_error err;
     const cbr_type i1[] = {CBR_T_INT};
     ck_assert_int_eq(cbr_externs_add(x, "customer_status", (cbr_native_fn)days_since_epoch, CBR_T_INT, i1, 1, &err), CBR_OK);
-    ck_assert_ptr_null(program(x, "extern fn customer_status(string) -> string\n"
-                                  "when customer_status(merchant) == \"x\" then cashback 1%\n",
-                               CBR_ERR_STATE, &err));
-    ck_assert_str_eq(err.message, "extern fn customer_status is declared (string) -> string, "
-                                  "but the host registered (int) -> int");
+    const char *src = "extern fn customer_status(string) -> string\n"
+                      "when customer_status(merchant) == \"x\" then cashback 1%\n";
+    const char *want = "extern fn customer_status is declared (string) -> string, "
+                       "but the host registered (int) -> int";
+    /* A bad argument from the host, not a call in the wrong state. */
+    ck_assert_ptr_null(program(x, src, CBR_ERR_ARG, &err));
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    ck_assert_str_eq(err.message, want);
+    /* The same when a bundle is loaded with that registry. */
+    cbr_program *p = program(NULL, src, CBR_OK, &err);
+    void *data;
+    size_t len;
+    ck_assert_int_eq(cbr_program_save(p, &data, &len, &err), CBR_OK);
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    cfg.externs = x;
+    cbr_program *q = NULL;
+    ck_assert_int_eq(cbr_program_load(&cfg, data, len, &q, &err), CBR_ERR_ARG);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    ck_assert_str_eq(err.message, want);
+    /* Without a registry the program is made and is not runnable: a state. */
+    ck_assert_int_eq(cbr_program_runnable(p, &err), CBR_ERR_STATE);
+    cbr_free(p, data);
+    cbr_program_free(p);
     cbr_externs_free(x);
 }
 END_TEST
