@@ -7,6 +7,15 @@
  * message (in the handle, or in a cbr_error the caller passes).  Strings are
  * UTF-8 and NUL-terminated unless a length is given.
  *
+ * No string the library hands out, or passes to an extern function, holds a
+ * NUL character (U+0000) before its end, so strlen is its length: the lexer
+ * refuses \u{0} and the bundle verifier any NUL in the rules' strings
+ * (offer, campaign and field names, constants), and cbr_batch_set refuses a
+ * record whose text holds one (CBR_ERR_RECORD).  So offer and campaign ids
+ * of awards, cbr_batch_string, the arguments an extern function gets and
+ * the keys of limit state never hold a NUL; an extern's string result is
+ * read up to its first NUL.
+ *
  * Threads: a cbr_program is immutable once made and may be shared by any
  * number of threads; batches and contexts belong to one thread at a time.
  */
@@ -120,8 +129,12 @@ typedef struct cbr_config {
     const char *zoneinfo_dir;        /* NULL: $TZDIR, else /usr/share/zoneinfo */
     cbr_limits limits;
     /* Host functions for `extern fn` (cbr_externs_new); must outlive every
-     * program made with this config.  NULL: a program that calls an extern
-     * function can be compiled, saved and listed, but not evaluated. */
+     * program made with this config.  When set, making a program
+     * (cbr_compiler_program, cbr_program_load) fails with CBR_ERR_ARG if an
+     * extern fn the rules declare is not registered, or is registered with
+     * another signature; the message names the function and both
+     * signatures.  NULL: a program that calls an extern function can be
+     * compiled, saved and listed, but not evaluated. */
     const struct cbr_externs *externs;
     /* Public keys (CBR_PUBLIC_KEY_BYTES each) that sign the bundles this
      * host accepts; read by cbr_program_load only, so they need not outlive
@@ -227,7 +240,9 @@ typedef struct cbr_program cbr_program;
 
 /* Generates the program of a checked compiler (cbr_compiler_check returned
  * CBR_OK).  CBR_ERR_STATE before the check, CBR_ERR_COMPILE when the sources
- * have errors.  The program does not refer to the compiler afterwards. */
+ * have errors, CBR_ERR_ARG when the config's externs do not match the
+ * rules' `extern fn` declarations.  The program does not refer to the
+ * compiler afterwards. */
 CBR_API cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_error *err);
 
 /* Loads a bundle written by cbr_program_save or cbr_program_save_signed:
@@ -242,7 +257,9 @@ CBR_API cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_
  *     bundle signature does not verify: the bundle was changed after signing
  * Without trusted keys a signed bundle loads like an unsigned one (its
  * signature cannot be checked without the public key, so only its checksum
- * is).  cfg may be NULL for the defaults. */
+ * is).  CBR_ERR_ARG when cfg's externs do not match the bundle's
+ * `extern fn` declarations (see cbr_config).  cfg may be NULL for the
+ * defaults. */
 CBR_API cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
                                     cbr_program **out, cbr_error *err);
 
@@ -371,7 +388,12 @@ CBR_API int cbr_program_field(const cbr_program *p, const char *name, size_t len
  *   decimal text ("12.50"), so no value ever passes through a double.
  * A string or decimal result is copied at once; NULL means missing.  A
  * function is never called with a missing argument: the call is missing.
- * Functions must be pure and thread-safe if the program is shared. */
+ * Functions must be pure and thread-safe if the program is shared.
+ * Making a program with a registry checks it against the rules: a function
+ * they declare that is missing, or registered with another signature, is
+ * CBR_ERR_ARG ("extern fn f is declared (string) -> string, but the host
+ * registered (int) -> int").  A program made without one is not runnable
+ * (cbr_program_runnable, CBR_ERR_STATE). */
 typedef struct cbr_externs cbr_externs;
 typedef void (*cbr_native_fn)(void);
 CBR_API cbr_externs *cbr_externs_new(void);
@@ -399,17 +421,24 @@ CBR_API size_t cbr_batch_capacity(const cbr_batch *b);
  * exactly as in an input file: amounts as decimals ("12.50"), timestamps as
  * RFC 3339 instants, strings as UTF-8 (normalised to NFC).  A field never set
  * is missing.  cbr_batch_set returns CBR_ERR_RECORD for a value that cannot
- * be read; the row is then refused by cbr_batch_end_row, which checks the
- * required fields (tid, amount, currency, timestamp) and the amount against
- * its currency.  A refused row is not added; its error says why.  Begin
- * fails with CBR_ERR_LIMIT when the batch is full. */
+ * be read, with a message naming that field: in any field, a text holding a
+ * NUL character (U+0000) cannot be read ("field `user_id`: the text holds a
+ * NUL character (U+0000) at byte 4"); the row is then refused by
+ * cbr_batch_end_row with the first such message (setting the field again
+ * does not undo it).  end_row also checks the required fields (tid, amount,
+ * currency, timestamp) and the amount against its currency.  A refused row
+ * is not added; its error says why.  cbr_batch_begin_row starts afresh:
+ * nothing of a row refused or left unfinished carries over to the next.
+ * Begin fails with CBR_ERR_LIMIT when the batch is full. */
 CBR_API cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err);
 CBR_API cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *text, size_t len,
                                  cbr_error *err);
 CBR_API cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err);
 
-/* The text of a string field of a row (its NFC form), or NULL when the field
- * is missing or not a string.  Valid until the batch is cleared. */
+/* The text of a string field of a row (its NFC form, NUL-terminated), or
+ * NULL when the field is missing or not a string.  The pointer stays valid
+ * until the batch is cleared or freed: later rows, the string functions of
+ * an evaluation and extern results add strings without moving it. */
 CBR_API const char *cbr_batch_string(const cbr_batch *b, size_t row, size_t field, size_t *len);
 
 /* ---- evaluation ----------------------------------------------------------- */

@@ -130,11 +130,14 @@ bool cbrx_link_externs(cbr_program *p, cbr_error *err)
         const cbrx_native *f = find(reg, name);
         char want[200], have[200];
         signature(want, sizeof want, e->ret, e->params, e->nparams);
+        /* The registry is the host's argument: one that lacks a function
+         * the rules declare, or has it with another signature, is a bad
+         * argument (CBR_ERR_ARG), not a call made in the wrong state. */
         if (!f)
-            return cbrx_fail(err, CBR_ERR_STATE, "extern fn %s%s is not registered by the host", name, want);
+            return cbrx_fail(err, CBR_ERR_ARG, "extern fn %s%s is not registered by the host", name, want);
         signature(have, sizeof have, f->ret, f->params, f->nparams);
         if (strcmp(want, have))
-            return cbrx_fail(err, CBR_ERR_STATE, "extern fn %s is declared %s, but the host registered %s",
+            return cbrx_fail(err, CBR_ERR_ARG, "extern fn %s is declared %s, but the host registered %s",
                              name, want, have);
         struct cbrx_link *l = &p->links[i];
         for (unsigned a = 0; a < e->nparams; a++)

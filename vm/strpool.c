@@ -1,6 +1,8 @@
 /* strpool.c: interning for batches (see strpool.h).  Two open-addressing
  * tables: the program's strings, built once per batch object, and the added
- * strings, emptied by a memset when the batch is cleared. */
+ * strings, emptied by a memset when the batch is cleared.  The added bytes
+ * go into fixed chunks filled in turn, never reallocated: a string's
+ * address is fixed from the time it is added until the clear. */
 #include "config.h"
 #include <string.h>
 #include "vm/strpool.h"
@@ -13,11 +15,6 @@ static uint32_t pow2_above(uint32_t n)
     return c;
 }
 
-static const char *entry_bytes(const cbrx_pool *p, uint32_t id)
-{
-    return id < p->nbase ? p->prog->bytes + p->e[id].off : p->bytes + p->e[id].off;
-}
-
 /* The slot of s in tab: its id, or an empty slot (CBRX_NONE) to fill. */
 static uint32_t *probe(const cbrx_pool *p, uint32_t *tab, uint32_t cap, const char *s, size_t n,
                        uint32_t h)
@@ -26,7 +23,7 @@ static uint32_t *probe(const cbrx_pool *p, uint32_t *tab, uint32_t cap, const ch
         uint32_t id = tab[i];
         if (id == CBRX_NONE)
             return &tab[i];
-        if (p->e[id].hash == h && p->e[id].len == n && memcmp(entry_bytes(p, id), s, n) == 0)
+        if (p->e[id].hash == h && p->e[id].len == n && memcmp(p->e[id].s, s, n) == 0)
             return &tab[i];
     }
 }
@@ -42,9 +39,13 @@ bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog)
     p->base_tab = cbrx_alloc(prog, (size_t)p->base_cap * sizeof *p->base_tab);
     p->tab_cap = 4096;
     p->tab = cbrx_alloc(prog, (size_t)p->tab_cap * sizeof *p->tab);
-    p->capbytes = 64 * 1024;
-    p->bytes = cbrx_alloc(prog, p->capbytes);
-    if (!p->e || !p->base_tab || !p->tab || !p->bytes) {
+    p->capchunks = 8;
+    p->chunks = cbrx_alloc(prog, p->capchunks * sizeof *p->chunks);
+    if (p->chunks) {
+        p->chunks[0] = cbrx_alloc(prog, CBRX_POOL_CHUNK);
+        p->nchunks = p->chunks[0] != NULL;
+    }
+    if (!p->e || !p->base_tab || !p->tab || !p->nchunks) {
         cbrx_pool_free(p);
         return false;
     }
@@ -53,7 +54,7 @@ bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog)
     for (uint32_t i = 0; i < prog->nstrings; i++) {
         const cbrx_string *s = &prog->strings[i];
         const char *b = prog->bytes + s->off;
-        p->e[i] = (cbrx_pool_entry){s->off, s->len, cbrx_hash32(b, s->len), CBRX_NONE};
+        p->e[i] = (cbrx_pool_entry){b, s->len, cbrx_hash32(b, s->len), CBRX_NONE};
         p->n = i; /* probe only looks at ids already placed */
         uint32_t *slot = probe(p, p->base_tab, p->base_cap, b, s->len, p->e[i].hash);
         if (*slot == CBRX_NONE)
@@ -70,7 +71,12 @@ void cbrx_pool_free(cbrx_pool *p)
     cbrx_dealloc(p->prog, p->e);
     cbrx_dealloc(p->prog, p->base_tab);
     cbrx_dealloc(p->prog, p->tab);
-    cbrx_dealloc(p->prog, p->bytes);
+    for (uint32_t i = 0; i < p->nchunks; i++)
+        cbrx_dealloc(p->prog, p->chunks[i]);
+    cbrx_dealloc(p->prog, p->chunks);
+    for (uint32_t i = 0; i < p->nown; i++)
+        cbrx_dealloc(p->prog, p->own[i]);
+    cbrx_dealloc(p->prog, p->own);
     memset(p, 0, sizeof *p);
 }
 
@@ -82,7 +88,11 @@ void cbrx_pool_clear(cbrx_pool *p)
         if (p->e[i].fold >= p->nbase && p->e[i].fold != CBRX_NONE)
             p->e[i].fold = CBRX_NONE; /* folded forms that were added strings */
     p->n = p->nbase;
-    p->nbytes = 0;
+    p->cur = 0;
+    p->used = 0;
+    for (uint32_t i = 0; i < p->nown; i++)
+        cbrx_dealloc(p->prog, p->own[i]);
+    p->nown = 0;
     memset(p->tab, 0xff, (size_t)p->tab_cap * sizeof *p->tab);
 }
 
@@ -105,9 +115,51 @@ static bool grow_tab(cbrx_pool *p)
     return true;
 }
 
+/* Grows the array *v of *cap pointers to hold one more; false when out of memory. */
+static bool room_for_one(const cbrx_pool *p, char ***v, uint32_t n, uint32_t *cap)
+{
+    if (n < *cap)
+        return true;
+    if (*cap > UINT32_MAX / 2)
+        return false;
+    uint32_t nc = *cap ? *cap * 2 : 8;
+    char **q = cbrx_realloc(p->prog, *v, (size_t)nc * sizeof *q);
+    if (!q)
+        return false;
+    *v = q;
+    *cap = nc;
+    return true;
+}
+
+/* Room for need bytes when the current chunk has too little: the next
+ * chunk (kept from before a clear, or new), or for a string longer than a
+ * chunk, an allocation of its own.  NULL when memory runs out. */
+static char *place_slow(cbrx_pool *p, size_t need)
+{
+    if (need > CBRX_POOL_CHUNK) {
+        if (!room_for_one(p, &p->own, p->nown, &p->capown))
+            return NULL;
+        char *m = cbrx_alloc(p->prog, need);
+        if (m)
+            p->own[p->nown++] = m;
+        return m;
+    }
+    if (p->cur + 1 == p->nchunks) {
+        if (!room_for_one(p, &p->chunks, p->nchunks, &p->capchunks))
+            return NULL;
+        char *m = cbrx_alloc(p->prog, CBRX_POOL_CHUNK);
+        if (!m)
+            return NULL;
+        p->chunks[p->nchunks++] = m;
+    }
+    p->cur++;
+    p->used = need;
+    return p->chunks[p->cur];
+}
+
 uint32_t cbrx_pool_intern(cbrx_pool *p, const char *s, size_t n)
 {
-    if (n > UINT32_MAX / 2 || p->nbytes + n + 1 > UINT32_MAX)
+    if (n > UINT32_MAX / 2)
         return CBRX_NONE;
     uint32_t h = cbrx_hash32(s, n);
     uint32_t *slot = probe(p, p->base_tab, p->base_cap, s, n, h);
@@ -126,18 +178,17 @@ uint32_t cbrx_pool_intern(cbrx_pool *p, const char *s, size_t n)
         p->e = e;
         p->cap = nc;
     }
-    while (p->nbytes + n + 1 > p->capbytes) {
-        char *b = cbrx_realloc(p->prog, p->bytes, p->capbytes * 2);
-        if (!b)
-            return CBRX_NONE;
-        p->bytes = b;
-        p->capbytes *= 2;
+    char *dst;
+    if (n < CBRX_POOL_CHUNK - p->used) {
+        dst = p->chunks[p->cur] + p->used;
+        p->used += n + 1;
+    } else if (!(dst = place_slow(p, n + 1))) {
+        return CBRX_NONE;
     }
-    memcpy(p->bytes + p->nbytes, s, n);
-    p->bytes[p->nbytes + n] = '\0';
+    memcpy(dst, s, n);
+    dst[n] = '\0';
     uint32_t id = p->n++;
-    p->e[id] = (cbrx_pool_entry){(uint32_t)p->nbytes, (uint32_t)n, h, CBRX_NONE};
-    p->nbytes += n + 1;
+    p->e[id] = (cbrx_pool_entry){dst, (uint32_t)n, h, CBRX_NONE};
     *slot = id;
     if ((p->n - p->nbase) * 2 > p->tab_cap && !grow_tab(p))
         return CBRX_NONE;

@@ -15,8 +15,16 @@
 #include <stdint.h>
 #include "vm/program.h"
 
+/* Added strings are copied into chunks of this size that never move, so a
+ * pointer to one (cbr_batch_string, an extern's argument) stays valid while
+ * later rows and string functions add more; clearing reuses the chunks.  A
+ * string that does not fit in a chunk gets an allocation of its own, freed
+ * by the clear. */
+#define CBRX_POOL_CHUNK (64u * 1024)
+
 typedef struct cbrx_pool_entry {
-    uint32_t off, len;      /* base: in the program's bytes; else in the pool's */
+    const char *s;          /* NUL-terminated: the program's bytes, a chunk or its own */
+    uint32_t len;
     uint32_t hash;
     uint32_t fold;          /* id of the case-folded form, CBRX_NONE until asked */
 } cbrx_pool_entry;
@@ -25,25 +33,29 @@ typedef struct cbrx_pool {
     const cbrx_program *prog;
     cbrx_pool_entry *e;
     uint32_t n, cap, nbase;
-    char *bytes;            /* added strings, each NUL-terminated */
-    size_t nbytes, capbytes;
+    char **chunks;          /* CBRX_POOL_CHUNK bytes each, kept across clears */
+    uint32_t nchunks, capchunks, cur;  /* cur: the chunk being filled */
+    size_t used;            /* bytes of chunks[cur] taken */
+    char **own;             /* strings longer than a chunk, one allocation each */
+    uint32_t nown, capown;
     uint32_t *base_tab, base_cap;  /* hash table of the program's strings */
     uint32_t *tab, tab_cap;        /* hash table of the added strings */
 } cbrx_pool;
 
 bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog);
 void cbrx_pool_free(cbrx_pool *p);
-/* Forgets every added string. */
+/* Forgets every added string: their ids and pointers are void after it. */
 void cbrx_pool_clear(cbrx_pool *p);
 /* The id of s[0..n) as given (callers normalise first); CBRX_NONE when
  * memory runs out. */
 uint32_t cbrx_pool_intern(cbrx_pool *p, const char *s, size_t n);
 
+/* The text of id, NUL-terminated; valid until the pool is cleared. */
 static inline const char *cbrx_pool_str(const cbrx_pool *p, uint32_t id, uint32_t *len)
 {
     const cbrx_pool_entry *e = &p->e[id];
     *len = e->len;
-    return id < p->nbase ? p->prog->bytes + e->off : p->bytes + e->off;
+    return e->s;
 }
 
 /* Whether id names a string of the pool (values from a hostile program are

@@ -23,6 +23,18 @@ static int loyal(const char *user, int64_t years) { return user[0] == 'u' && yea
 static int64_t days_since_epoch(int64_t days) { return days; }
 static const char *bad_decimal(const char *user) { (void)user; return "not a number"; }
 
+/* A long text of its own for each user: results like these fill the
+ * batch's string storage many times over during one evaluation. */
+static const char *long_tag(const char *user)
+{
+    static char buf[512];
+    int k = snprintf(buf, sizeof buf, "tag-%s-", user);
+    for (size_t i = (size_t)k; i < 400; i++)
+        buf[i] = (char)('a' + (i + (size_t)k) % 26);
+    buf[400] = '\0';
+    return buf;
+}
+
 static const char rules[] =
     "extern fn customer_status(string) -> string\n"
     "extern fn risk_score(string) -> decimal\n"
@@ -162,11 +174,57 @@ START_TEST(bundles_link_on_load)
 }
 END_TEST
 
+/* cbr_batch_string's text stays valid while externs return strings that
+ * are added to the batch (under AddressSanitizer, a heap-use-after-free
+ * when the batch's strings moved). */
+START_TEST(string_results_leave_batch_strings_in_place)
+{
+    cbr_externs *x = cbr_externs_new();
+    cbr_error err;
+    const cbr_type s1[] = {CBR_T_STRING};
+    ck_assert_int_eq(cbr_externs_add(x, "tag", (cbr_native_fn)long_tag, CBR_T_STRING, s1, 1, &err), CBR_OK);
+    cbr_program *p = program(x, "extern fn tag(string) -> string\n"
+                                "offer \"t\" { when starts_with(tag(user_id), \"tag-u0-\") then cashback 1.00 }\n",
+                             CBR_OK, &err);
+    cbr_batch *b = cbr_batch_new(p, 1024);
+    cbr_context *ctx = cbr_context_new(p, 1024);
+    int fu = cbr_program_field(p, "user_id", 7);
+    for (size_t i = 0; i < 1024; i++) {
+        char tid[16], user[16];
+        snprintf(tid, sizeof tid, "t%zu", i);
+        snprintf(user, sizeof user, "u%zu", i);
+        ck_assert_int_eq(cbr_batch_begin_row(b, NULL), CBR_OK);
+        cbr_batch_set(b, 0, tid, strlen(tid), NULL);
+        cbr_batch_set(b, 2, "20.00", 5, NULL);
+        cbr_batch_set(b, 3, "USD", 3, NULL);
+        cbr_batch_set(b, 8, "2026-03-13T15:00:00Z", 20, NULL);
+        cbr_batch_set(b, (size_t)fu, user, strlen(user), NULL);
+        ck_assert_int_eq(cbr_batch_end_row(b, NULL, NULL), CBR_OK);
+    }
+    const char *user = cbr_batch_string(b, 0, (size_t)fu, NULL);
+    const char *tid = cbr_batch_string(b, 1023, 0, NULL);
+    ck_assert_str_eq(user, "u0");
+    ck_assert_msg(cbr_eval(ctx, b, NULL, NULL, &err) == CBR_OK, "%s", err.message);
+    size_t na;
+    const cbr_award *a = cbr_context_awards(ctx, &na);
+    ck_assert_uint_eq(na, 1);
+    ck_assert_uint_eq(a[0].row, 0);
+    ck_assert_str_eq(user, "u0");
+    ck_assert_str_eq(tid, "t1023");
+    ck_assert_ptr_eq(cbr_batch_string(b, 0, (size_t)fu, NULL), user);
+    cbr_context_free(ctx);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+    cbr_externs_free(x);
+}
+END_TEST
+
 START_TEST(an_unregistered_function_is_refused_by_name)
 {
     cbr_externs *x = cbr_externs_new();
     cbr_error err;
-    ck_assert_ptr_null(program(x, rules, CBR_ERR_STATE, &err));
+    ck_assert_ptr_null(program(x, rules, CBR_ERR_ARG, &err));
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
     ck_assert_str_eq(err.message, "extern fn customer_status(string) -> string is not registered by the host");
     cbr_externs_free(x);
 }
@@ -178,11 +236,31 @@ START_TEST(a_different_signature_is_refused)
     cbr_error err;
     const cbr_type i1[] = {CBR_T_INT};
     ck_assert_int_eq(cbr_externs_add(x, "customer_status", (cbr_native_fn)days_since_epoch, CBR_T_INT, i1, 1, &err), CBR_OK);
-    ck_assert_ptr_null(program(x, "extern fn customer_status(string) -> string\n"
-                                  "when customer_status(merchant) == \"x\" then cashback 1%\n",
-                               CBR_ERR_STATE, &err));
-    ck_assert_str_eq(err.message, "extern fn customer_status is declared (string) -> string, "
-                                  "but the host registered (int) -> int");
+    const char *src = "extern fn customer_status(string) -> string\n"
+                      "when customer_status(merchant) == \"x\" then cashback 1%\n";
+    const char *want = "extern fn customer_status is declared (string) -> string, "
+                       "but the host registered (int) -> int";
+    /* A bad argument from the host, not a call in the wrong state. */
+    ck_assert_ptr_null(program(x, src, CBR_ERR_ARG, &err));
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    ck_assert_str_eq(err.message, want);
+    /* The same when a bundle is loaded with that registry. */
+    cbr_program *p = program(NULL, src, CBR_OK, &err);
+    void *data;
+    size_t len;
+    ck_assert_int_eq(cbr_program_save(p, &data, &len, &err), CBR_OK);
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    cfg.externs = x;
+    cbr_program *q = NULL;
+    ck_assert_int_eq(cbr_program_load(&cfg, data, len, &q, &err), CBR_ERR_ARG);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    ck_assert_str_eq(err.message, want);
+    /* Without a registry the program is made and is not runnable: a state. */
+    ck_assert_int_eq(cbr_program_runnable(p, &err), CBR_ERR_STATE);
+    cbr_free(p, data);
+    cbr_program_free(p);
     cbr_externs_free(x);
 }
 END_TEST
@@ -232,7 +310,7 @@ static Suite *externs_suite(void)
 {
     Suite *s = suite_create("externs");
     UNIT_TCASE(s, "calls", rules_call_host_functions, a_missing_argument_is_never_passed,
-               a_bad_result_is_missing, bundles_link_on_load);
+               a_bad_result_is_missing, bundles_link_on_load, string_results_leave_batch_strings_in_place);
     UNIT_TCASE(s, "refusals", an_unregistered_function_is_refused_by_name, a_different_signature_is_refused,
                registration_is_checked);
     return s;
