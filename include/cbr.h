@@ -566,6 +566,21 @@ CBR_API size_t cbr_state_memory(const cbr_state *st);
 CBR_API cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len);
 CBR_API cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error *err);
 
+/* Change tracking, for a host that writes the state through to storage of
+ * its own after each batch (cbr-stream writes the changed counters in the
+ * batch's SQLite transaction).  Off by default.  While on, each counter a
+ * reservation (or a load) changes is remembered once; cbr_state_each_change
+ * calls fn with each one's key (in a buffer valid during the call) and
+ * value, in no particular order, and stops at fn's first non-zero return,
+ * which it returns (-1 when memory runs out); cbr_state_forget_changes
+ * empties the list.  A reservation fails with CBR_ERR_NOMEM, changing
+ * nothing, when the list cannot grow. */
+CBR_API void cbr_state_track_changes(cbr_state *st, int on);
+CBR_API int cbr_state_each_change(const cbr_state *st,
+                                  int (*fn)(void *ud, const char *key, size_t len, int64_t value),
+                                  void *ud);
+CBR_API void cbr_state_forget_changes(cbr_state *st);
+
 /* The store a context reads and updates; NULL restores the context's own
  * in-memory state.  The store must outlive its use by the context.
  * CBR_ERR_ARG (and the context keeps its store) when store->size is smaller

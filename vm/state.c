@@ -27,7 +27,7 @@ typedef struct shape {
 
 typedef struct slot {
     uint32_t user;          /* atom id of the second part, 0 when none */
-    uint32_t shape;         /* shape id; 0: an empty slot */
+    uint32_t shape;         /* shape id (and CHANGED); 0: an empty slot */
     int64_t value;
 } slot;
 
@@ -44,7 +44,15 @@ struct cbr_state {
     uint32_t nshapes, capshapes;
     uint32_t *stab;         /* shape ids by hash */
     uint32_t capstab;
+    bool tracking;          /* cbr_state_track_changes */
+    struct change { uint32_t user, shape; } *changes; /* counters changed, each once */
+    size_t nchanges, capchanges;
 };
+
+/* A slot's shape word: the shape id, and the top bit while the counter is
+ * on the list of changes. */
+#define CHANGED 0x80000000u
+#define SHAPE_ID(w) ((w) & ~CHANGED)
 
 /* A key cut into at most three parts (offsets into the key). */
 typedef struct parts {
@@ -116,6 +124,7 @@ void cbr_state_free(cbr_state *st)
     free(st->bytes);
     free(st->shapes);
     free(st->stab);
+    free(st->changes);
     free(st);
 }
 
@@ -127,7 +136,7 @@ size_t cbr_state_memory(const cbr_state *st)
         return 0;
     return sizeof *st + st->cap * sizeof *st->slots + st->capatoms * sizeof *st->atoms +
            st->capatab * sizeof *st->atab + st->capbytes + st->capshapes * sizeof *st->shapes +
-           st->capstab * sizeof *st->stab;
+           st->capstab * sizeof *st->stab + st->capchanges * sizeof *st->changes;
 }
 
 /* Grows an array of n elements of size sz to hold one more, by half. */
@@ -251,7 +260,8 @@ static uint32_t shape_intern(cbr_state *st, uint32_t head, uint32_t tail)
         st->stab = t;
         st->capstab = nc;
     }
-    if (!more((void **)&st->shapes, &st->capshapes, st->nshapes, sizeof *st->shapes))
+    if (st->nshapes >= CHANGED - 1 ||
+        !more((void **)&st->shapes, &st->capshapes, st->nshapes, sizeof *st->shapes))
         return 0;
     st->shapes[st->nshapes++] = (shape){head, tail};
     uint32_t i = pair_hash(head, tail) & (st->capstab - 1);
@@ -285,7 +295,7 @@ static slot *find(const cbr_state *st, uint32_t user, uint32_t shp)
 {
     for (size_t i = pair_hash(user, shp) & (st->cap - 1);; i = (i + 1) & (st->cap - 1)) {
         slot *s = &st->slots[i];
-        if (!s->shape || (s->user == user && s->shape == shp))
+        if (!s->shape || (s->user == user && SHAPE_ID(s->shape) == shp))
             return s;
     }
 }
@@ -300,7 +310,7 @@ static bool grow(cbr_state *st)
         slot *s = &st->slots[i];
         if (!s->shape)
             continue;
-        size_t j = pair_hash(s->user, s->shape) & (nc - 1);
+        size_t j = pair_hash(s->user, SHAPE_ID(s->shape)) & (nc - 1);
         while (t[j].shape)
             j = (j + 1) & (nc - 1);
         t[j] = *s;
@@ -368,10 +378,20 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
         items[i].value = where[i]->shape ? where[i]->value : 0;
         ok = ok && fits(items[i].value, items[i].delta, items[i].max);
     }
+    if (rc == CBR_OK && ok && st->tracking && st->nchanges + n > st->capchanges) {
+        size_t nc = (st->nchanges + n) * 2 + 64;
+        struct change *q = realloc(st->changes, nc * sizeof *q);
+        if (q) {
+            st->changes = q;
+            st->capchanges = nc;
+        } else {
+            rc = CBR_ERR_NOMEM;
+        }
+    }
     if (rc == CBR_OK && ok) {
         for (size_t i = 0; i < n; i++) {
             slot *s = where[i];
-            if (s->shape != shp[i] || s->user != user[i]) {
+            if (SHAPE_ID(s->shape) != shp[i] || s->user != user[i]) {
                 /* New: another new key of this call may have taken the
                  * empty slot found for it. */
                 s = find(st, user[i], shp[i]);
@@ -381,6 +401,10 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
                 }
             }
             s->value += items[i].delta;
+            if (st->tracking && !(s->shape & CHANGED)) {
+                s->shape |= CHANGED;
+                st->changes[st->nchanges++] = (struct change){s->user, shp[i]};
+            }
         }
         *granted = 1;
     }
@@ -399,12 +423,61 @@ cbr_store cbr_state_store(cbr_state *st)
     return s;
 }
 
+/* ---- change tracking ---- */
+
+void cbr_state_track_changes(cbr_state *st, int on)
+{
+    if (st)
+        st->tracking = on != 0;
+}
+
+static size_t key_text(const cbr_state *st, const slot *s, char *out);
+
+int cbr_state_each_change(const cbr_state *st, int (*fn)(void *ud, const char *key, size_t len, int64_t value),
+                          void *ud)
+{
+    if (!st || !fn)
+        return 0;
+    char small[256], *buf = small;
+    size_t cap = sizeof small;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < st->nchanges; i++) {
+        const slot *s = find(st, st->changes[i].user, st->changes[i].shape);
+        size_t n = key_text(st, s, NULL);
+        if (n > cap) {
+            char *b = malloc(n);
+            if (!b) {
+                rc = -1;
+                break;
+            }
+            if (buf != small)
+                free(buf);
+            buf = b;
+            cap = n;
+        }
+        key_text(st, s, buf);
+        rc = fn(ud, buf, n, s->value);
+    }
+    if (buf != small)
+        free(buf);
+    return rc;
+}
+
+void cbr_state_forget_changes(cbr_state *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->nchanges; i++)
+        find(st, st->changes[i].user, st->changes[i].shape)->shape &= ~CHANGED;
+    st->nchanges = 0;
+}
+
 /* ---- snapshots ---- */
 
 /* The length of the key of s; with out, its text too (room is the caller's). */
 static size_t key_text(const cbr_state *st, const slot *s, char *out)
 {
-    const shape *sh = &st->shapes[s->shape - 1];
+    const shape *sh = &st->shapes[SHAPE_ID(s->shape) - 1];
     uint32_t id[3] = {sh->head, s->user, sh->tail};
     size_t n = 0;
     for (int i = 0; i < 3 && id[i]; i++) {
@@ -548,8 +621,10 @@ static cbr_state *clone(const cbr_state *st)
     c->atoms = dup(st->atoms, st->capatoms * sizeof *c->atoms);
     c->shapes = dup(st->shapes, st->capshapes * sizeof *c->shapes);
     c->bytes = dup(st->bytes, st->capbytes);
+    c->changes = dup(st->changes, st->capchanges * sizeof *c->changes);
     if (!c->slots || !c->atab || !c->stab || (st->capatoms && !c->atoms) || (st->capshapes && !c->shapes) ||
-        (st->capbytes && !c->bytes)) {
+        (st->capbytes && !c->bytes) ||
+        (st->capchanges && !c->changes)) {
         cbr_state_free(c);
         return NULL;
     }
@@ -562,9 +637,10 @@ cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error
         return cbrx_fail(err, CBR_ERR_ARG, "no state"), CBR_ERR_ARG;
     /* Load into a copy and keep it only when every line went in, so that a
      * bad snapshot, an overflow or a failed allocation changes nothing. */
-    cbr_state *t = st->count ? clone(st) : cbr_state_new();
+    cbr_state *t = st->count || st->nchanges ? clone(st) : cbr_state_new();
     if (!t)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory loading the state"), CBR_ERR_NOMEM;
+    t->tracking = st->tracking; /* what a load adds is a change like any other */
     cbr_status s = load_into(t, data, len, err);
     if (s == CBR_OK) {
         cbr_state old = *st;

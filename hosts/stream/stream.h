@@ -53,14 +53,15 @@ void stream_config_free(stream_config *cfg);
 
 /* ---- ledger.c: limit and budget counters ---- */
 
-/* The counters as a hash table in memory, the cbr_store libcbr evaluates
- * against.  Every add marks its key dirty; store.c writes the dirty keys in
- * the batch's SQLite transaction (write-through at commit, not per add). */
+/* The counters: libcbr's in-memory state, the cbr_store evaluation
+ * reserves in.  Every counter a batch changes is remembered; store.c writes
+ * those in the batch's SQLite transaction (write-through at commit). */
 typedef struct stream_ledger stream_ledger;
 stream_ledger *stream_ledger_new(void);
 void stream_ledger_free(stream_ledger *l);
 cbr_store stream_ledger_store(stream_ledger *l);
-/* Sets a counter without marking it dirty (loading from the store). */
+/* Adds a counter from the store without counting it as changed;
+ * false when memory runs out or the value would pass 64 bits. */
 bool stream_ledger_load(stream_ledger *l, const char *key, size_t len, int64_t value);
 /* Calls fn for every dirty key with its value; stops at the first nonzero
  * return and returns it. */

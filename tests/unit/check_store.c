@@ -511,6 +511,81 @@ START_TEST(room_never_exceeds_the_budget)
 }
 END_TEST
 
+/* ---- change tracking (what cbr-stream writes through) ---- */
+
+typedef struct seen {
+    char text[1024];
+    size_t n;
+} seen;
+
+static int note_change(void *ud, const char *key, size_t len, int64_t value)
+{
+    seen *s = ud;
+    s->n += (size_t)snprintf(s->text + s->n, sizeof s->text - s->n, "%.*s=%lld;", (int)len, key, (long long)value);
+    return 0;
+}
+
+static int stop_at_first(void *ud, const char *key, size_t len, int64_t value) { return 7; }
+
+struct tally {
+    unsigned n;
+    int64_t budget;
+};
+
+static int count_change(void *ud, const char *key, size_t len, int64_t value)
+{
+    struct tally *t = ud;
+    t->n++;
+    if (len == 7 && !memcmp(key, "b|o|USD", 7))
+        t->budget = value;
+    return 0;
+}
+
+START_TEST(changes_are_listed_once_until_forgotten)
+{
+    cbr_state *st = cbr_state_new();
+    cbr_store s = cbr_state_store(st);
+    int granted;
+    cbr_reservation before = {"b|o|USD", 7, 100, INT64_MAX, 0};
+    ck_assert_int_eq(s.reserve(s.ud, &before, 1, &granted), CBR_OK); /* not tracked yet */
+    cbr_state_track_changes(st, 1);
+    seen none = {0};
+    ck_assert_int_eq(cbr_state_each_change(st, note_change, &none), 0);
+    ck_assert_str_eq(none.text, "");
+    cbr_reservation r[2] = {{"b|o|USD", 7, 50, INT64_MAX, 0}, {"n|o|u1|d2026-03-13", 18, 1, 3, 0}};
+    ck_assert_int_eq(s.reserve(s.ud, r, 2, &granted), CBR_OK);
+    ck_assert_int_eq(s.reserve(s.ud, r, 2, &granted), CBR_OK); /* the same counters again: listed once */
+    /* A refused reservation changes nothing and lists nothing. */
+    cbr_reservation over = {"a|o|u2|-|USD", 12, 10, 5, 0};
+    ck_assert_int_eq(s.reserve(s.ud, &over, 1, &granted), CBR_OK);
+    ck_assert_int_eq(granted, 0);
+    seen got = {0};
+    ck_assert_int_eq(cbr_state_each_change(st, note_change, &got), 0);
+    ck_assert_msg(!strcmp(got.text, "b|o|USD=200;n|o|u1|d2026-03-13=2;") ||
+                      !strcmp(got.text, "n|o|u1|d2026-03-13=2;b|o|USD=200;"),
+                  "changes: %s", got.text);
+    ck_assert_int_eq(cbr_state_each_change(st, stop_at_first, NULL), 7);
+    cbr_state_forget_changes(st);
+    seen after = {0};
+    cbr_state_each_change(st, note_change, &after);
+    ck_assert_str_eq(after.text, "");
+    /* Forgotten counters are listed again when they change again, also
+     * after the table has grown under them. */
+    for (int i = 0; i < 3000; i++) {
+        char k[32];
+        int n = snprintf(k, sizeof k, "n|o|u%d|-", i);
+        cbr_reservation one = {k, (size_t)n, 1, 1, 0};
+        ck_assert_int_eq(s.reserve(s.ud, &one, 1, &granted), CBR_OK);
+    }
+    ck_assert_int_eq(s.reserve(s.ud, r, 1, &granted), CBR_OK);
+    struct tally t = {0, 0};
+    ck_assert_int_eq(cbr_state_each_change(st, count_change, &t), 0);
+    ck_assert_uint_eq(t.n, 3001);
+    ck_assert_int_eq(t.budget, 250);
+    cbr_state_free(st);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("store");
@@ -518,7 +593,8 @@ static Suite *make_suite(void)
                two_threads_sharing_a_store_never_overspend, reserve_is_all_or_nothing,
                a_store_of_an_older_size_is_refused, room_never_exceeds_the_budget);
     UNIT_TCASE(s, "snapshot", state_load_is_all_or_nothing, state_load_refuses_overflow_without_wrapping,
-               state_load_refuses_negative_counters_and_nul, state_keys_of_any_shape_round_trip);
+               state_load_refuses_negative_counters_and_nul, state_keys_of_any_shape_round_trip,
+               changes_are_listed_once_until_forgotten);
     return s;
 }
 
