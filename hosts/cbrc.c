@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "hosts/cbrc.h"
+#include "hosts/json.h"
 
 const char *cbrc_prog = "cbrc";
 #define prog cbrc_prog
@@ -228,25 +229,7 @@ void cbrc_json_str(FILE *f, const char *s)
         cbrc_json_strn(f, s, strlen(s));
 }
 
-void cbrc_json_strn(FILE *f, const char *s, size_t n)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s, *end = p + n; p < end; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
+void cbrc_json_strn(FILE *f, const char *s, size_t n) { hjson_file(f, s, n); }
 
 int main(int argc, char **argv)
 {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "hosts/json.h"
 #include "hosts/stream/stream.h"
 
 static stream_part *part(stream_host *h, int32_t p)
@@ -246,64 +247,6 @@ static int reject(stream_host *h, const rd_kafka_message_t *msg, const char *why
     return 0;
 }
 
-/* A growing string for one award's JSON. */
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        while (nc < b->n + n + 1)
-            nc *= 2;
-        char *q = realloc(b->p, nc);
-        if (!q) {
-            b->oom = true;
-            return;
-        }
-        b->p = q;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void puts_(buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-/* A JSON string; the text is valid UTF-8 (the batch checked it), so only
- * quotes, backslashes and control characters need escapes. */
-static void put_json(buf *b, const char *s)
-{
-    if (!s) {
-        puts_(b, "null");
-        return;
-    }
-    put(b, "\"", 1);
-    for (const char *p = s; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            put(b, e, 2);
-        } else if (c < 0x20) {
-            char e[8];
-            snprintf(e, sizeof e, "\\u%04x", c);
-            put(b, e, 6);
-        } else {
-            put(b, p, 1);
-        }
-    }
-    put(b, "\"", 1);
-}
-
 typedef struct eval_ud {
     stream_host *h;
     bool oom;
@@ -318,33 +261,33 @@ static void on_award(void *ud, const cbr_award *a)
     cbr_award_amount(a, amount, sizeof amount);
     memcpy(cur, a->currency, 3);
     cur[3] = '\0';
-    buf b = {0};
+    hbuf b = {0};
     /* The award id is deterministic, so a downstream consumer can drop the
      * copies a crash between Kafka's ack and our delete may produce. */
-    puts_(&b, "{\"award_id\":");
-    buf id = {0};
-    puts_(&id, r->tid);
-    put(&id, "/", 1);
-    puts_(&id, a->offer_id);
-    put_json(&b, id.oom ? NULL : id.p);
+    hbuf_puts(&b, "{\"award_id\":");
+    hbuf id = {0};
+    hbuf_puts(&id, r->tid);
+    hbuf_put(&id, "/", 1);
+    hbuf_puts(&id, a->offer_id);
+    hjson_buf(&b, id.oom ? NULL : id.p);
     free(id.p);
-    puts_(&b, ",\"tid\":");
-    put_json(&b, r->tid);
-    puts_(&b, ",\"user_id\":");
-    put_json(&b, r->user_id);
-    puts_(&b, ",\"offer\":");
-    put_json(&b, a->offer_id);
-    puts_(&b, ",\"campaign\":");
-    put_json(&b, a->campaign_id);
-    puts_(&b, ",\"cashback\":");
-    put_json(&b, amount);
-    puts_(&b, ",\"currency\":");
-    put_json(&b, cur);
-    puts_(&b, ",\"timestamp\":");
-    put_json(&b, r->timestamp);
-    puts_(&b, ",\"bundle\":");
-    put_json(&b, cbr_program_hash(h->prog));
-    puts_(&b, "}");
+    hbuf_puts(&b, ",\"tid\":");
+    hjson_buf(&b, r->tid);
+    hbuf_puts(&b, ",\"user_id\":");
+    hjson_buf(&b, r->user_id);
+    hbuf_puts(&b, ",\"offer\":");
+    hjson_buf(&b, a->offer_id);
+    hbuf_puts(&b, ",\"campaign\":");
+    hjson_buf(&b, a->campaign_id);
+    hbuf_puts(&b, ",\"cashback\":");
+    hjson_buf(&b, amount);
+    hbuf_puts(&b, ",\"currency\":");
+    hjson_buf(&b, cur);
+    hbuf_puts(&b, ",\"timestamp\":");
+    hjson_buf(&b, r->timestamp);
+    hbuf_puts(&b, ",\"bundle\":");
+    hjson_buf(&b, cbr_program_hash(h->prog));
+    hbuf_puts(&b, "}");
     stream_msg *m = b.oom ? NULL : new_out(h);
     if (!m) {
         free(b.p);

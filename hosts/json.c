@@ -1,0 +1,78 @@
+/* json.c: the growable buffer and the JSON string writer shared by cbrc's
+ * award lines, summaries and explanations and cbr-stream's events, so
+ * that every JSON text cbr writes escapes strings the same way. */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "hosts/json.h"
+
+void hbuf_put(hbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->n + n + 1)
+            nc *= 2;
+        char *q = realloc(b->p, nc);
+        if (!q) {
+            b->oom = true;
+            return;
+        }
+        b->p = q;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+void hbuf_puts(hbuf *b, const char *s) { hbuf_put(b, s, strlen(s)); }
+
+void hjson_string(hjson_sink out, void *ud, const char *s, size_t n)
+{
+    out(ud, "\"", 1);
+    const char *run = s, *end = s + n;
+    for (const char *p = s; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c != '"' && c != '\\' && c >= 0x20)
+            continue;
+        /* Unescaped runs go out whole: most strings are one run. */
+        if (p > run)
+            out(ud, run, (size_t)(p - run));
+        char e[8];
+        switch (c) {
+        case '"': out(ud, "\\\"", 2); break;
+        case '\\': out(ud, "\\\\", 2); break;
+        case '\n': out(ud, "\\n", 2); break;
+        case '\r': out(ud, "\\r", 2); break;
+        case '\t': out(ud, "\\t", 2); break;
+        default:
+            snprintf(e, sizeof e, "\\u%04x", c);
+            out(ud, e, 6);
+        }
+        run = p + 1;
+    }
+    if (end > run)
+        out(ud, run, (size_t)(end - run));
+    out(ud, "\"", 1);
+}
+
+static void to_buf(void *ud, const char *s, size_t n) { hbuf_put(ud, s, n); }
+static void to_file(void *ud, const char *s, size_t n) { fwrite(s, 1, n, ud); }
+
+void hjson_buf(hbuf *b, const char *s)
+{
+    if (!s)
+        hbuf_puts(b, "null");
+    else
+        hjson_string(to_buf, b, s, strlen(s));
+}
+
+void hjson_file(FILE *f, const char *s, size_t n)
+{
+    if (!s)
+        fputs("null", f);
+    else
+        hjson_string(to_file, f, s, n);
+}
