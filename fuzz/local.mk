@@ -27,7 +27,7 @@ FUZZ_BINS = fuzz/fuzz_compile fuzz/fuzz_bundle fuzz/fuzz_csv fuzz/fuzz_jsonl fuz
 # Every C source of libcbr_rt and libcbr_core (.re and .y as the .c made from them), the
 # input readers and the fixed batch; every header they may include.
 FUZZ_SRCS = $(libcbr_rt_la_SOURCES) $(libcbr_core_la_SOURCES) hosts/input.c fuzz/fuzz_batch.c
-FUZZ_HDRS = include/cbr.h compiler/parser.h hosts/input.h fuzz/fuzz.h fuzz/fuzz_input.h \
+FUZZ_HDRS = include/cbr.h compiler/parser.h hosts/input.h hosts/json.h fuzz/fuzz.h fuzz/fuzz_input.h \
 	compiler/arena.h compiler/ast.h compiler/build.h compiler/codegen.h compiler/compint.h compiler/lexer.h \
 	compiler/sema.h compiler/semaint.h stdlib/alloc.h stdlib/currency.h stdlib/currency_table.h \
 	stdlib/date.h stdlib/decimal.h stdlib/text.h stdlib/tz.h vm/opcodes.h \

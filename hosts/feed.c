@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/cbrc.h"
+#include "hosts/json.h"
 #include "hosts/feed.h"
 
 #define prog cbrc_prog
@@ -54,13 +55,7 @@ bool cbrc_feed_open(cbrc_feed *f, const cbr_program *p, FILE *in, const char *na
     return true;
 }
 
-static uint64_t key_hash(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
+static uint64_t key_hash(const char *s, size_t n) { return hfnv64(s, n); }
 
 /* Empties the key cache: past its bound, keys that keep coming back are
  * cached again at once and the ones seen once are forgotten. */

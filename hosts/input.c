@@ -21,6 +21,7 @@
 #include <csv.h>
 #include <yajl/yajl_parse.h>
 #include "hosts/input.h"
+#include "hosts/json.h"
 
 enum { CHUNK = 64 * 1024, MSG = 256, KEY_IN_MSG = 64 };
 
@@ -429,13 +430,7 @@ static void finish_cells(cbrin_reader *r, bool header_keys)
 
 /* ---- duplicate keys ---- */
 
-static uint64_t hash(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
+static uint64_t hash(const char *s, size_t n) { return hfnv64(s, n); }
 
 static void keys_clear(cbrin_reader *r)
 {

@@ -1,11 +1,23 @@
-/* json.h: what the hosts share to write JSON: a growable text buffer and
- * the one JSON string writer of cbrc and cbr-stream (json.c). */
+/* json.h: what the hosts share: a growable text buffer, the one JSON
+ * string writer of cbrc and cbr-stream (json.c), and the one string hash
+ * of their tables. */
 #ifndef CBR_HOSTS_JSON_H
 #define CBR_HOSTS_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+/* FNV-1a, 64 bits: the hash of the hosts' tables (column names, keys,
+ * customers of the summary). */
+static inline uint64_t hfnv64(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
 
 /* A NUL-terminated text that grows; oom is set (and later puts do
  * nothing) when memory runs out.  Zero-initialise; free p. */

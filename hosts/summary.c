@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/cbrc.h"
+#include "hosts/json.h"
 #include "hosts/summary.h"
 
 #define DISTINCT_EXACT 2048       /* 32 KiB of hashes at most, then the sketch */
@@ -60,13 +61,7 @@ static uint64_t mix(uint64_t h)
     return h ? h : 1;
 }
 
-static uint64_t hash_user(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return mix(h);
-}
+static uint64_t hash_user(const char *s, size_t n) { return mix(hfnv64(s, n)); }
 
 static void hll_add(uint8_t *reg, uint64_t h)
 {
