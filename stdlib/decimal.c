@@ -6,7 +6,7 @@
 
 __extension__ typedef __int128 i128;
 
-static const int64_t pow10_tab[19] = {
+const int64_t cbrdec_pow10[19] = {
     1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL,
     100000000LL, 1000000000LL, 10000000000LL, 100000000000LL, 1000000000000LL,
     10000000000000LL, 100000000000000LL, 1000000000000000LL,
@@ -66,7 +66,7 @@ bool cbrdec_rescale(cbrdec a, unsigned scale, cbrdec *out)
 {
     if (scale < a.scale || scale > CBRDEC_MAX_SCALE)
         return false;
-    i128 v = (i128)a.m * pow10_tab[scale - a.scale];
+    i128 v = (i128)a.m * cbrdec_pow10[scale - a.scale];
     if (!fits(v))
         return false;
     out->m = (int64_t)v;
@@ -78,8 +78,8 @@ bool cbrdec_rescale(cbrdec a, unsigned scale, cbrdec *out)
 static void align(cbrdec a, cbrdec b, i128 *x, i128 *y, unsigned *scale)
 {
     unsigned s = a.scale > b.scale ? a.scale : b.scale;
-    *x = (i128)a.m * pow10_tab[s - a.scale];
-    *y = (i128)b.m * pow10_tab[s - b.scale];
+    *x = (i128)a.m * cbrdec_pow10[s - a.scale];
+    *y = (i128)b.m * cbrdec_pow10[s - b.scale];
     *scale = s;
 }
 
@@ -173,14 +173,14 @@ bool cbrdec_div(cbrdec a, cbrdec b, unsigned scale, cbrround mode, cbrdec *out)
     i128 n = a.m, d = b.m;
     while (shift > 0) {
         int k = shift > 18 ? 18 : shift;
-        i128 lim = ((i128)1 << 125) / pow10_tab[k];
+        i128 lim = ((i128)1 << 125) / cbrdec_pow10[k];
         if (n > lim || n < -lim)
             return false;
-        n *= pow10_tab[k];
+        n *= cbrdec_pow10[k];
         shift -= k;
     }
     if (shift < 0)
-        d *= pow10_tab[-shift]; /* |shift| <= 18 and |b.m| < 2^63: fits */
+        d *= cbrdec_pow10[-shift]; /* |shift| <= 18 and |b.m| < 2^63: fits */
     if (d < 0) {
         n = -n;
         d = -d;
@@ -197,7 +197,7 @@ bool cbrdec_round(cbrdec a, unsigned scale, cbrround mode, cbrdec *out)
 {
     if (scale >= a.scale)
         return cbrdec_rescale(a, scale, out);
-    i128 q = divround(a.m, pow10_tab[a.scale - scale], mode);
+    i128 q = divround(a.m, cbrdec_pow10[a.scale - scale], mode);
     if (!fits(q))
         return false;
     out->m = (int64_t)q;

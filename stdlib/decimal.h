@@ -54,4 +54,7 @@ cbrdec cbrdec_trim(cbrdec a);
  * to n); returns the length it needed.  24 bytes always suffice. */
 size_t cbrdec_format(cbrdec a, char *buf, size_t n);
 
+/* 10^0 .. 10^18: the one powers-of-ten table of the library. */
+extern const int64_t cbrdec_pow10[19];
+
 #endif

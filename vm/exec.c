@@ -17,11 +17,6 @@
 #include "stdlib/tz.h"
 #include "vm/vmint.h"
 
-const uint64_t cbrx_pow10[19] = {
-    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
-    1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-    100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
-    1000000000000000000ULL};
 
 /* ---- contexts ---- */
 
@@ -207,7 +202,7 @@ static inline bool upscale(int64_t v, unsigned k, int64_t *out)
         *out = v;
         return true;
     }
-    return !__builtin_mul_overflow(v, (int64_t)cbrx_pow10[k], out);
+    return !__builtin_mul_overflow(v, cbrdec_pow10[k], out);
 }
 
 /* Sign of a*10^-sa - b*10^-sb, exact whatever the scales. */
@@ -217,9 +212,9 @@ static inline int cmp_scaled(int64_t a, unsigned sa, int64_t b, unsigned sb)
         return (a > b) - (a < b);
     __int128 x = a, y = b;
     if (sa < sb)
-        x *= (__int128)cbrx_pow10[sb - sa];
+        x *= (__int128)cbrdec_pow10[sb - sa];
     else
-        y *= (__int128)cbrx_pow10[sa - sb];
+        y *= (__int128)cbrdec_pow10[sa - sb];
     return (x > y) - (x < y);
 }
 
@@ -282,7 +277,7 @@ static void op_arith(cbr_context *ctx, const cbrx_insn *in)
         break;
     case XOP_DIV: {
         /* a / b at scale sd: a * 10^(sd - sa + sb) / b, toward zero. */
-        __int128 f = cbrx_pow10[sd - sa + sb];
+        __int128 f = cbrdec_pow10[sd - sa + sb];
         ROWS {
             bool bad = a.null[r] | b.null[r] || b.v[r] == 0;
             __int128 q = bad ? 0 : ((__int128)a.v[r] * f) / b.v[r];
@@ -315,7 +310,7 @@ static void op_unary(cbr_context *ctx, const cbrx_insn *in)
     const cbrx_col a = ctx->regs[in->a];
     cbrx_col *d = wreg(ctx, in->d);
     if (in->op == XOP_ROUND) {
-        __int128 den = cbrx_pow10[R[in->a].scale - R[in->d].scale];
+        __int128 den = cbrdec_pow10[R[in->a].scale - R[in->d].scale];
         ROWS {
             d->null[r] = a.null[r];
             d->v[r] = a.null[r] ? 0 : (int64_t)cbrx_div_round(a.v[r], den, (cbrround)in->k);

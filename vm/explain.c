@@ -110,7 +110,7 @@ static void put_value(text *t, const cbr_context *ctx, uint8_t type, uint8_t sca
         cbrdec d = cbrdec_trim((cbrdec){v, scale});
         int e = ctx->b->exp[0];
         if (type == X_MONEY && d.scale < e) /* 12.5 USD reads 12.50 */
-            d = (cbrdec){d.m * (int64_t)cbrx_pow10[e - d.scale], (uint8_t)e};
+            d = (cbrdec){d.m * cbrdec_pow10[e - d.scale], (uint8_t)e};
         cbrdec_format(d, buf, sizeof buf);
         put(t, "%s", buf);
         if (type == X_MONEY) {

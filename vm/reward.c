@@ -11,13 +11,13 @@
 #include <string.h>
 #include "vm/vmint.h"
 
-/* 10^k as a wide integer, k <= 38. */
+/* 10^k as a wide integer, k <= 38, from the one table of 10^0 .. 10^18. */
 static __int128 pow10w(unsigned k)
 {
     __int128 v = 1;
-    while (k--)
-        v *= 10;
-    return v;
+    for (; k > 18; k -= 18)
+        v *= cbrdec_pow10[18];
+    return v * cbrdec_pow10[k];
 }
 
 /* Whether an amount written with a currency may pay on this row. */

@@ -157,7 +157,6 @@ void cbrx_begin_row(cbr_context *ctx);
 cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted);
 
 /* exec.c */
-extern const uint64_t cbrx_pow10[19];
 /* n / den rounded with mode (den != 0). */
 __int128 cbrx_div_round(__int128 n, __int128 den, cbrround mode);
 /* reward.c: a percent clause's cashback on amount (scale 4) in minor units
