@@ -548,8 +548,11 @@ typedef struct cbr_store {
  * Not thread-safe: one per thread, or one behind a lock the host holds
  * around get and reserve. */
 typedef struct cbr_state cbr_state;
-/* NULL when memory runs out. */
+/* NULL when memory runs out.  cbr_state_new_alloc takes every block from
+ * alloc (NULL: the C library's), as a context's own state takes its
+ * program's; cbr_state_new is cbr_state_new_alloc(NULL, NULL). */
 CBR_API cbr_state *cbr_state_new(void);
+CBR_API cbr_state *cbr_state_new_alloc(cbr_alloc_fn alloc, void *ud);
 CBR_API void cbr_state_free(cbr_state *st);
 CBR_API cbr_store cbr_state_store(cbr_state *st);
 CBR_API size_t cbr_state_count(const cbr_state *st);

@@ -51,7 +51,7 @@ cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
         if (x->offers[o].nlimits > most)
             most = x->offers[o].nlimits;
     ctx->counters = cbrx_alloc(x, (most + 2) * sizeof *ctx->counters);
-    ctx->own_state = cbr_state_new();
+    ctx->own_state = cbr_state_new_alloc(x->cfg.alloc, x->cfg.alloc_ud);
     if (ctx->own_state)
         ctx->store = cbr_state_store(ctx->own_state);
     bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&

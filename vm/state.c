@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "include/cbr.h"
+#include "stdlib/alloc.h"
 #include "vm/program.h"
 
 typedef struct atom {
@@ -32,6 +33,8 @@ typedef struct slot {
 } slot;
 
 struct cbr_state {
+    cbr_alloc_fn alloc;     /* every block of the state, the state itself included */
+    void *ud;
     slot *slots;
     size_t cap, count;      /* cap a power of two, at most 3/4 full */
     atom *atoms;            /* atom id i is atoms[i - 1] */
@@ -48,6 +51,24 @@ struct cbr_state {
     struct change { uint32_t user, shape; } *changes; /* counters changed, each once */
     size_t nchanges, capchanges;
 };
+
+static void *zalloc(cbr_alloc_fn alloc, void *ud, size_t n)
+{
+    void *p = alloc(ud, NULL, n ? n : 1);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+static void *sa(const cbr_state *st, size_t n) { return st->alloc(st->ud, NULL, n ? n : 1); }
+
+static void sf(const cbr_state *st, void *p)
+{
+    cbr_alloc_fn alloc = st->alloc; /* st itself may be what goes */
+    void *ud = st->ud;
+    if (p)
+        alloc(ud, p, 0);
+}
 
 /* A slot's shape word: the shape id, and the top bit while the counter is
  * on the list of changes. */
@@ -96,17 +117,23 @@ static inline uint64_t fmix(uint64_t x)
 
 static inline uint32_t pair_hash(uint32_t a, uint32_t b) { return (uint32_t)fmix((uint64_t)a << 32 | b); }
 
-cbr_state *cbr_state_new(void)
+cbr_state *cbr_state_new(void) { return cbr_state_new_alloc(NULL, NULL); }
+
+cbr_state *cbr_state_new_alloc(cbr_alloc_fn alloc, void *ud)
 {
-    cbr_state *st = calloc(1, sizeof *st);
+    if (!alloc)
+        alloc = cbr_default_alloc;
+    cbr_state *st = zalloc(alloc, ud, sizeof *st);
     if (!st)
         return NULL;
+    st->alloc = alloc;
+    st->ud = ud;
     st->cap = 1024;
     st->capatab = 1024;
     st->capstab = 64;
-    st->slots = calloc(st->cap, sizeof *st->slots);
-    st->atab = calloc(st->capatab, sizeof *st->atab);
-    st->stab = calloc(st->capstab, sizeof *st->stab);
+    st->slots = zalloc(st->alloc, st->ud, (size_t)(st->cap) * sizeof *st->slots);
+    st->atab = zalloc(st->alloc, st->ud, (size_t)(st->capatab) * sizeof *st->atab);
+    st->stab = zalloc(st->alloc, st->ud, (size_t)(st->capstab) * sizeof *st->stab);
     if (!st->slots || !st->atab || !st->stab) {
         cbr_state_free(st);
         return NULL;
@@ -118,14 +145,14 @@ void cbr_state_free(cbr_state *st)
 {
     if (!st)
         return;
-    free(st->slots);
-    free(st->atoms);
-    free(st->atab);
-    free(st->bytes);
-    free(st->shapes);
-    free(st->stab);
-    free(st->changes);
-    free(st);
+    sf(st, st->slots);
+    sf(st, st->atoms);
+    sf(st, st->atab);
+    sf(st, st->bytes);
+    sf(st, st->shapes);
+    sf(st, st->stab);
+    sf(st, st->changes);
+    sf(st, st);
 }
 
 size_t cbr_state_count(const cbr_state *st) { return st ? st->count : 0; }
@@ -140,14 +167,14 @@ size_t cbr_state_memory(const cbr_state *st)
 }
 
 /* Grows an array of n elements of size sz to hold one more, by half. */
-static bool more(void **a, uint32_t *cap, uint32_t n, size_t sz)
+static bool more(const cbr_state *st, void **a, uint32_t *cap, uint32_t n, size_t sz)
 {
     if (n < *cap)
         return true;
     if (*cap > UINT32_MAX / 2)
         return false;
     uint32_t nc = *cap ? *cap + *cap / 2 : 256;
-    void *q = realloc(*a, (size_t)nc * sz);
+    void *q = st->alloc(st->ud, *a, (size_t)nc * sz);
     if (!q)
         return false;
     *a = q;
@@ -180,7 +207,7 @@ static uint32_t atom_find(const cbr_state *st, const char *s, size_t n, uint32_t
 static bool atab_grow(cbr_state *st)
 {
     uint32_t nc = st->capatab * 2;
-    uint32_t *t = calloc(nc, sizeof *t);
+    uint32_t *t = zalloc(st->alloc, st->ud, (size_t)(nc) * sizeof *t);
     if (!t)
         return false;
     for (uint32_t id = 1; id <= st->natoms; id++) {
@@ -190,7 +217,7 @@ static bool atab_grow(cbr_state *st)
             i = (i + 1) & (nc - 1);
         t[i] = id;
     }
-    free(st->atab);
+    sf(st, st->atab);
     st->atab = t;
     st->capatab = nc;
     return true;
@@ -209,11 +236,11 @@ static uint32_t atom_intern(cbr_state *st, const char *s, size_t n)
         if (!atab_grow(st))
             return 0;
     }
-    if (!more((void **)&st->atoms, &st->capatoms, st->natoms, sizeof *st->atoms))
+    if (!more(st, (void **)&st->atoms, &st->capatoms, st->natoms, sizeof *st->atoms))
         return 0;
     if (st->nbytes + n > st->capbytes) {
         size_t nc = st->capbytes + st->capbytes / 2 + n + 4096;
-        char *b = realloc(st->bytes, nc);
+        char *b = st->alloc(st->ud, st->bytes, nc);
         if (!b)
             return 0;
         st->bytes = b;
@@ -247,7 +274,7 @@ static uint32_t shape_intern(cbr_state *st, uint32_t head, uint32_t tail)
         return id;
     if (((size_t)st->nshapes + 1) * 4 > (size_t)st->capstab * 3) {
         uint32_t nc = st->capstab * 2;
-        uint32_t *t = nc ? calloc(nc, sizeof *t) : NULL;
+        uint32_t *t = nc ? zalloc(st->alloc, st->ud, (size_t)(nc) * sizeof *t) : NULL;
         if (!t)
             return 0;
         for (uint32_t k = 1; k <= st->nshapes; k++) {
@@ -256,12 +283,12 @@ static uint32_t shape_intern(cbr_state *st, uint32_t head, uint32_t tail)
                 i = (i + 1) & (nc - 1);
             t[i] = k;
         }
-        free(st->stab);
+        sf(st, st->stab);
         st->stab = t;
         st->capstab = nc;
     }
     if (st->nshapes >= CHANGED - 1 ||
-        !more((void **)&st->shapes, &st->capshapes, st->nshapes, sizeof *st->shapes))
+        !more(st, (void **)&st->shapes, &st->capshapes, st->nshapes, sizeof *st->shapes))
         return 0;
     st->shapes[st->nshapes++] = (shape){head, tail};
     uint32_t i = pair_hash(head, tail) & (st->capstab - 1);
@@ -303,7 +330,7 @@ static slot *find(const cbr_state *st, uint32_t user, uint32_t shp)
 static bool grow(cbr_state *st)
 {
     size_t nc = st->cap * 2;
-    slot *t = calloc(nc, sizeof *t);
+    slot *t = zalloc(st->alloc, st->ud, (size_t)(nc) * sizeof *t);
     if (!t)
         return false;
     for (size_t i = 0; i < st->cap; i++) {
@@ -315,7 +342,7 @@ static bool grow(cbr_state *st)
             j = (j + 1) & (nc - 1);
         t[j] = *s;
     }
-    free(st->slots);
+    sf(st, st->slots);
     st->slots = t;
     st->cap = nc;
     return true;
@@ -364,9 +391,9 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
      * once here (settling read the row's counters just before). */
     if (!reserve_room(st, n))
         return CBR_ERR_NOMEM;
-    slot *at[16], **where = n <= 16 ? at : malloc(n * sizeof *where);
-    uint32_t ut[16], stt[16], *user = n <= 16 ? ut : malloc(n * sizeof *user),
-                              *shp = n <= 16 ? stt : malloc(n * sizeof *shp);
+    slot *at[16], **where = n <= 16 ? at : sa(st, n * sizeof *where);
+    uint32_t ut[16], stt[16], *user = n <= 16 ? ut : sa(st, n * sizeof *user),
+                              *shp = n <= 16 ? stt : sa(st, n * sizeof *shp);
     cbr_status rc = where && user && shp ? CBR_OK : CBR_ERR_NOMEM;
     bool ok = true;
     for (size_t i = 0; rc == CBR_OK && i < n; i++) {
@@ -380,7 +407,7 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
     }
     if (rc == CBR_OK && ok && st->tracking && st->nchanges + n > st->capchanges) {
         size_t nc = (st->nchanges + n) * 2 + 64;
-        struct change *q = realloc(st->changes, nc * sizeof *q);
+        struct change *q = st->alloc(st->ud, st->changes, nc * sizeof *q);
         if (q) {
             st->changes = q;
             st->capchanges = nc;
@@ -409,11 +436,11 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
         *granted = 1;
     }
     if (where != at)
-        free(where);
+        sf(st, where);
     if (user != ut)
-        free(user);
+        sf(st, user);
     if (shp != stt)
-        free(shp);
+        sf(st, shp);
     return rc;
 }
 
@@ -445,13 +472,13 @@ int cbr_state_each_change(const cbr_state *st, int (*fn)(void *ud, const char *k
         const slot *s = find(st, st->changes[i].user, st->changes[i].shape);
         size_t n = key_text(st, s, NULL);
         if (n > cap) {
-            char *b = malloc(n);
+            char *b = sa(st, n);
             if (!b) {
                 rc = -1;
                 break;
             }
             if (buf != small)
-                free(buf);
+                sf(st, buf);
             buf = b;
             cap = n;
         }
@@ -459,7 +486,7 @@ int cbr_state_each_change(const cbr_state *st, int (*fn)(void *ud, const char *k
         rc = fn(ud, buf, n, s->value);
     }
     if (buf != small)
-        free(buf);
+        sf(st, buf);
     return rc;
 }
 
@@ -514,12 +541,12 @@ cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len)
     for (size_t i = 0; i < st->cap; i++)
         if (st->slots[i].shape)
             keybytes += key_text(st, &st->slots[i], NULL);
-    entry *order = malloc((st->count + 1) * sizeof *order);
-    char *keys = malloc(keybytes + 1);
+    entry *order = sa(st, (st->count + 1) * sizeof *order);
+    char *keys = sa(st, keybytes + 1);
     char *out = malloc(keybytes + st->count * 22 + 1);
     if (!order || !keys || !out) {
-        free(order);
-        free(keys);
+        sf(st, order);
+        sf(st, keys);
         free(out);
         return CBR_ERR_NOMEM;
     }
@@ -539,8 +566,8 @@ cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len)
         p += sprintf(p, "\t%lld\n", (long long)order[i].value);
     }
     *p = '\0';
-    free(order);
-    free(keys);
+    sf(st, order);
+    sf(st, keys);
     *data = out;
     *len = (size_t)(p - out);
     return CBR_OK;
@@ -600,9 +627,9 @@ static cbr_status load_into(cbr_state *st, const char *data, size_t len, cbr_err
     return CBR_OK;
 }
 
-static void *dup(const void *p, size_t n)
+static void *dup(const cbr_state *st, const void *p, size_t n)
 {
-    void *q = n ? malloc(n) : NULL;
+    void *q = n ? sa(st, n) : NULL;
     if (q)
         memcpy(q, p, n);
     return q;
@@ -611,17 +638,17 @@ static void *dup(const void *p, size_t n)
 /* A copy of st that shares nothing with it. */
 static cbr_state *clone(const cbr_state *st)
 {
-    cbr_state *c = calloc(1, sizeof *c);
+    cbr_state *c = zalloc(st->alloc, st->ud, sizeof *c);
     if (!c)
         return NULL;
     *c = *st;
-    c->slots = dup(st->slots, st->cap * sizeof *c->slots);
-    c->atab = dup(st->atab, st->capatab * sizeof *c->atab);
-    c->stab = dup(st->stab, st->capstab * sizeof *c->stab);
-    c->atoms = dup(st->atoms, st->capatoms * sizeof *c->atoms);
-    c->shapes = dup(st->shapes, st->capshapes * sizeof *c->shapes);
-    c->bytes = dup(st->bytes, st->capbytes);
-    c->changes = dup(st->changes, st->capchanges * sizeof *c->changes);
+    c->slots = dup(st, st->slots, st->cap * sizeof *c->slots);
+    c->atab = dup(st, st->atab, st->capatab * sizeof *c->atab);
+    c->stab = dup(st, st->stab, st->capstab * sizeof *c->stab);
+    c->atoms = dup(st, st->atoms, st->capatoms * sizeof *c->atoms);
+    c->shapes = dup(st, st->shapes, st->capshapes * sizeof *c->shapes);
+    c->bytes = dup(st, st->bytes, st->capbytes);
+    c->changes = dup(st, st->changes, st->capchanges * sizeof *c->changes);
     if (!c->slots || !c->atab || !c->stab || (st->capatoms && !c->atoms) || (st->capshapes && !c->shapes) ||
         (st->capbytes && !c->bytes) ||
         (st->capchanges && !c->changes)) {
@@ -637,7 +664,7 @@ cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error
         return cbrx_fail(err, CBR_ERR_ARG, "no state"), CBR_ERR_ARG;
     /* Load into a copy and keep it only when every line went in, so that a
      * bad snapshot, an overflow or a failed allocation changes nothing. */
-    cbr_state *t = st->count || st->nchanges ? clone(st) : cbr_state_new();
+    cbr_state *t = st->count || st->nchanges ? clone(st) : cbr_state_new_alloc(st->alloc, st->ud);
     if (!t)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory loading the state"), CBR_ERR_NOMEM;
     t->tracking = st->tracking; /* what a load adds is a change like any other */

@@ -586,6 +586,75 @@ START_TEST(changes_are_listed_once_until_forgotten)
 }
 END_TEST
 
+/* ---- the configured allocator ---- */
+
+typedef struct counting {
+    long live, calls;
+} counting;
+
+static void *count_alloc(void *ud, void *ptr, size_t size)
+{
+    counting *c = ud;
+    c->calls++;
+    if (size == 0) {
+        if (ptr)
+            c->live--;
+        free(ptr);
+        return NULL;
+    }
+    void *q = realloc(ptr, size);
+    if (q && !ptr)
+        c->live++;
+    return q;
+}
+
+/* A state takes every block from its allocator and gives every one back;
+ * a context's own state uses its program's, like the rest of the context. */
+START_TEST(the_state_uses_the_configured_allocator)
+{
+    counting c = {0, 0};
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    cfg.alloc = count_alloc;
+    cfg.alloc_ud = &c;
+    cbr_compiler *comp = cbr_compiler_new(&cfg);
+    const char *src = "offer \"o\" { limit 1 per user per day when amount > 0 then cashback 1.00 }\n";
+    ck_assert_int_eq(cbr_compiler_add_source(comp, "t.cbr", src, strlen(src)), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(comp), CBR_OK);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_program(comp, &p, &err), CBR_OK);
+    cbr_compiler_free(comp);
+    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_batch *b = cbr_batch_new(p, 0);
+    for (int i = 0; i < 3000; i++) {
+        char user[16];
+        snprintf(user, sizeof user, "u%d", i);
+        add(b, p, "t", user, "5.00", "2026-03-13T10:00:00Z");
+        if (cbr_batch_rows(b) == cbr_batch_capacity(b)) {
+            ck_assert_int_eq(cbr_eval(ctx, b, NULL, NULL, &err), CBR_OK);
+            cbr_batch_clear(b);
+        }
+    }
+    ck_assert_int_eq(cbr_eval(ctx, b, NULL, NULL, &err), CBR_OK);
+    ck_assert_uint_eq(cbr_state_count(cbr_context_state(ctx)), 3000);
+    cbr_batch_free(b);
+    cbr_context_free(ctx);
+    cbr_program_free(p);
+    ck_assert_int_eq(c.live, 0);
+
+    counting d = {0, 0};
+    cbr_state *st = cbr_state_new_alloc(count_alloc, &d);
+    cbr_store s = cbr_state_store(st);
+    cbr_reservation r = {"b|o|USD", 7, 1, 10, 0};
+    int granted;
+    ck_assert_int_eq(s.reserve(s.ud, &r, 1, &granted), CBR_OK);
+    ck_assert_int_gt(d.live, 0);
+    cbr_state_free(st);
+    ck_assert_int_eq(d.live, 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("store");
@@ -594,7 +663,7 @@ static Suite *make_suite(void)
                a_store_of_an_older_size_is_refused, room_never_exceeds_the_budget);
     UNIT_TCASE(s, "snapshot", state_load_is_all_or_nothing, state_load_refuses_overflow_without_wrapping,
                state_load_refuses_negative_counters_and_nul, state_keys_of_any_shape_round_trip,
-               changes_are_listed_once_until_forgotten);
+               changes_are_listed_once_until_forgotten, the_state_uses_the_configured_allocator);
     return s;
 }
 
