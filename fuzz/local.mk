@@ -26,8 +26,8 @@ FUZZ_BINS = fuzz/fuzz_compile fuzz/fuzz_bundle fuzz/fuzz_csv fuzz/fuzz_jsonl fuz
 
 # Every C source of libcbr_rt and libcbr_core (.re and .y as the .c made from them), the
 # input readers and the fixed batch; every header they may include.
-FUZZ_SRCS = $(libcbr_rt_la_SOURCES) $(libcbr_core_la_SOURCES) hosts/input.c fuzz/fuzz_batch.c
-FUZZ_HDRS = include/cbr.h compiler/parser.h hosts/input.h hosts/json.h fuzz/fuzz.h fuzz/fuzz_input.h \
+FUZZ_SRCS = $(libcbr_rt_la_SOURCES) $(libcbr_core_la_SOURCES) hosts/input.c hosts/input_csv.c hosts/input_jsonl.c fuzz/fuzz_batch.c
+FUZZ_HDRS = include/cbr.h compiler/parser.h hosts/input.h hosts/input_int.h hosts/json.h fuzz/fuzz.h fuzz/fuzz_input.h \
 	compiler/arena.h compiler/ast.h compiler/build.h compiler/codegen.h compiler/compint.h compiler/lexer.h \
 	compiler/sema.h compiler/semaint.h stdlib/alloc.h stdlib/currency.h stdlib/currency_table.h \
 	stdlib/date.h stdlib/decimal.h stdlib/text.h stdlib/tz.h vm/opcodes.h \
@@ -134,11 +134,11 @@ fuzz_replay_diff_SOURCES = fuzz/replay.c fuzz/fuzz_diff.c fuzz/fuzz_batch.c fuzz
 fuzz_replay_diff_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"diff"'
 fuzz_replay_diff_LDADD = $(FUZZ_REPLAY_LDADD)
 fuzz_replay_csv_SOURCES = fuzz/replay.c fuzz/fuzz_csv.c fuzz/fuzz_batch.c fuzz/fuzz.h \
-	fuzz/fuzz_input.h hosts/input.c hosts/input.h
+	fuzz/fuzz_input.h hosts/input.c hosts/input_csv.c hosts/input_jsonl.c hosts/input_int.h hosts/input.h
 fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DFUZZ_NAME='"csv"'
 fuzz_replay_csv_LDADD = $(FUZZ_REPLAY_LDADD) $(CSV_LIBS) $(YAJL_LIBS)
 fuzz_replay_jsonl_SOURCES = fuzz/replay.c fuzz/fuzz_jsonl.c fuzz/fuzz_batch.c fuzz/fuzz.h \
-	fuzz/fuzz_input.h hosts/input.c hosts/input.h
+	fuzz/fuzz_input.h hosts/input.c hosts/input_csv.c hosts/input_jsonl.c hosts/input_int.h hosts/input.h
 fuzz_replay_jsonl_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DFUZZ_NAME='"jsonl"'
 fuzz_replay_jsonl_LDADD = $(FUZZ_REPLAY_LDADD) $(CSV_LIBS) $(YAJL_LIBS)
 # fuzz/ is listed file by file: the directory's name is also the phony
