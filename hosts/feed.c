@@ -7,6 +7,7 @@
 #include "hosts/cbrc.h"
 #include "hosts/json.h"
 #include "hosts/feed.h"
+#include "hosts/keyfield.h"
 
 #define prog cbrc_prog
 #define MAX_UNKNOWN_REPORTED 10
@@ -39,14 +40,13 @@ bool cbrc_feed_open(cbrc_feed *f, const cbr_program *p, FILE *in, const char *na
     memset(f, 0, sizeof *f);
     f->p = p;
     f->input_name = name;
-    f->keys = calloc(2 * CBRC_FEED_KEYS, sizeof *f->keys);
-    f->reader = f->keys ? cbrin_open(in, fmt, NULL, msg, sizeof msg) : NULL;
-    if (!f->keys)
+    bool keys = hkeys_init(&f->keys, p);
+    f->reader = keys ? cbrin_open(in, fmt, NULL, msg, sizeof msg) : NULL;
+    if (!keys)
         snprintf(msg, sizeof msg, "out of memory");
     if (!f->reader) {
         fprintf(stderr, "%s: %s: %s\n", prog, name, msg);
-        free(f->keys);
-        f->keys = NULL;
+        hkeys_free(&f->keys);
         return false;
     }
     /* Unread keys may hold anything; a nested value is refused only where
@@ -55,61 +55,19 @@ bool cbrc_feed_open(cbrc_feed *f, const cbr_program *p, FILE *in, const char *na
     return true;
 }
 
-static uint64_t key_hash(const char *s, size_t n) { return hfnv64(s, n); }
-
-/* Empties the key cache: past its bound, keys that keep coming back are
- * cached again at once and the ones seen once are forgotten. */
-static void keys_reset(cbrc_feed *f)
-{
-    for (size_t i = 0; i < 2 * CBRC_FEED_KEYS; i++) {
-        free(f->keys[i].key);
-        f->keys[i].key = NULL;
-    }
-    f->nkeys = 0;
-    f->key_resets++;
-}
-
-/* The field a key names, -1 for keys the rules do not know (reported once).
- * A hashed table of at most CBRC_FEED_KEYS keys: 40,000 JSON records with a
- * key of their own took 3.8 s with the list it replaces (each new key was
- * compared with every key seen), 0.4 s with repeated keys. */
+/* The field a key names, -1 for keys the rules do not read; a key the
+ * rules do not know, or one they compute, is noted the first times it is
+ * seen afresh. */
 static int field_of(cbrc_feed *f, const char *key, size_t n)
 {
-    const size_t mask = 2 * CBRC_FEED_KEYS - 1;
-    uint64_t h = key_hash(key, n);
-    size_t at = h & mask;
-    if (n <= CBRC_FEED_KEY_LEN)
-        for (;; at = (at + 1) & mask) {
-            const cbrc_feed_key *e = &f->keys[at];
-            if (!e->key)
-                break;
-            if (e->hash == h && e->n == n && !memcmp(e->key, key, n))
-                return e->field;
-        }
-    int fi = cbr_program_field(f->p, key, n);
-    if (fi >= 0 && !cbr_program_field_is_input(f->p, (size_t)fi)) {
-        if (f->unknown_reported++ < MAX_UNKNOWN_REPORTED)
-            fprintf(stderr, "%s: %s: note: `%.*s` is computed from timestamp; the input's value is ignored\n",
-                    prog, f->input_name, n > 64 ? 64 : (int)n, key);
-        fi = -1;
-    } else if (fi < 0 && f->unknown_reported++ < MAX_UNKNOWN_REPORTED) {
+    hkeys_found found;
+    int fi = hkeys_field(&f->keys, key, n, &found);
+    if (found == HKEYS_DERIVED && f->unknown_reported++ < MAX_UNKNOWN_REPORTED)
+        fprintf(stderr, "%s: %s: note: `%.*s` is computed from timestamp; the input's value is ignored\n",
+                prog, f->input_name, n > 64 ? 64 : (int)n, key);
+    else if (found == HKEYS_UNKNOWN && f->unknown_reported++ < MAX_UNKNOWN_REPORTED)
         fprintf(stderr, "%s: %s: note: `%.*s` is not a field of the rules; ignored\n", prog, f->input_name,
                 n > 64 ? 64 : (int)n, key);
-    }
-    if (n > CBRC_FEED_KEY_LEN)
-        return fi; /* looked up each time rather than held */
-    if (f->nkeys == CBRC_FEED_KEYS) {
-        keys_reset(f);
-        for (at = h & mask; f->keys[at].key; at = (at + 1) & mask)
-            ;
-    }
-    char *copy = malloc(n + 1);
-    if (!copy)
-        return fi;
-    memcpy(copy, key, n);
-    copy[n] = '\0';
-    f->keys[at] = (cbrc_feed_key){.hash = h, .key = copy, .n = n, .field = fi};
-    f->nkeys++;
     return fi;
 }
 
@@ -368,8 +326,5 @@ void cbrc_feed_close(cbrc_feed *f)
 {
     cbrin_close(f->reader);
     f->reader = NULL;
-    if (f->keys)
-        keys_reset(f);
-    free(f->keys);
-    f->keys = NULL;
+    hkeys_free(&f->keys);
 }

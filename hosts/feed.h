@@ -9,23 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "hosts/input.h"
+#include "hosts/keyfield.h"
 #include "hosts/summary.h"
 #include "include/cbr.h"
 
-/* The key -> field cache: a fixed table of KEY_SLOTS, holding at most
- * CBRC_FEED_KEYS keys of at most CBRC_FEED_KEY_LEN bytes.  CSV columns and
- * most JSON records repeat their keys; JSON records whose keys all differ
- * would otherwise make it grow with the input. */
-#define CBRC_FEED_KEYS 2048
-#define CBRC_FEED_KEY_LEN 128
 #define CBRC_FEED_REASONS 32
-
-typedef struct cbrc_feed_key {
-    uint64_t hash;
-    char *key;                  /* NULL: an empty slot */
-    size_t n;
-    int field;
-} cbrc_feed_key;
 
 typedef struct cbrc_feed {
     const char *input_name;
@@ -36,9 +24,7 @@ typedef struct cbrc_feed {
     bool rejects_failed;        /* writing to rejects failed; rejects_errno says why */
     int rejects_errno;
     bool header_checked;
-    cbrc_feed_key *keys;        /* 2 * CBRC_FEED_KEYS slots, open addressing */
-    size_t nkeys;               /* keys held; at the bound the table is emptied */
-    uint64_t key_resets;
+    hkeys keys;                 /* key -> field, bounded (hosts/keyfield.h) */
     unsigned unknown_reported;
     uint64_t max_errors;        /* reports on stderr; 0 all (the default) */
     cbrc_reason reasons[CBRC_FEED_REASONS];

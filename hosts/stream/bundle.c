@@ -52,12 +52,6 @@ fail:;
     return NULL;
 }
 
-static void forget_keys(stream_host *h)
-{
-    for (size_t i = 0; i < h->nkeys; i++)
-        free(h->keys[i].key);
-    h->nkeys = 0;
-}
 
 int stream_bundle_load(stream_host *h)
 {
@@ -122,6 +116,9 @@ int stream_bundle_load(stream_host *h)
     h->prog = p;
     h->batch = b;
     h->ctx = ctx;
+    /* The keys map to this program's fields now; without memory for the
+     * cache every key is looked up afresh. */
+    hkeys_init(&h->keys, p);
     stream_metrics_bundle(h->metrics, cbr_program_hash(p), true);
     return 0;
 }
@@ -146,7 +143,7 @@ void stream_bundle_maybe_reload(stream_host *h)
 
 void stream_bundle_free(stream_host *h)
 {
-    forget_keys(h);
+    hkeys_free(&h->keys);
     cbr_context_free(h->ctx);
     cbr_batch_free(h->batch);
     cbr_program_free(h->prog);
@@ -159,30 +156,5 @@ void stream_bundle_free(stream_host *h)
  * fields such as weekday are computed, never taken from the message). */
 int stream_field_of(stream_host *h, const char *key, size_t n)
 {
-    for (size_t i = 0; i < h->nkeys; i++)
-        if (h->keys[i].n == n && !memcmp(h->keys[i].key, key, n))
-            return h->keys[i].field;
-    int f = cbr_program_field(h->prog, key, n);
-    if (f >= 0 && !cbr_program_field_is_input(h->prog, (size_t)f))
-        f = -1;
-    /* Bound the cache: messages may carry arbitrary keys. */
-    if (h->nkeys >= 4096)
-        return f;
-    if (h->nkeys == h->capkeys) {
-        size_t nc = h->capkeys ? h->capkeys * 2 : 32;
-        void *q = realloc(h->keys, nc * sizeof *h->keys);
-        if (!q)
-            return f;
-        h->keys = q;
-        h->capkeys = nc;
-    }
-    char *copy = malloc(n + 1);
-    if (!copy)
-        return f;
-    memcpy(copy, key, n);
-    copy[n] = '\0';
-    h->keys[h->nkeys].key = copy;
-    h->keys[h->nkeys].n = n;
-    h->keys[h->nkeys++].field = f;
-    return f;
+    return hkeys_field(&h->keys, key, n, NULL);
 }

@@ -114,7 +114,6 @@ int main(int argc, char **argv)
     }
     stream_producer_close(&h);
     stream_bundle_free(&h);
-    free(h.keys);
     cbrin_close(h.reader);
     for (size_t i = 0; i < h.nout; i++)
         stream_msg_clear(&h.out[i]);

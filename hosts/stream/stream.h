@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include "include/cbr.h"
 #include "hosts/input.h"
+#include "hosts/keyfield.h"
 
 #define STREAM_PROG "cbr-stream"
 
@@ -150,8 +151,7 @@ typedef struct stream_host {
     cbr_program *prog;
     cbr_batch *batch;
     cbr_context *ctx;
-    struct { char *key; size_t n; int field; } *keys;  /* key -> field, per program */
-    size_t nkeys, capkeys;
+    hkeys keys;                 /* key -> field, per program (hosts/keyfield.h) */
     struct stat bundle_st;        /* identity of the file the program came from */
     int64_t next_reload_check_ms;
 
