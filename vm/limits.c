@@ -135,14 +135,8 @@ static cbr_status used_of(cbr_context *ctx, const cbrx_counter *k, int64_t *used
 {
     long i = pending(ctx, k->off, k->len);
     if (i < 0) {
-        if (ctx->npend == ctx->cappend) {
-            size_t nc = ctx->cappend ? ctx->cappend * 2 : 16;
-            cbrx_pend *q = cbrx_realloc(ctx->x, ctx->pend, nc * sizeof *q);
-            if (!q)
-                return CBR_ERR_NOMEM;
-            ctx->pend = q;
-            ctx->cappend = nc;
-        }
+        if (!cbrx_grow(ctx->x, (void **)&ctx->pend, &ctx->cappend, ctx->npend, sizeof *ctx->pend, 16))
+            return CBR_ERR_NOMEM;
         int64_t v = 0;
         cbr_status st = ctx->store.get(ctx->store.ud, ctx->key + k->off, k->len, &v);
         if (st != CBR_OK)

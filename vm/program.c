@@ -13,6 +13,21 @@
 
 void *cbrx_alloc(const cbrx_program *p, size_t n) { return p->cfg.alloc(p->cfg.alloc_ud, NULL, n ? n : 1); }
 void *cbrx_realloc(const cbrx_program *p, void *old, size_t n) { return p->cfg.alloc(p->cfg.alloc_ud, old, n ? n : 1); }
+bool cbrx_grow(const cbrx_program *p, void **a, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : first;
+    if (nc <= n || nc > SIZE_MAX / size)
+        return false;
+    void *q = cbrx_realloc(p, *a, nc * size);
+    if (!q)
+        return false;
+    *a = q;
+    *cap = nc;
+    return true;
+}
+
 void cbrx_dealloc(const cbrx_program *p, void *ptr)
 {
     if (ptr)

@@ -47,14 +47,8 @@ int64_t cbrx_minor_units64(const cbrx_amount *a, int e, cbrround mode)
 
 static bool add_cand(cbr_context *ctx, uint32_t row, uint32_t clause, int64_t cash)
 {
-    if (ctx->ncands == ctx->capcands) {
-        size_t nc = ctx->capcands ? ctx->capcands * 2 : 1024;
-        cbrx_cand *c = cbrx_realloc(ctx->x, ctx->cands, nc * sizeof *c);
-        if (!c)
-            return false;
-        ctx->cands = c;
-        ctx->capcands = nc;
-    }
+    if (!cbrx_grow(ctx->x, (void **)&ctx->cands, &ctx->capcands, ctx->ncands, sizeof *ctx->cands, 1024))
+        return false;
     ctx->cands[ctx->ncands++] = (cbrx_cand){row, ctx->offer, clause, cash};
     return true;
 }
@@ -106,14 +100,8 @@ void cbrx_reward(cbr_context *ctx, uint32_t k)
 
 static bool add_award(cbr_context *ctx, const cbrx_cand *c, int64_t cash, bool cut)
 {
-    if (ctx->nawards == ctx->capawards) {
-        size_t nc = ctx->capawards ? ctx->capawards * 2 : 1024;
-        cbr_award *a = cbrx_realloc(ctx->x, ctx->awards, nc * sizeof *a);
-        if (!a)
-            return false;
-        ctx->awards = a;
-        ctx->capawards = nc;
-    }
+    if (!cbrx_grow(ctx->x, (void **)&ctx->awards, &ctx->capawards, ctx->nawards, sizeof *ctx->awards, 1024))
+        return false;
     const cbrx_program *x = ctx->x;
     const cbrx_offer *o = &x->offers[c->offer];
     cbr_award *a = &ctx->awards[ctx->nawards++];
@@ -137,14 +125,8 @@ static bool note(cbr_context *ctx, const cbrx_cand *c, cbrx_fate fate, int64_t c
 {
     if (!ctx->outcomes)
         return true;
-    if (ctx->noutcomes == ctx->capoutcomes) {
-        size_t nc = ctx->capoutcomes * 2 + 8;
-        cbrx_outcome *o = cbrx_realloc(ctx->x, ctx->outcomes, nc * sizeof *o);
-        if (!o)
-            return false;
-        ctx->outcomes = o;
-        ctx->capoutcomes = nc;
-    }
+    if (!cbrx_grow(ctx->x, (void **)&ctx->outcomes, &ctx->capoutcomes, ctx->noutcomes, sizeof *ctx->outcomes, 8))
+        return false;
     const cbrx_bind *b = &ctx->bind;
     ctx->outcomes[ctx->noutcomes++] = (cbrx_outcome){*c, fate, cash, b->which < 0 ? CBRX_NONE : (uint32_t)b->which,
                                                      b->used, b->max, winner};
