@@ -40,8 +40,11 @@ else
     echo "# no shared libcbr-runtime or no nm: the symbol checks are skipped"
 fi
 
+# Bison's and re2c's output (in the source tree of a release tarball) is
+# generated, not written.
 big=$(find "$src/compiler" "$src/vm" "$src/stdlib" "$src/hosts" "$src/include" "$src/fuzz" "$src/bench" \
-    -name '*.[chy]' -o -name '*.re' | xargs wc -l | awk '$2 != "total" && $1 > 2000 { print $2 ": " $1 " lines" }')
+    \( -name '*.[chy]' -o -name '*.re' \) ! -path '*/compiler/parser.[ch]' ! -path '*/compiler/lexer.c' |
+    xargs wc -l | awk '$2 != "total" && $1 > 2000 { print $2 ": " $1 " lines" }')
 check "no source file is over 2,000 lines" test -z "$big"
 [ -z "$big" ] || printf '%s\n' "$big" | sed 's/^/# /'
 finish
