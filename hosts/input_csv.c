@@ -162,6 +162,10 @@ static int keep_header(cbrin_reader *r)
         size_t dup;
         if (s->vlen == 0)
             return cbrin_fail(r, ln, "column %zu of the header has no name", i + 1);
+        /* No field name holds a NUL, so such a column could only be
+         * ignored, and the field it meant would be missing unnoticed. */
+        if (memchr(r->text.p + s->koff, '\0', s->klen))
+            return cbrin_fail(r, ln, "column %zu of the header holds a NUL character (U+0000)", i + 1);
         if (!cbrin_keys_add(r, i, &dup))
             return cbrin_fail(r, ln, "out of memory");
         if (dup != SIZE_MAX)

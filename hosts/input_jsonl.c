@@ -169,6 +169,14 @@ static int j_map_key(void *ctx, const unsigned char *s, size_t len)
         cbrin_bad(r, "the object has more than %zu keys", r->lim.max_columns);
         return 0;
     }
+    const unsigned char *nul = memchr(s, '\0', len);
+    if (nul) {
+        /* "user_id\u0000" names no field: ignored, it would leave the
+         * record without the user it meant (the NUL rule of cbr_batch_set). */
+        cbrin_bad(r, "key `%.*s`: a key holds a NUL character (U+0000)", cbrin_keyw((size_t)(nul - s)),
+                  (const char *)s);
+        return 0;
+    }
     if (!cbrin_slot_room(r, i))
         return j_oom(j);
     slot *sl = &r->slots[i];

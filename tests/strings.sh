@@ -50,6 +50,17 @@ printf '%s\nt1,evex,20.00,USD,,2026-03-13T12:00:00Z\nt2,evex,20.00,USD,,2026-03-
 expect_status "without the NUL the records are read" 0 run "$d/once.cbr" --input "$tmp/plain.csv"
 check "and the limit holds" test "$out" = '{"tid":"t1","offer":"once","cashback":"1.00","currency":"USD"}'
 
+# A key holding a NUL names no field: the record is refused, not run
+# without the user it meant; a CSV column so named stops the file.
+printf '%s\n' '{"tid":"t9","user_id\u0000":"eve","amount":"20.00","currency":"USD","timestamp":"2026-03-13T12:00:00Z"}' \
+    '{"tid":"t10","user_id":"eve","amount":"20.00","currency":"USD","timestamp":"2026-03-13T12:00:00Z"}' >"$tmp/key.jsonl"
+expect_status "jsonl: a key with a NUL rejects its record, status 3" 3 run "$d/once.cbr" --input "$tmp/key.jsonl"
+check "... naming the key" contains "$err" 'key.jsonl:1: error: key `user_id`: a key holds a NUL character (U+0000)'
+check "... and the next record is evaluated" test "$out" = '{"tid":"t10","offer":"once","cashback":"1.00","currency":"USD"}'
+printf 'tid,user_id\000,amount,currency,timestamp\nt1,eve,20.00,USD,2026-03-13T12:00:00Z\n' >"$tmp/key.csv"
+expect_status "csv: a header column with a NUL is a header error, status 2" 2 run "$d/once.cbr" --input "$tmp/key.csv"
+check "... naming the column" contains "$err" "key.csv:1: error: column 2 of the header holds a NUL character (U+0000)"
+
 expect_status "a test block cannot give a NUL" 1 test "$d/given.cbr"
 check "the lexer names it" contains "$err" 'given.cbr:4:37: error: \u{0} (NUL) is not allowed in a string'
 
