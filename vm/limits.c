@@ -131,7 +131,7 @@ static long pending(const cbr_context *ctx, size_t off, size_t len)
 
 /* The counter's value as this row sees it: the store's, plus what the row's
  * earlier candidates added.  Each key is read from the store once a row. */
-static cbr_status used_of(cbr_context *ctx, const cbrx_counter *k, int64_t *used)
+static cbr_status used_of(cbr_context *ctx, cbrx_counter *k, int64_t *used)
 {
     long i = pending(ctx, k->off, k->len);
     if (i < 0) {
@@ -144,6 +144,7 @@ static cbr_status used_of(cbr_context *ctx, const cbrx_counter *k, int64_t *used
         i = (long)ctx->npend++;
         ctx->pend[i] = (cbrx_pend){.off = k->off, .len = k->len, .base = v, .max = INT64_MAX};
     }
+    k->pend = (size_t)i;
     const cbrx_pend *p = &ctx->pend[i];
     /* A host's store may hold anything; a sum past 64 bits is full. */
     if (__builtin_add_overflow(p->base, p->delta, used))
@@ -202,14 +203,13 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         return CBR_OK;
     for (int i = 0; i < n; i++) {
         /* Two limits of one kind and period (10.00 and 19.25 per month)
-         * share one counter: it is counted once, bounded by the smaller. */
+         * share one counter, so one pending entry: it is counted once,
+         * bounded by the smaller.  Every key was read above (the loop
+         * stops early only when nothing is awarded). */
         bool seen = false;
         for (int j = 0; j < i && !seen; j++)
-            seen = ks[j].len == ks[i].len && !memcmp(ctx->key + ks[j].off, ctx->key + ks[i].off, ks[i].len);
-        long p = pending(ctx, ks[i].off, ks[i].len);
-        if (p < 0)
-            return CBR_ERR_STATE; /* used_of made it above */
-        cbrx_pend *e = &ctx->pend[p];
+            seen = ks[j].pend == ks[i].pend;
+        cbrx_pend *e = &ctx->pend[ks[i].pend];
         if (ks[i].max < e->max)
             e->max = ks[i].max;
         if (!seen && __builtin_add_overflow(e->delta, ks[i].is_count ? 1 : *cash, &e->delta))

@@ -42,6 +42,7 @@ typedef struct cbrx_counter {
     size_t off, len;            /* of its key in the context's key buffer */
     int64_t max;                /* a count, or minor units */
     bool is_count;
+    size_t pend;                /* its entry in the row's pending list, once read */
 } cbrx_counter;
 
 /* How often a row is decided again when a shared store refuses its
