@@ -149,22 +149,22 @@ static double best_rate(int (*pass)(void *, struct bench_sink *), void *state,
 
 static int compile(const struct offer_set *set, cbr_program **out)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    if (!c)
+    cbr_compiler *c;
+    cbr_error err;
+    if (cbr_compiler_new(NULL, &c, &err) != CBR_OK)
         return -1;
     char name[32];
     snprintf(name, sizeof name, "bench-%s.cbr", set->name);
     int rc = 0;
-    cbr_error err;
-    if (cbr_compiler_add_source(c, name, set->rules, strlen(set->rules)) != CBR_OK ||
-        cbr_compiler_check(c) != CBR_OK) {
+    if (cbr_compiler_add_source(c, name, set->rules, strlen(set->rules), &err) != CBR_OK ||
+        cbr_compiler_check(c, &err) != CBR_OK) {
         for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
-            char *d = cbr_diagnostic_format(cbr_compiler_diagnostic(c, i));
+            char *d = NULL;
+            cbr_diagnostic_format(NULL, cbr_compiler_diagnostic(c, i), &d, NULL, NULL);
             fprintf(stderr, "%s\n", d ? d : "(out of memory)");
-            free(d);
+            cbr_free(d);
         }
-        fprintf(stderr, "cbr-bench: offer set %s does not compile: %s\n", set->name,
-                cbr_compiler_errmsg(c));
+        fprintf(stderr, "cbr-bench: offer set %s does not compile: %s\n", set->name, err.message);
         rc = -1;
     } else if (cbr_compiler_program(c, out, &err) != CBR_OK) {
         fprintf(stderr, "cbr-bench: offer set %s: %s\n", set->name, err.message);
@@ -189,9 +189,9 @@ static int fill(struct vm *v, const struct bench_tx *tx, size_t ntx)
     if (!v->batches)
         return -1;
     for (size_t b = 0; b < v->nbatches; b++) {
-        cbr_batch *batch = v->batches[b] = cbr_batch_new(v->prog, BATCH);
-        if (!batch)
+        if (cbr_batch_new(v->prog, BATCH, &v->batches[b], NULL) != CBR_OK)
             return -1;
+        cbr_batch *batch = v->batches[b];
         for (size_t i = b * BATCH; i < ntx && i < (b + 1) * BATCH; i++) {
             cbr_error err;
             char buf[128];
@@ -334,7 +334,7 @@ int main(int argc, char **argv)
         }
         for (size_t o = 0; o < noffers; o++)
             v.gen_index[o] = (unsigned)strtoul(cbr_program_offer_id(v.prog, o) + 1, NULL, 10);
-        if (fill(&v, tx, opt.ntx) != 0 || !(v.ctx = cbr_context_new(v.prog, BATCH))) {
+        if (fill(&v, tx, opt.ntx) != 0 || cbr_context_new(v.prog, BATCH, &v.ctx, NULL) != CBR_OK) {
             fprintf(stderr, "cbr-bench: offer set %s: cannot build the batches\n", set->name);
             vm_free(&v);
             failed = 1;

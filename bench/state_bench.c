@@ -116,7 +116,9 @@ int main(int argc, char **argv)
 
     h0 = heap();
     t0 = now();
-    cbr_state *st = cbr_state_new();
+    cbr_state *st;
+    if (cbr_state_new(NULL, &st, NULL) != CBR_OK)
+        return 1;
     cbr_store s = cbr_state_store(st);
     for (long i = 0; i < n; i++) {
         keys(i, k1, &l1, k2, &l2);

@@ -11,22 +11,24 @@
 #include "stdlib/alloc.h"
 
 
-cbr_compiler *cbr_compiler_new(const cbr_config *cfg)
+cbr_status cbr_compiler_new(const cbr_config *cfg, cbr_compiler **out, cbr_error *err)
 {
+    if (!out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_compiler_new: no place for the compiler");
     cbr_config def;
     cbrx_config_copy(cfg, &def);
     cfg = &def;
     cbr_alloc_fn alloc = cfg->alloc ? cfg->alloc : cbr_default_alloc;
     cbr_compiler *c = alloc(cfg->alloc_ud, NULL, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!(*out = c))
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory making a compiler");
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
     c->cfg.alloc = alloc;
     if (c->cfg.limits.max_errors == 0)
         c->cfg.limits.max_errors = CBR_DEFAULT_MAX_ERRORS;
     cbrarena_init(&c->arena, alloc, cfg->alloc_ud);
-    return c;
+    return CBR_OK;
 }
 
 void cbr_compiler_free(cbr_compiler *c)
@@ -41,11 +43,7 @@ void cbr_compiler_free(cbr_compiler *c)
     c->cfg.alloc(c->cfg.alloc_ud, c, 0);
 }
 
-void cbrcomp_oom(cbr_compiler *c)
-{
-    c->oom = true;
-    snprintf(c->errmsg, sizeof c->errmsg, "out of memory");
-}
+void cbrcomp_oom(cbr_compiler *c) { c->oom = true; }
 
 void *cbrcomp_alloc(cbr_compiler *c, size_t n)
 {
@@ -63,16 +61,6 @@ char *cbrcomp_strdup(cbr_compiler *c, const char *s, size_t n)
     return p;
 }
 
-static cbr_status fail(cbr_compiler *c, cbr_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static cbr_status fail(cbr_compiler *c, cbr_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->errmsg, sizeof c->errmsg, fmt, ap);
-    va_end(ap);
-    return st;
-}
 
 /* "dir/friday.cbr" -> "friday": the prefix of bare-rule ids. */
 static char *stem_of(cbr_compiler *c, const char *name)
@@ -84,19 +72,20 @@ static char *stem_of(cbr_compiler *c, const char *name)
     return cbrcomp_strdup(c, base, n);
 }
 
-cbr_status cbr_compiler_add_source(cbr_compiler *c, const char *name, const char *text, size_t len)
+cbr_status cbr_compiler_add_source(cbr_compiler *c, const char *name, const char *text, size_t len,
+                                   cbr_error *err)
 {
     if (!c || !name || (!text && len))
-        return c ? fail(c, CBR_ERR_ARG, "a source needs a name and a text") : CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "a source needs a compiler, a name and a text");
     if (c->checked)
-        return fail(c, CBR_ERR_STATE, "sources must be added before the check");
+        return cbrx_status(err, CBR_ERR_STATE, "sources must be added before the check");
     if (c->nsrc >= UINT32_MAX / 2)
-        return fail(c, CBR_ERR_LIMIT, "too many sources");
+        return cbrx_status(err, CBR_ERR_LIMIT, "too many sources");
     if (c->nsrc == c->srccap) {
         uint32_t nc = c->srccap ? c->srccap * 2 : 4;
         cbrsource *s = c->cfg.alloc(c->cfg.alloc_ud, c->src, nc * sizeof *s);
         if (!s)
-            return fail(c, CBR_ERR_NOMEM, "out of memory");
+            return cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
         c->src = s;
         c->srccap = nc;
     }
@@ -109,19 +98,19 @@ cbr_status cbr_compiler_add_source(cbr_compiler *c, const char *name, const char
     s->stem = stem_of(c, name);
     s->text = cbrcomp_strdup(c, text ? text : "", keep);
     if (!s->name || !s->stem || !s->text)
-        return fail(c, CBR_ERR_NOMEM, "out of memory");
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
     s->len = keep == len ? (uint32_t)len : UINT32_MAX; /* UINT32_MAX marks "too large" */
     c->nsrc++;
     return CBR_OK;
 }
 
-cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path)
+cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path, cbr_error *err)
 {
     if (!c || !path)
-        return c ? fail(c, CBR_ERR_ARG, "no path given") : CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "a source file needs a compiler and a path");
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(c, CBR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return cbrx_status(err, CBR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     size_t cap = 8192, n = 0;
     size_t limit = c->cfg.limits.max_source_bytes;
     cbr_alloc_fn alloc = c->cfg.alloc;
@@ -144,15 +133,15 @@ cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path)
         n += k;
         if (k == 0) {
             if (ferror(f))
-                st = fail(c, CBR_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+                st = cbrx_status(err, CBR_ERR_IO, "cannot read %s: %s", path, strerror(errno));
             break;
         }
     }
     fclose(f);
     if (!buf)
-        return fail(c, CBR_ERR_NOMEM, "out of memory reading %s", path);
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory reading %s", path);
     if (st == CBR_OK)
-        st = cbr_compiler_add_source(c, path, buf, n);
+        st = cbr_compiler_add_source(c, path, buf, n, err);
     alloc(c->cfg.alloc_ud, buf, 0);
     return st;
 }
@@ -179,22 +168,22 @@ void cbrcomp_deliver(cbr_compiler *c)
             c->cfg.on_diagnostic(c->cfg.diagnostic_ud, &c->diags[i].pub);
 }
 
-cbr_status cbr_compiler_check(cbr_compiler *c)
+cbr_status cbr_compiler_check(cbr_compiler *c, cbr_error *err)
 {
     if (!c)
-        return CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_compiler_check: no compiler");
     if (c->checked)
-        return fail(c, CBR_ERR_STATE, "a compiler checks its sources once");
+        return cbrx_status(err, CBR_ERR_STATE, "a compiler checks its sources once");
     c->checked = true;
     cbrcomp_parse(c);
     if (!c->oom)
         cbrsema_check(c);
     cbrdiag_finish(c);
     if (c->oom)
-        return fail(c, CBR_ERR_NOMEM, "out of memory");
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
     cbrcomp_deliver(c);
     if (c->nerr)
-        return fail(c, CBR_ERR_COMPILE, "%u error%s", c->nerr, c->nerr == 1 ? "" : "s");
+        return cbrx_status(err, CBR_ERR_COMPILE, "%u error%s", c->nerr, c->nerr == 1 ? "" : "s");
     return CBR_OK;
 }
 
@@ -207,15 +196,16 @@ const cbr_diagnostic *cbr_compiler_diagnostic(const cbr_compiler *c, size_t i)
 
 unsigned cbr_compiler_error_count(const cbr_compiler *c) { return c ? c->nerr : 0; }
 unsigned cbr_compiler_warning_count(const cbr_compiler *c) { return c ? c->nwarn : 0; }
-const char *cbr_compiler_errmsg(const cbr_compiler *c) { return c ? c->errmsg : "no compiler"; }
 
-cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out)
+cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out, cbr_error *err)
 {
     if (!c || !out)
-        return CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_compiler_info: no compiler or no place for the counts");
     cbr_program_info info = c->info;
     info.size = sizeof info;
     /* The first version's struct: size and seven counts. */
-    return cbrx_sized_fill(out, &info, sizeof info, sizeof(size_t) + 7 * sizeof(unsigned)) ? CBR_OK
-                                                                                          : CBR_ERR_ARG;
+    if (!cbrx_sized_fill(out, &info, sizeof info, sizeof(size_t) + 7 * sizeof(unsigned)))
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_program_info is %zu bytes, smaller than its first version",
+                           out->size);
+    return CBR_OK;
 }

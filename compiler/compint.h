@@ -57,7 +57,6 @@ struct cbr_compiler {
     cbr_program_info info;
     struct cbrsema *sema;  /* the checked program (sema.h) */
     cbrlexlog *lexlog;     /* NULL unless the formatter records positions */
-    char errmsg[512];
 };
 
 /* ---- diag.c ---- */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include "compiler/compint.h"
 #include "stdlib/text.h"
+#include "stdlib/textbuf.h"
+#include "vm/program.h"
 
 static cbrdiag *add(cbr_compiler *c, cbr_severity sev, cbrloc loc, const char *code,
                     const char *fmt, va_list ap)
@@ -170,47 +172,6 @@ void cbrdiag_finish(cbr_compiler *c)
 
 /* ---- formatting (public) ---- */
 
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-    bool bad;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-    if (b->bad)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        while (nc < b->n + n + 1)
-            nc *= 2;
-        char *q = realloc(b->p, nc);
-        if (!q) {
-            b->bad = true;
-            return;
-        }
-        b->p = q;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void putf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(buf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        put(b, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
-}
-
 static const char *sev_name(cbr_severity s)
 {
     return s == CBR_ERROR ? "error" : s == CBR_WARNING ? "warning" : "note";
@@ -225,15 +186,19 @@ static size_t byte_at_col(const char *line, size_t len, unsigned col)
     return i;
 }
 
-char *cbr_diagnostic_format(const cbr_diagnostic *d)
+cbr_status cbr_diagnostic_format(const cbr_config *cfg, const cbr_diagnostic *d, char **out,
+                                 size_t *outlen, cbr_error *err)
 {
-    buf b = {0};
-    if (!d)
-        return NULL;
-    puts_(&b, d->file ? d->file : "<input>");
-    putf(&b, ":%u:%u: %s: ", d->line, d->column, sev_name(d->severity));
-    puts_(&b, d->message);
-    puts_(&b, "\n");
+    if (!d || !out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_diagnostic_format: no diagnostic or no place for the text");
+    *out = NULL;
+    cbr_config c;
+    cbrx_config_copy(cfg, &c);
+    cbrtb b = {0};
+    cbrtb_puts(&b, d->file ? d->file : "<input>");
+    cbrtb_printf(&b, ":%u:%u: %s: ", d->line, d->column, sev_name(d->severity));
+    cbrtb_puts(&b, d->message);
+    cbrtb_puts(&b, "\n");
     const char *line = d->source_line ? d->source_line : "";
     size_t len = strlen(line);
     if (d->line > 0 && (len > 0 || d->column > 1)) {
@@ -252,41 +217,45 @@ char *cbr_diagnostic_format(const cbr_diagnostic *d)
         const char *pre = from > 0 ? "..." : "", *post = to < len ? "..." : "";
         char gutter[16];
         int gw = snprintf(gutter, sizeof gutter, "%u", d->line);
-        putf(&b, " %s | %s", gutter, pre);
-        put(&b, line + from, to - from);
-        putf(&b, "%s\n", post);
-        putf(&b, " %*s | %s", gw, "", from > 0 ? "   " : "");
+        cbrtb_printf(&b, " %s | %s", gutter, pre);
+        cbrtb_put(&b, line + from, to - from);
+        cbrtb_printf(&b, "%s\n", post);
+        cbrtb_printf(&b, " %*s | %s", gw, "", from > 0 ? "   " : "");
         /* Copy tabs so the caret lines up; everything else becomes spaces. */
         for (size_t i = from; i < at;) {
             size_t j = cbrtext_next(line, len, i);
             if (j > at)
                 j = at;
             if (line[i] == '\t')
-                puts_(&b, "\t");
+                cbrtb_puts(&b, "\t");
             else
                 for (size_t w = cbrtext_width(line + i, j - i); w > 0; w--)
-                    puts_(&b, " ");
+                    cbrtb_puts(&b, " ");
             i = j;
         }
-        puts_(&b, "^");
+        cbrtb_puts(&b, "^");
         if (d->end_line == d->line && d->end_column > d->column + 1) {
             size_t e = byte_at_col(line, len, d->end_column);
             if (e > to)
                 e = to;
             size_t w = e > at ? cbrtext_width(line + at, e - at) : 0;
             for (size_t k = 1; k < w; k++)
-                puts_(&b, "~");
+                cbrtb_puts(&b, "~");
         }
-        puts_(&b, "\n");
+        cbrtb_puts(&b, "\n");
     }
     if (d->hint) {
-        puts_(&b, " = help: ");
-        puts_(&b, d->hint);
-        puts_(&b, "\n");
+        cbrtb_puts(&b, " = help: ");
+        cbrtb_puts(&b, d->hint);
+        cbrtb_puts(&b, "\n");
     }
-    if (b.bad) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    char *t = b.oom ? NULL : cbrx_buf_copy(c.alloc, c.alloc_ud, b.p, b.n);
+    size_t n = b.n;
+    cbrtb_free(&b);
+    if (!t)
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory formatting a diagnostic");
+    *out = t;
+    if (outlen)
+        *outlen = n;
+    return CBR_OK;
 }

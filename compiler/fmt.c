@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compiler/compint.h"
+#include "vm/program.h"
 #include "compiler/parser.h"
 
 /* Lines are filled up to this many columns (characters) before breaking. */
@@ -1147,7 +1148,8 @@ static char *assemble(fmt *f, size_t *out_len)
             maxrun = w > maxrun ? w : maxrun;
         }
     total += n * (maxrun + 2);
-    char *out = malloc(total);
+    /* Handed to the caller of cbr_format, who releases it with cbr_free. */
+    char *out = cbrx_buf_new(f->c->cfg.alloc, f->c->cfg.alloc_ud, total);
     if (!out) {
         f->oom = true;
         return NULL;
@@ -1239,30 +1241,16 @@ static bool same_program(cbr_compiler *a, cbr_compiler *b)
 
 /* ---- the entry point ---- */
 
-static cbr_status set_err(cbr_error *err, cbr_status st, const char *fmt_, ...)
-    __attribute__((format(printf, 3, 4)));
-static cbr_status set_err(cbr_error *err, cbr_status st, const char *fmt_, ...)
-{
-    if (err) {
-        va_list ap;
-        err->status = st;
-        va_start(ap, fmt_);
-        vsnprintf(err->message, sizeof err->message, fmt_, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
 /* A compiler holding name/text lexed and parsed with positions recorded;
  * NULL when memory runs out. */
 static cbr_compiler *parse_logged(const cbr_config *cfg, const char *name, const char *text,
                                   size_t len)
 {
-    cbr_compiler *c = cbr_compiler_new(cfg);
-    if (!c)
+    cbr_compiler *c;
+    if (cbr_compiler_new(cfg, &c, NULL) != CBR_OK)
         return NULL;
     c->lexlog = cbrcomp_alloc(c, sizeof *c->lexlog);
-    if (!c->lexlog || cbr_compiler_add_source(c, name, text, len) != CBR_OK) {
+    if (!c->lexlog || cbr_compiler_add_source(c, name, text, len, NULL) != CBR_OK) {
         cbr_compiler_free(c);
         return NULL;
     }
@@ -1305,10 +1293,10 @@ cbr_status cbr_format(const cbr_config *cfg, const char *name, const char *text,
     if (out_len)
         *out_len = 0;
     if (!name || (!text && len) || !out)
-        return set_err(err, CBR_ERR_ARG, "cbr_format needs a name, a text and a place for the result");
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_format needs a name, a text and a place for the result");
     cbr_compiler *c = parse_logged(cfg, name, text ? text : "", len);
     if (!c)
-        return set_err(err, CBR_ERR_NOMEM, "out of memory");
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
     cbr_status st = CBR_OK;
     fmt f;
     memset(&f, 0, sizeof f);
@@ -1326,27 +1314,27 @@ cbr_status cbr_format(const cbr_config *cfg, const char *name, const char *text,
             program(&f, s);
     }
     if (c->oom || f.oom) {
-        st = set_err(err, CBR_ERR_NOMEM, "out of memory");
+        st = cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
     } else if (c->nerr) {
         cbrdiag_finish(c);
         cbrcomp_deliver(c);
-        st = set_err(err, CBR_ERR_COMPILE, "%s: %u error%s", name, c->nerr, c->nerr == 1 ? "" : "s");
+        st = cbrx_status(err, CBR_ERR_COMPILE, "%s: %u error%s", name, c->nerr, c->nerr == 1 ? "" : "s");
     } else if (f.bad) {
-        st = set_err(err, CBR_ERR_STATE, "%s: the formatter lost its place in the tokens; "
+        st = cbrx_status(err, CBR_ERR_STATE, "%s: the formatter lost its place in the tokens; "
                      "the file was left as it is", name);
     } else {
         size_t n = 0;
         char *text_out = assemble(&f, &n);
         if (!text_out) {
-            st = set_err(err, CBR_ERR_NOMEM, "out of memory");
+            st = cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
         } else {
             cbr_compiler *again = parse_logged(cfg, name, text_out, n);
             if (!again) {
-                st = set_err(err, CBR_ERR_NOMEM, "out of memory");
+                st = cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
             } else if (again->oom) {
-                st = set_err(err, CBR_ERR_NOMEM, "out of memory");
+                st = cbrx_status(err, CBR_ERR_NOMEM, "out of memory");
             } else if (again->nerr || !same_program(c, again)) {
-                st = set_err(err, CBR_ERR_STATE, "%s: the formatted text would not be the same "
+                st = cbrx_status(err, CBR_ERR_STATE, "%s: the formatted text would not be the same "
                              "program; the file was left as it is", name);
             }
             cbr_compiler_free(again);
@@ -1355,7 +1343,7 @@ cbr_status cbr_format(const cbr_config *cfg, const char *name, const char *text,
                 if (out_len)
                     *out_len = n;
             } else {
-                free(text_out);
+                cbr_free(text_out);
             }
         }
     }

@@ -150,22 +150,17 @@ cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
         return cbrx_fail(err, CBR_ERR_STATE, "the sources must be checked without errors first"),
                CBR_ERR_STATE;
     run r = {.c = c, .p = p};
-    r.b = cbr_batch_new(p, 1);
-    if (!r.b)
-        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
-    cbr_status st = CBR_OK;
+    cbr_status st = cbr_batch_new(p, 1, &r.b, err);
+    if (st != CBR_OK)
+        return st;
     for (unsigned i = 0; i < m->ntests && st == CBR_OK; i++) {
         const cbrtest *t = &m->tests[i];
         /* A fresh context: each test starts from empty limits and budgets. */
-        r.ctx = cbr_context_new(p, 1);
-        if (!r.ctx) {
-            st = CBR_ERR_NOMEM;
+        if ((st = cbr_context_new(p, 1, &r.ctx, err)) != CBR_OK)
             break;
-        }
-        if (cov && cbr_context_set_coverage(r.ctx, cov) != CBR_OK) {
+        if (cov && (st = cbr_context_set_coverage(r.ctx, cov, err)) != CBR_OK) {
             cbr_context_free(r.ctx);
-            cbr_batch_free(r.b);
-            return cbrx_fail(err, CBR_ERR_ARG, "the coverage was made for another program"), CBR_ERR_ARG;
+            break;
         }
         const cbrsteps *ss = &t->item->u.test;
         bool ok = true;
@@ -195,7 +190,5 @@ cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
         *passed = np;
     if (failed)
         *failed = nf;
-    if (st != CBR_OK)
-        return cbrx_fail(err, st, "out of memory running the tests"), st;
-    return CBR_OK;
+    return st;
 }

@@ -56,8 +56,8 @@ static const char *declared(cbr_type t, size_t row)
 
 cbr_batch *cbrfuzz_batch(const cbr_program *p)
 {
-    cbr_batch *b = cbr_batch_new(p, NROWS);
-    if (!b)
+    cbr_batch *b;
+    if (cbr_batch_new(p, NROWS, &b, NULL) != CBR_OK)
         return NULL;
     size_t nf = cbr_program_field_count(p);
     for (size_t r = 0; r < NROWS; r++) {
@@ -88,8 +88,8 @@ void cbrfuzz_eval(const cbr_program *p, cbrfuzz_result *out)
         return;
     }
     cbr_batch *b = cbrfuzz_batch(p);
-    cbr_context *ctx = cbr_context_new(p, NROWS);
-    if (!b || !ctx) {
+    cbr_context *ctx = NULL;
+    if (!b || cbr_context_new(p, NROWS, &ctx, &err) != CBR_OK) {
         out->status = CBR_ERR_NOMEM;
     } else {
         out->status = cbr_eval(ctx, b, NULL, NULL, &err);

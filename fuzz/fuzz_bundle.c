@@ -16,7 +16,9 @@ static void exercise(const cbr_program *p)
     cbrfuzz_result r;
     cbrfuzz_eval(p, &r);
     cbrfuzz_result_free(&r);
-    free(cbr_program_disasm(p));
+    char *text;
+    if (cbr_program_disasm(p, &text, NULL, NULL) == CBR_OK)
+        cbr_free(text);
     for (size_t i = 0; i < cbr_program_offer_count(p); i++)
         CBRFUZZ_CHECK(cbr_program_offer_id(p, i) != NULL, "offer %zu has no id", i);
 
@@ -31,7 +33,7 @@ static void exercise(const cbr_program *p)
     CBRFUZZ_CHECK(strcmp(cbr_program_hash(p), cbr_program_hash(q)) == 0, "saving changed the hash: %s, %s",
                   cbr_program_hash(p), cbr_program_hash(q));
     cbr_program_free(q);
-    cbr_free(p, data);
+    cbr_free(data);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

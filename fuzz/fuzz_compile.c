@@ -9,13 +9,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    if (!c)
+    cbr_compiler *c;
+    if (cbr_compiler_new(NULL, &c, NULL) != CBR_OK)
         return 0;
-    cbr_compiler_add_source(c, "fuzz.cbr", (const char *)data, size);
-    cbr_compiler_check(c);
-    for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++)
-        free(cbr_diagnostic_format(cbr_compiler_diagnostic(c, i)));
+    cbr_compiler_add_source(c, "fuzz.cbr", (const char *)data, size, NULL);
+    cbr_compiler_check(c, NULL);
+    for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
+        char *text;
+        if (cbr_diagnostic_format(NULL, cbr_compiler_diagnostic(c, i), &text, NULL, NULL) == CBR_OK)
+            cbr_free(text);
+    }
     cbr_compiler_free(c);
     return 0;
 }

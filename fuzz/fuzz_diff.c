@@ -31,25 +31,27 @@ static void same_awards(const cbrfuzz_result *a, const cbrfuzz_result *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    if (!c)
+    cbr_compiler *c;
+    if (cbr_compiler_new(NULL, &c, NULL) != CBR_OK)
         return 0;
-    cbr_compiler_add_source(c, "fuzz.cbr", (const char *)data, size);
+    cbr_compiler_add_source(c, "fuzz.cbr", (const char *)data, size, NULL);
     cbr_program *p = NULL, *q = NULL;
     void *bytes = NULL;
     size_t len = 0;
     cbr_error err;
-    if (cbr_compiler_check(c) != CBR_OK || cbr_compiler_program(c, &p, &err) != CBR_OK)
+    if (cbr_compiler_check(c, NULL) != CBR_OK || cbr_compiler_program(c, &p, &err) != CBR_OK)
         goto done;
     CBRFUZZ_CHECK(cbr_program_save(p, &bytes, &len, &err) == CBR_OK, "save failed: %s", err.message);
     CBRFUZZ_CHECK(cbr_program_load(NULL, bytes, len, &q, &err) == CBR_OK, "its own bundle is refused: %s",
                   err.message);
     CBRFUZZ_CHECK(strcmp(cbr_program_hash(p), cbr_program_hash(q)) == 0, "hash %s from source, %s from bundle",
                   cbr_program_hash(p), cbr_program_hash(q));
-    char *lp = cbr_program_disasm(p), *lq = cbr_program_disasm(q);
+    char *lp = NULL, *lq = NULL;
+    cbr_program_disasm(p, &lp, NULL, NULL);
+    cbr_program_disasm(q, &lq, NULL, NULL);
     CBRFUZZ_CHECK(!lp || !lq || strcmp(lp, lq) == 0, "the listings differ:\n%s\n---- bundle:\n%s", lp, lq);
-    free(lp);
-    free(lq);
+    cbr_free(lp);
+    cbr_free(lq);
 
     cbrfuzz_result a, b;
     cbrfuzz_eval(p, &a);
@@ -67,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                   (int)sp, pass_p, fail_p, (int)sq, pass_q, fail_q, ep.message, eq.message);
 done:
     if (bytes)
-        cbr_free(p, bytes);
+        cbr_free(bytes);
     cbr_program_free(q);
     cbr_program_free(p);
     cbr_compiler_free(c);

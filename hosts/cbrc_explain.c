@@ -121,15 +121,15 @@ static int explain_in_file(explain *x, const cbr_program *p, cbr_context *ctx, F
     cbrc_feed feed;
     if (!cbrc_feed_open(&feed, p, in, name, fmt))
         return EXIT_USAGE;
-    cbr_batch *b = cbr_batch_new(p, 1024);
-    if (!b) {
+    cbr_batch *b;
+    cbr_error err;
+    if (cbr_batch_new(p, 1024, &b, &err) != CBR_OK) {
         cbrc_feed_close(&feed);
-        fprintf(stderr, "%s: out of memory\n", prog);
+        fprintf(stderr, "%s: %s\n", prog, err.message);
         return EXIT_USAGE;
     }
     const cbrin_record *rec;
     int k, rc = -1;
-    cbr_error err;
     size_t tlen = strlen(tid);
     while (rc < 0 && (k = cbrc_feed_next(&feed, &rec)) == 1) {
         size_t n;
@@ -264,10 +264,8 @@ int cbrc_cmd_explain(int argc, char **argv)
     cbr_context *ctx = NULL;
     FILE *in = NULL;
     if (p && rc == 0) {
-        ctx = cbr_context_new(p, 1024);
-        x.one = cbr_batch_new(p, 1);
-        if (!ctx || !x.one) {
-            fprintf(stderr, "%s: out of memory\n", prog);
+        if (cbr_context_new(p, 1024, &ctx, &why) != CBR_OK || cbr_batch_new(p, 1, &x.one, &why) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, why.message);
             rc = EXIT_USAGE;
         }
     }

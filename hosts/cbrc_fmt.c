@@ -14,10 +14,10 @@
 static void print_diagnostic(void *ud, const cbr_diagnostic *d)
 {
     unsigned *errors = ud;
-    char *text = cbr_diagnostic_format(d);
-    if (text)
+    char *text;
+    if (cbr_diagnostic_format(NULL, d, &text, NULL, NULL) == CBR_OK)
         fputs(text, stderr);
-    free(text);
+    cbr_free(text);
     *errors += d->severity == CBR_ERROR;
 }
 
@@ -99,7 +99,7 @@ static int fmt_one(const char *path, bool write, bool check)
             fwrite(out, 1, out_len, stdout);
         }
     }
-    free(out);
+    cbr_free(out);
     free(text);
     return rc;
 }

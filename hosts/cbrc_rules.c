@@ -44,23 +44,24 @@ static const char *plural(unsigned n) { return n == 1 ? "" : "s"; }
 static cbr_compiler *compile_files(const char *const *files, int n, bool json, bool quiet, bool checked,
                                    int *rc)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    if (!c) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+    cbr_compiler *c;
+    cbr_error err;
+    if (cbr_compiler_new(NULL, &c, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.message);
         *rc = EXIT_USAGE;
         return NULL;
     }
     *rc = 0;
     for (int i = 0; i < n; i++)
-        if (cbr_compiler_add_file(c, files[i]) != CBR_OK) {
-            fprintf(stderr, "%s: %s\n", prog, cbr_compiler_errmsg(c));
+        if (cbr_compiler_add_file(c, files[i], &err) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.message);
             *rc = EXIT_USAGE;
         }
     if (*rc)
         return c;
-    cbr_status st = cbr_compiler_check(c);
+    cbr_status st = cbr_compiler_check(c, &err);
     if (st == CBR_ERR_NOMEM) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+        fprintf(stderr, "%s: %s\n", prog, err.message);
         *rc = EXIT_USAGE;
         return c;
     }
@@ -72,16 +73,16 @@ static cbr_compiler *compile_files(const char *const *files, int n, bool json, b
             print_json(d);
             continue;
         }
-        char *text = cbr_diagnostic_format(d);
-        if (text)
+        char *text;
+        if (cbr_diagnostic_format(NULL, d, &text, NULL, NULL) == CBR_OK)
             fputs(text, stderr);
-        free(text);
+        cbr_free(text);
     }
     unsigned ne = cbr_compiler_error_count(c), nw = cbr_compiler_warning_count(c);
     if (ne >= CBR_DEFAULT_MAX_ERRORS)
         fprintf(stderr, "%s: stopped after %u errors\n", prog, ne);
     cbr_program_info info = {.size = sizeof info};
-    if (!quiet && !json && checked && st == CBR_OK && cbr_compiler_info(c, &info) == CBR_OK)
+    if (!quiet && !json && checked && st == CBR_OK && cbr_compiler_info(c, &info, NULL) == CBR_OK)
         fprintf(stderr, "checked %d file%s: %u offer%s, %u campaign%s, %u error%s, %u warning%s\n", n,
                 plural((unsigned)n), info.offers, plural(info.offers), info.campaigns, plural(info.campaigns),
                 ne, plural(ne), nw, plural(nw));
@@ -291,7 +292,7 @@ int cbrc_cmd_compile(int argc, char **argv)
                 fprintf(stderr, "%s: %s: %s\n", prog, out, strerror(errno));
                 rc = EXIT_USAGE;
             }
-            cbr_free(p, data);
+            cbr_free(data);
         }
     }
     explicit_bzero(sk, sizeof sk);
@@ -333,9 +334,10 @@ int cbrc_cmd_disasm(int argc, char **argv)
     cbr_program *p = cbrc_load_rules((const char *const *)argv, argc, true, &rc);
     if (!p)
         return rc;
-    char *text = cbr_program_disasm(p);
-    if (!text) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+    char *text;
+    cbr_error err;
+    if (cbr_program_disasm(p, &text, NULL, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.message);
         rc = EXIT_USAGE;
     } else {
         char *rest = strchr(text, '\n');
@@ -344,7 +346,7 @@ int cbrc_cmd_disasm(int argc, char **argv)
         if (argc == 1 && cbrc_ends_with(argv[0], ".cbrx"))
             print_signature(p);
         fputs(rest, stdout);
-        free(text);
+        cbr_free(text);
     }
     cbr_program_free(p);
     return rc;
@@ -367,7 +369,8 @@ static void print_coverage(const cbr_coverage *cov)
     unsigned clauses = 0, paid = 0, conds = 0, both = 0;
     for (size_t i = 0; i < n; i++) {
         cbr_coverage_item it = {.size = sizeof it};
-        cbr_coverage_get(cov, i, &it);
+        if (cbr_coverage_get(cov, i, &it, NULL) != CBR_OK)
+            break;
         if (it.is_clause) {
             clauses++;
             paid += it.held > 0;
@@ -375,7 +378,7 @@ static void print_coverage(const cbr_coverage *cov)
                 continue;
             /* A clause's file is its first condition's. */
             cbr_coverage_item next = {.size = sizeof next};
-            const char *file = cbr_coverage_get(cov, i + 1, &next) && !next.is_clause && next.clause == it.clause
+            const char *file = cbr_coverage_get(cov, i + 1, &next, NULL) == CBR_OK && !next.is_clause && next.clause == it.clause
                                    ? next.file : NULL;
             printf("%s%s%u: not covered: clause %d of \"%s\" never paid in any test\n", file ? file : "",
                    file ? ":" : "line ", it.line, it.clause + 1, it.offer_id);
@@ -439,9 +442,9 @@ int cbrc_cmd_test(int argc, char **argv)
                 err.status == CBR_ERR_COMPILE ? "" : ": ", err.message);
         rc = err.status == CBR_ERR_COMPILE ? EXIT_RULES : EXIT_USAGE;
     }
-    cbr_coverage *cov = p && coverage ? cbr_coverage_new(p) : NULL;
-    if (p && coverage && !cov) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+    cbr_coverage *cov = NULL;
+    if (p && coverage && cbr_coverage_new(p, &cov, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.message);
         rc = EXIT_USAGE;
     } else if (p) {
         unsigned passed, failed;

@@ -224,14 +224,15 @@ static int save_state(cbr_context *ctx, const char *path)
 {
     char *data;
     size_t len;
-    if (cbr_state_save(cbr_context_state(ctx), &data, &len) != CBR_OK) {
-        fprintf(stderr, "%s: out of memory saving the state\n", prog);
+    cbr_error err;
+    if (cbr_state_save(cbr_context_state(ctx), &data, &len, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, err.message);
         return EXIT_USAGE;
     }
     bool ok = cbrc_write_atomically(path, data, len);
     if (!ok)
         fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-    free(data);
+    cbr_free(data);
     return ok ? 0 : EXIT_USAGE;
 }
 
@@ -331,10 +332,12 @@ int cbrc_cmd_run(int argc, char **argv)
         }
     }
     if (r.p && rc == 0) {
-        r.b = cbr_batch_new(r.p, (size_t)batch);
-        r.ctx = cbr_context_new(r.p, (size_t)batch);
-        r.summary = summary ? cbrc_summary_new(r.p) : NULL;
-        if (!r.b || !r.ctx || (summary && !r.summary)) {
+        cbr_error err;
+        if (cbr_batch_new(r.p, (size_t)batch, &r.b, &err) != CBR_OK ||
+            cbr_context_new(r.p, (size_t)batch, &r.ctx, &err) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.message);
+            rc = EXIT_USAGE;
+        } else if (summary && !(r.summary = cbrc_summary_new(r.p))) {
             fprintf(stderr, "%s: out of memory\n", prog);
             rc = EXIT_USAGE;
         }

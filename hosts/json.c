@@ -1,33 +1,10 @@
-/* json.c: the growable buffer and the JSON string writer shared by cbrc's
+/* json.c: the JSON string writer shared by cbrc's
  * award lines, summaries and explanations and cbr-stream's events, so
  * that every JSON text cbr writes escapes strings the same way. */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/json.h"
-
-void hbuf_put(hbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        while (nc < b->n + n + 1)
-            nc *= 2;
-        char *q = realloc(b->p, nc);
-        if (!q) {
-            b->oom = true;
-            return;
-        }
-        b->p = q;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-void hbuf_puts(hbuf *b, const char *s) { hbuf_put(b, s, strlen(s)); }
 
 void hjson_string(hjson_sink out, void *ud, const char *s, size_t n)
 {
@@ -58,13 +35,13 @@ void hjson_string(hjson_sink out, void *ud, const char *s, size_t n)
     out(ud, "\"", 1);
 }
 
-static void to_buf(void *ud, const char *s, size_t n) { hbuf_put(ud, s, n); }
+static void to_buf(void *ud, const char *s, size_t n) { cbrtb_put(ud, s, n); }
 static void to_file(void *ud, const char *s, size_t n) { fwrite(s, 1, n, ud); }
 
-void hjson_buf(hbuf *b, const char *s)
+void hjson_buf(cbrtb *b, const char *s)
 {
     if (!s)
-        hbuf_puts(b, "null");
+        cbrtb_puts(b, "null");
     else
         hjson_string(to_buf, b, s, strlen(s));
 }

@@ -1,6 +1,6 @@
-/* json.h: what the hosts share: a growable text buffer, the one JSON
- * string writer of cbrc and cbr-stream (json.c), and the one string hash
- * of their tables. */
+/* json.h: what the hosts share: the one JSON string writer of cbrc and
+ * cbr-stream (json.c), writing to a FILE or to a text buffer
+ * (stdlib/textbuf.h), and the one string hash of their tables. */
 #ifndef CBR_HOSTS_JSON_H
 #define CBR_HOSTS_JSON_H
 
@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "stdlib/textbuf.h"
 
 /* FNV-1a, 64 bits: the hash of the hosts' tables (column names, keys,
  * customers of the summary). */
@@ -19,17 +20,6 @@ static inline uint64_t hfnv64(const char *s, size_t n)
     return h;
 }
 
-/* A NUL-terminated text that grows; oom is set (and later puts do
- * nothing) when memory runs out.  Zero-initialise; free p. */
-typedef struct hbuf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} hbuf;
-
-void hbuf_put(hbuf *b, const char *s, size_t n);
-void hbuf_puts(hbuf *b, const char *s);
-
 /* Where JSON text goes: a buffer, a FILE, ... */
 typedef void (*hjson_sink)(void *ud, const char *s, size_t n);
 
@@ -37,7 +27,7 @@ typedef void (*hjson_sink)(void *ud, const char *s, size_t n);
  * characters escaped, the rest (valid UTF-8) as it is. */
 void hjson_string(hjson_sink out, void *ud, const char *s, size_t n);
 /* The same into a buffer; NULL s is `null`. */
-void hjson_buf(hbuf *b, const char *s);
+void hjson_buf(cbrtb *b, const char *s);
 /* The same onto a FILE; NULL s is `null`. */
 void hjson_file(FILE *f, const char *s, size_t n);
 

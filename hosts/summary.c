@@ -263,7 +263,7 @@ static bool budget_in(cbr_context *ctx, const tally *t, int of_campaign, size_t 
 {
     int64_t l, tot;
     int e;
-    if (cbr_context_budget_left(ctx, t->offer, of_campaign, t->cash[i].cur, &l, &tot, &e) != CBR_OK)
+    if (cbr_context_budget_left(ctx, t->offer, of_campaign, t->cash[i].cur, &l, &tot, &e, NULL) != CBR_OK)
         return false;
     fmt_minor(left, 40, l, e);
     fmt_minor(total, 40, tot, e);

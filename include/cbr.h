@@ -3,9 +3,26 @@
  * This is the only installed header and the API reference.  A host compiles
  * .cbr sources or loads a verified bundle into a program, fills batches of
  * transactions and evaluates them against every active offer.  No function
- * here prints, exits or aborts: every failure is a cbr_status value plus a
- * message (in the handle, or in a cbr_error the caller passes).  Strings are
- * UTF-8 and NUL-terminated unless a length is given.
+ * here prints, exits or aborts.  Strings are UTF-8 and NUL-terminated unless
+ * a length is given.
+ *
+ * Three rules hold for every function here:
+ *  - Errors.  A call that can fail returns a cbr_status (CBR_OK is 0) and
+ *    takes, as its last argument, a cbr_error *err that may be NULL; when
+ *    the call fails and err is not NULL, err gets the same status and a
+ *    message that names where and why.  A call that makes a handle hands it
+ *    back through an out argument (cbr_batch **out), set to NULL when the
+ *    call fails.  Calls that cannot fail return their value: frees, counts,
+ *    accessors, lookups (NULL or -1 when there is nothing there, as each
+ *    says) and formatting into the caller's buffer (a length, as snprintf).
+ *  - Buffers.  Every buffer the library allocates and hands over (a saved
+ *    bundle, a state snapshot, a listing, formatted text) is taken from the
+ *    allocator of the handle or config it came from, and the caller
+ *    releases it with cbr_free(buf).  Strings a handle owns (ids,
+ *    diagnostics, cbr_batch_string) are never freed by the caller.
+ *  - Allocation.  Every block a handle holds comes from its config's
+ *    allocator (cbr_config.alloc): a batch, context, state or coverage
+ *    takes its program's, a compiler and a standalone state their config's.
  *
  * No string the library hands out, or passes to an extern function, holds a
  * NUL character (U+0000) before its end, so strlen is its length: the lexer
@@ -35,7 +52,7 @@ extern "C" {
 #define CBR_API
 #endif
 
-/* Every call that can fail returns one of these.  CBR_OK is 0. */
+/* What every call that can fail returns. */
 typedef enum cbr_status {
     CBR_OK = 0,
     CBR_ERR_NOMEM,     /* an allocation failed; the handle is still usable */
@@ -57,13 +74,16 @@ typedef struct cbr_error {
 /* A short lowercase name for a status ("ok", "out of memory", ...); never NULL. */
 CBR_API const char *cbr_status_text(cbr_status st);
 
-/* The version of this header.  A library of the same major version runs a
- * program built against any header of a smaller or equal minor version:
- * structs the caller allocates carry their size (cbr_config, cbr_store,
- * cbr_program_info, cbr_coverage_item), so a newer library never reads or
- * writes past an older program's struct. */
+/* The version of this header.  From 1.0 on, a library of the same major
+ * version runs a program built against any header of a smaller or equal
+ * minor version: structs the caller allocates carry their size
+ * (cbr_config, cbr_store, cbr_program_info, cbr_coverage_item), so a newer
+ * library never reads or writes past an older program's struct.  Before
+ * 1.0 a minor version may change calls: 0.3 gave every fallible call the
+ * one error convention and every returned buffer cbr_free (the rules at
+ * the top of this file). */
 #define CBR_VERSION_MAJOR 0
-#define CBR_VERSION_MINOR 2
+#define CBR_VERSION_MINOR 3
 #define CBR_VERSION_PATCH 0
 #define CBR_VERSION_NUM (CBR_VERSION_MAJOR * 10000 + CBR_VERSION_MINOR * 100 + CBR_VERSION_PATCH)
 
@@ -160,8 +180,8 @@ CBR_API void cbr_config_init(cbr_config *cfg);
 typedef struct cbr_compiler cbr_compiler;
 
 /* Creates a compiler.  cfg may be NULL for the defaults; it is copied.
- * Returns NULL only when memory runs out. */
-CBR_API cbr_compiler *cbr_compiler_new(const cbr_config *cfg);
+ * Fails only when memory runs out. */
+CBR_API cbr_status cbr_compiler_new(const cbr_config *cfg, cbr_compiler **out, cbr_error *err);
 
 /* Frees the compiler and everything it owns (diagnostics included).  NULL is a no-op. */
 CBR_API void cbr_compiler_free(cbr_compiler *c);
@@ -171,16 +191,17 @@ CBR_API void cbr_compiler_free(cbr_compiler *c);
  * Invalid UTF-8 and oversized input are reported as diagnostics at check time.
  * Fails with CBR_ERR_STATE after cbr_compiler_check. */
 CBR_API cbr_status cbr_compiler_add_source(cbr_compiler *c, const char *name,
-                                           const char *text, size_t len);
+                                           const char *text, size_t len, cbr_error *err);
 
 /* Reads the file at `path` and adds it under that name.  CBR_ERR_IO when it
- * cannot be read (the message, with the system's reason, is in cbr_compiler_errmsg). */
-CBR_API cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path);
+ * cannot be read (the message names the file and the system's reason). */
+CBR_API cbr_status cbr_compiler_add_file(cbr_compiler *c, const char *path, cbr_error *err);
 
 /* Lexes, parses, resolves and type-checks every added source, recording all
  * errors and warnings.  CBR_OK when there are no errors (warnings allowed),
- * CBR_ERR_COMPILE otherwise.  May be called once per compiler. */
-CBR_API cbr_status cbr_compiler_check(cbr_compiler *c);
+ * CBR_ERR_COMPILE otherwise (the message counts the errors; the
+ * diagnostics say what they are).  May be called once per compiler. */
+CBR_API cbr_status cbr_compiler_check(cbr_compiler *c, cbr_error *err);
 
 /* The diagnostics recorded so far, in the order of the sources and, within a
  * source, by position; index < cbr_compiler_diagnostic_count(c). */
@@ -189,17 +210,16 @@ CBR_API const cbr_diagnostic *cbr_compiler_diagnostic(const cbr_compiler *c, siz
 CBR_API unsigned cbr_compiler_error_count(const cbr_compiler *c);
 CBR_API unsigned cbr_compiler_warning_count(const cbr_compiler *c);
 
-/* The message of the last failed call on this compiler ("" when none). */
-CBR_API const char *cbr_compiler_errmsg(const cbr_compiler *c);
-
 /* Formats a diagnostic the way compilers do:
  *     FILE:LINE:COL: error: MESSAGE
  *      3 |     when amount >= >= 15 then cashback 10%
  *        |                    ^~
  * (with the hint on a last line when there is one).  The caret lines up under
- * wide characters and tabs.  Returns a NUL-terminated string allocated with
- * the C library's malloc, which the caller frees; NULL when memory runs out. */
-CBR_API char *cbr_diagnostic_format(const cbr_diagnostic *d);
+ * wide characters and tabs.  *out is the text, NUL-terminated, from cfg's
+ * allocator (cfg may be NULL for the defaults; release it with cbr_free),
+ * and *len (when not NULL) its length. */
+CBR_API cbr_status cbr_diagnostic_format(const cbr_config *cfg, const cbr_diagnostic *d,
+                                         char **out, size_t *len, cbr_error *err);
 
 /* Prints one .cbr source in the canonical layout (doc/language.md,
  * "Formatting"): indentation, spacing and line breaks are the formatter's,
@@ -209,8 +229,8 @@ CBR_API char *cbr_diagnostic_format(const cbr_diagnostic *d);
  * in another file formats alone.  The result is verified to be the same
  * program: the same tokens, comments and bare-rule lines (a bare rule's id
  * is its line, so it never moves).
- * On CBR_OK, *out is the formatted text, NUL-terminated, allocated with the
- * C library's malloc (the caller frees it), and *out_len (when not NULL) its
+ * On CBR_OK, *out is the formatted text, NUL-terminated, from cfg's
+ * allocator (release it with cbr_free), and *out_len (when not NULL) its
  * length; formatting formatted text changes nothing.  A text with syntax
  * errors is not formatted: CBR_ERR_COMPILE, and each error goes to
  * cfg->on_diagnostic as cbr_compiler_check would report it (the same codes,
@@ -230,7 +250,7 @@ typedef struct cbr_program_info {
     size_t size;
     unsigned offers, campaigns, fields, lets, externs, tests, clauses;
 } cbr_program_info;
-CBR_API cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out);
+CBR_API cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out, cbr_error *err);
 
 /* ---- programs ------------------------------------------------------------- */
 
@@ -263,16 +283,20 @@ CBR_API cbr_status cbr_compiler_program(cbr_compiler *c, cbr_program **out, cbr_
 CBR_API cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
                                     cbr_program **out, cbr_error *err);
 
-/* Serialises the program as a bundle (.cbrx).  *data is allocated with the
- * program's allocator; release it with cbr_free(p, *data). */
+/* Serialises the program as a bundle (.cbrx): *data, *len bytes from the
+ * program's allocator; release it with cbr_free. */
 CBR_API cbr_status cbr_program_save(const cbr_program *p, void **data, size_t *len, cbr_error *err);
-CBR_API void cbr_free(const cbr_program *p, void *data);
+
+/* Releases a buffer the library handed over (see the rules at the top).
+ * NULL is a no-op. */
+CBR_API void cbr_free(void *buf);
 
 CBR_API void cbr_program_free(cbr_program *p);
 
 /* A readable listing of the program: offers, clauses, registers, constants
- * and instructions.  Allocated with malloc; NULL when memory runs out. */
-CBR_API char *cbr_program_disasm(const cbr_program *p);
+ * and instructions.  *out is NUL-terminated, from the program's allocator
+ * (release it with cbr_free); *len (when not NULL) its length. */
+CBR_API cbr_status cbr_program_disasm(const cbr_program *p, char **out, size_t *len, cbr_error *err);
 
 /* The program's content hash: the SHA-256 of the bundle cbr_program_save
  * writes for it, as 64 lowercase hex digits.  The same for a program made
@@ -330,7 +354,7 @@ CBR_API cbr_status cbr_key_read(cbr_key_kind kind, const char *path, unsigned ch
 /* cbr_program_save, followed by a signature trailer: the key id of the
  * secret key's public half and the Ed25519 signature of every byte before
  * the trailer (doc/vm.md).  *data is allocated with the program's
- * allocator; release it with cbr_free(p, *data).  CBR_ERR_ARG when the
+ * allocator; release it with cbr_free.  CBR_ERR_ARG when the
  * secret key's public half does not match its seed. */
 CBR_API cbr_status cbr_program_save_signed(const cbr_program *p, const unsigned char secret_key[64],
                                            void **data, size_t *len, cbr_error *err);
@@ -396,7 +420,8 @@ CBR_API int cbr_program_field(const cbr_program *p, const char *name, size_t len
  * (cbr_program_runnable, CBR_ERR_STATE). */
 typedef struct cbr_externs cbr_externs;
 typedef void (*cbr_native_fn)(void);
-CBR_API cbr_externs *cbr_externs_new(void);
+/* cfg (may be NULL) gives the registry its allocator. */
+CBR_API cbr_status cbr_externs_new(const cbr_config *cfg, cbr_externs **out, cbr_error *err);
 CBR_API void cbr_externs_free(cbr_externs *x);
 /* Registers fn under name with its signature (at most 16 parameters).
  * CBR_ERR_ARG for a bad name or type, CBR_ERR_STATE for a name already
@@ -408,9 +433,11 @@ CBR_API cbr_status cbr_externs_add(cbr_externs *x, const char *name, cbr_native_
 /* ---- batches of transactions -------------------------------------------- */
 
 /* Transactions to evaluate, stored by column.  A batch belongs to a program
- * and holds up to `capacity` rows (0: the default, 1024). */
+ * and holds up to `capacity` rows (0: the default, 1024).  CBR_ERR_ARG for
+ * a NULL program, CBR_ERR_LIMIT for a capacity past 1 << 20, CBR_ERR_NOMEM. */
 typedef struct cbr_batch cbr_batch;
-CBR_API cbr_batch *cbr_batch_new(const cbr_program *p, size_t capacity);
+CBR_API cbr_status cbr_batch_new(const cbr_program *p, size_t capacity, cbr_batch **out,
+                                 cbr_error *err);
 CBR_API void cbr_batch_free(cbr_batch *b);
 /* Empties the batch for reuse; its memory is kept. */
 CBR_API void cbr_batch_clear(cbr_batch *b);
@@ -466,7 +493,10 @@ typedef void (*cbr_award_fn)(void *ud, const cbr_award *a);
  * of the last evaluation and the limit and budget state carried from one
  * transaction to the next. */
 typedef struct cbr_context cbr_context;
-CBR_API cbr_context *cbr_context_new(const cbr_program *p, size_t capacity);
+/* A context evaluates batches of up to `capacity` rows (0: 1024); the same
+ * errors as cbr_batch_new. */
+CBR_API cbr_status cbr_context_new(const cbr_program *p, size_t capacity, cbr_context **out,
+                                   cbr_error *err);
 CBR_API void cbr_context_free(cbr_context *ctx);
 
 
@@ -548,25 +578,23 @@ typedef struct cbr_store {
  * Not thread-safe: one per thread, or one behind a lock the host holds
  * around get and reserve. */
 typedef struct cbr_state cbr_state;
-/* NULL when memory runs out.  cbr_state_new_alloc takes every block from
- * alloc (NULL: the C library's), as a context's own state takes its
- * program's; cbr_state_new is cbr_state_new_alloc(NULL, NULL). */
-CBR_API cbr_state *cbr_state_new(void);
-CBR_API cbr_state *cbr_state_new_alloc(cbr_alloc_fn alloc, void *ud);
+/* cfg (may be NULL) gives the state its allocator, as a context's own state
+ * takes its program's.  Fails only when memory runs out. */
+CBR_API cbr_status cbr_state_new(const cbr_config *cfg, cbr_state **out, cbr_error *err);
 CBR_API void cbr_state_free(cbr_state *st);
 CBR_API cbr_store cbr_state_store(cbr_state *st);
 CBR_API size_t cbr_state_count(const cbr_state *st);
 /* Bytes the state holds in memory (tables and key text), for sizing. */
 CBR_API size_t cbr_state_memory(const cbr_state *st);
 /* The snapshot is text, one `KEY<TAB>VALUE` line per counter, sorted by
- * key; *data is allocated with malloc (the caller frees it) and
+ * key; *data is from the state's allocator (release it with cbr_free) and
  * NUL-terminated (*len excludes the NUL).  CBR_ERR_ARG for a NULL argument,
  * CBR_ERR_NOMEM.
  * Loading adds each line's value to what st holds.  It is all or nothing: a
  * malformed line (no tab, a value that is not a whole number, a key holding
  * a NUL), a negative value, or a sum past INT64_MAX is refused with its line
  * number in err, and st is left exactly as it was. */
-CBR_API cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len);
+CBR_API cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len, cbr_error *err);
 CBR_API cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error *err);
 
 /* Change tracking, for a host that writes the state through to storage of
@@ -574,21 +602,21 @@ CBR_API cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, c
  * batch's SQLite transaction).  Off by default.  While on, each counter a
  * reservation (or a load) changes is remembered once; cbr_state_each_change
  * calls fn with each one's key (in a buffer valid during the call) and
- * value, in no particular order, and stops at fn's first non-zero return,
- * which it returns (-1 when memory runs out); cbr_state_forget_changes
- * empties the list.  A reservation fails with CBR_ERR_NOMEM, changing
- * nothing, when the list cannot grow. */
+ * value, in no particular order, and stops at fn's first status other than
+ * CBR_OK, which it returns (err then names the counter);
+ * cbr_state_forget_changes empties the list.  A reservation fails with
+ * CBR_ERR_NOMEM, changing nothing, when the list cannot grow. */
+typedef cbr_status (*cbr_change_fn)(void *ud, const char *key, size_t len, int64_t value);
 CBR_API void cbr_state_track_changes(cbr_state *st, int on);
-CBR_API int cbr_state_each_change(const cbr_state *st,
-                                  int (*fn)(void *ud, const char *key, size_t len, int64_t value),
-                                  void *ud);
+CBR_API cbr_status cbr_state_each_change(const cbr_state *st, cbr_change_fn fn, void *ud,
+                                         cbr_error *err);
 CBR_API void cbr_state_forget_changes(cbr_state *st);
 
 /* The store a context reads and updates; NULL restores the context's own
  * in-memory state.  The store must outlive its use by the context.
  * CBR_ERR_ARG (and the context keeps its store) when store->size is smaller
  * than this library's cbr_store or get or reserve is NULL. */
-CBR_API cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store);
+CBR_API cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store, cbr_error *err);
 /* The context's own in-memory state (what it uses when no store was set). */
 CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
 
@@ -640,7 +668,7 @@ CBR_API size_t cbr_context_settled(const cbr_context *ctx);
  * budget, or it is written in another currency. */
 CBR_API cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campaign,
                                            const char *cur, int64_t *left, int64_t *total,
-                                           int *exponent);
+                                           int *exponent, cbr_error *err);
 
 /* ---- explain --------------------------------------------------------------- */
 
@@ -709,11 +737,11 @@ CBR_API cbr_status cbr_explain(cbr_context *ctx, cbr_batch *b, cbr_explain_fn fn
 /* How often each clause paid and each condition was true and false, summed
  * over every evaluation of the contexts it is attached to: what `cbrc test
  * --coverage` reports. */
-CBR_API cbr_coverage *cbr_coverage_new(const cbr_program *p);
+CBR_API cbr_status cbr_coverage_new(const cbr_program *p, cbr_coverage **out, cbr_error *err);
 CBR_API void cbr_coverage_free(cbr_coverage *cov);
 /* Counts every later evaluation of ctx into cov (NULL: stop counting).  cov
  * must be made from ctx's program and outlive the attachment. */
-CBR_API cbr_status cbr_context_set_coverage(cbr_context *ctx, cbr_coverage *cov);
+CBR_API cbr_status cbr_context_set_coverage(cbr_context *ctx, cbr_coverage *cov, cbr_error *err);
 
 typedef struct cbr_coverage_item {
     size_t size;             /* set to sizeof(cbr_coverage_item) before the call */
@@ -728,11 +756,12 @@ typedef struct cbr_coverage_item {
 } cbr_coverage_item;
 
 /* Items in evaluation order: per offer its offer-wide conditions, then per
- * clause the clause and its conditions.  cbr_coverage_get returns 1 and
- * fills *out (no more than out->size bytes), or 0 when i is out of range,
- * an argument is NULL or out->size is smaller than the first version's. */
+ * clause the clause and its conditions.  cbr_coverage_get fills *out (no
+ * more than out->size bytes); CBR_ERR_ARG when i is out of range, an
+ * argument is NULL or out->size is smaller than the first version's. */
 CBR_API size_t cbr_coverage_count(const cbr_coverage *cov);
-CBR_API int cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out);
+CBR_API cbr_status cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out,
+                                    cbr_error *err);
 
 #ifdef __cplusplus
 }

@@ -26,16 +26,21 @@ static void restamp(cbr_batch *b) { b->stamp = ++last_stamp; }
 
 const cbrx_col *cbrx_batch_col(const cbr_batch *b, uint32_t field) { return &b->cols[field]; }
 
-cbr_batch *cbr_batch_new(const cbr_program *prog, size_t capacity)
+cbr_status cbr_batch_new(const cbr_program *prog, size_t capacity, cbr_batch **out, cbr_error *err)
 {
-    if (!prog || capacity > CBRX_MAX_BATCH_ROWS)
-        return NULL;
+    if (out)
+        *out = NULL;
+    if (!prog || !out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_batch_new: no program or no place for the batch");
+    if (capacity > CBRX_MAX_BATCH_ROWS)
+        return cbrx_status(err, CBR_ERR_LIMIT, "a batch holds at most %u rows, not %zu",
+                           (unsigned)CBRX_MAX_BATCH_ROWS, capacity);
     const cbrx_program *x = &prog->x;
     if (capacity == 0)
         capacity = DEFAULT_CAPACITY;
     cbr_batch *b = cbrx_alloc(x, sizeof *b);
     if (!b)
-        return NULL;
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory making a batch of %zu rows", capacity);
     memset(b, 0, sizeof *b);
     b->prog = prog;
     b->cap = capacity;
@@ -55,9 +60,10 @@ cbr_batch *cbr_batch_new(const cbr_program *prog, size_t capacity)
     }
     if (!ok) {
         cbr_batch_free(b);
-        return NULL;
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory making a batch of %zu rows", capacity);
     }
-    return b;
+    *out = b;
+    return CBR_OK;
 }
 
 void cbr_batch_free(cbr_batch *b)

@@ -51,7 +51,8 @@ static void put(wbuf *w, const void *src, size_t n)
         size_t nc = w->cap ? w->cap * 2 : 4096;
         while (nc < w->n + n)
             nc *= 2;
-        uint8_t *q = cbrx_realloc(w->p, w->b, nc);
+        /* The bundle is handed to the caller, who releases it with cbr_free. */
+        uint8_t *q = w->b ? cbrx_buf_resize(w->b, nc) : cbrx_buf_new(w->p->cfg.alloc, w->p->cfg.alloc_ud, nc);
         if (!q) {
             w->oom = true;
             return;
@@ -282,7 +283,7 @@ bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *er
         patch_le(&w, at + 8, w.n - start, 4);
     }
     if (w.oom || w.n > UINT32_MAX) {
-        cbrx_dealloc(p, w.b);
+        cbr_free(w.b);
         return cbrx_fail(err, w.oom ? CBR_ERR_NOMEM : CBR_ERR_LIMIT,
                          w.oom ? "out of memory writing the bundle" : "the bundle would exceed 4 GiB");
     }

@@ -32,21 +32,23 @@ static uint32_t reward_pc(const cbrx_program *x, const cbrx_offer *of, uint32_t 
     return CBRX_NONE;
 }
 
-cbr_coverage *cbr_coverage_new(const cbr_program *p)
+cbr_status cbr_coverage_new(const cbr_program *p, cbr_coverage **out, cbr_error *err)
 {
-    if (!p)
-        return NULL;
+    if (out)
+        *out = NULL;
+    if (!p || !out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_coverage_new: no program or no place for the counts");
     const cbrx_program *x = &p->x;
     cbr_coverage *cov = cbrx_alloc(x, sizeof *cov);
     if (!cov)
-        return NULL;
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory counting coverage");
     memset(cov, 0, sizeof *cov);
     cov->prog = p;
     cov->trace = cbrx_alloc(x, (x->ncode + 1) * sizeof *cov->trace);
     cov->items = cbrx_alloc(x, ((size_t)x->nconds + x->nclauses + 1) * sizeof *cov->items);
     if (!cov->trace || !cov->items) {
         cbr_coverage_free(cov);
-        return NULL;
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory counting coverage");
     }
     memset(cov->trace, 0, (x->ncode + 1) * sizeof *cov->trace);
     for (uint32_t o = 0; o < x->noffers; o++) {
@@ -63,7 +65,8 @@ cbr_coverage *cbr_coverage_new(const cbr_program *p)
                     cov->items[cov->nitems++] = (cov_item){o, k, c, pc};
         }
     }
-    return cov;
+    *out = cov;
+    return CBR_OK;
 }
 
 void cbr_coverage_free(cbr_coverage *cov)
@@ -76,22 +79,27 @@ void cbr_coverage_free(cbr_coverage *cov)
     cbrx_dealloc(x, cov);
 }
 
-cbr_status cbr_context_set_coverage(cbr_context *ctx, cbr_coverage *cov)
+cbr_status cbr_context_set_coverage(cbr_context *ctx, cbr_coverage *cov, cbr_error *err)
 {
     if (!ctx)
-        return CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_context_set_coverage: no context");
     if (cov && cov->prog != ctx->prog)
-        return CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "the coverage was made for another program");
     ctx->trace = cov ? cov->trace : NULL;
     return CBR_OK;
 }
 
 size_t cbr_coverage_count(const cbr_coverage *cov) { return cov ? cov->nitems : 0; }
 
-int cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out)
+cbr_status cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out, cbr_error *err)
 {
-    if (!cov || !out || i >= cov->nitems || out->size < sizeof *out)
-        return 0;
+    if (!cov || !out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_coverage_get: no counts or no item");
+    if (i >= cov->nitems)
+        return cbrx_status(err, CBR_ERR_ARG, "coverage item %zu of %zu", i, cov->nitems);
+    if (out->size < sizeof *out)
+        return cbrx_status(err, CBR_ERR_ARG, "the coverage item is %zu bytes; this library needs %zu",
+                           out->size, sizeof *out);
     const cbrx_program *x = &cov->prog->x;
     const cov_item *it = &cov->items[i];
     const cbrx_offer *of = &x->offers[it->offer];
@@ -115,7 +123,7 @@ int cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out)
             out->held = cov->trace[it->reward].in;
             out->reached = first != CBRX_NONE ? cov->trace[first].in : out->held;
         }
-        return 1;
+        return CBR_OK;
     }
     const cbrx_cond *k = &x->conds[it->cond];
     out->text = cbrx_str(x, k->text);
@@ -124,5 +132,5 @@ int cbr_coverage_get(const cbr_coverage *cov, size_t i, cbr_coverage_item *out)
     out->column = k->col;
     out->reached = cov->trace[k->code].in;
     out->held = cov->trace[k->code + k->ncode - 1].out;
-    return 1;
+    return CBR_OK;
 }

@@ -20,16 +20,21 @@
 
 /* ---- contexts ---- */
 
-cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
+cbr_status cbr_context_new(const cbr_program *prog, size_t capacity, cbr_context **out, cbr_error *err)
 {
-    if (!prog || capacity > CBRX_MAX_BATCH_ROWS)
-        return NULL;
+    if (out)
+        *out = NULL;
+    if (!prog || !out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_context_new: no program or no place for the context");
+    if (capacity > CBRX_MAX_BATCH_ROWS)
+        return cbrx_status(err, CBR_ERR_LIMIT, "a context holds at most %u rows, not %zu",
+                           (unsigned)CBRX_MAX_BATCH_ROWS, capacity);
     const cbrx_program *x = &prog->x;
     if (capacity == 0)
         capacity = 1024;
     cbr_context *ctx = cbrx_alloc(x, sizeof *ctx);
     if (!ctx)
-        return NULL;
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory making a context of %zu rows", capacity);
     memset(ctx, 0, sizeof *ctx);
     ctx->prog = prog;
     ctx->x = x;
@@ -51,7 +56,7 @@ cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
         if (x->offers[o].nlimits > most)
             most = x->offers[o].nlimits;
     ctx->counters = cbrx_alloc(x, (most + 2) * sizeof *ctx->counters);
-    ctx->own_state = cbr_state_new_alloc(x->cfg.alloc, x->cfg.alloc_ud);
+    ctx->own_state = cbrx_state_new(x->cfg.alloc, x->cfg.alloc_ud);
     if (ctx->own_state)
         ctx->store = cbr_state_store(ctx->own_state);
     bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&
@@ -86,9 +91,10 @@ cbr_context *cbr_context_new(const cbr_program *prog, size_t capacity)
     }
     if (!ok) {
         cbr_context_free(ctx);
-        return NULL;
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory making a context of %zu rows", capacity);
     }
-    return ctx;
+    *out = ctx;
+    return CBR_OK;
 }
 
 void cbr_context_free(cbr_context *ctx)
@@ -119,18 +125,21 @@ void cbr_context_free(cbr_context *ctx)
     cbrx_dealloc(x, ctx);
 }
 
-cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store)
+cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store, cbr_error *err)
 {
     if (!ctx)
-        return CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_context_set_store: no context");
     if (!store) {
         ctx->store = cbr_state_store(ctx->own_state);
         return CBR_OK;
     }
     /* A store from a host built against an older cbr_store lacks fields
      * this library would read. */
-    if (store->size < sizeof *store || !store->get || !store->reserve)
-        return CBR_ERR_ARG;
+    if (store->size < sizeof *store)
+        return cbrx_status(err, CBR_ERR_ARG, "the store is %zu bytes, from an older library; this one needs %zu",
+                           store->size, sizeof *store);
+    if (!store->get || !store->reserve)
+        return cbrx_status(err, CBR_ERR_ARG, "the store has no %s function", store->get ? "reserve" : "get");
     ctx->store = *store;
     ctx->store.size = sizeof ctx->store;
     return CBR_OK;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "stdlib/alloc.h"
 #include "stdlib/text.h"
 #include "vm/vmint.h"
 
@@ -25,6 +26,8 @@ typedef struct cbrx_native {
 } cbrx_native;
 
 struct cbr_externs {
+    cbr_alloc_fn alloc;         /* the config's at cbr_externs_new */
+    void *ud;
     cbrx_native *fns;
     size_t n, cap;
 };
@@ -39,16 +42,31 @@ struct cbrx_link {
 static const char *const type_names[] = {"?", "bool", "int", "decimal", "money", "string",
                                          "date", "instant", "weekday"};
 
-cbr_externs *cbr_externs_new(void) { return calloc(1, sizeof(cbr_externs)); }
+cbr_status cbr_externs_new(const cbr_config *cfg, cbr_externs **out, cbr_error *err)
+{
+    if (!out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_externs_new: no place for the registry");
+    cbr_config c;
+    cbrx_config_copy(cfg, &c);
+    cbr_alloc_fn alloc = c.alloc ? c.alloc : cbr_default_alloc;
+    cbr_externs *x = alloc(c.alloc_ud, NULL, sizeof *x);
+    if (!(*out = x))
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory making an extern registry");
+    memset(x, 0, sizeof *x);
+    x->alloc = alloc;
+    x->ud = c.alloc_ud;
+    return CBR_OK;
+}
 
 void cbr_externs_free(cbr_externs *x)
 {
     if (!x)
         return;
     for (size_t i = 0; i < x->n; i++)
-        free(x->fns[i].name);
-    free(x->fns);
-    free(x);
+        x->alloc(x->ud, x->fns[i].name, 0);
+    if (x->fns)
+        x->alloc(x->ud, x->fns, 0);
+    x->alloc(x->ud, x, 0);
 }
 
 static const cbrx_native *find(const cbr_externs *x, const char *name)
@@ -77,7 +95,7 @@ cbr_status cbr_externs_add(cbr_externs *x, const char *name, cbr_native_fn fn, c
         return cbrx_fail(err, CBR_ERR_STATE, "extern %s is already registered", name), CBR_ERR_STATE;
     if (x->n == x->cap) {
         size_t nc = x->cap ? x->cap * 2 : 8;
-        cbrx_native *q = realloc(x->fns, nc * sizeof *q);
+        cbrx_native *q = x->alloc(x->ud, x->fns, nc * sizeof *q);
         if (!q)
             return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
         x->fns = q;
@@ -85,8 +103,11 @@ cbr_status cbr_externs_add(cbr_externs *x, const char *name, cbr_native_fn fn, c
     }
     cbrx_native *f = &x->fns[x->n];
     memset(f, 0, sizeof *f);
-    f->name = strdup(name);
-    if (!f->name)
+    size_t nl = strlen(name);
+    f->name = x->alloc(x->ud, NULL, nl + 1);
+    if (f->name)
+        memcpy(f->name, name, nl + 1);
+    else
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
     f->fn = fn;
     f->ret = (uint8_t)ret;

@@ -252,29 +252,37 @@ cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted)
 }
 
 cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campaign, const char *cur,
-                                   int64_t *left, int64_t *total, int *exponent)
+                                   int64_t *left, int64_t *total, int *exponent, cbr_error *err)
 {
-    if (!ctx || !cur || !left || offer >= ctx->x->noffers)
-        return CBR_ERR_ARG;
+    if (!ctx || !cur || !left)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_context_budget_left: no context, currency or result");
+    if (offer >= ctx->x->noffers)
+        return cbrx_status(err, CBR_ERR_ARG, "offer %zu of %u", offer, ctx->x->noffers);
     const cbrx_program *x = ctx->x;
     const cbrx_offer *o = &x->offers[offer];
     const cbrx_campaign *cp = o->campaign != CBRX_NONE ? &x->campaigns[o->campaign] : NULL;
     const cbrx_amount *budget = of_campaign ? (cp && cp->has_budget ? &cp->budget : NULL)
                                             : (o->has_budget ? &o->budget : NULL);
     int e = cbrcur_exponent(cur, strlen(cur));
-    if (!budget || e < 0 || (budget->cur[0] && strcmp(budget->cur, cur)))
-        return CBR_ERR_ARG;
+    const char *oid = cbrx_str(x, o->id);
+    if (!budget)
+        return cbrx_status(err, CBR_ERR_ARG, of_campaign ? "offer \"%s\" has no campaign budget"
+                                                         : "offer \"%s\" has no budget", oid);
+    if (e < 0)
+        return cbrx_status(err, CBR_ERR_ARG, "\"%.8s\" is not a currency code", cur);
+    if (budget->cur[0] && strcmp(budget->cur, cur))
+        return cbrx_status(err, CBR_ERR_ARG, "the budget of offer \"%s\" is in %s, not %s", oid, budget->cur, cur);
     /* The key as build() makes it: b|OFFER|CUR or c|CAMPAIGN|CUR. */
     ctx->nkey = 0;
     bool ok = of_campaign ? puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true)
                           : puts_(ctx, "b|", false) && puts_(ctx, cbrx_str(x, o->id), true);
     ok = ok && puts_(ctx, "|", false) && puts_(ctx, cur, true);
     if (!ok)
-        return CBR_ERR_NOMEM;
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory reading a budget");
     int64_t used = 0;
     cbr_status st = ctx->store.get(ctx->store.ud, ctx->key, ctx->nkey, &used);
     if (st != CBR_OK)
-        return st;
+        return cbrx_status(err, st, "the store failed reading the budget of offer \"%s\"", oid);
     int64_t max = cbrx_minor_units64(budget, e, CBR_ROUND_DOWN);
     *left = room_of(max, used);
     if (total)

@@ -34,16 +34,30 @@ void cbrx_dealloc(const cbrx_program *p, void *ptr)
         p->cfg.alloc(p->cfg.alloc_ud, ptr, 0);
 }
 
-bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)
+static void vfail(cbr_error *err, cbr_status st, const char *fmt, va_list ap)
 {
     if (err) {
-        va_list ap;
         err->status = st;
-        va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
     }
+}
+
+bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(err, st, fmt, ap);
+    va_end(ap);
     return false;
+}
+
+cbr_status cbrx_status(cbr_error *err, cbr_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(err, st, fmt, ap);
+    va_end(ap);
+    return st;
 }
 
 void cbrx_program_release(cbrx_program *p)
@@ -95,7 +109,7 @@ bool cbrx_program_prepare(cbr_program *p, cbr_error *err)
     if (!cbrx_save(x, &data, &len, err))
         return false;
     bool hashed = cbrx_hash(data, len, x->hash);
-    cbrx_dealloc(x, data);
+    cbr_free(data);
     return hashed || cbrx_fail(err, CBR_ERR_STATE, "libsodium could not be initialised");
 }
 
@@ -144,20 +158,18 @@ cbr_status cbr_program_load(const cbr_config *cfg, const void *data, size_t len,
 
 cbr_status cbr_program_save(const cbr_program *p, void **data, size_t *len, cbr_error *err)
 {
+    cbr_error local;
+    if (!err)
+        err = &local; /* the status below comes from it */
     if (!p || !data || !len)
-        return cbrx_fail(err, CBR_ERR_ARG, "no program"), CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "no program");
     uint8_t *d;
     if (!cbrx_save(&p->x, &d, len, err))
-        return err ? err->status : CBR_ERR_NOMEM;
+        return err->status;
     *data = d;
     return CBR_OK;
 }
 
-void cbr_free(const cbr_program *p, void *data)
-{
-    if (p)
-        cbrx_dealloc(&p->x, data);
-}
 
 const char *cbr_program_hash(const cbr_program *p) { return p ? p->x.hash : ""; }
 size_t cbr_program_offer_count(const cbr_program *p) { return p ? p->x.noffers : 0; }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "include/cbr.h"
+#include "stdlib/alloc.h"
 #include "stdlib/decimal.h"
 #include "vm/opcodes.h"
 
@@ -236,6 +237,10 @@ void cbrx_dealloc(const cbrx_program *p, void *ptr);
 bool cbrx_grow(const cbrx_program *p, void **a, size_t *cap, size_t n, size_t size, size_t first);
 void cbrx_program_release(cbrx_program *p);
 
+/* state.c: a state whose blocks come from alloc (NULL: the C library's);
+ * NULL when memory runs out. */
+cbr_state *cbrx_state_new(cbr_alloc_fn alloc, void *ud);
+
 /* config.c: *out becomes a copy of in (NULL: the defaults) as this library
  * knows it, whatever in->size, with defaults for fields in is too old for. */
 void cbrx_config_copy(const cbr_config *in, cbr_config *out);
@@ -256,7 +261,8 @@ bool cbrx_program_prepare(cbr_program *p, cbr_error *err);
  * message naming the offending part. */
 bool cbrx_verify(const cbrx_program *p, cbr_error *err);
 
-/* bundle.c */
+/* bundle.c: *data is a buffer for the caller (cbrx_buf_new, from p's
+ * allocator), released with cbr_free. */
 bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *err);
 bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_program *out,
                cbr_error *err);
@@ -294,6 +300,9 @@ bool cbrx_check_signature(const cbr_config *cfg, const uint8_t *data, size_t len
 
 /* Sets err (status and printf-style message); returns false. */
 bool cbrx_fail(cbr_error *err, cbr_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same, returning st: `return cbrx_status(err, CBR_ERR_ARG, "no batch");`. */
+cbr_status cbrx_status(cbr_error *err, cbr_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

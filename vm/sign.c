@@ -315,9 +315,9 @@ cbr_status cbr_program_save_signed(const cbr_program *p, const unsigned char sec
     size_t n;
     if (!cbrx_save(&p->x, &d, &n, err))
         return err->status;
-    uint8_t *q = cbrx_realloc(&p->x, d, n + TRAILER);
+    uint8_t *q = cbrx_buf_resize(d, n + TRAILER);
     if (!q) {
-        cbrx_dealloc(&p->x, d);
+        cbr_free(d);
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory signing the bundle"), CBR_ERR_NOMEM;
     }
     uint8_t *t = q + n;

@@ -117,9 +117,17 @@ static inline uint64_t fmix(uint64_t x)
 
 static inline uint32_t pair_hash(uint32_t a, uint32_t b) { return (uint32_t)fmix((uint64_t)a << 32 | b); }
 
-cbr_state *cbr_state_new(void) { return cbr_state_new_alloc(NULL, NULL); }
+cbr_status cbr_state_new(const cbr_config *cfg, cbr_state **out, cbr_error *err)
+{
+    if (!out)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_state_new: no place for the state");
+    cbr_config c;
+    cbrx_config_copy(cfg, &c);
+    *out = cbrx_state_new(c.alloc, c.alloc_ud);
+    return *out ? CBR_OK : cbrx_status(err, CBR_ERR_NOMEM, "out of memory making a state");
+}
 
-cbr_state *cbr_state_new_alloc(cbr_alloc_fn alloc, void *ud)
+cbr_state *cbrx_state_new(cbr_alloc_fn alloc, void *ud)
 {
     if (!alloc)
         alloc = cbr_default_alloc;
@@ -460,21 +468,20 @@ void cbr_state_track_changes(cbr_state *st, int on)
 
 static size_t key_text(const cbr_state *st, const slot *s, char *out);
 
-int cbr_state_each_change(const cbr_state *st, int (*fn)(void *ud, const char *key, size_t len, int64_t value),
-                          void *ud)
+cbr_status cbr_state_each_change(const cbr_state *st, cbr_change_fn fn, void *ud, cbr_error *err)
 {
     if (!st || !fn)
-        return 0;
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_state_each_change: no state or no function");
     char small[256], *buf = small;
     size_t cap = sizeof small;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < st->nchanges; i++) {
+    cbr_status rc = CBR_OK;
+    for (size_t i = 0; rc == CBR_OK && i < st->nchanges; i++) {
         const slot *s = find(st, st->changes[i].user, st->changes[i].shape);
         size_t n = key_text(st, s, NULL);
         if (n > cap) {
             char *b = sa(st, n);
             if (!b) {
-                rc = -1;
+                rc = cbrx_status(err, CBR_ERR_NOMEM, "out of memory writing a changed counter's key");
                 break;
             }
             if (buf != small)
@@ -484,6 +491,8 @@ int cbr_state_each_change(const cbr_state *st, int (*fn)(void *ud, const char *k
         }
         key_text(st, s, buf);
         rc = fn(ud, buf, n, s->value);
+        if (rc != CBR_OK)
+            cbrx_status(err, rc, "stopped at counter %.*s", (int)(n < 200 ? n : 200), buf);
     }
     if (buf != small)
         sf(st, buf);
@@ -533,22 +542,22 @@ static int by_key(const void *a, const void *b)
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len)
+cbr_status cbr_state_save(const cbr_state *st, char **data, size_t *len, cbr_error *err)
 {
     if (!st || !data || !len)
-        return CBR_ERR_ARG;
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_state_save: no state or no place for the snapshot");
     size_t keybytes = 0;
     for (size_t i = 0; i < st->cap; i++)
         if (st->slots[i].shape)
             keybytes += key_text(st, &st->slots[i], NULL);
     entry *order = sa(st, (st->count + 1) * sizeof *order);
     char *keys = sa(st, keybytes + 1);
-    char *out = malloc(keybytes + st->count * 22 + 1);
+    char *out = cbrx_buf_new(st->alloc, st->ud, keybytes + st->count * 22 + 1);
     if (!order || !keys || !out) {
         sf(st, order);
         sf(st, keys);
-        free(out);
-        return CBR_ERR_NOMEM;
+        cbr_free(out);
+        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory writing the state's %zu counters", st->count);
     }
     size_t n = 0, at = 0;
     for (size_t i = 0; i < st->cap; i++)
@@ -664,7 +673,7 @@ cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error
         return cbrx_fail(err, CBR_ERR_ARG, "no state"), CBR_ERR_ARG;
     /* Load into a copy and keep it only when every line went in, so that a
      * bad snapshot, an overflow or a failed allocation changes nothing. */
-    cbr_state *t = st->count || st->nchanges ? clone(st) : cbr_state_new_alloc(st->alloc, st->ud);
+    cbr_state *t = st->count || st->nchanges ? clone(st) : cbrx_state_new(st->alloc, st->ud);
     if (!t)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory loading the state"), CBR_ERR_NOMEM;
     t->tracking = st->tracking; /* what a load adds is a change like any other */

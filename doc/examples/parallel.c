@@ -137,21 +137,21 @@ static void *work(void *arg)
 
 static cbr_program *compile_rules(const char *path)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = NULL;
     cbr_program *p = NULL;
-    if (c && cbr_compiler_add_file(c, path) == CBR_OK && cbr_compiler_check(c) == CBR_OK) {
-        cbr_error err;
+    cbr_error err;
+    if (cbr_compiler_new(NULL, &c, &err) == CBR_OK && cbr_compiler_add_file(c, path, &err) == CBR_OK &&
+        cbr_compiler_check(c, &err) == CBR_OK) {
         if (cbr_compiler_program(c, &p, &err) != CBR_OK)
             fprintf(stderr, "%s: %s: %s\n", progname, path, err.message);
-    } else if (c) {
+    } else {
         for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
-            char *text = cbr_diagnostic_format(cbr_compiler_diagnostic(c, i));
-            if (text)
+            char *text;
+            if (cbr_diagnostic_format(NULL, cbr_compiler_diagnostic(c, i), &text, NULL, NULL) == CBR_OK)
                 fputs(text, stderr);
-            free(text);
+            cbr_free(text);
         }
-        if (*cbr_compiler_errmsg(c))
-            fprintf(stderr, "%s: %s\n", progname, cbr_compiler_errmsg(c));
+        fprintf(stderr, "%s: %s\n", progname, err.message);
     }
     cbr_compiler_free(c);
     return p;
@@ -219,19 +219,24 @@ int main(int argc, char **argv)
     s.lines = all + 1;
     s.nlines = nall - 1;
 
-    cbr_state *state = cbr_state_new();
+    cbr_state *state = NULL;
     worker w[2];
     memset(w, 0, sizeof w);
-    if (rc == 0 && state) {
+    if (rc == 0 && cbr_state_new(NULL, &state, NULL) == CBR_OK) {
         s.store = cbr_state_store(state);
         pthread_mutex_init(&s.mu, NULL);
         pthread_cond_init(&s.turn_changed, NULL);
         pthread_t t[2];
         int started = 0;
         for (int i = 0; i < 2; i++) {
-            w[i] = (worker){&s, i, cbr_batch_new(p, batch), cbr_context_new(p, batch)};
-            if (!w[i].b || !w[i].ctx || cbr_context_set_store(w[i].ctx, &s.store) != CBR_OK)
+            w[i] = (worker){&s, i, NULL, NULL};
+            cbr_error err;
+            if (cbr_batch_new(p, batch, &w[i].b, &err) != CBR_OK ||
+                cbr_context_new(p, batch, &w[i].ctx, &err) != CBR_OK ||
+                cbr_context_set_store(w[i].ctx, &s.store, &err) != CBR_OK) {
+                fprintf(stderr, "%s: %s\n", progname, err.message);
                 rc = 2;
+            }
         }
         for (int i = 0; rc == 0 && i < 2; i++)
             if (pthread_create(&t[i], NULL, work, &w[i]) == 0)

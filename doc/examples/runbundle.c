@@ -87,12 +87,17 @@ int main(int argc, char **argv)
         cbr_program_free(p);
         return 2;
     }
-    host h = {cbr_batch_new(p, 0), (size_t)cbr_program_field(p, "tid", 3)};
-    cbr_context *ctx = cbr_context_new(p, 0);
+    host h = {NULL, (size_t)cbr_program_field(p, "tid", 3)};
+    cbr_context *ctx = NULL;
     char line[4096], *cell[MAX_COLUMNS];
     size_t field[MAX_COLUMNS], ncol = 0;
     unsigned long lineno = 0, refused = 0;
-    int rc = h.b && ctx ? 0 : 2;
+    cbr_error made;
+    int rc = 0;
+    if (cbr_batch_new(p, 0, &h.b, &made) != CBR_OK || cbr_context_new(p, 0, &ctx, &made) != CBR_OK) {
+        fprintf(stderr, "runbundle: %s\n", made.message);
+        rc = 2;
+    }
     while (rc == 0 && fgets(line, sizeof line, in)) {
         line[strcspn(line, "\n")] = '\0';
         size_t n = split(line, cell);

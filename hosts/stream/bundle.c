@@ -83,10 +83,11 @@ int stream_bundle_load(stream_host *h)
         p = NULL;
     }
     size_t cap = (size_t)h->cfg->batch_size;
-    cbr_batch *b = p ? cbr_batch_new(p, cap) : NULL;
-    cbr_context *ctx = p ? cbr_context_new(p, cap) : NULL;
-    if (p && (!b || !ctx)) {
-        fprintf(stderr, STREAM_PROG ": %s: out of memory for a batch of %zu\n", path, cap);
+    cbr_batch *b = NULL;
+    cbr_context *ctx = NULL;
+    if (p && (cbr_batch_new(p, cap, &b, &err) != CBR_OK || cbr_context_new(p, cap, &ctx, &err) != CBR_OK ||
+              cbr_context_set_store(ctx, &h->cstore, &err) != CBR_OK)) {
+        fprintf(stderr, STREAM_PROG ": %s: %s\n", path, err.message);
         cbr_batch_free(b);
         cbr_context_free(ctx);
         cbr_program_free(p);
@@ -102,7 +103,6 @@ int stream_bundle_load(stream_host *h)
         stream_metrics_bundle(h->metrics, h->prog ? cbr_program_hash(h->prog) : NULL, false);
         return refused ? -2 : -1;
     }
-    cbr_context_set_store(ctx, &h->cstore);
     const char *old = h->prog ? cbr_program_hash(h->prog) : NULL;
     char id[CBR_KEY_ID_CHARS + 1], signer[64] = "";
     if (cbr_program_signature(p, id) == CBR_SIGNED_TRUSTED)

@@ -212,17 +212,6 @@ static stream_msg *new_out(stream_host *h)
     return m;
 }
 
-static char *dup_n(const void *p, size_t n)
-{
-    char *c = malloc(n + 1);
-    if (c) {
-        if (n)
-            memcpy(c, p, n);
-        c[n] = '\0';
-    }
-    return c;
-}
-
 /* An unreadable record: its bytes and key unchanged, the reason and where it came from. */
 static int reject(stream_host *h, const rd_kafka_message_t *msg, const char *why)
 {
@@ -232,10 +221,10 @@ static int reject(stream_host *h, const rd_kafka_message_t *msg, const char *why
         return -1;
     m->kind = STREAM_REJECT;
     if (msg->key) {
-        m->key = dup_n(msg->key, msg->key_len);
+        m->key = stream_dup(msg->key, msg->key_len);
         m->keylen = msg->key_len;
     }
-    m->value = dup_n(msg->payload ? msg->payload : "", msg->payload ? msg->len : 0);
+    m->value = stream_dup(msg->payload ? msg->payload : "", msg->payload ? msg->len : 0);
     m->valuelen = msg->payload ? msg->len : 0;
     m->reason = strdup(why);
     snprintf(src, sizeof src, "%s/%d@%lld", rd_kafka_topic_name(msg->rkt), msg->partition,
@@ -261,36 +250,36 @@ static void on_award(void *ud, const cbr_award *a)
     cbr_award_amount(a, amount, sizeof amount);
     memcpy(cur, a->currency, 3);
     cur[3] = '\0';
-    hbuf b = {0};
+    cbrtb b = {0};
     /* The award id is deterministic, so a downstream consumer can drop the
      * copies a crash between Kafka's ack and our delete may produce. */
-    hbuf_puts(&b, "{\"award_id\":");
-    hbuf id = {0};
-    hbuf_puts(&id, r->tid);
-    hbuf_put(&id, "/", 1);
-    hbuf_puts(&id, a->offer_id);
+    cbrtb_puts(&b, "{\"award_id\":");
+    cbrtb id = {0};
+    cbrtb_puts(&id, r->tid);
+    cbrtb_put(&id, "/", 1);
+    cbrtb_puts(&id, a->offer_id);
     hjson_buf(&b, id.oom ? NULL : id.p);
-    free(id.p);
-    hbuf_puts(&b, ",\"tid\":");
+    cbrtb_free(&id);
+    cbrtb_puts(&b, ",\"tid\":");
     hjson_buf(&b, r->tid);
-    hbuf_puts(&b, ",\"user_id\":");
+    cbrtb_puts(&b, ",\"user_id\":");
     hjson_buf(&b, r->user_id);
-    hbuf_puts(&b, ",\"offer\":");
+    cbrtb_puts(&b, ",\"offer\":");
     hjson_buf(&b, a->offer_id);
-    hbuf_puts(&b, ",\"campaign\":");
+    cbrtb_puts(&b, ",\"campaign\":");
     hjson_buf(&b, a->campaign_id);
-    hbuf_puts(&b, ",\"cashback\":");
+    cbrtb_puts(&b, ",\"cashback\":");
     hjson_buf(&b, amount);
-    hbuf_puts(&b, ",\"currency\":");
+    cbrtb_puts(&b, ",\"currency\":");
     hjson_buf(&b, cur);
-    hbuf_puts(&b, ",\"timestamp\":");
+    cbrtb_puts(&b, ",\"timestamp\":");
     hjson_buf(&b, r->timestamp);
-    hbuf_puts(&b, ",\"bundle\":");
+    cbrtb_puts(&b, ",\"bundle\":");
     hjson_buf(&b, cbr_program_hash(h->prog));
-    hbuf_puts(&b, "}");
+    cbrtb_puts(&b, "}");
     stream_msg *m = b.oom ? NULL : new_out(h);
     if (!m) {
-        free(b.p);
+        cbrtb_free(&b);
         e->oom = true;
         return;
     }
@@ -348,7 +337,7 @@ static int add_message(stream_host *h, const rd_kafka_message_t *msg, uint64_t *
                     : c->keylen == 9 && !memcmp(c->key, "timestamp", 9) ? &r->timestamp : NULL;
         if (keep) {
             free(*keep);
-            if (!(*keep = dup_n(c->val, c->len)))
+            if (!(*keep = stream_dup(c->val, c->len)))
                 return -1;
         }
     }

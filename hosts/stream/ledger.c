@@ -17,12 +17,10 @@ struct stream_ledger {
 stream_ledger *stream_ledger_new(void)
 {
     stream_ledger *l = calloc(1, sizeof *l);
-    if (l && !(l->st = cbr_state_new())) {
+    if (l && cbr_state_new(NULL, &l->st, NULL) != CBR_OK) {
         free(l);
         return NULL;
     }
-    if (l)
-        cbr_state_track_changes(l->st, 1);
     return l;
 }
 
@@ -36,24 +34,39 @@ void stream_ledger_free(stream_ledger *l)
 
 size_t stream_ledger_count(const stream_ledger *l) { return cbr_state_count(l->st); }
 
+/* Loading is not a change: what comes from the store is already there, so
+ * tracking starts only when the load is over. */
 bool stream_ledger_load(stream_ledger *l, const char *key, size_t len, int64_t value)
 {
-    /* Loading is not a change: what comes from the store is already there. */
-    cbr_state_track_changes(l->st, 0);
     cbr_store s = cbr_state_store(l->st);
     cbr_reservation r = {key, len, value, INT64_MAX, 0};
     int granted = 0;
-    bool ok = s.reserve(s.ud, &r, 1, &granted) == CBR_OK && granted;
-    cbr_state_track_changes(l->st, 1);
-    return ok;
+    return s.reserve(s.ud, &r, 1, &granted) == CBR_OK && granted;
 }
 
+void stream_ledger_loaded(stream_ledger *l) { cbr_state_track_changes(l->st, 1); }
+
 cbr_store stream_ledger_store(stream_ledger *l) { return cbr_state_store(l->st); }
+
+typedef struct dirty_walk {
+    int (*fn)(void *ud, const char *key, size_t len, int64_t v);
+    void *ud;
+    int rc;
+} dirty_walk;
+
+static cbr_status each_dirty(void *ud, const char *key, size_t len, int64_t v)
+{
+    dirty_walk *w = ud;
+    w->rc = w->fn(w->ud, key, len, v);
+    return w->rc ? CBR_ERR_IO : CBR_OK;
+}
 
 int stream_ledger_each_dirty(stream_ledger *l, int (*fn)(void *ud, const char *key, size_t len, int64_t v),
                              void *ud)
 {
-    return cbr_state_each_change(l->st, fn, ud);
+    dirty_walk w = {fn, ud, 0};
+    cbr_status st = cbr_state_each_change(l->st, each_dirty, &w, NULL);
+    return st == CBR_OK ? 0 : w.rc ? w.rc : -1;
 }
 
 void stream_ledger_clean(stream_ledger *l) { cbr_state_forget_changes(l->st); }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/stream/stream.h"
+#include "stdlib/textbuf.h"
 
 /* Batch latency buckets, in seconds. */
 static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -157,100 +158,78 @@ void stream_metrics_bundle(stream_metrics *m, const char *hash, bool reload_ok)
     pthread_mutex_unlock(&m->mu);
 }
 
-typedef struct text {
-    char *p;
-    size_t n, cap;
-} text;
-
-static void add(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int k = vsnprintf(t->p ? t->p + t->n : NULL, t->p ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-            return;
-        if (t->p && t->n + (size_t)k < t->cap) {
-            t->n += (size_t)k;
-            return;
-        }
-        size_t nc = t->cap ? t->cap * 2 : 4096;
-        while (nc < t->n + (size_t)k + 1)
-            nc *= 2;
-        char *q = realloc(t->p, nc);
-        if (!q)
-            return;
-        t->p = q;
-        t->cap = nc;
-    }
-}
-
 /* A label value: backslash, quote and newline escaped. */
-static void add_label(text *t, const char *s)
+static void add_label(cbrtb *t, const char *s)
 {
     for (; *s; s++)
-        add(t, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : *s == '\n' ? "\\n" : "%c", *s);
+        if (*s == '\\' || *s == '"' || *s == '\n')
+            cbrtb_puts(t, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n");
+        else
+            cbrtb_put(t, s, 1);
 }
 
-static void metric(text *t, const char *name, const char *type, const char *help)
+static void metric(cbrtb *t, const char *name, const char *type, const char *help)
 {
-    add(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    cbrtb_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* The exposition, built under the lock; malloc'ed. */
 static char *render(stream_metrics *m, size_t *len)
 {
-    text t = {0};
+    cbrtb t = {0};
     pthread_mutex_lock(&m->mu);
     metric(&t, "cbr_stream_records_total", "counter", "Messages read from the input topic.");
-    add(&t, "cbr_stream_records_total %llu\n", (unsigned long long)m->records);
+    cbrtb_printf(&t, "cbr_stream_records_total %llu\n", (unsigned long long)m->records);
     metric(&t, "cbr_stream_rejected_total", "counter", "Messages that could not be read, sent to the rejects topic.");
-    add(&t, "cbr_stream_rejected_total %llu\n", (unsigned long long)m->rejected);
+    cbrtb_printf(&t, "cbr_stream_rejected_total %llu\n", (unsigned long long)m->rejected);
     metric(&t, "cbr_stream_awards_total", "counter", "Awards granted.");
-    add(&t, "cbr_stream_awards_total %llu\n", (unsigned long long)m->awards);
+    cbrtb_printf(&t, "cbr_stream_awards_total %llu\n", (unsigned long long)m->awards);
     metric(&t, "cbr_stream_cashback_total", "counter", "Cashback granted, per campaign and currency.");
     for (size_t i = 0; i < m->ncash; i++) {
         const cashback *c = &m->cash[i];
         int64_t v = c->total, unit = 1;
         for (int k = 0; k < c->exponent; k++)
             unit *= 10;
-        add(&t, "cbr_stream_cashback_total{campaign=\"");
+        cbrtb_printf(&t, "cbr_stream_cashback_total{campaign=\"");
         add_label(&t, c->campaign);
-        add(&t, "\",currency=\"%s\"} %s%lld", c->currency, v < 0 ? "-" : "", (long long)(llabs(v) / unit));
+        cbrtb_printf(&t, "\",currency=\"%s\"} %s%lld", c->currency, v < 0 ? "-" : "", (long long)(llabs(v) / unit));
         if (c->exponent > 0)
-            add(&t, ".%0*lld", c->exponent, (long long)(llabs(v) % unit));
-        add(&t, "\n");
+            cbrtb_printf(&t, ".%0*lld", c->exponent, (long long)(llabs(v) % unit));
+        cbrtb_printf(&t, "\n");
     }
     metric(&t, "cbr_stream_consumer_lag", "gauge", "Messages of an assigned partition not yet evaluated.");
     for (size_t i = 0; i < m->nlag; i++)
         if (m->lag[i] >= 0) {
-            add(&t, "cbr_stream_consumer_lag{topic=\"");
+            cbrtb_printf(&t, "cbr_stream_consumer_lag{topic=\"");
             add_label(&t, m->topic);
-            add(&t, "\",partition=\"%zu\"} %lld\n", i, (long long)m->lag[i]);
+            cbrtb_printf(&t, "\",partition=\"%zu\"} %lld\n", i, (long long)m->lag[i]);
         }
     metric(&t, "cbr_stream_batch_seconds", "histogram", "Time from a batch's first message to its commit.");
     uint64_t cum = 0;
     for (size_t i = 0; i < NBOUNDS; i++) {
         cum += m->buckets[i];
-        add(&t, "cbr_stream_batch_seconds_bucket{le=\"%g\"} %llu\n", bounds[i], (unsigned long long)cum);
+        cbrtb_printf(&t, "cbr_stream_batch_seconds_bucket{le=\"%g\"} %llu\n", bounds[i], (unsigned long long)cum);
     }
     cum += m->buckets[NBOUNDS];
-    add(&t, "cbr_stream_batch_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-    add(&t, "cbr_stream_batch_seconds_sum %.6f\ncbr_stream_batch_seconds_count %llu\n", m->seconds_sum,
+    cbrtb_printf(&t, "cbr_stream_batch_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+    cbrtb_printf(&t, "cbr_stream_batch_seconds_sum %.6f\ncbr_stream_batch_seconds_count %llu\n", m->seconds_sum,
         (unsigned long long)m->batches);
     metric(&t, "cbr_stream_outbox_messages", "gauge", "Awards and rejects Kafka has not acknowledged yet.");
-    add(&t, "cbr_stream_outbox_messages %lld\n", (long long)m->outbox);
+    cbrtb_printf(&t, "cbr_stream_outbox_messages %lld\n", (long long)m->outbox);
     metric(&t, "cbr_stream_delivered_total", "counter", "Outbox messages acknowledged by Kafka.");
-    add(&t, "cbr_stream_delivered_total %llu\n", (unsigned long long)m->delivered);
+    cbrtb_printf(&t, "cbr_stream_delivered_total %llu\n", (unsigned long long)m->delivered);
     metric(&t, "cbr_stream_delivery_failures_total", "counter", "Deliveries that failed and were retried.");
-    add(&t, "cbr_stream_delivery_failures_total %llu\n", (unsigned long long)m->failed);
+    cbrtb_printf(&t, "cbr_stream_delivery_failures_total %llu\n", (unsigned long long)m->failed);
     metric(&t, "cbr_stream_reloads_total", "counter", "Bundle loads, by result.");
-    add(&t, "cbr_stream_reloads_total{result=\"ok\"} %llu\n", (unsigned long long)m->reloads_ok);
-    add(&t, "cbr_stream_reloads_total{result=\"refused\"} %llu\n", (unsigned long long)m->reloads_refused);
+    cbrtb_printf(&t, "cbr_stream_reloads_total{result=\"ok\"} %llu\n", (unsigned long long)m->reloads_ok);
+    cbrtb_printf(&t, "cbr_stream_reloads_total{result=\"refused\"} %llu\n", (unsigned long long)m->reloads_refused);
     metric(&t, "cbr_stream_bundle_info", "gauge", "The hash of the running bundle.");
-    add(&t, "cbr_stream_bundle_info{hash=\"%s\"} 1\n", m->bundle);
+    cbrtb_printf(&t, "cbr_stream_bundle_info{hash=\"%s\"} 1\n", m->bundle);
     pthread_mutex_unlock(&m->mu);
+    if (t.oom) {
+        cbrtb_free(&t);
+        return NULL;
+    }
     *len = t.n;
     return t.p;
 }

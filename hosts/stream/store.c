@@ -114,7 +114,10 @@ int stream_store_load_ledger(stream_store *s, stream_ledger *l)
         }
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(s, "reading the counters");
+    if (rc != SQLITE_DONE)
+        return fail(s, "reading the counters");
+    stream_ledger_loaded(l);
+    return 0;
 }
 
 int64_t stream_store_offset(stream_store *s, const char *topic, int32_t partition)
@@ -142,7 +145,7 @@ void stream_msg_clear(stream_msg *m)
     memset(m, 0, sizeof *m);
 }
 
-static char *dup_blob(const void *p, size_t n)
+char *stream_dup(const void *p, size_t n)
 {
     char *c = malloc(n + 1);
     if (c) {
@@ -161,16 +164,16 @@ static bool row_to_msg(sqlite3_stmt *st, stream_msg *m)
     m->kind = sqlite3_column_int(st, 1);
     if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
         m->keylen = (size_t)sqlite3_column_bytes(st, 2);
-        m->key = dup_blob(sqlite3_column_blob(st, 2), m->keylen);
+        m->key = stream_dup(sqlite3_column_blob(st, 2), m->keylen);
         if (!m->key)
             return false;
     }
     m->valuelen = (size_t)sqlite3_column_bytes(st, 3);
-    m->value = dup_blob(sqlite3_column_blob(st, 3), m->valuelen);
+    m->value = stream_dup(sqlite3_column_blob(st, 3), m->valuelen);
     if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-        m->reason = dup_blob(sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+        m->reason = stream_dup(sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4));
     if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-        m->source = dup_blob(sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5));
+        m->source = stream_dup(sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5));
     return m->value != NULL;
 }
 

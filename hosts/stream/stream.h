@@ -61,9 +61,11 @@ typedef struct stream_ledger stream_ledger;
 stream_ledger *stream_ledger_new(void);
 void stream_ledger_free(stream_ledger *l);
 cbr_store stream_ledger_store(stream_ledger *l);
-/* Adds a counter from the store without counting it as changed;
- * false when memory runs out or the value would pass 64 bits. */
+/* Adds a counter from the store (before stream_ledger_loaded, so not as a
+ * change); false when memory runs out or the value would pass 64 bits. */
 bool stream_ledger_load(stream_ledger *l, const char *key, size_t len, int64_t value);
+/* The load is over: from now on every counter a reservation changes is dirty. */
+void stream_ledger_loaded(stream_ledger *l);
 /* Calls fn for every dirty key with its value; stops at the first nonzero
  * return and returns it. */
 int stream_ledger_each_dirty(stream_ledger *l, int (*fn)(void *ud, const char *key, size_t len, int64_t v),
@@ -86,6 +88,9 @@ typedef struct stream_msg {
 } stream_msg;
 enum { STREAM_AWARD = 0, STREAM_REJECT = 1 };
 void stream_msg_clear(stream_msg *m);
+/* store.c: a malloc'ed copy of n bytes and a NUL after them; NULL when
+ * memory runs out.  Keys, values and reasons of messages are held so. */
+char *stream_dup(const void *p, size_t n);
 
 /* Opens (creating) the database at path; NULL after printing why. */
 stream_store *stream_store_open(const char *path);

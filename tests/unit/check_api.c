@@ -45,15 +45,15 @@ START_TEST(sized_structs_are_read_and_written_within_their_size)
     cfg.limits.max_offers = 1;
     const char *src = "offer \"a\" { when amount > 0 then cashback 1% }\n"
                       "offer \"b\" { when amount > 0 then cashback 2% }\n";
-    cbr_compiler *c = cbr_compiler_new(&cfg);
+    cbr_compiler *c = t_compiler_new(&cfg);
     ck_assert_ptr_nonnull(c);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE); /* its limits were read */
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE); /* its limits were read */
     cbr_compiler_free(c);
     cfg.limits.max_offers = CBR_DEFAULT_MAX_OFFERS;
-    c = cbr_compiler_new(&cfg);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
+    c = t_compiler_new(&cfg);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_OK);
     cbr_program *p = NULL;
     cbr_error err;
     ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK); /* the garbage externs were never read */
@@ -62,7 +62,7 @@ START_TEST(sized_structs_are_read_and_written_within_their_size)
     ck_assert_int_eq(cbr_program_save(p, &data, &len, &err), CBR_OK);
     cbr_program *q = NULL;
     ck_assert_int_eq(cbr_program_load(&cfg, data, len, &q, &err), CBR_OK); /* nor the trusted keys */
-    cbr_free(p, data);
+    cbr_free(data);
     cbr_program_free(q);
     cbr_program_free(p);
 
@@ -73,11 +73,11 @@ START_TEST(sized_structs_are_read_and_written_within_their_size)
     } box;
     memset(&box, 0x5A, sizeof box);
     box.info.size = sizeof box.info;
-    ck_assert_int_eq(cbr_compiler_info(c, &box.info), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_info(c, &box.info, NULL), CBR_OK);
     ck_assert_uint_eq(box.info.offers, 2);
     ck_assert_uint_eq(box.guard, 0x5A5A5A5Au);
     box.info.size = sizeof(size_t); /* too small for any version */
-    ck_assert_int_eq(cbr_compiler_info(c, &box.info), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_compiler_info(c, &box.info, NULL), CBR_ERR_ARG);
     cbr_compiler_free(c);
 }
 END_TEST
@@ -133,11 +133,11 @@ START_TEST(config_is_copied_by_the_compiler)
     cbr_config cfg;
     cbr_config_init(&cfg);
     cfg.limits.max_errors = 1;
-    cbr_compiler *c = cbr_compiler_new(&cfg);
+    cbr_compiler *c = t_compiler_new(&cfg);
     cfg.limits.max_errors = 100; /* too late: the compiler has its copy */
     const char *src = "when a then cashback 1%\nwhen b then cashback 1%\n";
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     ck_assert_uint_eq(cbr_compiler_error_count(c), 1);
     cbr_compiler_free(c);
 }
@@ -148,37 +148,42 @@ END_TEST
 START_TEST(null_handles_are_refused_quietly)
 {
     cbr_compiler_free(NULL);
-    ck_assert_int_eq(cbr_compiler_add_source(NULL, "t.cbr", "x", 1), CBR_ERR_ARG);
-    ck_assert_int_eq(cbr_compiler_add_file(NULL, "t.cbr"), CBR_ERR_ARG);
-    ck_assert_int_eq(cbr_compiler_check(NULL), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_compiler_add_source(NULL, "t.cbr", "x", 1, NULL), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_compiler_add_file(NULL, "t.cbr", NULL), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_compiler_check(NULL, NULL), CBR_ERR_ARG);
     ck_assert_uint_eq(cbr_compiler_diagnostic_count(NULL), 0);
     ck_assert_ptr_null(cbr_compiler_diagnostic(NULL, 0));
     ck_assert_uint_eq(cbr_compiler_error_count(NULL), 0);
     ck_assert_uint_eq(cbr_compiler_warning_count(NULL), 0);
-    ck_assert_ptr_nonnull(cbr_compiler_errmsg(NULL));
     cbr_program_info info = {.size = sizeof info};
-    ck_assert_int_eq(cbr_compiler_info(NULL, &info), CBR_ERR_ARG);
-    ck_assert_ptr_null(cbr_diagnostic_format(NULL));
+    ck_assert_int_eq(cbr_compiler_info(NULL, &info, NULL), CBR_ERR_ARG);
+    char *text = (char *)"untouched";
+    cbr_error err;
+    ck_assert_int_eq(cbr_diagnostic_format(NULL, NULL, &text, NULL, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    ck_assert_uint_gt(strlen(err.message), 0);
+    cbr_free(NULL);
 }
 END_TEST
 
 START_TEST(bad_arguments_give_arg_errors_with_a_message)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     ck_assert_ptr_nonnull(c);
-    ck_assert_str_eq(cbr_compiler_errmsg(c), "");
-    ck_assert_int_eq(cbr_compiler_add_source(c, NULL, "x", 1), CBR_ERR_ARG);
-    ck_assert_uint_gt(strlen(cbr_compiler_errmsg(c)), 0);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", NULL, 3), CBR_ERR_ARG);
-    ck_assert_int_eq(cbr_compiler_add_file(c, NULL), CBR_ERR_ARG);
+    cbr_error err = {CBR_OK, ""};
+    ck_assert_int_eq(cbr_compiler_add_source(c, NULL, "x", 1, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    ck_assert_uint_gt(strlen(err.message), 0);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", NULL, 3, NULL), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_compiler_add_file(c, NULL, NULL), CBR_ERR_ARG);
     cbr_program_info info = {.size = sizeof info};
-    ck_assert_int_eq(cbr_compiler_info(c, NULL), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_compiler_info(c, NULL, NULL), CBR_ERR_ARG);
     /* NULL text of length 0 is an empty source. */
-    ck_assert_int_eq(cbr_compiler_add_source(c, "empty.cbr", NULL, 0), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "empty.cbr", NULL, 0, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_OK);
     ck_assert_uint_eq(cbr_compiler_diagnostic_count(c), 0);
     ck_assert_ptr_null(cbr_compiler_diagnostic(c, 0));
-    ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_info(c, &info, NULL), CBR_OK);
     ck_assert_uint_eq(info.offers, 0);
     cbr_compiler_free(c);
 }
@@ -186,25 +191,28 @@ END_TEST
 
 START_TEST(add_after_check_is_a_state_error)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", "", 0), CBR_ERR_STATE);
-    ck_assert_str_eq(cbr_compiler_errmsg(c), "sources must be added before the check");
+    cbr_compiler *c = t_compiler_new(NULL);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_OK);
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", "", 0, &err), CBR_ERR_STATE);
+    ck_assert_int_eq(err.status, CBR_ERR_STATE);
+    ck_assert_str_eq(err.message, "sources must be added before the check");
     cbr_compiler_free(c);
 }
 END_TEST
 
 START_TEST(check_twice_is_a_state_error)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     const char *src = "when amount > 1 then cashback 1%\n";
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_STATE);
-    ck_assert_uint_gt(strlen(cbr_compiler_errmsg(c)), 0);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_OK);
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_check(c, &err), CBR_ERR_STATE);
+    ck_assert_uint_gt(strlen(err.message), 0);
     /* The first check's results are still there. */
     cbr_program_info info = {.size = sizeof info};
-    ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_info(c, &info, NULL), CBR_OK);
     ck_assert_uint_eq(info.offers, 1);
     cbr_compiler_free(c);
 }
@@ -212,12 +220,12 @@ END_TEST
 
 START_TEST(info_is_zero_before_the_check)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     const char *src = "when amount > 1 then cashback 1%\n";
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
     cbr_program_info info = {.size = sizeof info};
     memset(&info, 0xFF, sizeof info);
-    ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_info(c, &info, NULL), CBR_OK);
     ck_assert_uint_eq(info.offers, 0);
     ck_assert_uint_eq(info.clauses, 0);
     ck_assert_uint_eq(info.fields, 0);
@@ -229,12 +237,12 @@ START_TEST(source_name_and_text_are_copied)
 {
     char name[] = "rules.cbr";
     char text[] = "when channl == \"x\" then cashback 1%";
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     /* The text need not be NUL-terminated: pass it without the last byte. */
-    ck_assert_int_eq(cbr_compiler_add_source(c, name, text, strlen(text) - 1), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, name, text, strlen(text) - 1, NULL), CBR_OK);
     memset(name, 'X', sizeof name - 1);
     memset(text, ' ', sizeof text - 1);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     /* "cashback 1" without the %: a fixed reward; the unknown name remains. */
     ck_assert_uint_eq(cbr_compiler_error_count(c), 1);
     const cbr_diagnostic *d = cbr_compiler_diagnostic(c, 0);
@@ -267,13 +275,14 @@ static const char *write_tmp(const char *name, const char *text, size_t len)
 
 START_TEST(add_file_missing_path_is_an_io_error)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    ck_assert_int_eq(cbr_compiler_add_file(c, "/nonexistent/dir/rules.cbr"), CBR_ERR_IO);
-    const char *msg = cbr_compiler_errmsg(c);
+    cbr_compiler *c = t_compiler_new(NULL);
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_add_file(c, "/nonexistent/dir/rules.cbr", &err), CBR_ERR_IO);
+    const char *msg = err.message;
     ck_assert_msg(strstr(msg, "/nonexistent/dir/rules.cbr") != NULL, "message: %s", msg);
     ck_assert_msg(strstr(msg, strerror(ENOENT)) != NULL, "message: %s", msg);
     /* The compiler is still usable. */
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_OK);
     cbr_compiler_free(c);
 }
 END_TEST
@@ -281,11 +290,12 @@ END_TEST
 START_TEST(add_file_of_a_directory_is_an_io_error)
 {
     make_tmpdir();
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    cbr_status st = cbr_compiler_add_file(c, tmpdir);
+    cbr_compiler *c = t_compiler_new(NULL);
+    cbr_error err;
+    cbr_status st = cbr_compiler_add_file(c, tmpdir, &err);
     rmdir(tmpdir);
     ck_assert_int_eq(st, CBR_ERR_IO);
-    ck_assert_ptr_nonnull(strstr(cbr_compiler_errmsg(c), tmpdir));
+    ck_assert_ptr_nonnull(strstr(err.message, tmpdir));
     cbr_compiler_free(c);
 }
 END_TEST
@@ -304,12 +314,12 @@ START_TEST(add_file_reads_the_file_under_its_path)
     char saved[256];
     strcpy(saved, path);
     free(text);
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    cbr_status st = cbr_compiler_add_file(c, saved);
+    cbr_compiler *c = t_compiler_new(NULL);
+    cbr_status st = cbr_compiler_add_file(c, saved, NULL);
     unlink(saved);
     rmdir(tmpdir);
     ck_assert_int_eq(st, CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     ck_assert_one_error(c, "unknown-name", 3, 17);
     ck_assert_str_eq(cbr_compiler_diagnostic(c, 0)->file, saved);
     cbr_compiler_free(c);
@@ -327,12 +337,12 @@ START_TEST(add_file_over_the_size_limit)
     const char *path = write_tmp("big.cbr", text, sizeof text);
     char saved[256];
     strcpy(saved, path);
-    cbr_compiler *c = cbr_compiler_new(&cfg);
-    cbr_status st = cbr_compiler_add_file(c, saved);
+    cbr_compiler *c = t_compiler_new(&cfg);
+    cbr_status st = cbr_compiler_add_file(c, saved, NULL);
     unlink(saved);
     rmdir(tmpdir);
     ck_assert_int_eq(st, CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     ck_assert_one_error(c, "limit-source-size", 1, 1);
     ck_assert_str_eq(cbr_compiler_diagnostic(c, 0)->file, saved);
     cbr_compiler_free(c);
@@ -344,10 +354,10 @@ START_TEST(source_over_the_size_limit)
     cbr_config cfg;
     cbr_config_init(&cfg);
     cfg.limits.max_source_bytes = 10;
-    cbr_compiler *c = cbr_compiler_new(&cfg);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "ok.cbr", "let a = 1\n", 10), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "big.cbr", "let bb = 1\n", 11), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    cbr_compiler *c = t_compiler_new(&cfg);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "ok.cbr", "let a = 1\n", 10, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "big.cbr", "let bb = 1\n", 11, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     ck_assert_one_error(c, "limit-source-size", 1, 1);
     const cbr_diagnostic *d = cbr_compiler_diagnostic(c, 0);
     ck_assert_str_eq(d->file, "big.cbr");
@@ -374,7 +384,6 @@ START_TEST(diagnostic_fields)
     ck_assert_str_eq(d->hint, "did you mean `FRI`?");
     ck_assert_str_eq(d->source_line, "    when weekday == FRIDAY then cashback 5%");
     ck_assert_str_eq(d->code, "unknown-name");
-    ck_assert_str_eq(cbr_compiler_errmsg(c), "1 error");
     cbr_compiler_free(c);
 }
 END_TEST
@@ -390,13 +399,15 @@ END_TEST
 
 START_TEST(diagnostics_sorted_by_file_then_position)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     /* In a.cbr the checker's error (line 1) is found after the parser's (line 3). */
     const char *a = "when channl == 1 then cashback 1%\n\nwhen amount > > 1 then cashback 1%\n";
     const char *b = "when zzz then cashback 1%\n";
-    ck_assert_int_eq(cbr_compiler_add_source(c, "a.cbr", a, strlen(a)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "b.cbr", b, strlen(b)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "a.cbr", a, strlen(a), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "b.cbr", b, strlen(b), NULL), CBR_OK);
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_check(c, &err), CBR_ERR_COMPILE);
+    ck_assert_int_eq(err.status, CBR_ERR_COMPILE);
     ck_assert_uint_eq(cbr_compiler_diagnostic_count(c), 3);
     const cbr_diagnostic *d0 = cbr_compiler_diagnostic(c, 0), *d1 = cbr_compiler_diagnostic(c, 1),
                          *d2 = cbr_compiler_diagnostic(c, 2);
@@ -408,17 +419,17 @@ START_TEST(diagnostics_sorted_by_file_then_position)
     ck_assert_str_eq(d1->code, "syntax");
     ck_assert_str_eq(d2->file, "b.cbr");
     ck_assert_uint_eq(d2->line, 1);
-    ck_assert_str_eq(cbr_compiler_errmsg(c), "3 errors");
+    ck_assert_str_eq(err.message, "3 errors");
     cbr_compiler_free(c);
 }
 END_TEST
 
 START_TEST(warnings_alone_do_not_fail_the_check)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     const char *src = "when mcc in [1, 1] then cashback 150%\n";
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_OK);
     ck_assert_uint_eq(cbr_compiler_error_count(c), 0);
     ck_assert_uint_eq(cbr_compiler_warning_count(c), 2);
     ck_assert_int_eq(cbr_compiler_diagnostic(c, 0)->severity, CBR_WARNING);
@@ -448,12 +459,12 @@ START_TEST(callback_once_per_diagnostic_in_order)
     cbr_config_init(&cfg);
     cfg.on_diagnostic = on_diag;
     cfg.diagnostic_ud = &s;
-    cbr_compiler *c = cbr_compiler_new(&cfg);
+    cbr_compiler *c = t_compiler_new(&cfg);
     const char *src = "when mcc in [1, 1] then cashback 1%\nwhen channl == 1 then cashback 1%\n"
                       "when amount > > 1 then cashback 1%\n";
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
     ck_assert_int_eq(s.calls, 0); /* only when the check ends */
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     ck_assert_uint_eq(cbr_compiler_diagnostic_count(c), 3);
     ck_assert_int_eq(s.calls, 3);
     ck_assert_ptr_eq(s.ud, &s);
@@ -463,7 +474,7 @@ START_TEST(callback_once_per_diagnostic_in_order)
     ck_assert_uint_eq(s.got[1]->line, 2);
     ck_assert_uint_eq(s.got[2]->line, 3);
     /* A second check is refused and reports nothing again. */
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_STATE);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_STATE);
     ck_assert_int_eq(s.calls, 3);
     cbr_compiler_free(c);
 }
@@ -549,8 +560,8 @@ END_TEST
 static char *format_only(cbr_compiler *c)
 {
     ck_assert_uint_ge(cbr_compiler_diagnostic_count(c), 1);
-    char *s = cbr_diagnostic_format(cbr_compiler_diagnostic(c, 0));
-    ck_assert_ptr_nonnull(s);
+    char *s;
+    ck_assert_int_eq(cbr_diagnostic_format(NULL, cbr_compiler_diagnostic(c, 0), &s, NULL, NULL), CBR_OK);
     return s;
 }
 
@@ -560,7 +571,7 @@ static char *format_only(cbr_compiler *c)
         char *got_ = format_only(cf_);                                                      \
         ck_assert_msg(strcmp(got_, (expect_)) == 0, "formatted:\n%s\nexpected:\n%s", got_,   \
                       (expect_));                                                           \
-        free(got_);                                                                         \
+        cbr_free(got_);                                                                         \
         cbr_compiler_free(cf_);                                                             \
     } while (0)
 
@@ -653,10 +664,12 @@ START_TEST(format_of_a_hand_made_diagnostic)
     memset(&d, 0, sizeof d);
     d.severity = CBR_NOTE;
     d.message = "hello";
-    char *s = cbr_diagnostic_format(&d);
-    ck_assert_ptr_nonnull(s);
+    char *s;
+    size_t len;
+    ck_assert_int_eq(cbr_diagnostic_format(NULL, &d, &s, &len, NULL), CBR_OK);
     ck_assert_str_eq(s, "<input>:0:0: note: hello\n");
-    free(s);
+    ck_assert_uint_eq(len, strlen(s));
+    cbr_free(s);
 }
 END_TEST
 
@@ -700,7 +713,7 @@ START_TEST(format_keeps_a_long_file_name_whole)
     char want[400];
     snprintf(want, sizeof want, "%s:1:6: error: unknown name `channl`\n", name);
     ck_assert_msg(strncmp(s, want, strlen(want)) == 0, "formatted:\n%.400s", s);
-    free(s);
+    cbr_free(s);
     cbr_compiler_free(c);
 }
 END_TEST
@@ -764,15 +777,15 @@ START_TEST(custom_allocator_is_used_and_everything_is_returned)
     cbr_config_init(&cfg);
     cfg.alloc = counting_alloc;
     cfg.alloc_ud = &k;
-    cbr_compiler *c = cbr_compiler_new(&cfg);
+    cbr_compiler *c = t_compiler_new(&cfg);
     ck_assert_ptr_nonnull(c);
     ck_assert_int_ge(k.allocs, 1); /* the handle itself */
-    ck_assert_int_eq(cbr_compiler_add_source(c, "a.cbr", big_program, strlen(big_program)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "b.cbr", "let x = 1\n", 10), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "c.cbr", "", 0), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "d.cbr", "", 0), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "e.cbr", "", 0), CBR_OK); /* the source table grows */
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "a.cbr", big_program, strlen(big_program), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "b.cbr", "let x = 1\n", 10, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "c.cbr", "", 0, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "d.cbr", "", 0, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "e.cbr", "", 0, NULL), CBR_OK); /* the source table grows */
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     ck_assert_uint_ge(cbr_compiler_diagnostic_count(c), 2);
     ck_assert_int_gt(k.allocs, 2);
     ck_assert_int_gt(k.live, 0);
@@ -814,18 +827,22 @@ START_TEST(allocation_failure_at_every_point_is_reported_and_leak_free)
         cbr_config_init(&cfg);
         cfg.alloc = counting_alloc;
         cfg.alloc_ud = &k;
-        cbr_compiler *c = cbr_compiler_new(&cfg);
-        if (!c) {
+        cbr_compiler *c;
+        cbr_error err;
+        if (cbr_compiler_new(&cfg, &c, &err) != CBR_OK) {
+            ck_assert_int_eq(err.status, CBR_ERR_NOMEM);
+            ck_assert_ptr_null(c);
             ck_assert_int_eq(k.live, 0);
             continue;
         }
-        cbr_status st = cbr_compiler_add_source(c, "a.cbr", big_program, strlen(big_program));
+        cbr_status st = cbr_compiler_add_source(c, "a.cbr", big_program, strlen(big_program), &err);
         if (st == CBR_OK)
-            st = cbr_compiler_check(c);
+            st = cbr_compiler_check(c, &err);
         ck_assert_msg(st == CBR_ERR_NOMEM || st == CBR_ERR_COMPILE, "failing allocation %ld: status %d", n,
                       (int)st);
+        ck_assert_int_eq(err.status, st);
         if (st == CBR_ERR_NOMEM)
-            ck_assert_str_eq(cbr_compiler_errmsg(c), "out of memory");
+            ck_assert_str_eq(err.message, "out of memory");
         else
             completed = 1;
         cbr_compiler_free(c);
@@ -836,7 +853,7 @@ START_TEST(allocation_failure_at_every_point_is_reported_and_leak_free)
 }
 END_TEST
 
-START_TEST(compiler_new_returns_null_when_the_allocator_fails)
+START_TEST(compiler_new_fails_with_nomem_when_the_allocator_fails)
 {
     counter k = {0};
     k.fail_after = 0;
@@ -844,8 +861,122 @@ START_TEST(compiler_new_returns_null_when_the_allocator_fails)
     cbr_config_init(&cfg);
     cfg.alloc = counting_alloc;
     cfg.alloc_ud = &k;
-    ck_assert_ptr_null(cbr_compiler_new(&cfg));
+    cbr_compiler *c = (cbr_compiler *)&k;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_new(&cfg, &c, &err), CBR_ERR_NOMEM);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(err.status, CBR_ERR_NOMEM);
+    ck_assert_str_eq(err.message, "out of memory making a compiler");
     ck_assert_int_eq(k.live, 0);
+}
+END_TEST
+
+/* ---- one error convention, one ownership rule (cbr.h, the top) ---- */
+
+static const char *const owned_src =
+    "offer \"o\" {\n    budget 10.00 USD\n    when amount > 1 then cashback 10%\n}\n"
+    "when amount > 2 then cashback 1%\n";
+
+/* Every buffer the library hands over comes from the config's allocator
+ * and cbr_free gives it back: the counter is at zero after the frees, and
+ * every block it counted was handed back through it. */
+START_TEST(every_returned_buffer_is_from_the_allocator_and_released_by_cbr_free)
+{
+    counter k = {0};
+    k.fail_after = -1;
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    cfg.alloc = counting_alloc;
+    cfg.alloc_ud = &k;
+    cbr_error err;
+    cbr_compiler *c = t_compiler_new(&cfg);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "o.cbr", owned_src, strlen(owned_src), &err), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, &err), CBR_OK);
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK);
+    cbr_compiler_free(c);
+    long held = k.live; /* the program */
+
+    void *bundle;
+    size_t blen;
+    ck_assert_int_eq(cbr_program_save(p, &bundle, &blen, &err), CBR_OK);
+    ck_assert_int_eq(k.live, held + 1);
+    char *listing;
+    size_t llen = 0;
+    ck_assert_int_eq(cbr_program_disasm(p, &listing, &llen, &err), CBR_OK);
+    ck_assert_uint_eq(llen, strlen(listing));
+    char *formatted;
+    ck_assert_int_eq(cbr_format(&cfg, "o.cbr", owned_src, strlen(owned_src), &formatted, NULL, &err), CBR_OK);
+    cbr_diagnostic d = {.severity = CBR_WARNING, .file = "o.cbr", .line = 1, .column = 1, .message = "m"};
+    char *shown;
+    ck_assert_int_eq(cbr_diagnostic_format(&cfg, &d, &shown, NULL, &err), CBR_OK);
+    cbr_state *st;
+    ck_assert_int_eq(cbr_state_new(&cfg, &st, &err), CBR_OK);
+    cbr_store store = cbr_state_store(st);
+    cbr_reservation r = {"b|o|USD", 7, 100, 1000, 0};
+    int granted;
+    ck_assert_int_eq(store.reserve(store.ud, &r, 1, &granted), CBR_OK);
+    char *snap;
+    size_t slen;
+    ck_assert_int_eq(cbr_state_save(st, &snap, &slen, &err), CBR_OK);
+    ck_assert_str_eq(snap, "b|o|USD\t100\n");
+    ck_assert_int_gt(k.live, held + 5);
+
+    cbr_free(bundle);
+    cbr_free(listing);
+    cbr_free(formatted);
+    cbr_free(shown);
+    cbr_free(snap);
+    cbr_state_free(st);
+    ck_assert_int_eq(k.live, held);
+    cbr_program_free(p);
+    ck_assert_msg(k.live == 0 && k.allocs == k.frees, "%ld allocations, %ld frees", k.allocs, k.frees);
+}
+END_TEST
+
+/* A constructor that fails says why, in err, and sets its handle to NULL. */
+START_TEST(constructors_report_their_failure_in_err)
+{
+    cbr_compiler *c = unit_compile(owned_src);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK);
+    cbr_compiler_free(c);
+    cbr_batch *b = (cbr_batch *)&err;
+    ck_assert_int_eq(cbr_batch_new(p, (size_t)1 << 30, &b, &err), CBR_ERR_LIMIT);
+    ck_assert_ptr_null(b);
+    ck_assert_int_eq(err.status, CBR_ERR_LIMIT);
+    ck_assert_str_eq(err.message, "a batch holds at most 1048576 rows, not 1073741824");
+    cbr_context *ctx = (cbr_context *)&err;
+    ck_assert_int_eq(cbr_context_new(p, (size_t)1 << 30, &ctx, &err), CBR_ERR_LIMIT);
+    ck_assert_ptr_null(ctx);
+    ck_assert_int_eq(cbr_batch_new(NULL, 1, &b, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_context_new(p, 0, NULL, NULL), CBR_ERR_ARG); /* a NULL err is allowed */
+    ck_assert_int_eq(cbr_coverage_new(NULL, NULL, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_externs_new(NULL, NULL, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_state_new(NULL, NULL, &err), CBR_ERR_ARG);
+
+    /* The calls that used to fail without a message now give one. */
+    ck_assert_int_eq(cbr_context_new(p, 0, &ctx, &err), CBR_OK);
+    int64_t left;
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 5, 0, "USD", &left, NULL, NULL, &err), CBR_ERR_ARG);
+    ck_assert_str_eq(err.message, "offer 5 of 2");
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 1, "USD", &left, NULL, NULL, &err), CBR_ERR_ARG);
+    ck_assert_str_eq(err.message, "offer \"o\" has no campaign budget");
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "EUR", &left, NULL, NULL, &err), CBR_ERR_ARG);
+    ck_assert_str_eq(err.message, "the budget of offer \"o\" is in USD, not EUR");
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, NULL, NULL, &err), CBR_OK);
+    ck_assert_int_eq(left, 1000);
+    cbr_store old = {.size = 8};
+    ck_assert_int_eq(cbr_context_set_store(ctx, &old, &err), CBR_ERR_ARG);
+    ck_assert_msg(strstr(err.message, "from an older library") != NULL, "%s", err.message);
+    char *snap = (char *)"x";
+    size_t n;
+    ck_assert_int_eq(cbr_state_save(NULL, &snap, &n, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
+    cbr_context_free(ctx);
+    cbr_program_free(p);
 }
 END_TEST
 
@@ -872,7 +1003,9 @@ static Suite *api_suite(void)
     UNIT_TCASE(s, "allocator", custom_allocator_is_used_and_everything_is_returned,
                many_diagnostics_grow_through_the_allocator,
                allocation_failure_at_every_point_is_reported_and_leak_free,
-               compiler_new_returns_null_when_the_allocator_fails);
+               compiler_new_fails_with_nomem_when_the_allocator_fails);
+    UNIT_TCASE(s, "conventions", every_returned_buffer_is_from_the_allocator_and_released_by_cbr_free,
+               constructors_report_their_failure_in_err);
     return s;
 }
 

@@ -74,8 +74,8 @@ static void long_text(char *buf, size_t cap, const char *what, size_t i)
 START_TEST(a_string_survives_later_rows_and_eval)
 {
     cbr_program *p = compile_ok(string_rules);
-    cbr_batch *b = cbr_batch_new(p, 1024);
-    cbr_context *ctx = cbr_context_new(p, 1024);
+    cbr_batch *b = t_batch_new(p, 1024);
+    cbr_context *ctx = t_context_new(p, 1024);
     ck_assert_ptr_nonnull(b);
     ck_assert_ptr_nonnull(ctx);
     add_row(b, p, "t-0", "U-0001", "Shop");
@@ -120,8 +120,8 @@ END_TEST
 START_TEST(long_strings_and_reuse_after_clear)
 {
     cbr_program *p = compile_ok(string_rules);
-    cbr_batch *b = cbr_batch_new(p, 64);
-    cbr_context *ctx = cbr_context_new(p, 64);
+    cbr_batch *b = t_batch_new(p, 64);
+    cbr_context *ctx = t_context_new(p, 64);
     size_t big = 65536; /* the default limit of one string, and a chunk's size */
     char *huge = malloc(big + 1);
     ck_assert_ptr_nonnull(huge);
@@ -166,7 +166,7 @@ START_TEST(a_nul_in_any_string_field_refuses_the_row)
                                 "field vip: bool\nfield signup: date\nfield seen: instant\n"
                                 "offer \"once\" { limit 1 per user per day\n"
                                 "  when tier == \"gold\" or true then cashback 1.00 }\n");
-    cbr_batch *b = cbr_batch_new(p, 8);
+    cbr_batch *b = t_batch_new(p, 8);
     const char *strings[] = {"tid", "user_id", "currency", "merchant", "country", "channel", "tier"};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         cbr_error err;
@@ -243,7 +243,7 @@ END_TEST
 START_TEST(each_error_names_its_own_field)
 {
     cbr_program *p = compile_ok("field years: int\nwhen true then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 4);
+    cbr_batch *b = t_batch_new(p, 4);
     cbr_error err;
     ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
     ck_assert_int_eq(set(b, p, "amount", "12,50", &err), CBR_ERR_RECORD);
@@ -275,8 +275,8 @@ END_TEST
 START_TEST(a_bad_row_never_leaks_into_the_next)
 {
     cbr_program *p = compile_ok("when true then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 4);
-    cbr_context *ctx = cbr_context_new(p, 4);
+    cbr_batch *b = t_batch_new(p, 4);
+    cbr_context *ctx = t_context_new(p, 4);
     cbr_error err;
     /* A row refused at end_row, then a good one. */
     ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);

@@ -87,7 +87,7 @@ static cbr_program *prog_reload(const cbr_program *p)
     ck_assert_int_eq(cbr_program_save(p, &data, &len, &err), CBR_OK);
     cbr_program *q = NULL;
     cbr_status st = cbr_program_load(NULL, data, len, &q, &err);
-    cbr_free(p, data);
+    cbr_free(data);
     ck_assert_msg(st == CBR_OK && q, "cbr_program_load: %s", err.message);
     ck_assert_str_eq(cbr_program_hash(q), cbr_program_hash(p));
     return q;
@@ -122,7 +122,7 @@ static void add_row(cbr_batch *b, const cbr_program *p, const char *row, size_t 
 /* A batch of p holding rows (one a line). */
 static cbr_batch *batch_of(const cbr_program *p, const char *rows)
 {
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
     ck_assert_ptr_nonnull(b);
     for (const char *s = rows; *s;) {
         const char *nl = strchr(s, '\n');
@@ -166,13 +166,13 @@ static char *state_text(const cbr_state *st)
 {
     char *data = NULL;
     size_t len = 0;
-    ck_assert_int_eq(cbr_state_save(st, &data, &len), CBR_OK);
+    ck_assert_int_eq(cbr_state_save(st, &data, &len, NULL), CBR_OK);
     ck_assert_ptr_nonnull(data);
     char *s = malloc(len + 1);
     ck_assert_ptr_nonnull(s);
     memcpy(s, data, len);
     s[len] = '\0';
-    free(data);
+    cbr_free(data);
     return s;
 }
 
@@ -201,7 +201,7 @@ static cbr_status host_reserve(void *ud, cbr_reservation *items, size_t n, int *
 static void host_init(host *h)
 {
     memset(h, 0, sizeof *h);
-    h->st = cbr_state_new();
+    h->st = t_state_new();
     ck_assert_ptr_nonnull(h->st);
     h->inner = cbr_state_store(h->st);
     h->store = (cbr_store){sizeof h->store, h, host_get, host_reserve};
@@ -320,14 +320,14 @@ static void check_explain_at(int line, const char *src, const char *before, cons
         const cbr_program *p = (m & 1) ? pb : ps;
         bool hosted = m >= 2;
         host h, h2;
-        cbr_context *ctx = cbr_context_new(p, 0), *ctx2 = cbr_context_new(p, 0);
+        cbr_context *ctx = t_context_new(p, 0), *ctx2 = t_context_new(p, 0);
         ck_assert_ptr_nonnull(ctx);
         ck_assert_ptr_nonnull(ctx2);
         if (hosted) {
             host_init(&h);
             host_init(&h2);
-            cbr_context_set_store(ctx, &h.store);
-            cbr_context_set_store(ctx2, &h2.store);
+            cbr_context_set_store(ctx, &h.store, NULL);
+            cbr_context_set_store(ctx2, &h2.store, NULL);
         }
         const cbr_state *st = hosted ? h.st : cbr_context_state(ctx);
         const cbr_state *st2 = hosted ? h2.st : cbr_context_state(ctx2);
@@ -883,8 +883,8 @@ START_TEST(explain_never_counts_over_many_rows)
         const cbr_program *p = m ? pb : ps;
         host h;
         host_init(&h);
-        cbr_context *a = cbr_context_new(p, 0), *b = cbr_context_new(p, 0);
-        cbr_context_set_store(a, &h.store);
+        cbr_context *a = t_context_new(p, 0), *b = t_context_new(p, 0);
+        cbr_context_set_store(a, &h.store, NULL);
         for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
             cbr_batch *one = batch_of(p, rows[i]);
             char *before = state_text(h.st);
@@ -945,10 +945,10 @@ START_TEST(explain_takes_one_row_and_a_callback)
 {
     cbr_program *p = prog_from_source("offer \"o\" { when amount > 0 then cashback 1.00 }\n");
     cbr_program *q = prog_reload(p);
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     int calls = 0;
     cbr_error err = {0};
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
     ck_assert_int_eq(cbr_explain(ctx, b, never_called, &calls, &err), CBR_ERR_ARG);
     ck_assert_int_eq(err.status, CBR_ERR_ARG);
     ck_assert_str_eq(err.message, "explain takes a batch of one transaction, not 0");
@@ -988,7 +988,7 @@ static char *coverage_text(const cbr_coverage *cov)
     size_t n = cbr_coverage_count(cov);
     for (size_t i = 0; i < n; i++) {
         cbr_coverage_item it = {.size = sizeof it};
-        ck_assert_int_eq(cbr_coverage_get(cov, i, &it), 1);
+        ck_assert_int_eq(cbr_coverage_get(cov, i, &it, NULL), CBR_OK);
         if (it.is_clause)
             sb_printf(&out, "%s %d clause line %u %llu/%llu\n", it.offer_id, it.clause, it.line,
                       (unsigned long long)it.reached, (unsigned long long)it.held);
@@ -998,7 +998,9 @@ static char *coverage_text(const cbr_coverage *cov)
                       (unsigned long long)it.held);
     }
     cbr_coverage_item it = {.size = sizeof it};
-    ck_assert_int_eq(cbr_coverage_get(cov, n, &it), 0);
+    cbr_error err;
+    ck_assert_int_eq(cbr_coverage_get(cov, n, &it, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(err.status, CBR_ERR_ARG);
     return sb_take(&out);
 }
 
@@ -1029,21 +1031,21 @@ START_TEST(coverage_counts_reached_and_held)
     cbr_program *pb = prog_reload(ps);
     for (int m = 0; m < 2; m++) {
         const cbr_program *p = m ? pb : ps;
-        cbr_coverage *cov = cbr_coverage_new(p);
+        cbr_coverage *cov = t_coverage_new(p);
         ck_assert_ptr_nonnull(cov);
         ck_assert_uint_eq(cbr_coverage_count(cov), 8);
         char *zero = coverage_text(cov);
         ck_assert_ptr_nonnull(strstr(zero, "o 0 clause line 3 0/0\n"));
         free(zero);
-        cbr_context *ctx = cbr_context_new(p, 0);
-        ck_assert_int_eq(cbr_context_set_coverage(ctx, cov), CBR_OK);
+        cbr_context *ctx = t_context_new(p, 0);
+        ck_assert_int_eq(cbr_context_set_coverage(ctx, cov, NULL), CBR_OK);
         eval_rows(ctx, p, cov_rows1);
         eval_rows(ctx, p, cov_rows2);
         char *got = coverage_text(cov);
         ck_assert_str_eq(got, cov_want);
         free(got);
         /* Detached, evaluations no longer count. */
-        ck_assert_int_eq(cbr_context_set_coverage(ctx, NULL), CBR_OK);
+        ck_assert_int_eq(cbr_context_set_coverage(ctx, NULL, NULL), CBR_OK);
         eval_rows(ctx, p, cov_rows1);
         got = coverage_text(cov);
         ck_assert_str_eq(got, cov_want);
@@ -1063,10 +1065,10 @@ START_TEST(coverage_sums_its_contexts)
     cbr_program *pb = prog_reload(ps);
     for (int m = 0; m < 2; m++) {
         const cbr_program *p = m ? pb : ps;
-        cbr_coverage *cov = cbr_coverage_new(p);
-        cbr_context *a = cbr_context_new(p, 0), *b = cbr_context_new(p, 0);
-        ck_assert_int_eq(cbr_context_set_coverage(a, cov), CBR_OK);
-        ck_assert_int_eq(cbr_context_set_coverage(b, cov), CBR_OK);
+        cbr_coverage *cov = t_coverage_new(p);
+        cbr_context *a = t_context_new(p, 0), *b = t_context_new(p, 0);
+        ck_assert_int_eq(cbr_context_set_coverage(a, cov, NULL), CBR_OK);
+        ck_assert_int_eq(cbr_context_set_coverage(b, cov, NULL), CBR_OK);
         eval_rows(a, p, cov_rows1);
         eval_rows(b, p, cov_rows2);
         char *got = coverage_text(cov);
@@ -1089,9 +1091,9 @@ START_TEST(coverage_survives_explain)
     cbr_program *pb = prog_reload(ps);
     for (int m = 0; m < 2; m++) {
         const cbr_program *p = m ? pb : ps;
-        cbr_coverage *cov = cbr_coverage_new(p);
-        cbr_context *ctx = cbr_context_new(p, 0);
-        ck_assert_int_eq(cbr_context_set_coverage(ctx, cov), CBR_OK);
+        cbr_coverage *cov = t_coverage_new(p);
+        cbr_context *ctx = t_context_new(p, 0);
+        ck_assert_int_eq(cbr_context_set_coverage(ctx, cov, NULL), CBR_OK);
         eval_rows(ctx, p, cov_rows1);
         cbr_batch *one = batch_of(p, TX("r9", "50.00", ";merchant=X"));
         char *x = explain_text(ctx, p, one);
@@ -1114,15 +1116,15 @@ START_TEST(coverage_of_another_program_is_refused)
 {
     cbr_program *p = prog_from_source(cov_src);
     cbr_program *q = prog_reload(p);
-    cbr_coverage *cq = cbr_coverage_new(q);
-    cbr_context *ctx = cbr_context_new(p, 0);
-    ck_assert_int_eq(cbr_context_set_coverage(ctx, cq), CBR_ERR_ARG);
-    ck_assert_int_eq(cbr_context_set_coverage(NULL, cq), CBR_ERR_ARG);
+    cbr_coverage *cq = t_coverage_new(q);
+    cbr_context *ctx = t_context_new(p, 0);
+    ck_assert_int_eq(cbr_context_set_coverage(ctx, cq, NULL), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_context_set_coverage(NULL, cq, NULL), CBR_ERR_ARG);
     /* Refused, so nothing is counted into it. */
     eval_rows(ctx, p, cov_rows1);
     char *got = coverage_text(cq);
     ck_assert_ptr_nonnull(strstr(got, "o 0 clause line 3 0/0\n"));
-    ck_assert_ptr_null(cbr_coverage_new(NULL));
+    ck_assert_ptr_null(t_coverage_new(NULL));
     ck_assert_uint_eq(cbr_coverage_count(NULL), 0);
     free(got);
     cbr_context_free(ctx);
@@ -1160,7 +1162,7 @@ START_TEST(run_tests_covered_finds_what_no_test_exercised)
     cbr_program *pb = prog_reload(ps);
     for (int m = 0; m < 2; m++) {
         const cbr_program *p = m ? pb : ps;
-        cbr_coverage *cov = cbr_coverage_new(p);
+        cbr_coverage *cov = t_coverage_new(p);
         unsigned passed = 99, failed = 99;
         cbr_error err = {0};
         ck_assert_int_eq(cbr_compiler_run_tests_covered(c, p, cov, NULL, NULL, &passed, &failed, &err),
@@ -1175,7 +1177,7 @@ START_TEST(run_tests_covered_finds_what_no_test_exercised)
                               "o 1 cond `merchant == \"Y\"` t.cbr:3:10 1/0\n");
         free(got);
         /* A coverage of the other program is refused. */
-        cbr_coverage *other = cbr_coverage_new(m ? ps : pb);
+        cbr_coverage *other = t_coverage_new(m ? ps : pb);
         ck_assert_int_eq(cbr_compiler_run_tests_covered(c, p, other, NULL, NULL, &passed, &failed, &err),
                          CBR_ERR_ARG);
         ck_assert_str_eq(err.message, "the coverage was made for another program");
@@ -1227,7 +1229,7 @@ static void budget_line(sbuf *out, cbr_context *ctx, size_t offer, int of_campai
 {
     int64_t left = -1, total = -1;
     int e = -1;
-    cbr_status st = cbr_context_budget_left(ctx, offer, of_campaign, cur, &left, &total, &e);
+    cbr_status st = cbr_context_budget_left(ctx, offer, of_campaign, cur, &left, &total, &e, NULL);
     if (st != CBR_OK)
         sb_printf(out, "%zu %d %s: %s\n", offer, of_campaign, cur, st == CBR_ERR_ARG ? "ERR_ARG" : "other");
     else
@@ -1262,11 +1264,11 @@ START_TEST(budget_left_before_and_after_awards)
     cbr_program *pb = prog_reload(ps);
     for (int m = 0; m < 4; m++) {
         const cbr_program *p = (m & 1) ? pb : ps;
-        cbr_context *ctx = cbr_context_new(p, 0);
+        cbr_context *ctx = t_context_new(p, 0);
         host h;
         if (m >= 2) {
             host_init(&h);
-            cbr_context_set_store(ctx, &h.store);
+            cbr_context_set_store(ctx, &h.store, NULL);
         }
         char *got = budgets_text(ctx);
         ck_assert_str_eq(got, "0 0 USD: 5000 of 5000, exp 2\n"
@@ -1307,11 +1309,11 @@ START_TEST(budget_left_before_and_after_awards)
         free(got);
         /* total and exponent may be NULL; left may not. */
         int64_t left = 0;
-        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, NULL, NULL), CBR_OK);
+        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, NULL, NULL, NULL), CBR_OK);
         ck_assert_int_eq(left, 3800);
-        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", NULL, NULL, NULL), CBR_ERR_ARG);
-        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, NULL, &left, NULL, NULL), CBR_ERR_ARG);
-        ck_assert_int_eq(cbr_context_budget_left(NULL, 0, 0, "USD", &left, NULL, NULL), CBR_ERR_ARG);
+        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", NULL, NULL, NULL, NULL), CBR_ERR_ARG);
+        ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, NULL, &left, NULL, NULL, NULL), CBR_ERR_ARG);
+        ck_assert_int_eq(cbr_context_budget_left(NULL, 0, 0, "USD", &left, NULL, NULL, NULL), CBR_ERR_ARG);
         cbr_context_free(ctx);
         if (m >= 2)
             cbr_state_free(h.st);

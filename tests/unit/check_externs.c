@@ -46,7 +46,7 @@ static const char rules[] =
 
 static cbr_externs *registry(void)
 {
-    cbr_externs *x = cbr_externs_new();
+    cbr_externs *x = t_externs_new();
     ck_assert_ptr_nonnull(x);
     cbr_error err;
     const cbr_type s1[] = {CBR_T_STRING}, s_i[] = {CBR_T_STRING, CBR_T_INT};
@@ -71,8 +71,8 @@ static cbr_program *program(const cbr_externs *x, const char *src, cbr_status wa
 /* Awards of rows "user,years" (years may be empty) as "tid offer amount". */
 static void awards(cbr_program *p, const char *const *rows, size_t n, char *out, size_t cap)
 {
-    cbr_batch *b = cbr_batch_new(p, 0);
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     ck_assert_ptr_nonnull(b);
     ck_assert_ptr_nonnull(ctx);
     int fu = cbr_program_field(p, "user_id", 7), fy = cbr_program_field(p, "years", 5);
@@ -162,12 +162,12 @@ START_TEST(bundles_link_on_load)
     awards(q, rows, 1, out, sizeof out);
     ck_assert_str_eq(out, "t1 gold 2.00\nt1 low-risk 1.00\nt1 loyal 0.25\n");
     /* Evaluating the unlinked program is refused, not crashed. */
-    cbr_batch *b = cbr_batch_new(p, 0);
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     ck_assert_int_eq(cbr_eval(ctx, b, NULL, NULL, &err), CBR_ERR_STATE);
     cbr_context_free(ctx);
     cbr_batch_free(b);
-    cbr_free(p, data);
+    cbr_free(data);
     cbr_program_free(q);
     cbr_program_free(p);
     cbr_externs_free(x);
@@ -179,15 +179,15 @@ END_TEST
  * when the batch's strings moved). */
 START_TEST(string_results_leave_batch_strings_in_place)
 {
-    cbr_externs *x = cbr_externs_new();
+    cbr_externs *x = t_externs_new();
     cbr_error err;
     const cbr_type s1[] = {CBR_T_STRING};
     ck_assert_int_eq(cbr_externs_add(x, "tag", (cbr_native_fn)long_tag, CBR_T_STRING, s1, 1, &err), CBR_OK);
     cbr_program *p = program(x, "extern fn tag(string) -> string\n"
                                 "offer \"t\" { when starts_with(tag(user_id), \"tag-u0-\") then cashback 1.00 }\n",
                              CBR_OK, &err);
-    cbr_batch *b = cbr_batch_new(p, 1024);
-    cbr_context *ctx = cbr_context_new(p, 1024);
+    cbr_batch *b = t_batch_new(p, 1024);
+    cbr_context *ctx = t_context_new(p, 1024);
     int fu = cbr_program_field(p, "user_id", 7);
     for (size_t i = 0; i < 1024; i++) {
         char tid[16], user[16];
@@ -221,7 +221,7 @@ END_TEST
 
 START_TEST(an_unregistered_function_is_refused_by_name)
 {
-    cbr_externs *x = cbr_externs_new();
+    cbr_externs *x = t_externs_new();
     cbr_error err;
     ck_assert_ptr_null(program(x, rules, CBR_ERR_ARG, &err));
     ck_assert_int_eq(err.status, CBR_ERR_ARG);
@@ -232,7 +232,7 @@ END_TEST
 
 START_TEST(a_different_signature_is_refused)
 {
-    cbr_externs *x = cbr_externs_new();
+    cbr_externs *x = t_externs_new();
     cbr_error err;
     const cbr_type i1[] = {CBR_T_INT};
     ck_assert_int_eq(cbr_externs_add(x, "customer_status", (cbr_native_fn)days_since_epoch, CBR_T_INT, i1, 1, &err), CBR_OK);
@@ -259,7 +259,7 @@ START_TEST(a_different_signature_is_refused)
     ck_assert_str_eq(err.message, want);
     /* Without a registry the program is made and is not runnable: a state. */
     ck_assert_int_eq(cbr_program_runnable(p, &err), CBR_ERR_STATE);
-    cbr_free(p, data);
+    cbr_free(data);
     cbr_program_free(p);
     cbr_externs_free(x);
 }
@@ -267,7 +267,7 @@ END_TEST
 
 START_TEST(registration_is_checked)
 {
-    cbr_externs *x = cbr_externs_new();
+    cbr_externs *x = t_externs_new();
     cbr_error err;
     const cbr_type s1[] = {CBR_T_STRING}, bad[] = {(cbr_type)42};
     cbr_type many[17];
@@ -289,7 +289,7 @@ END_TEST
 
 START_TEST(a_bad_result_is_missing)
 {
-    cbr_externs *x = cbr_externs_new();
+    cbr_externs *x = t_externs_new();
     cbr_error err;
     const cbr_type s1[] = {CBR_T_STRING};
     ck_assert_int_eq(cbr_externs_add(x, "risk_score", (cbr_native_fn)bad_decimal, CBR_T_DECIMAL, s1, 1, &err), CBR_OK);

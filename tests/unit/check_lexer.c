@@ -26,9 +26,9 @@ static struct {
 /* Lexes src[0..len) with cfg (NULL for the defaults) to the end of file. */
 static int lex_cfg(const cbr_config *cfg, const char *src, size_t len)
 {
-    L.c = cbr_compiler_new(cfg);
+    L.c = t_compiler_new(cfg);
     ck_assert_ptr_nonnull(L.c);
-    ck_assert_int_eq(cbr_compiler_add_source(L.c, "t.cbr", src, len), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(L.c, "t.cbr", src, len, NULL), CBR_OK);
     cbr_lexer lx;
     cbrlex_init(&lx, L.c, 0);
     L.n = 0;

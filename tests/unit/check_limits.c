@@ -78,7 +78,7 @@ static cbr_program *prog_reload(const cbr_program *p)
     ck_assert_int_eq(cbr_program_save(p, &data, &len, &err), CBR_OK);
     cbr_program *q = NULL;
     cbr_status st = cbr_program_load(NULL, data, len, &q, &err);
-    cbr_free(p, data);
+    cbr_free(data);
     ck_assert_msg(st == CBR_OK && q, "cbr_program_load: %s", err.message);
     ck_assert_str_eq(cbr_program_hash(q), cbr_program_hash(p));
     return q;
@@ -163,7 +163,7 @@ static void eval_into(sbuf *out, cbr_context *ctx, cbr_batch *b, const cbr_progr
 static char *run_rows(cbr_context *ctx, const cbr_program *p, const char *rows, bool split)
 {
     sbuf out = {0};
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
     ck_assert_ptr_nonnull(b);
     for (const char *s = rows; *s;) {
         const char *nl = strchr(s, '\n');
@@ -189,13 +189,13 @@ static char *state_text(const cbr_state *st)
 {
     char *data = NULL;
     size_t len = 0;
-    ck_assert_int_eq(cbr_state_save(st, &data, &len), CBR_OK);
+    ck_assert_int_eq(cbr_state_save(st, &data, &len, NULL), CBR_OK);
     ck_assert_ptr_nonnull(data);
     char *s = malloc(len + 1);
     ck_assert_ptr_nonnull(s);
     memcpy(s, data, len);
     s[len] = '\0';
-    free(data);
+    cbr_free(data);
     ck_assert_uint_eq(strlen(s), len);
     return s;
 }
@@ -216,7 +216,7 @@ static void check_run_at(int line, const char *src, const char *rows, const char
     cbr_program *pb = prog_reload(ps);
     for (int m = 0; m < 4 && ok; m++) {
         const cbr_program *p = (m & 1) ? pb : ps;
-        cbr_context *ctx = cbr_context_new(p, 0);
+        cbr_context *ctx = t_context_new(p, 0);
         ck_assert_ptr_nonnull(ctx);
         char *got = run_rows(ctx, p, rows, m >= 2);
         char *state = state_text(cbr_context_state(ctx));
@@ -736,8 +736,8 @@ START_TEST(award_fields_after_a_cut)
                                       "offer \"o\" { campaign \"c\"\n"
                                       "    when amount > 100 then cashback 5.00\n"
                                       "    when amount > 0 then cashback 2.00 }\n");
-    cbr_context *ctx = cbr_context_new(p, 0);
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
     const char *r1 = "tid=t1;amount=50.00;currency=USD;timestamp=2026-03-13T10:00:00Z";
     const char *r2 = "tid=t2;amount=200.00;currency=USD;timestamp=2026-03-13T11:00:00Z";
     const char *r3 = "tid=t3;amount=200.00;currency=USD;timestamp=2026-03-13T12:00:00Z";
@@ -1046,7 +1046,7 @@ START_TEST(state_snapshot_is_sorted_key_value_lines)
                                       "offer \"o\" { campaign \"c\" limit 1 per user per week\n"
                                       "            limit 5.00 per user per month budget 100.00\n"
                                       "            when amount > 0 then cashback 10% }\n");
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     ck_assert_uint_eq(cbr_state_count(cbr_context_state(ctx)), 0);
     char *empty = state_text(cbr_context_state(ctx));
     ck_assert_str_eq(empty, "");
@@ -1068,7 +1068,7 @@ START_TEST(state_snapshot_is_sorted_key_value_lines)
                            "n|o|u1|w2026-03-09\t1\n"
                            "n|o|u2|w2026-03-09\t1\n");
     free(snap);
-    ck_assert_int_eq(cbr_state_save(NULL, &snap, &(size_t){0}), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_state_save(NULL, &snap, &(size_t){0}, NULL), CBR_ERR_ARG);
     cbr_context_free(ctx);
     cbr_program_free(p);
 }
@@ -1080,7 +1080,7 @@ START_TEST(state_load_continues_the_limits)
 {
     cbr_program *p =
         prog_from_source("offer \"o\" { limit 1 per user when amount > 0 then cashback 1.00 }\n");
-    cbr_context *c1 = cbr_context_new(p, 0);
+    cbr_context *c1 = t_context_new(p, 0);
     char *got = run_rows(c1, p, U1("t1", "2026-03-13T10:00:00Z"), false);
     ck_assert_str_eq(got, "t1 o 1.00 USD\n");
     free(got);
@@ -1089,7 +1089,7 @@ START_TEST(state_load_continues_the_limits)
     cbr_context_free(c1);
 
     cbr_program *q = prog_reload(p);
-    cbr_context *c2 = cbr_context_new(q, 0);
+    cbr_context *c2 = t_context_new(q, 0);
     cbr_error err = {0};
     ck_assert_int_eq(cbr_state_load(cbr_context_state(c2), snap, strlen(snap), &err), CBR_OK);
     ck_assert_uint_eq(cbr_state_count(cbr_context_state(c2)), 1);
@@ -1130,7 +1130,7 @@ START_TEST(state_load_refuses_a_malformed_line)
         {"b|o|USD\t5\nb|o|EUR\t1.5\nb|o|GBP\t3\n", "line 2"},
         {"b|o|USD\t99999999999999999999\n", "line 1"},
     };
-    cbr_state *st = cbr_state_new();
+    cbr_state *st = t_state_new();
     ck_assert_ptr_nonnull(st);
     cbr_error err = {0};
     const char *good = "n|o|u1|-\t1\n";
@@ -1157,7 +1157,7 @@ START_TEST(state_keys_with_separators_round_trip)
 {
     cbr_program *p =
         prog_from_source("offer \"o|x\" { limit 1 per user when amount > 0 then cashback 1.00 }\n");
-    cbr_context *c1 = cbr_context_new(p, 0);
+    cbr_context *c1 = t_context_new(p, 0);
     char *got = run_rows(c1, p,
                          "tid=t1;user_id=a|b;amount=1.00;currency=USD;timestamp=2026-03-13T10:00:00Z\n"
                          "tid=t2;user_id=a;amount=1.00;currency=USD;timestamp=2026-03-13T10:00:00Z\n"
@@ -1177,7 +1177,7 @@ START_TEST(state_keys_with_separators_round_trip)
     ck_assert_uint_eq(lines, 4);
     ck_assert_uint_eq(tabs, 4);
 
-    cbr_context *c2 = cbr_context_new(p, 0);
+    cbr_context *c2 = t_context_new(p, 0);
     cbr_error err = {0};
     ck_assert_int_eq(cbr_state_load(cbr_context_state(c2), snap, strlen(snap), &err), CBR_OK);
     char *again = state_text(cbr_context_state(c2));
@@ -1281,11 +1281,11 @@ START_TEST(host_store_is_what_evaluation_uses)
     cbr_program *p = prog_from_source("offer \"o\" { limit 1 per user per day budget 10.00\n"
                                       "            when amount > 0 then cashback 1.00 }\n"
                                       "offer \"free\" { when amount > 0 then cashback 0.10 }\n");
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     rec_store rs;
     memset(&rs, 0, sizeof rs);
     cbr_store store = {sizeof store, &rs, rec_get, rec_reserve};
-    cbr_context_set_store(ctx, &store);
+    cbr_context_set_store(ctx, &store, NULL);
 
     char *got = run_rows(ctx, p, U1("t1", "2026-03-13T15:00:00Z"), false);
     ck_assert_str_eq(got, "t1 free 0.10 USD\nt1 o 1.00 USD\n");
@@ -1317,7 +1317,7 @@ START_TEST(host_store_is_what_evaluation_uses)
     rs.nlog = 0;
 
     /* NULL gives the context its own (still empty) state back. */
-    cbr_context_set_store(ctx, NULL);
+    cbr_context_set_store(ctx, NULL, NULL);
     got = run_rows(ctx, p, U1("t4", "2026-03-13T18:00:00Z"), false);
     ck_assert_str_eq(got, "t4 free 0.10 USD\nt4 o 1.00 USD\n");
     free(got);
@@ -1335,7 +1335,7 @@ static void check_store_failure(bool in_get)
 {
     cbr_program *p = prog_from_source("offer \"o\" { limit 1 per user when amount > 0 then cashback 1.00 }\n"
                                       "offer \"free\" { when amount > 0 then cashback 0.10 }\n");
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     rec_store rs;
     memset(&rs, 0, sizeof rs);
     if (in_get)
@@ -1343,8 +1343,8 @@ static void check_store_failure(bool in_get)
     else
         rs.fail_add = CBR_ERR_IO;
     cbr_store store = {sizeof store, &rs, rec_get, rec_reserve};
-    cbr_context_set_store(ctx, &store);
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_context_set_store(ctx, &store, NULL);
+    cbr_batch *b = t_batch_new(p, 0);
     add_row(b, p, U1("t1", "2026-03-13T15:00:00Z"), strlen(U1("t1", "2026-03-13T15:00:00Z")) - 1);
     add_row(b, p, U1("t2", "2026-03-13T16:00:00Z"), strlen(U1("t2", "2026-03-13T16:00:00Z")) - 1);
     cbr_error err;
@@ -1361,7 +1361,7 @@ static void check_store_failure(bool in_get)
     ck_assert_int_gt(rs.nlog, 0);
 
     /* The context is still usable with its own state. */
-    cbr_context_set_store(ctx, NULL);
+    cbr_context_set_store(ctx, NULL, NULL);
     ck_assert_int_eq(cbr_eval(ctx, b, count_award, NULL, &err), CBR_OK);
     ck_assert_uint_eq(ncalls_award, 3);
     cbr_batch_free(b);
@@ -1387,7 +1387,7 @@ START_TEST(contexts_keep_their_own_state)
 {
     cbr_program *p =
         prog_from_source("offer \"o\" { limit 1 per user when amount > 0 then cashback 1.00 }\n");
-    cbr_context *a = cbr_context_new(p, 0), *b = cbr_context_new(p, 0);
+    cbr_context *a = t_context_new(p, 0), *b = t_context_new(p, 0);
     char *x = run_rows(a, p, U1("t1", "2026-03-13T10:00:00Z") U1("t2", "2026-03-13T11:00:00Z"), false);
     char *y = run_rows(b, p, U1("t3", "2026-03-13T12:00:00Z"), false);
     ck_assert_str_eq(x, "t1 o 1.00 USD\n");
@@ -1395,10 +1395,10 @@ START_TEST(contexts_keep_their_own_state)
     free(x);
     free(y);
 
-    cbr_state *shared = cbr_state_new();
+    cbr_state *shared = t_state_new();
     cbr_store s = cbr_state_store(shared);
-    cbr_context_set_store(a, &s);
-    cbr_context_set_store(b, &s);
+    cbr_context_set_store(a, &s, NULL);
+    cbr_context_set_store(b, &s, NULL);
     x = run_rows(a, p, U1("t4", "2026-03-14T10:00:00Z"), false);
     y = run_rows(b, p, U1("t5", "2026-03-14T11:00:00Z"), false);
     ck_assert_str_eq(x, "t4 o 1.00 USD\n");

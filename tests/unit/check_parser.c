@@ -942,10 +942,10 @@ START_TEST(parser_stack_exhaustion_is_a_nesting_error)
 {
     /* 20000 unary minus signs overflow Bison's stack (YYMAXDEPTH). */
     char *src = repeat_around("let e = ", "-", 20000, "1", "", 0, "\n");
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src)), CBR_OK);
+    cbr_compiler *c = t_compiler_new(NULL);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", src, strlen(src), NULL), CBR_OK);
     free(src);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_ERR_COMPILE);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_ERR_COMPILE);
     C = c;
     ck_assert_msg(unit_count(c, CBR_ERROR, "limit-nesting") == 1, "got:\n%s", unit_dump(c));
     done();

@@ -639,7 +639,7 @@ START_TEST(same_field_in_two_files_is_one_field)
     cbr_compiler *c = unit_compile_many(names, srcs, 2);
     ck_assert_clean(c);
     cbr_program_info info = {.size = sizeof info};
-    ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_info(c, &info, NULL), CBR_OK);
     ck_assert_uint_eq(info.fields, 1);
     ck_assert_uint_eq(info.offers, 2);
     cbr_compiler_free(c);
@@ -727,7 +727,7 @@ START_TEST(program_info_counts)
                                    "test \"t2\" { given { " TX " } expect no cashback }\n");
     ck_assert_clean(c);
     cbr_program_info info = {.size = sizeof info};
-    ck_assert_int_eq(cbr_compiler_info(c, &info), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_info(c, &info, NULL), CBR_OK);
     ck_assert_uint_eq(info.offers, 2);
     ck_assert_uint_eq(info.campaigns, 1);
     ck_assert_uint_eq(info.fields, 2);
@@ -741,7 +741,7 @@ END_TEST
 
 START_TEST(sema_model_absent_before_the_check)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     ck_assert_ptr_null(cbrsema_get(c));
     ck_assert_ptr_null(cbrsema_get(NULL));
     cbr_compiler_free(c);

@@ -55,7 +55,7 @@ static uint8_t *bundle(const keypair *k, size_t *len)
     uint8_t *copy = malloc(*len);
     ck_assert_ptr_nonnull(copy);
     memcpy(copy, d, *len);
-    cbr_free(prog, d);
+    cbr_free(d);
     return copy;
 }
 

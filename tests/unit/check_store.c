@@ -47,9 +47,12 @@ static char *snapshot(const cbr_state *st)
 {
     char *data = NULL;
     size_t len = 0;
-    ck_assert_int_eq(cbr_state_save(st, &data, &len), CBR_OK);
+    ck_assert_int_eq(cbr_state_save(st, &data, &len, NULL), CBR_OK);
     ck_assert_uint_eq(strlen(data), len);
-    return data;
+    char *s = strdup(data); /* the callers free() it */
+    ck_assert_ptr_nonnull(s);
+    cbr_free(data);
+    return s;
 }
 
 /* Awards as "tid offer amount" lines. */
@@ -125,8 +128,8 @@ static void fill(cbr_batch *b, const cbr_program *p, size_t from, size_t to)
 /* The awards and snapshot of rows [0, upto) evaluated in one go. */
 static void reference(const cbr_program *p, size_t upto, char *awards, size_t cap, char **snap)
 {
-    cbr_context *ctx = cbr_context_new(p, 0);
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
     lines l = {.b = b, .p = p};
     fill(b, p, 0, upto);
     cbr_error err;
@@ -151,12 +154,12 @@ START_TEST(a_store_failing_at_any_call_settles_whole_rows)
     ck_assert_ptr_nonnull(strstr(want_all, " b 1.50\n")); /* the scenario exercises both offers */
     unsigned failures = 0;
     for (unsigned k = 1;; k++) {
-        failing f = {.st = cbr_state_new(), .fail_at = k};
+        failing f = {.st = t_state_new(), .fail_at = k};
         f.inner = cbr_state_store(f.st);
         cbr_store s = {sizeof s, &f, f_get, f_reserve};
-        cbr_context *ctx = cbr_context_new(p, 0);
-        ck_assert_int_eq(cbr_context_set_store(ctx, &s), CBR_OK);
-        cbr_batch *b = cbr_batch_new(p, 0);
+        cbr_context *ctx = t_context_new(p, 0);
+        ck_assert_int_eq(cbr_context_set_store(ctx, &s, NULL), CBR_OK);
+        cbr_batch *b = t_batch_new(p, 0);
         lines got = {.b = b, .p = p};
         fill(b, p, 0, NROWS);
         cbr_error err = {0};
@@ -248,9 +251,9 @@ typedef struct worker {
 static void *work(void *arg)
 {
     worker *w = arg;
-    cbr_context *ctx = cbr_context_new(w->p, 64);
-    cbr_batch *b = cbr_batch_new(w->p, 64);
-    w->st = cbr_context_set_store(ctx, w->store);
+    cbr_context *ctx = t_context_new(w->p, 64);
+    cbr_batch *b = t_batch_new(w->p, 64);
+    w->st = cbr_context_set_store(ctx, w->store, NULL);
     for (int round = 0; round < 40 && w->st == CBR_OK; round++) {
         cbr_batch_clear(b);
         for (int i = 0; i < 16; i++) {
@@ -292,7 +295,7 @@ START_TEST(two_threads_sharing_a_store_never_overspend)
                           "offer \"a\" { campaign \"c\" when amount > 0 then cashback 10% }\n"
                           "offer \"b\" { campaign \"c\" limit 4.00 per user when amount > 0 then cashback 0.70 }\n");
     for (int run = 0; run < 5; run++) {
-        locked l = {.st = cbr_state_new()};
+        locked l = {.st = t_state_new()};
         pthread_mutex_init(&l.mu, NULL);
         l.inner = cbr_state_store(l.st);
         cbr_store s = {sizeof s, &l, l_get, l_reserve};
@@ -323,7 +326,7 @@ END_TEST
 
 START_TEST(reserve_is_all_or_nothing)
 {
-    cbr_state *st = cbr_state_new();
+    cbr_state *st = t_state_new();
     cbr_store s = cbr_state_store(st);
     ck_assert_uint_eq(s.size, sizeof s);
     int granted = -1;
@@ -365,15 +368,15 @@ END_TEST
 START_TEST(a_store_of_an_older_size_is_refused)
 {
     cbr_program *p = prog("offer \"o\" { when amount > 0 then cashback 1.00 }\n");
-    cbr_context *ctx = cbr_context_new(p, 0);
-    cbr_state *st = cbr_state_new();
+    cbr_context *ctx = t_context_new(p, 0);
+    cbr_state *st = t_state_new();
     cbr_store s = cbr_state_store(st);
     s.size = sizeof s - 1;
-    ck_assert_int_eq(cbr_context_set_store(ctx, &s), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_context_set_store(ctx, &s, NULL), CBR_ERR_ARG);
     s.size = sizeof s;
     s.reserve = NULL;
-    ck_assert_int_eq(cbr_context_set_store(ctx, &s), CBR_ERR_ARG);
-    ck_assert_int_eq(cbr_context_set_store(ctx, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_context_set_store(ctx, &s, NULL), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_context_set_store(ctx, NULL, NULL), CBR_OK);
     cbr_state_free(st);
     cbr_context_free(ctx);
     cbr_program_free(p);
@@ -398,14 +401,14 @@ static void load_refused(cbr_state *st, const char *text, cbr_status want, const
 
 START_TEST(state_load_is_all_or_nothing)
 {
-    cbr_state *st = cbr_state_new();
+    cbr_state *st = t_state_new();
     cbr_error err;
     ck_assert_int_eq(cbr_state_load(st, "a|o|u1|-|USD\t5\n", 15, &err), CBR_OK);
     /* A bad line after good ones keeps none of them. */
     load_refused(st, "b|o|USD\t10\nn|o|u2|-\t1\nno tab here\n", CBR_ERR_RECORD, "line 3");
     load_refused(st, "a|o|u1|-|USD\t7\nx\t1.5\n", CBR_ERR_RECORD, "line 2");
     /* The same into an empty state. */
-    cbr_state *empty = cbr_state_new();
+    cbr_state *empty = t_state_new();
     load_refused(empty, "b|o|USD\t10\nbad\n", CBR_ERR_RECORD, "line 2");
     ck_assert_uint_eq(cbr_state_count(empty), 0);
     cbr_state_free(empty);
@@ -415,7 +418,7 @@ END_TEST
 
 START_TEST(state_load_refuses_overflow_without_wrapping)
 {
-    cbr_state *st = cbr_state_new();
+    cbr_state *st = t_state_new();
     load_refused(st, "b|y\t9223372036854775807\nb|y\t1\n", CBR_ERR_LIMIT, "line 2");
     ck_assert_uint_eq(cbr_state_count(st), 0);
     cbr_error err;
@@ -432,7 +435,7 @@ END_TEST
 
 START_TEST(state_load_refuses_negative_counters_and_nul)
 {
-    cbr_state *st = cbr_state_new();
+    cbr_state *st = t_state_new();
     load_refused(st, "c|c|USD\t-99999\n", CBR_ERR_RECORD, "negative");
     const char nul[] = "n|once|eve\0x|d2026-03-13\t1\n";
     char *before = snapshot(st);
@@ -461,7 +464,7 @@ START_TEST(state_keys_of_any_shape_round_trip)
                        "x|y|\t4\n"
                        "x|y||\t5\n"
                        "x|y||z|w\t6\n";
-    cbr_state *st = cbr_state_new();
+    cbr_state *st = t_state_new();
     cbr_error err;
     ck_assert_int_eq(cbr_state_load(st, text, strlen(text), &err), CBR_OK);
     ck_assert_uint_eq(cbr_state_count(st), 11);
@@ -483,7 +486,7 @@ END_TEST
 START_TEST(room_never_exceeds_the_budget)
 {
     cbr_program *p = prog("offer \"o\" { budget 10.00 when amount > 0 then cashback 50% }\n");
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     cbr_state *st = cbr_context_state(ctx);
     cbr_store s = cbr_state_store(st);
     /* The in-memory state refuses negative counters; a host store can hold one. */
@@ -491,10 +494,10 @@ START_TEST(room_never_exceeds_the_budget)
     cbr_reservation r = {"b|o|USD", 7, -99999, INT64_MAX, 0};
     ck_assert_int_eq(s.reserve(s.ud, &r, 1, &granted), CBR_OK);
     int64_t left = 0, total = 0;
-    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, &total, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, &total, NULL, NULL), CBR_OK);
     ck_assert_int_eq(total, 1000);
     ck_assert_int_eq(left, 1000);
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
     add(b, p, "t1", "u1", "100.00", "2026-03-13T10:00:00Z");
     lines l = {.b = b, .p = p};
     cbr_error err;
@@ -503,7 +506,7 @@ START_TEST(room_never_exceeds_the_budget)
     /* Used far past the total: no room, and no negative room either. */
     r.delta = INT64_MAX;
     ck_assert_int_eq(s.reserve(s.ud, &r, 1, &granted), CBR_OK);
-    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, &total, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, &total, NULL, NULL), CBR_OK);
     ck_assert_int_eq(left, 0);
     cbr_batch_free(b);
     cbr_context_free(ctx);
@@ -518,39 +521,39 @@ typedef struct seen {
     size_t n;
 } seen;
 
-static int note_change(void *ud, const char *key, size_t len, int64_t value)
+static cbr_status note_change(void *ud, const char *key, size_t len, int64_t value)
 {
     seen *s = ud;
     s->n += (size_t)snprintf(s->text + s->n, sizeof s->text - s->n, "%.*s=%lld;", (int)len, key, (long long)value);
-    return 0;
+    return CBR_OK;
 }
 
-static int stop_at_first(void *ud, const char *key, size_t len, int64_t value) { return 7; }
+static cbr_status stop_at_first(void *ud, const char *key, size_t len, int64_t value) { return CBR_ERR_IO; }
 
 struct tally {
     unsigned n;
     int64_t budget;
 };
 
-static int count_change(void *ud, const char *key, size_t len, int64_t value)
+static cbr_status count_change(void *ud, const char *key, size_t len, int64_t value)
 {
     struct tally *t = ud;
     t->n++;
     if (len == 7 && !memcmp(key, "b|o|USD", 7))
         t->budget = value;
-    return 0;
+    return CBR_OK;
 }
 
 START_TEST(changes_are_listed_once_until_forgotten)
 {
-    cbr_state *st = cbr_state_new();
+    cbr_state *st = t_state_new();
     cbr_store s = cbr_state_store(st);
     int granted;
     cbr_reservation before = {"b|o|USD", 7, 100, INT64_MAX, 0};
     ck_assert_int_eq(s.reserve(s.ud, &before, 1, &granted), CBR_OK); /* not tracked yet */
     cbr_state_track_changes(st, 1);
     seen none = {0};
-    ck_assert_int_eq(cbr_state_each_change(st, note_change, &none), 0);
+    ck_assert_int_eq(cbr_state_each_change(st, note_change, &none, NULL), 0);
     ck_assert_str_eq(none.text, "");
     cbr_reservation r[2] = {{"b|o|USD", 7, 50, INT64_MAX, 0}, {"n|o|u1|d2026-03-13", 18, 1, 3, 0}};
     ck_assert_int_eq(s.reserve(s.ud, r, 2, &granted), CBR_OK);
@@ -560,14 +563,17 @@ START_TEST(changes_are_listed_once_until_forgotten)
     ck_assert_int_eq(s.reserve(s.ud, &over, 1, &granted), CBR_OK);
     ck_assert_int_eq(granted, 0);
     seen got = {0};
-    ck_assert_int_eq(cbr_state_each_change(st, note_change, &got), 0);
+    ck_assert_int_eq(cbr_state_each_change(st, note_change, &got, NULL), 0);
     ck_assert_msg(!strcmp(got.text, "b|o|USD=200;n|o|u1|d2026-03-13=2;") ||
                       !strcmp(got.text, "n|o|u1|d2026-03-13=2;b|o|USD=200;"),
                   "changes: %s", got.text);
-    ck_assert_int_eq(cbr_state_each_change(st, stop_at_first, NULL), 7);
+    cbr_error err;
+    ck_assert_int_eq(cbr_state_each_change(st, stop_at_first, NULL, &err), CBR_ERR_IO);
+    ck_assert_int_eq(err.status, CBR_ERR_IO);
+    ck_assert_msg(strstr(err.message, "stopped at counter ") == err.message, "%s", err.message);
     cbr_state_forget_changes(st);
     seen after = {0};
-    cbr_state_each_change(st, note_change, &after);
+    cbr_state_each_change(st, note_change, &after, NULL);
     ck_assert_str_eq(after.text, "");
     /* Forgotten counters are listed again when they change again, also
      * after the table has grown under them. */
@@ -579,7 +585,7 @@ START_TEST(changes_are_listed_once_until_forgotten)
     }
     ck_assert_int_eq(s.reserve(s.ud, r, 1, &granted), CBR_OK);
     struct tally t = {0, 0};
-    ck_assert_int_eq(cbr_state_each_change(st, count_change, &t), 0);
+    ck_assert_int_eq(cbr_state_each_change(st, count_change, &t, NULL), 0);
     ck_assert_uint_eq(t.n, 3001);
     ck_assert_int_eq(t.budget, 250);
     cbr_state_free(st);
@@ -617,16 +623,16 @@ START_TEST(the_state_uses_the_configured_allocator)
     cbr_config_init(&cfg);
     cfg.alloc = count_alloc;
     cfg.alloc_ud = &c;
-    cbr_compiler *comp = cbr_compiler_new(&cfg);
+    cbr_compiler *comp = t_compiler_new(&cfg);
     const char *src = "offer \"o\" { limit 1 per user per day when amount > 0 then cashback 1.00 }\n";
-    ck_assert_int_eq(cbr_compiler_add_source(comp, "t.cbr", src, strlen(src)), CBR_OK);
-    ck_assert_int_eq(cbr_compiler_check(comp), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(comp, "t.cbr", src, strlen(src), NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(comp, NULL), CBR_OK);
     cbr_program *p = NULL;
     cbr_error err;
     ck_assert_int_eq(cbr_compiler_program(comp, &p, &err), CBR_OK);
     cbr_compiler_free(comp);
-    cbr_context *ctx = cbr_context_new(p, 0);
-    cbr_batch *b = cbr_batch_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
     for (int i = 0; i < 3000; i++) {
         char user[16];
         snprintf(user, sizeof user, "u%d", i);
@@ -644,7 +650,12 @@ START_TEST(the_state_uses_the_configured_allocator)
     ck_assert_int_eq(c.live, 0);
 
     counting d = {0, 0};
-    cbr_state *st = cbr_state_new_alloc(count_alloc, &d);
+    cbr_config scfg;
+    cbr_config_init(&scfg);
+    scfg.alloc = count_alloc;
+    scfg.alloc_ud = &d;
+    cbr_state *st;
+    ck_assert_int_eq(cbr_state_new(&scfg, &st, NULL), CBR_OK);
     cbr_store s = cbr_state_store(st);
     cbr_reservation r = {"b|o|USD", 7, 1, 10, 0};
     int granted;

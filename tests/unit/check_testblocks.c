@@ -179,7 +179,7 @@ START_TEST(misuse_is_refused)
     cbr_compiler *ok = unit_compile("when amount > 0 then cashback 1%\n");
     cbr_program *p = NULL;
     ck_assert_int_eq(cbr_compiler_program(ok, &p, NULL), CBR_OK);
-    cbr_compiler *unchecked = cbr_compiler_new(NULL);
+    cbr_compiler *unchecked = t_compiler_new(NULL);
     ck_assert_int_eq(cbr_compiler_run_tests(unchecked, p, NULL, NULL, NULL, NULL, &err), CBR_ERR_STATE);
     cbr_compiler *broken = unit_compile("when amount > then cashback 1%\n");
     ck_assert_int_eq(cbr_compiler_run_tests(broken, p, NULL, NULL, NULL, NULL, &err), CBR_ERR_STATE);

@@ -69,7 +69,7 @@ static cbr_program *reload(const cbr_program *p)
     ck_assert_ptr_nonnull(data);
     cbr_program *q = NULL;
     cbr_status st = cbr_program_load(NULL, data, len, &q, &err);
-    cbr_free(p, data);
+    cbr_free(data);
     ck_assert_msg(st == CBR_OK && q != NULL, "cbr_program_load: %d %s", (int)st, err.message);
     ck_assert_str_eq(cbr_program_hash(q), cbr_program_hash(p));
     return q;
@@ -133,8 +133,8 @@ static void on_award(void *ud, const cbr_award *a)
 static char *eval_rows(const cbr_program *p, const char *const *rows, size_t n, size_t chunk)
 {
     size_t cap = chunk ? chunk : (n ? n : 1);
-    cbr_batch *b = cbr_batch_new(p, cap);
-    cbr_context *ctx = cbr_context_new(p, cap);
+    cbr_batch *b = t_batch_new(p, cap);
+    cbr_context *ctx = t_context_new(p, cap);
     ck_assert_ptr_nonnull(b);
     ck_assert_ptr_nonnull(ctx);
     int tid = cbr_program_field(p, "tid", 3);
@@ -778,7 +778,7 @@ END_TEST
 START_TEST(batch_string_gives_the_nfc_form)
 {
     cbr_program *p = compile_ok("field tier: string\nwhen true then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 4);
+    cbr_batch *b = t_batch_new(p, 4);
     cbr_error err;
     ck_assert_int_eq(fill_row(b, p, TX("t1", "20", ";merchant=Cafe\xCC\x81"), NULL, &err), CBR_OK);
     int merchant = cbr_program_field(p, "merchant", 8), tier = cbr_program_field(p, "tier", 4);
@@ -859,8 +859,8 @@ START_TEST(award_fields)
                       "  when amount > 10 then cashback 2.5% }\n"
                       "offer \"p\" { when true then cashback 1.25 }\n";
     cbr_program *p = compile_ok(src);
-    cbr_batch *b = cbr_batch_new(p, 0);
-    cbr_context *ctx = cbr_context_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
+    cbr_context *ctx = t_context_new(p, 0);
     ck_assert_uint_eq(cbr_batch_capacity(b), 1024);
     cbr_error err;
     ck_assert_int_eq(fill_row(b, p, TXC("t0", "5", "USD"), NULL, &err), CBR_OK);
@@ -938,7 +938,7 @@ START_TEST(bad_rows_are_refused_with_the_field_named)
     };
     cbr_program *p = compile_ok("field vip: bool\nfield signup: date\nfield rate: decimal\nfield tier: string\n"
                                 "offer \"o\" { when true then cashback 1.00 }\n");
-    cbr_batch *b = cbr_batch_new(p, 4);
+    cbr_batch *b = t_batch_new(p, 4);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cbr_error err;
         memset(&err, 0, sizeof err);
@@ -972,8 +972,8 @@ END_TEST
 START_TEST(rows_after_a_bad_row_evaluate)
 {
     cbr_program *p = compile_ok("offer \"o\" { when amount >= 10 then cashback 10% }\n");
-    cbr_batch *b = cbr_batch_new(p, 8);
-    cbr_context *ctx = cbr_context_new(p, 8);
+    cbr_batch *b = t_batch_new(p, 8);
+    cbr_context *ctx = t_context_new(p, 8);
     const char *rows[] = {
         TX("t1", "10.00", ""),
         TX("bad1", "1.001", ""),
@@ -1004,8 +1004,8 @@ END_TEST
 START_TEST(null_handles_give_errors)
 {
     cbr_error err;
-    ck_assert_ptr_null(cbr_batch_new(NULL, 0));
-    ck_assert_ptr_null(cbr_context_new(NULL, 0));
+    ck_assert_ptr_null(t_batch_new(NULL, 0));
+    ck_assert_ptr_null(t_context_new(NULL, 0));
     cbr_batch_free(NULL);
     cbr_batch_clear(NULL);
     cbr_context_free(NULL);
@@ -1033,8 +1033,8 @@ START_TEST(null_handles_give_errors)
     ck_assert_int_eq(cbr_program_field(NULL, "tid", 3), -1);
 
     p = compile_ok("when true then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 2);
-    cbr_context *ctx = cbr_context_new(p, 2);
+    cbr_batch *b = t_batch_new(p, 2);
+    cbr_context *ctx = t_context_new(p, 2);
     ck_assert_int_eq(cbr_eval(ctx, NULL, NULL, NULL, &err), CBR_ERR_ARG);
     ck_assert_int_eq(cbr_eval(NULL, b, NULL, NULL, &err), CBR_ERR_ARG);
     /* err may be NULL everywhere. */
@@ -1052,7 +1052,7 @@ END_TEST
 START_TEST(set_outside_a_row_and_end_without_begin)
 {
     cbr_program *p = compile_ok("when true then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 2);
+    cbr_batch *b = t_batch_new(p, 2);
     cbr_error err;
     size_t tid = (size_t)cbr_program_field(p, "tid", 3);
     ck_assert_int_eq(cbr_batch_set(b, tid, "x", 1, &err), CBR_ERR_STATE);
@@ -1077,7 +1077,7 @@ END_TEST
 START_TEST(set_of_a_derived_or_unknown_field_is_refused)
 {
     cbr_program *p = compile_ok("when weekday == FRI then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 2);
+    cbr_batch *b = t_batch_new(p, 2);
     cbr_error err;
     ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
     const char *derived[] = {"weekday", "hour", "minute", "date", "day", "month", "year"};
@@ -1098,8 +1098,8 @@ START_TEST(eval_of_a_batch_from_another_program)
 {
     const char *src = "when true then cashback 1.00\n";
     cbr_program *p = compile_ok(src), *q = reload(p);
-    cbr_batch *b = cbr_batch_new(q, 2);
-    cbr_context *ctx = cbr_context_new(p, 2);
+    cbr_batch *b = t_batch_new(q, 2);
+    cbr_context *ctx = t_context_new(p, 2);
     cbr_error err;
     ck_assert_int_eq(fill_row(b, q, TX("t1", "10", ""), NULL, &err), CBR_OK);
     ck_assert_int_eq(cbr_eval(ctx, b, NULL, NULL, &err), CBR_ERR_ARG);
@@ -1117,8 +1117,8 @@ END_TEST
 START_TEST(a_full_batch_is_a_limit_error)
 {
     cbr_program *p = compile_ok("when true then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 2);
-    cbr_context *ctx = cbr_context_new(p, 2);
+    cbr_batch *b = t_batch_new(p, 2);
+    cbr_context *ctx = t_context_new(p, 2);
     ck_assert_uint_eq(cbr_batch_capacity(b), 2);
     cbr_error err;
     ck_assert_int_eq(fill_row(b, p, TX("t1", "10", ""), NULL, &err), CBR_OK);
@@ -1142,8 +1142,8 @@ END_TEST
 START_TEST(a_batch_larger_than_the_context_is_refused)
 {
     cbr_program *p = compile_ok("when true then cashback 1.00\n");
-    cbr_batch *b = cbr_batch_new(p, 4);
-    cbr_context *ctx = cbr_context_new(p, 2);
+    cbr_batch *b = t_batch_new(p, 4);
+    cbr_context *ctx = t_context_new(p, 2);
     cbr_error err;
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(fill_row(b, p, TX("t", "10", ""), NULL, &err), CBR_OK);
@@ -1168,13 +1168,13 @@ START_TEST(program_before_check_or_with_errors)
 {
     cbr_error err;
     cbr_program *p = NULL;
-    cbr_compiler *c = cbr_compiler_new(NULL);
+    cbr_compiler *c = t_compiler_new(NULL);
     const char *good = "when true then cashback 1.00\n";
-    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", good, strlen(good)), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, "t.cbr", good, strlen(good), NULL), CBR_OK);
     ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_ERR_STATE);
     ck_assert_int_eq(err.status, CBR_ERR_STATE);
     ck_assert_ptr_null(p);
-    ck_assert_int_eq(cbr_compiler_check(c), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_check(c, NULL), CBR_OK);
     ck_assert_int_eq(cbr_compiler_program(c, NULL, &err), CBR_ERR_ARG);
     ck_assert_int_eq(cbr_compiler_program(c, &p, &err), CBR_OK);
     ck_assert_ptr_nonnull(p);
@@ -1205,7 +1205,7 @@ START_TEST(damaged_bundles_are_refused)
     ck_assert_int_eq(cbr_program_load(NULL, "not a bundle at all", 19, &q, &err), CBR_ERR_BUNDLE);
     ck_assert_int_eq(err.status, CBR_ERR_BUNDLE);
     ck_assert_ptr_null(q);
-    cbr_free(p, data);
+    cbr_free(data);
     cbr_program_free(p);
 }
 END_TEST
@@ -1355,8 +1355,8 @@ END_TEST
 START_TEST(same_batch_evaluated_twice)
 {
     cbr_program *p = compile_ok("offer \"o\" { when lower(merchant) == \"x\" then cashback 10% }\n");
-    cbr_batch *b = cbr_batch_new(p, 4);
-    cbr_context *ctx = cbr_context_new(p, 4);
+    cbr_batch *b = t_batch_new(p, 4);
+    cbr_context *ctx = t_context_new(p, 4);
     cbr_error err;
     ck_assert_int_eq(fill_row(b, p, TX("t1", "10.00", ";merchant=X"), NULL, &err), CBR_OK);
     ck_assert_int_eq(fill_row(b, p, TX("t2", "20.00", ";merchant=Y"), NULL, &err), CBR_OK);
@@ -1540,8 +1540,8 @@ START_TEST(one_context_evaluates_two_batches_in_turn)
      * one batch must not be taken for the other's. */
     cbr_program *p = compile_ok("offer \"sat\" { when weekday == SAT then cashback 1.00 }\n"
                                 "offer \"ny\" { timezone \"America/New_York\" when hour == 10 then cashback 2.00 }\n");
-    cbr_batch *b1 = cbr_batch_new(p, 4), *b2 = cbr_batch_new(p, 4);
-    cbr_context *ctx = cbr_context_new(p, 4);
+    cbr_batch *b1 = t_batch_new(p, 4), *b2 = t_batch_new(p, 4);
+    cbr_context *ctx = t_context_new(p, 4);
     cbr_error err;
     ck_assert_int_eq(fill_row(b1, p, TXT("fri", "2026-03-13T14:00:00Z"), NULL, &err), CBR_OK);
     ck_assert_int_eq(fill_row(b2, p, TXT("sat", "2026-03-14T12:00:00Z"), NULL, &err), CBR_OK);
@@ -1733,10 +1733,10 @@ END_TEST
 START_TEST(batch_and_context_capacity_limit)
 {
     cbr_program *p = compile_ok("when amount > 1 then cashback 1%\n");
-    ck_assert_ptr_null(cbr_batch_new(p, (1u << 20) + 1));
-    ck_assert_ptr_null(cbr_context_new(p, (1u << 20) + 1));
-    ck_assert_ptr_null(cbr_batch_new(p, SIZE_MAX));
-    cbr_batch *b = cbr_batch_new(p, 1);
+    ck_assert_ptr_null(t_batch_new(p, (1u << 20) + 1));
+    ck_assert_ptr_null(t_context_new(p, (1u << 20) + 1));
+    ck_assert_ptr_null(t_batch_new(p, SIZE_MAX));
+    cbr_batch *b = t_batch_new(p, 1);
     ck_assert_ptr_nonnull(b);
     cbr_batch_free(b);
     cbr_program_free(p);
@@ -1756,7 +1756,7 @@ START_TEST(string_value_over_the_limit_is_refused)
     cbr_compiler_free(c);
     int f = cbr_program_field(p, "merchant", 8);
     ck_assert_int_ge(f, 0);
-    cbr_batch *b = cbr_batch_new(p, 2);
+    cbr_batch *b = t_batch_new(p, 2);
     ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
     ck_assert_int_eq(cbr_batch_set(b, (size_t)f, "abcd", 4, &err), CBR_OK);
     ck_assert_int_eq(cbr_batch_set(b, (size_t)f, "abcde", 5, &err), CBR_ERR_RECORD);

@@ -18,6 +18,46 @@
 #include <string.h>
 #include <cbr.h>
 
+/* ---- making handles ---- */
+
+/* The constructors as expressions, for tests that only need the handle:
+ * NULL when the call fails (a test of the failure asserts on it). */
+static inline cbr_batch *t_batch_new(const cbr_program *p, size_t capacity)
+{
+    cbr_batch *b;
+    return cbr_batch_new(p, capacity, &b, NULL) == CBR_OK ? b : NULL;
+}
+
+static inline cbr_context *t_context_new(const cbr_program *p, size_t capacity)
+{
+    cbr_context *ctx;
+    return cbr_context_new(p, capacity, &ctx, NULL) == CBR_OK ? ctx : NULL;
+}
+
+static inline cbr_compiler *t_compiler_new(const cbr_config *cfg)
+{
+    cbr_compiler *c;
+    return cbr_compiler_new(cfg, &c, NULL) == CBR_OK ? c : NULL;
+}
+
+static inline cbr_coverage *t_coverage_new(const cbr_program *p)
+{
+    cbr_coverage *cov;
+    return cbr_coverage_new(p, &cov, NULL) == CBR_OK ? cov : NULL;
+}
+
+static inline cbr_externs *t_externs_new(void)
+{
+    cbr_externs *x;
+    return cbr_externs_new(NULL, &x, NULL) == CBR_OK ? x : NULL;
+}
+
+static inline cbr_state *t_state_new(void)
+{
+    cbr_state *st;
+    return cbr_state_new(NULL, &st, NULL) == CBR_OK ? st : NULL;
+}
+
 /* ---- compiling ---- */
 
 /* Compiles src (NUL-terminated) as the one source `name` with cfg (NULL for
@@ -25,12 +65,13 @@
 static inline cbr_compiler *unit_compile_named_cfg(const cbr_config *cfg, const char *name,
                                                    const char *src)
 {
-    cbr_compiler *c = cbr_compiler_new(cfg);
-    ck_assert_ptr_nonnull(c);
-    ck_assert_int_eq(cbr_compiler_add_source(c, name, src, strlen(src)), CBR_OK);
-    cbr_status st = cbr_compiler_check(c);
+    cbr_compiler *c;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_new(cfg, &c, &err), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_add_source(c, name, src, strlen(src), &err), CBR_OK);
+    cbr_status st = cbr_compiler_check(c, &err);
     ck_assert_msg(st == CBR_OK || st == CBR_ERR_COMPILE, "cbr_compiler_check returned %d (%s): %s",
-                  (int)st, cbr_status_text(st), cbr_compiler_errmsg(c));
+                  (int)st, cbr_status_text(st), err.message);
     return c;
 }
 
@@ -49,13 +90,14 @@ static inline cbr_compiler *unit_compile_cfg(const cbr_config *cfg, const char *
 static inline cbr_compiler *unit_compile_many(const char *const *names, const char *const *srcs,
                                               size_t n)
 {
-    cbr_compiler *c = cbr_compiler_new(NULL);
-    ck_assert_ptr_nonnull(c);
+    cbr_compiler *c;
+    cbr_error err;
+    ck_assert_int_eq(cbr_compiler_new(NULL, &c, &err), CBR_OK);
     for (size_t i = 0; i < n; i++)
-        ck_assert_int_eq(cbr_compiler_add_source(c, names[i], srcs[i], strlen(srcs[i])), CBR_OK);
-    cbr_status st = cbr_compiler_check(c);
+        ck_assert_int_eq(cbr_compiler_add_source(c, names[i], srcs[i], strlen(srcs[i]), &err), CBR_OK);
+    cbr_status st = cbr_compiler_check(c, &err);
     ck_assert_msg(st == CBR_OK || st == CBR_ERR_COMPILE, "cbr_compiler_check returned %d: %s",
-                  (int)st, cbr_compiler_errmsg(c));
+                  (int)st, err.message);
     return c;
 }
 
