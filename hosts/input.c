@@ -122,6 +122,14 @@ int cbrin_refill(cbrin_reader *r)
     return 1;
 }
 
+int cbrin_more(cbrin_reader *r, bool in)
+{
+    if (r->cpos < r->clen)
+        return 1;
+    int k = cbrin_refill(r);
+    return k != 0 ? k : in ? 2 : 0;
+}
+
 /* Starts a record at the current line. */
 void cbrin_begin_raw(cbrin_reader *r)
 {

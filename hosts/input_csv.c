@@ -17,18 +17,14 @@ static int scan_csv(cbrin_reader *r)
     bool in = false;
     int st = F_START;
     for (;;) {
-        if (r->cpos == r->clen) {
-            int k = cbrin_refill(r);
-            if (k < 0)
-                return -1;
-            if (k == 0) {
-                if (!in)
-                    return 0;
-                r->unclosed = st == F_QUOTED;
-                cbrin_end_raw(r);
-                return 1;
-            }
+        int k = cbrin_more(r, in);
+        if (k == 2) { /* the last record has no line end */
+            r->unclosed = st == F_QUOTED;
+            cbrin_end_raw(r);
+            return 1;
         }
+        if (k != 1)
+            return k;
         unsigned char c = r->chunk[r->cpos++];
         if (r->prev_cr && c != '\n')
             r->line++;

@@ -104,6 +104,11 @@ int cbrin_keyw(size_t len);
  * raw bytes: begun at the current line, kept up to the limit (the rest
  * spilled to a temporary file), ended and cut to the limit. */
 int cbrin_refill(cbrin_reader *r);
+/* input.c: the scanners' step: 1 when a byte is buffered at r->cpos
+ * (refilling when needed), 0 at the end of the input outside a record, 2
+ * at the end inside one (in: a record was begun; the caller ends it), -1
+ * on an I/O error. */
+int cbrin_more(cbrin_reader *r, bool in);
 void cbrin_begin_raw(cbrin_reader *r);
 bool cbrin_keep(cbrin_reader *r, const void *s, size_t n);
 void cbrin_end_raw(cbrin_reader *r);

@@ -29,18 +29,14 @@ static int scan_line(cbrin_reader *r)
 {
     bool in = false;
     for (;;) {
-        if (r->cpos == r->clen) {
-            int k = cbrin_refill(r);
-            if (k < 0)
-                return -1;
-            if (k == 0) {
-                if (!in)
-                    return 0;
-                drop_cr(r);
-                cbrin_end_raw(r);
-                return 1;
-            }
+        int k = cbrin_more(r, in);
+        if (k == 2) { /* the last line has no LF */
+            drop_cr(r);
+            cbrin_end_raw(r);
+            return 1;
         }
+        if (k != 1)
+            return k;
         if (!in) {
             in = true;
             cbrin_begin_raw(r);

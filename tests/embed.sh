@@ -108,6 +108,14 @@ status "a truncated bundle is refused" 2
 check "the refusal is explained" contains "$err" "cut.cbrx: refused: "
 check "nothing is evaluated from a refused bundle" test -z "$out"
 
+# A NUL inside a cell reaches the library whole: the row is refused, with
+# where the NUL is, and the rest of the file goes on.
+{ head -2 "$ex/tx.tsv"; printf 'nul\000x\tu9\t20.00\tUSD\tFreshMart\t5411\tpos\t2026-03-12T10:00:00Z\t\n'; } >"$tmp/nul.tsv"
+run_embed rules.cbr "$tmp/nul.tsv"
+status "a NUL in a cell refuses its row (exit status 3)" 3
+check "the refusal says where the NUL is" contains "$err" "nul.tsv:3: error: field \`tid\`: the text holds a NUL character (U+0000) at byte 4"
+check "the row before it is evaluated" contains "$(cat "$tmp/out")" "t1"
+
 # Errors of each kind, and their exit statuses.
 printf 'offer "x" {\n    when amount >= >= 15 then cashback 10%%\n}\n' >"$tmp/broken.cbr"
 run_embed "$tmp/broken.cbr" tx.tsv

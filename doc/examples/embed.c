@@ -18,7 +18,7 @@
  *     main:    p = compile or load (as below)
  *              start N workers with p, join them
  *              cbr_program_free(p)            (after every worker is done)
- *     worker:  b = cbr_batch_new(p, 0); ctx = cbr_context_new(p, 0)
+ *     worker:  cbr_batch_new(p, 0, &b, &err); cbr_context_new(p, 0, &ctx, &err)
  *              loop: fill b; cbr_eval(ctx, b, on_award, ud, &err); cbr_batch_clear(b)
  *              cbr_context_free(ctx); cbr_batch_free(b)
  *
@@ -52,28 +52,31 @@ static int ends_with(const char *s, const char *suffix)
 
 /* Compiles one .cbr file.  Every diagnostic (errors and warnings) is printed
  * the way compilers print them; the strings belong to the compiler, the
- * formatted text is ours to free.  NULL with *rc set when there is no program. */
+ * formatted text is ours to release with cbr_free.  NULL with *rc set when
+ * there is no program.  Every call that can fail returns a cbr_status and
+ * fills the cbr_error passed last with a message that says where and why. */
 static cbr_program *compile_rules(const cbr_config *cfg, const char *path, int *rc)
 {
-    cbr_compiler *c = cbr_compiler_new(cfg);
-    if (!c) {
-        fprintf(stderr, "%s: out of memory\n", progname);
+    cbr_compiler *c;
+    cbr_error err;
+    if (cbr_compiler_new(cfg, &c, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s\n", progname, err.message);
         *rc = EXIT_USAGE;
         return NULL;
     }
     /* More files could be added here: they are checked as one program. */
-    if (cbr_compiler_add_file(c, path) != CBR_OK) {
-        fprintf(stderr, "%s: %s\n", progname, cbr_compiler_errmsg(c)); /* names the file and why */
+    if (cbr_compiler_add_file(c, path, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s\n", progname, err.message); /* names the file and why */
         cbr_compiler_free(c);
         *rc = EXIT_USAGE;
         return NULL;
     }
-    cbr_status st = cbr_compiler_check(c);
+    cbr_status st = cbr_compiler_check(c, &err);
     for (size_t i = 0; i < cbr_compiler_diagnostic_count(c); i++) {
-        char *text = cbr_diagnostic_format(cbr_compiler_diagnostic(c, i));
-        if (text)
+        char *text;
+        if (cbr_diagnostic_format(cfg, cbr_compiler_diagnostic(c, i), &text, NULL, NULL) == CBR_OK)
             fputs(text, stderr);
-        free(text);
+        cbr_free(text);
     }
     unsigned ne = cbr_compiler_error_count(c), nw = cbr_compiler_warning_count(c);
     if (ne || nw)
@@ -81,12 +84,11 @@ static cbr_program *compile_rules(const cbr_config *cfg, const char *path, int *
 
     cbr_program *p = NULL;
     if (st == CBR_OK) {
-        cbr_error err;
         st = cbr_compiler_program(c, &p, &err);
         if (st != CBR_OK)
             fprintf(stderr, "%s: %s: %s\n", progname, path, err.message);
     } else if (st != CBR_ERR_COMPILE) { /* not the rules' fault: out of memory, say */
-        fprintf(stderr, "%s: %s: %s\n", progname, path, cbr_status_text(st));
+        fprintf(stderr, "%s: %s: %s\n", progname, path, err.message);
     }
     if (st != CBR_OK)
         *rc = st == CBR_ERR_COMPILE ? EXIT_RULES : EXIT_USAGE;
@@ -177,7 +179,7 @@ static int save_bundle(const cbr_config *cfg, const cbr_program *p, const char *
     if (rc == 0)
         fprintf(stderr, "%s: wrote %s: %zu bytes, program %s\n", progname, path, len, cbr_program_hash(p));
     cbr_program_free(back);
-    cbr_free(p, data); /* the bundle bytes came from the program's allocator */
+    cbr_free(data); /* every buffer the library hands over is released with cbr_free */
     return rc;
 }
 
@@ -194,19 +196,27 @@ typedef struct host {
     unsigned long refused;         /* rows reported and skipped */
 } host;
 
-/* Splits line at tabs, in place.  Returns the number of cells, or
+/* One cell of a line: its bytes and their number.  A cell is kept by
+ * length, never cut at a NUL: a value holding one reaches cbr_batch_set
+ * whole, which refuses the row and says where the NUL is. */
+typedef struct cell {
+    const char *p;
+    size_t len;
+} cell;
+
+/* Splits the len bytes of line at tabs.  Returns the number of cells, or
  * MAX_COLUMNS + 1 when there are more than that. */
-static size_t split(char *line, char *cell[MAX_COLUMNS])
+static size_t split(const char *line, size_t len, cell c[MAX_COLUMNS])
 {
     size_t n = 0;
+    const char *end = line + len;
     for (;;) {
         if (n == MAX_COLUMNS)
             return MAX_COLUMNS + 1;
-        cell[n++] = line;
-        char *tab = strchr(line, '\t');
+        const char *tab = memchr(line, '\t', (size_t)(end - line));
+        c[n++] = (cell){line, (size_t)((tab ? tab : end) - line)};
         if (!tab)
             return n;
-        *tab = '\0';
         line = tab + 1;
     }
 }
@@ -215,29 +225,30 @@ static size_t split(char *line, char *cell[MAX_COLUMNS])
  * names: the standard ones (tid, amount, currency, timestamp, ...) and those
  * the rules declare with `field`.  A column the rules do not know, or one
  * the engine computes itself, is refused rather than silently ignored. */
-static int read_header(host *h, char *line)
+static int read_header(host *h, const char *line, size_t len)
 {
-    char *cell[MAX_COLUMNS];
-    size_t n = split(line, cell);
+    cell cell[MAX_COLUMNS];
+    size_t n = split(line, len, cell);
     if (n > MAX_COLUMNS) {
         fprintf(stderr, "%s:1: error: more than %d columns\n", h->input, MAX_COLUMNS);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < n; i++) {
-        int f = cbr_program_field(h->p, cell[i], strlen(cell[i]));
+        int f = cbr_program_field(h->p, cell[i].p, cell[i].len);
         if (f < 0) {
-            fprintf(stderr, "%s:1: error: unknown column `%s`: the rules have no such field\n", h->input,
-                    cell[i]);
+            fprintf(stderr, "%s:1: error: unknown column `%.*s`: the rules have no such field\n", h->input,
+                    (int)cell[i].len, cell[i].p);
             return EXIT_USAGE;
         }
         if (!cbr_program_field_is_input(h->p, (size_t)f)) {
-            fprintf(stderr, "%s:1: error: column `%s`: the field is computed from timestamp, not read\n",
-                    h->input, cell[i]);
+            fprintf(stderr, "%s:1: error: column `%.*s`: the field is computed from timestamp, not read\n",
+                    h->input, (int)cell[i].len, cell[i].p);
             return EXIT_USAGE;
         }
         for (size_t j = 0; j < i; j++)
             if (h->field[j] == (size_t)f) {
-                fprintf(stderr, "%s:1: error: column `%s` appears twice\n", h->input, cell[i]);
+                fprintf(stderr, "%s:1: error: column `%.*s` appears twice\n", h->input, (int)cell[i].len,
+                        cell[i].p);
                 return EXIT_USAGE;
             }
         h->field[i] = (size_t)f;
@@ -284,10 +295,10 @@ static void refuse(host *h, unsigned long lineno, const char *why)
  * read, and cbr_batch_end_row then refuses the whole row with that first
  * error (or a missing required field, or an amount with too many decimals
  * for its currency), so checking end_row alone is enough. */
-static int add_row(host *h, char *line, unsigned long lineno)
+static int add_row(host *h, const char *line, size_t len, unsigned long lineno)
 {
-    char *cell[MAX_COLUMNS];
-    size_t n = split(line, cell);
+    cell cell[MAX_COLUMNS];
+    size_t n = split(line, len, cell);
     if (n > h->ncolumns) {
         refuse(h, lineno, "more cells than the header has columns");
         return 0;
@@ -298,8 +309,8 @@ static int add_row(host *h, char *line, unsigned long lineno)
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < n; i++)
-        if (cell[i][0] != '\0') /* an empty cell is a missing value: leave it unset */
-            cbr_batch_set(h->b, h->field[i], cell[i], strlen(cell[i]), NULL);
+        if (cell[i].len > 0) /* an empty cell is a missing value: leave it unset */
+            cbr_batch_set(h->b, h->field[i], cell[i].p, cell[i].len, NULL);
     if (cbr_batch_end_row(h->b, NULL, &err) != CBR_OK) {
         refuse(h, lineno, err.message);
         return 0;
@@ -307,21 +318,35 @@ static int add_row(host *h, char *line, unsigned long lineno)
     return cbr_batch_rows(h->b) == cbr_batch_capacity(h->b) ? eval_batch(h) : 0;
 }
 
+/* Reads one line into line (MAX_LINE bytes at most), without its newline:
+ * 1 a line of *len bytes, 0 the end of the file, 2 a line too long (the
+ * rest of it is skipped).  Bytes are counted, not read up to a NUL. */
+static int read_line(FILE *in, char *line, size_t *len)
+{
+    int ch;
+    size_t n = 0;
+    while ((ch = getc(in)) != EOF && ch != '\n') {
+        if (n == MAX_LINE) {
+            while ((ch = getc(in)) != EOF && ch != '\n')
+                ;
+            return 2;
+        }
+        line[n++] = (char)ch;
+    }
+    *len = n;
+    return ch == EOF && n == 0 ? 0 : 1;
+}
+
 /* Reads the file line by line: the header, then one row per line. */
 static int run(host *h, FILE *in)
 {
-    char line[MAX_LINE + 2];
+    char line[MAX_LINE];
     unsigned long lineno = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, in)) {
+    int rc = 0, k;
+    size_t len = 0;
+    while (rc == 0 && (k = read_line(in, line, &len)) != 0) {
         lineno++;
-        size_t len = strlen(line);
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        else if (!feof(in)) { /* too long: skip the rest of it */
-            int ch;
-            while ((ch = getc(in)) != EOF && ch != '\n')
-                ;
+        if (k == 2) { /* too long */
             if (lineno == 1) {
                 fprintf(stderr, "%s:1: error: the header is longer than %d bytes\n", h->input, MAX_LINE);
                 return EXIT_USAGE;
@@ -330,11 +355,11 @@ static int run(host *h, FILE *in)
             continue;
         }
         if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
+            len--;
         if (lineno == 1)
-            rc = read_header(h, line);
+            rc = read_header(h, line, len);
         else if (len > 0) /* blank lines are skipped */
-            rc = add_row(h, line, lineno);
+            rc = add_row(h, line, len, lineno);
     }
     if (rc == 0 && ferror(in)) {
         fprintf(stderr, "%s: %s: %s\n", progname, h->input, strerror(errno));
@@ -407,13 +432,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s: %s\n", progname, files[1], strerror(errno));
         rc = EXIT_USAGE;
     }
-    if (rc == 0) {
-        h.b = cbr_batch_new(p, (size_t)batch);
-        h.ctx = cbr_context_new(p, (size_t)batch);
-        if (!h.b || !h.ctx) {
-            fprintf(stderr, "%s: out of memory\n", progname);
-            rc = EXIT_USAGE;
-        }
+    cbr_error err;
+    if (rc == 0 && (cbr_batch_new(p, (size_t)batch, &h.b, &err) != CBR_OK ||
+                    cbr_context_new(p, (size_t)batch, &h.ctx, &err) != CBR_OK)) {
+        fprintf(stderr, "%s: %s\n", progname, err.message);
+        rc = EXIT_USAGE;
     }
     if (rc == 0)
         rc = run(&h, in);
