@@ -77,7 +77,7 @@ static bool rehash(gen *g)
         t[i] = CBRX_NONE;
     for (uint32_t i = 0; i < g->p->nstrings; i++) {
         const cbrx_string *s = &g->p->strings[i];
-        uint32_t h = cbrx_hash32(g->p->bytes + s->off, s->len) & (nc - 1);
+        uint32_t h = cbrhash_fnv32(g->p->bytes + s->off, s->len) & (nc - 1);
         while (t[h] != CBRX_NONE)
             h = (h + 1) & (nc - 1);
         t[h] = i;
@@ -96,7 +96,7 @@ static uint32_t intern(gen *g, const char *s, size_t n)
         return 0;
     if ((p->nstrings + 1) * 2 > g->shcap && !rehash(g))
         return 0;
-    uint32_t h = cbrx_hash32(s, n) & (g->shcap - 1);
+    uint32_t h = cbrhash_fnv32(s, n) & (g->shcap - 1);
     for (; g->shash[h] != CBRX_NONE; h = (h + 1) & (g->shcap - 1)) {
         const cbrx_string *e = &p->strings[g->shash[h]];
         if (e->len == n && memcmp(p->bytes + e->off, s, n) == 0)

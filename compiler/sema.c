@@ -8,17 +8,12 @@
 #include <string.h>
 #include "compiler/semaint.h"
 #include "stdlib/date.h"
+#include "stdlib/hash.h"
 #include "stdlib/tz.h"
 
 /* ---- the string map ---- */
 
-static uint32_t hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
+static uint32_t hash(const char *s, size_t n) { return cbrhash_fnv32(s, n); }
 
 int cbrmap_get(const cbrmap *m, const char *key, size_t n)
 {

@@ -8,17 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "stdlib/hash.h"
 #include "stdlib/textbuf.h"
 
-/* FNV-1a, 64 bits: the hash of the hosts' tables (column names, keys,
- * customers of the summary). */
-static inline uint64_t hfnv64(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
+/* FNV-1a, 64 bits (stdlib/hash.h): the hash of the hosts' tables (column
+ * names, keys, customers of the summary). */
+static inline uint64_t hfnv64(const char *s, size_t n) { return cbrhash_fnv64(s, n, CBRHASH_FNV64_START); }
 
 /* Where JSON text goes: a buffer, a FILE, ... */
 typedef void (*hjson_sink)(void *ud, const char *s, size_t n);

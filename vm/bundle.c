@@ -236,17 +236,10 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
     }
 }
 
-uint64_t cbrx_fnv64(const uint8_t *d, size_t n, uint64_t h)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ d[i]) * 1099511628211ULL;
-    return h;
-}
-
 static uint64_t checksum(const uint8_t *d, size_t n)
 {
-    uint64_t h = cbrx_fnv64(d, CHECKSUM_AT, CBRX_FNV64_START);
-    return cbrx_fnv64(d + HEADER, n - HEADER, h);
+    uint64_t h = cbrhash_fnv64(d, CHECKSUM_AT, CBRHASH_FNV64_START);
+    return cbrhash_fnv64(d + HEADER, n - HEADER, h);
 }
 
 void cbrx_seal(uint8_t *data, size_t len)

@@ -20,6 +20,7 @@
 #include "include/cbr.h"
 #include "stdlib/alloc.h"
 #include "stdlib/decimal.h"
+#include "stdlib/hash.h"
 #include "vm/opcodes.h"
 
 #define CBRX_NONE UINT32_MAX
@@ -213,20 +214,6 @@ static inline const char *cbrx_str(const cbrx_program *p, uint32_t i)
     return p->bytes + p->strings[i].off;
 }
 
-/* FNV-1a, 32 bits: the hash of every string table of the VM (code
- * generation, batch pools, the limit store). */
-static inline uint32_t cbrx_hash32(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
-}
-
-/* FNV-1a, 64 bits, continuing from h (start with CBRX_FNV64_START): bundle
- * checksums and program hashes.  Any single changed byte changes it. */
-#define CBRX_FNV64_START 14695981039346656037ULL
-uint64_t cbrx_fnv64(const uint8_t *data, size_t n, uint64_t h);
 
 void *cbrx_alloc(const cbrx_program *p, size_t n);
 void *cbrx_realloc(const cbrx_program *p, void *old, size_t n);

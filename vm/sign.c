@@ -83,7 +83,7 @@ void cbr_key_id(const unsigned char public_key[CBR_PUBLIC_KEY_BYTES], char id[CB
 
 /* ---- the trailer ---- */
 
-static uint64_t trailer_sum(const uint8_t *t) { return cbrx_fnv64(t, SUM_AT, CBRX_FNV64_START); }
+static uint64_t trailer_sum(const uint8_t *t) { return cbrhash_fnv64(t, SUM_AT, CBRHASH_FNV64_START); }
 
 size_t cbrx_signed_body(const uint8_t *data, size_t len)
 {

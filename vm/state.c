@@ -220,7 +220,7 @@ static bool atab_grow(cbr_state *st)
         return false;
     for (uint32_t id = 1; id <= st->natoms; id++) {
         const atom *a = &st->atoms[id - 1];
-        uint32_t i = cbrx_hash32(st->bytes + a->off, a->len) & (nc - 1);
+        uint32_t i = cbrhash_fnv32(st->bytes + a->off, a->len) & (nc - 1);
         while (t[i])
             i = (i + 1) & (nc - 1);
         t[i] = id;
@@ -234,7 +234,7 @@ static bool atab_grow(cbr_state *st)
 /* The id of s[0..n), interned when new; 0 when memory or ids run out. */
 static uint32_t atom_intern(cbr_state *st, const char *s, size_t n)
 {
-    uint32_t h = cbrx_hash32(s, n);
+    uint32_t h = cbrhash_fnv32(s, n);
     uint32_t id = atom_find(st, s, n, h);
     if (id)
         return id;
@@ -315,7 +315,7 @@ static bool key_ids(cbr_state *st, const char *key, size_t n, bool intern, uint3
     uint32_t id[3] = {0, 0, 0};
     for (uint32_t i = 0; i < p.n; i++) {
         const char *s = key + p.off[i];
-        id[i] = intern ? atom_intern(st, s, p.len[i]) : atom_find(st, s, p.len[i], cbrx_hash32(s, p.len[i]));
+        id[i] = intern ? atom_intern(st, s, p.len[i]) : atom_find(st, s, p.len[i], cbrhash_fnv32(s, p.len[i]));
         if (!id[i])
             return false;
     }

@@ -54,7 +54,7 @@ bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog)
     for (uint32_t i = 0; i < prog->nstrings; i++) {
         const cbrx_string *s = &prog->strings[i];
         const char *b = prog->bytes + s->off;
-        p->e[i] = (cbrx_pool_entry){b, s->len, cbrx_hash32(b, s->len), CBRX_NONE};
+        p->e[i] = (cbrx_pool_entry){b, s->len, cbrhash_fnv32(b, s->len), CBRX_NONE};
         p->n = i; /* probe only looks at ids already placed */
         uint32_t *slot = probe(p, p->base_tab, p->base_cap, b, s->len, p->e[i].hash);
         if (*slot == CBRX_NONE)
@@ -161,7 +161,7 @@ uint32_t cbrx_pool_intern(cbrx_pool *p, const char *s, size_t n)
 {
     if (n > UINT32_MAX / 2)
         return CBRX_NONE;
-    uint32_t h = cbrx_hash32(s, n);
+    uint32_t h = cbrhash_fnv32(s, n);
     uint32_t *slot = probe(p, p->base_tab, p->base_cap, s, n, h);
     if (*slot != CBRX_NONE)
         return *slot;

@@ -151,7 +151,7 @@ START_TEST(trailer_layout)
     crypto_hash_sha256(h, key_a.pk, 32);
     ck_assert_mem_eq(s + n + 8, h, 8);
     ck_assert_int_eq(crypto_sign_verify_detached(s + n + 16, s, n, key_a.pk), 0);
-    uint64_t sum = cbrx_fnv64(s + n, 80, CBRX_FNV64_START);
+    uint64_t sum = cbrhash_fnv64(s + n, 80, CBRHASH_FNV64_START);
     for (int i = 0; i < 8; i++)
         ck_assert_uint_eq(s[n + 80 + (size_t)i], (uint8_t)(sum >> (8 * i)));
     free(u);
