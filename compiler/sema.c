@@ -546,7 +546,7 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
             o->timezone = a->u.str;
             if (!cbrtz_exists(s->c->cfg.zoneinfo_dir, a->u.str.s)) {
                 cbrdiag_error(s->c, a->loc, "unknown-timezone", "unknown time zone \"%s\"", a->u.str.s);
-                cbrdiag_hint(s->c, "time zones are IANA names such as \"America/New_York\" or \"UTC\"");
+                cbrsuggest_zone(s, a->u.str.s, a->u.str.n);
             }
             break;
         case A_CAMPAIGN: {

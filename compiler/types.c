@@ -206,8 +206,11 @@ bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what)
         char up[4] = {0};
         for (int i = 0; i < 3; i++)
             up[i] = (char)(a->cur[i] >= 'a' && a->cur[i] <= 'z' ? a->cur[i] - 32 : a->cur[i]);
+        const char *near;
         if (cbrcur_exponent(up, 3) >= 0)
             cbrdiag_hint(C(s), "currency codes are written in capitals: `%s`", up);
+        else if ((near = cbrsuggest_currency(a->cur, 3)) != NULL)
+            cbrdiag_hint(C(s), "did you mean `%s`?", near);
         return false;
     }
     cbrdec t = cbrdec_trim(a->value);
