@@ -769,10 +769,66 @@ static bool different_currencies(const cbrexpr *a, const cbrexpr *b)
            a->value.u.m.cur[0] && b->value.u.m.cur[0] && strcmp(a->value.u.m.cur, b->value.u.m.cur);
 }
 
+/* A bare word that names nothing (not a field, let, weekday, function or
+ * type) and is not a slip for a name either: `USD` in `currency == USD`. */
+static bool unknown_word(cbrsema_ctx *s, const cbrexpr *x)
+{
+    return x->kind == E_NAME && !x->paren && cbrmap_get(&s->names, x->u.name.s, x->u.name.n) < 0 &&
+           cbrmap_get(&s->funcs, x->u.name.s, x->u.name.n) < 0 &&
+           cbrsema_type_named(x->u.name.s, x->u.name.n) == T_ERROR &&
+           !cbrsuggest_map_find(x->u.name.s, x->u.name.n, &s->names, -1);
+}
+
+/* Reports a bare word compared with a string as the string it was meant to
+ * be, and turns it into that string so that nothing else is said of it. */
+static void quote_word(cbrsema_ctx *s, cbrexpr *x)
+{
+    cbrdiag_error(C(s), x->loc, "unquoted-string",
+                  "unknown name `%s` compared with a string; strings are written in quotes", x->u.name.s);
+    cbrdiag_hint(C(s), "did you mean \"%s\"?", x->u.name.s);
+    cbrstr text = x->u.name;
+    x->kind = E_LIT;
+    memset(&x->value, 0, sizeof x->value);
+    x->value.type = T_STRING;
+    x->value.u.s = text;
+    x->warned = true;
+}
+
+/* Types both sides of a comparison; a bare word on the right of a string
+ * is taken as an unquoted string (quote_word).  On the left a word is more
+ * likely a misspelt field, and is reported as an unknown name. */
+static void type_sides(cbrsema_ctx *s, cbrexpr *a, cbrexpr *b, bool eq, cbrtype *ta, cbrtype *tb)
+{
+    *ta = cbrtc_expr(s, a);
+    if (eq && *ta == T_STRING && unknown_word(s, b))
+        quote_word(s, b);
+    *tb = cbrtc_expr(s, b);
+}
+
+/* `currency == "UDS"`: transactions in a currency that is not in the ISO 4217
+ * table are refused as input, so the comparison can only be false. */
+static void check_currency_text(cbrsema_ctx *s, const cbrexpr *field, const cbrexpr *text)
+{
+    if (field->kind != E_NAME || field->sym != SYM_FIELD || field->sym_index != FIELD_CURRENCY ||
+        !text->is_const || text->type != T_STRING || text->warned)
+        return;
+    const cbrstr *t = &text->value.u.s;
+    if (cbrcur_exponent(t->s, t->n) >= 0)
+        return;
+    char q[64];
+    cbrtc_const_text(&text->value, q, sizeof q);
+    cbrdiag_warning(C(s), text->loc, "unknown-currency",
+                    "%s is not an ISO 4217 currency code, so no transaction's `currency` is %s", q, q);
+    const char *near = cbrsuggest_currency(t->s, t->n);
+    if (near)
+        cbrdiag_hint(C(s), "did you mean \"%s\"?", near);
+}
+
 static cbrtype check_bin(cbrsema_ctx *s, cbrexpr *e)
 {
     cbrexpr *a = e->u.kids.a, *b = e->u.kids.b;
-    cbrtype ta = cbrtc_expr(s, a), tb = cbrtc_expr(s, b);
+    cbrtype ta, tb;
+    type_sides(s, a, b, e->op == OP_EQ || e->op == OP_NE || e->op == OP_FEQ, &ta, &tb);
     if (ta == T_ERROR || tb == T_ERROR)
         return fail(e);
     if (e->op <= OP_DIV) {
@@ -817,6 +873,10 @@ static cbrtype check_bin(cbrsema_ctx *s, cbrexpr *e)
                       a->value.u.m.cur, b->value.u.m.cur);
         return fail(e);
     }
+    if (e->op == OP_EQ || e->op == OP_NE) {
+        check_currency_text(s, a, b);
+        check_currency_text(s, b, a);
+    }
     bool r;
     if (a->is_const && b->is_const && fold_cmp(e->op, cbrtc_const_cmp(&a->value, &b->value), &r))
         set_const_bool(e, r);
@@ -826,7 +886,12 @@ static cbrtype check_bin(cbrsema_ctx *s, cbrexpr *e)
 static cbrtype check_in(cbrsema_ctx *s, cbrexpr *e)
 {
     cbrexpr *a = e->u.kids.a, *l = e->u.kids.b;
-    cbrtype ta = cbrtc_expr(s, a), tl = cbrtc_expr(s, l);
+    cbrtype ta = cbrtc_expr(s, a);
+    if (ta == T_STRING && l->kind == E_LIST)
+        for (uint32_t i = 0; i < l->u.list.n; i++)
+            if (unknown_word(s, l->u.list.items[i]))
+                quote_word(s, l->u.list.items[i]);
+    cbrtype tl = cbrtc_expr(s, l);
     if (ta == T_ERROR || tl == T_ERROR)
         return fail(e);
     const char *word = e->negated ? "not in" : "in";
@@ -854,6 +919,9 @@ static cbrtype check_in(cbrsema_ctx *s, cbrexpr *e)
             cbrdiag_hint(C(s), "weekdays are written MON TUE WED THU FRI SAT SUN, without quotes");
         return fail(e);
     }
+    if (l->kind == E_LIST)
+        for (uint32_t i = 0; i < l->u.list.n; i++)
+            check_currency_text(s, a, l->u.list.items[i]);
     if (a->is_const && l->kind == E_LIST) {
         bool found = false;
         for (uint32_t i = 0; i < l->u.list.n; i++)
