@@ -373,6 +373,16 @@ static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
         }
         if (r->has_cap && cbrtc_amount(s, &r->amount, "the cap"))
             positive(s, &r->amount, "the cap");
+    } else if (r->has_cap) {
+        /* `cashback 1.00 up to 5.00`: only a percent reward has a cap. */
+        cbrdiag_error(s->c, r->cap_loc, "cap-on-fixed",
+                      "a fixed reward takes no cap: `up to` limits a percent reward, as in `cashback 10%% up to 5.00`");
+        char f[40], k[40];
+        cbrdec_format(r->amount.value, f, sizeof f);
+        cbrdec_format(r->fixed_cap.value, k, sizeof k);
+        if (!strcmp(r->amount.cur, r->fixed_cap.cur) && cbrdec_cmp(r->amount.value, r->fixed_cap.value) <= 0)
+            cbrdiag_hint(s->c, "the cap %s could never apply to a fixed %s; write `cashback %s%s%s`", k, f, f,
+                         r->amount.cur[0] ? " " : "", r->amount.cur);
     } else if (cbrtc_amount(s, &r->amount, "the reward")) {
         if (r->amount.value.m == 0)
             cbrdiag_warning(s->c, r->loc, "zero-reward", "a reward of 0 never awards anything");
