@@ -615,6 +615,134 @@ static cbrtype check_neg(cbrsema_ctx *s, cbrexpr *e)
     return e->type = t;
 }
 
+/* ---- operands of `and` that exclude each other ---- */
+
+/* What one operand says of a field: its value lies between lo and hi (each
+ * bound optional, inclusive or not). */
+typedef struct bounds {
+    uint32_t field;
+    const cbrval *lo, *hi;
+    bool lo_in, hi_in;
+} bounds;
+
+static bool bound_type_ok(const cbrval *v)
+{
+    if (v->type == T_STRING) { /* NFC is the identity on ASCII: == is memcmp */
+        for (uint32_t i = 0; i < v->u.s.n; i++)
+            if ((unsigned char)v->u.s.s[i] >= 0x80)
+                return false;
+        return true;
+    }
+    return T_IS_NUM(v->type) || v->type == T_DATE || v->type == T_WEEKDAY || v->type == T_BOOL;
+}
+
+/* `field OP constant` (either way round) or `field between c1 and c2`. */
+static bool operand_bounds(const cbrexpr *x, bounds *b)
+{
+    memset(b, 0, sizeof *b);
+    const cbrexpr *f, *k;
+    cbrbinop op;
+    if (x->kind == E_BETWEEN) {
+        const cbrexpr *lo = x->u.kids.b, *hi = x->u.kids.c;
+        f = x->u.kids.a;
+        if (!lo->is_const || !hi->is_const || f->kind != E_NAME || f->sym != SYM_FIELD ||
+            !bound_type_ok(&lo->value) || !bound_type_ok(&hi->value) || lo->value.type == T_STRING)
+            return false;
+        *b = (bounds){f->sym_index, &lo->value, &hi->value, true, true};
+        return true;
+    }
+    if (x->kind != E_BIN || x->op < OP_EQ || x->op == OP_NE || x->op == OP_FEQ)
+        return false;
+    op = x->op;
+    if (x->u.kids.b->is_const) {
+        f = x->u.kids.a;
+        k = x->u.kids.b;
+    } else {
+        f = x->u.kids.b;
+        k = x->u.kids.a;
+        op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT : op == OP_GE ? OP_LE : op;
+    }
+    if (f->kind != E_NAME || f->sym != SYM_FIELD || !k->is_const || !bound_type_ok(&k->value))
+        return false;
+    b->field = f->sym_index;
+    if (op == OP_EQ || op == OP_GT || op == OP_GE)
+        b->lo = &k->value, b->lo_in = op != OP_GT;
+    if (op == OP_EQ || op == OP_LT || op == OP_LE)
+        b->hi = &k->value, b->hi_in = op != OP_LT;
+    return true;
+}
+
+/* -1, 0, 1 for two bounds that compare exactly, 2 otherwise (money in
+ * different or unstated currencies, values of different kinds). */
+static int bound_cmp(const cbrval *x, const cbrval *y)
+{
+    if (T_IS_NUM(x->type) != T_IS_NUM(y->type) || (!T_IS_NUM(x->type) && x->type != y->type))
+        return 2;
+    if (strcmp(cur_of(x), cur_of(y)) != 0)
+        return 2;
+    return cbrtc_const_cmp(x, y);
+}
+
+/* Whether no value lies below hi and above lo at once. */
+static bool disjoint(const cbrval *lo, bool lo_in, const cbrval *hi, bool hi_in)
+{
+    int c = bound_cmp(lo, hi);
+    return c == 1 || (c == 0 && !(lo_in && hi_in));
+}
+
+static bool exclude(const bounds *x, const bounds *y)
+{
+    if (x->field != y->field)
+        return false;
+    return (x->lo && y->hi && disjoint(x->lo, x->lo_in, y->hi, y->hi_in)) ||
+           (y->lo && x->hi && disjoint(y->lo, y->lo_in, x->hi, x->hi_in));
+}
+
+/* The source text of x, shortened, for a message. */
+static void source_text(cbrsema_ctx *s, const cbrexpr *x, char *buf, size_t n)
+{
+    const cbrsource *src = &s->c->src[x->loc.file];
+    uint32_t a = x->loc.start, b = x->loc.end > src->len ? src->len : x->loc.end;
+    size_t len = b > a ? b - a : 0, max = 40;
+    if (len > max) {
+        while (max > 0 && ((unsigned char)src->text[a + max] & 0xC0) == 0x80)
+            max--;
+        snprintf(buf, n, "%.*s...", (int)max, src->text + a);
+    } else {
+        snprintf(buf, n, "%.*s", (int)len, src->text + a);
+    }
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+}
+
+/* `amount >= 15 and amount < 10`: two operands of one `and` that no value
+ * of their field satisfies together.  Reported once, at the later one. */
+static void check_contradiction(cbrsema_ctx *s, const cbrexpr *e)
+{
+    enum { MAXOPS = 64 };
+    bounds b[MAXOPS];
+    const cbrexpr *ops[MAXOPS];
+    unsigned n = 0;
+    for (uint32_t i = 0; i < e->u.list.n && n < MAXOPS; i++) {
+        const cbrexpr *x = e->u.list.items[i];
+        if (x->is_const || !operand_bounds(x, &b[n]))
+            continue;
+        ops[n] = x;
+        for (unsigned j = 0; j < n; j++)
+            if (exclude(&b[j], &b[n])) {
+                char t1[64], t2[64];
+                source_text(s, ops[j], t1, sizeof t1);
+                source_text(s, x, t2, sizeof t2);
+                cbrdiag_warning(C(s), x->loc, "contradiction",
+                                "`%s` can never hold together with `%s`, so this condition is always false",
+                                t2, t1);
+                return;
+            }
+        n++;
+    }
+}
+
 static cbrtype check_logic(cbrsema_ctx *s, cbrexpr *e)
 {
     bool is_and = e->kind == E_AND;
@@ -647,6 +775,8 @@ static cbrtype check_logic(cbrsema_ctx *s, cbrexpr *e)
         set_const_bool(e, !is_and);
     else if (all_const)
         set_const_bool(e, is_and);
+    else if (is_and)
+        check_contradiction(s, e);
     return e->type = T_BOOL;
 }
 
