@@ -836,6 +836,13 @@ void cbrsema_check(cbr_compiler *c)
     }
     for (unsigned i = 0; i < m->ntests; i++)
         check_test(&s, &m->tests[i]);
+    /* A let no condition names is dead code, or a condition meant to be
+     * used.  A program without offers (a file of shared lets checked on its
+     * own) is not told so. */
+    for (unsigned i = 0; m->noffers > 0 && i < m->nlets; i++)
+        if (!m->lets[i].used && m->lets[i].type != T_ERROR)
+            cbrdiag_warning(c, m->lets[i].item->name_loc, "unused-let", "let `%s` is never used",
+                            m->lets[i].item->name.s);
 
     unsigned ndeclared = 0;
     for (unsigned i = 0; i < m->nfields; i++)

@@ -335,6 +335,7 @@ static cbrtype check_name(cbrsema_ctx *s, cbrexpr *e)
         e->value.u.weekday = e->sym_index;
         return e->type = T_WEEKDAY;
     case SYM_LET: {
+        s->m->lets[e->sym_index].used = true;
         cbrtype t = cbrtc_let(s, e->sym_index);
         const cbrexpr *def = s->m->lets[e->sym_index].item->u.let_expr;
         if (t != T_ERROR && def->is_const && !T_IS_LIST(t)) {
