@@ -132,6 +132,8 @@ typedef struct cbrreward {
     cbrdec percent;      /* R_PERCENT: the rate as written, 15 for 15% */
     bool has_cap;
     cbramount amount;    /* R_FIXED: the amount; R_PERCENT: the cap */
+    cbramount fixed_cap; /* R_FIXED with has_cap: the cap, which is an error */
+    cbrloc cap_loc;      /* from `up` to the end of the cap */
     cbrloc loc;
 } cbrreward;
 

@@ -362,6 +362,13 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
                           "comparisons do not chain; join them with `and`, as in `10 < amount and amount < 100`");
             return;
         }
+    /* `currency = "USD"` in a condition: a comparison was meant. */
+    if (!at_eof && !strcmp(what, "`=`") && (count[CBRSYM_THEN] || count[CBRSYM_OPERATOR])) {
+        cbrdiag_error(lx->cc, *loc, "assign-in-condition",
+                      "`=` does not compare; a condition tests equality with `==`");
+        cbrdiag_hint(lx->cc, "did you mean `==`?");
+        return;
+    }
     if (count[CBRSYM_THEN]) {
         cbrdiag_error(lx->cc, *loc, "syntax", "expected `then` after the condition, found %s", what);
         return;

@@ -15,6 +15,8 @@ struct cbr_lexer {
     const unsigned char *line_start;
     unsigned depth;            /* open ( and [ */
     bool depth_reported;
+    int prev_kind;             /* the token before this one (0 at the start) */
+    const unsigned char *prev_start, *prev_end;
     char *sbuf;                /* string literal being decoded */
     size_t slen, scap;
 };

@@ -377,7 +377,22 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
             "-"   { return TK_MINUS; }
             "*"   { return TK_STAR; }
             "/"   { return TK_SLASH; }
-            "%"   { return TK_PCT; }
+            "%"   {
+                /* `10 %`: a percent is one token, the sign right after the number. */
+                if (lx->prev_kind == TK_INT || lx->prev_kind == TK_DECIMAL) {
+                    const unsigned char *p = lx->prev_end;
+                    while (p < lx->tok && (*p == ' ' || *p == '\t'))
+                        p++;
+                    if (p == lx->tok) {
+                        cbrdiag_error(lx->cc, here(lx, lx->prev_start, lx->cur), "percent-space",
+                                      "a percent is written without a space before `%%`");
+                        cbrdiag_hint(lx->cc, "write `%.*s%%`", (int)(lx->prev_end - lx->prev_start),
+                                     (const char *)lx->prev_start);
+                        return TK_CBR_YYerror;
+                    }
+                }
+                return TK_PCT;
+            }
             "("   { return open_bracket(lx, TK_LPAREN); }
             ")"   { return close_bracket(lx, TK_RPAREN); }
             "["   { return open_bracket(lx, TK_LBRACK); }
@@ -428,6 +443,9 @@ int cbr_yylex(CBR_YYSTYPE *lval, cbrloc *lloc, cbr_lexer *lx)
 {
     int t = scan(lx, lval);
     *lloc = here(lx, lx->tok, lx->cur);
+    lx->prev_kind = t;
+    lx->prev_start = lx->tok;
+    lx->prev_end = lx->cur;
     if (lx->cc->lexlog && t != TK_YYEOF)
         logspan(lx, false, lx->tok, lx->cur, t);
     return t;

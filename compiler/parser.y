@@ -204,6 +204,9 @@ reward:
           $$.has_cap = true; $$.amount = $5; $$.loc = @$; }
   | CASHBACK amount
         { memset(&$$, 0, sizeof $$); $$.kind = R_FIXED; $$.amount = $2; $$.loc = @$; }
+  | CASHBACK amount UP TO amount
+        { memset(&$$, 0, sizeof $$); $$.kind = R_FIXED; $$.amount = $2; $$.loc = @$;
+          $$.has_cap = true; $$.fixed_cap = $5; $$.cap_loc = @3; $$.cap_loc.end = @5.end; }
   ;
 
 number:

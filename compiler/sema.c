@@ -368,6 +368,16 @@ static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
         }
         if (r->has_cap && cbrtc_amount(s, &r->amount, "the cap"))
             positive(s, &r->amount, "the cap");
+    } else if (r->has_cap) {
+        /* `cashback 1.00 up to 5.00`: only a percent reward has a cap. */
+        cbrdiag_error(s->c, r->cap_loc, "cap-on-fixed",
+                      "a fixed reward takes no cap: `up to` limits a percent reward, as in `cashback 10%% up to 5.00`");
+        char f[40], k[40];
+        cbrdec_format(r->amount.value, f, sizeof f);
+        cbrdec_format(r->fixed_cap.value, k, sizeof k);
+        if (!strcmp(r->amount.cur, r->fixed_cap.cur) && cbrdec_cmp(r->amount.value, r->fixed_cap.value) <= 0)
+            cbrdiag_hint(s->c, "the cap %s could never apply to a fixed %s; write `cashback %s%s%s`", k, f, f,
+                         r->amount.cur[0] ? " " : "", r->amount.cur);
     } else if (cbrtc_amount(s, &r->amount, "the reward")) {
         if (r->amount.value.m == 0)
             cbrdiag_warning(s->c, r->loc, "zero-reward", "a reward of 0 never awards anything");
@@ -541,7 +551,7 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
             o->timezone = a->u.str;
             if (!cbrtz_exists(s->c->cfg.zoneinfo_dir, a->u.str.s)) {
                 cbrdiag_error(s->c, a->loc, "unknown-timezone", "unknown time zone \"%s\"", a->u.str.s);
-                cbrdiag_hint(s->c, "time zones are IANA names such as \"America/New_York\" or \"UTC\"");
+                cbrsuggest_zone(s, a->u.str.s, a->u.str.n);
             }
             break;
         case A_CAMPAIGN: {
@@ -821,6 +831,13 @@ void cbrsema_check(cbr_compiler *c)
     }
     for (unsigned i = 0; i < m->ntests; i++)
         check_test(&s, &m->tests[i]);
+    /* A let no condition names is dead code, or a condition meant to be
+     * used.  A program without offers (a file of shared lets checked on its
+     * own) is not told so. */
+    for (unsigned i = 0; m->noffers > 0 && i < m->nlets; i++)
+        if (!m->lets[i].used && m->lets[i].type != T_ERROR)
+            cbrdiag_warning(c, m->lets[i].item->name_loc, "unused-let", "let `%s` is never used",
+                            m->lets[i].item->name.s);
 
     unsigned ndeclared = 0;
     for (unsigned i = 0; i < m->nfields; i++)

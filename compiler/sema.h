@@ -31,6 +31,7 @@ typedef struct cbrlet {
     cbrtype type;
     int state;                    /* 0 unchecked, 1 being checked, 2 done */
     uint32_t size;                /* cbrtc_size of its expression; 0 until computed */
+    bool used;                    /* named by a condition or another let */
 } cbrlet;
 
 typedef struct cbrextern {

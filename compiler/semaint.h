@@ -51,6 +51,9 @@ typedef struct cbrsema_ctx {
     bool too_many_offers; /* the offer limit has been reported */
     bool too_many_fields, too_many_externs; /* ... and these */
     uint64_t program_size; /* cbrtc_size of the conditions checked so far */
+    const char **zones;  /* zone names for suggestions (suggest.c), read on demand */
+    unsigned nzones;
+    bool zones_read;
 } cbrsema_ctx;
 
 /* types.c: types and folds e (and its subtree); returns its type (T_ERROR
@@ -79,5 +82,18 @@ bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what);
 void cbrsuggest(cbr_compiler *c, const char *name, size_t n, const char *const *cands, size_t ncand);
 /* The same over the keys of a map (optionally only those of one name kind). */
 void cbrsuggest_map(cbr_compiler *c, const char *name, size_t n, const cbrmap *m, int kind);
+/* The key cbrsuggest_map would suggest, or NULL. */
+const char *cbrsuggest_map_find(const char *name, size_t n, const cbrmap *m, int kind);
+
+/* Adds `did you mean "America/New_York"?` to the last diagnostic when a zone
+ * under the zoneinfo directory is close to name, else a hint on how zones
+ * are named.  The directory is read on the first call of a check only. */
+void cbrsuggest_zone(cbrsema_ctx *s, const char *name, size_t n);
+/* The zone of zones closest to name (case-insensitive; a name without `/`
+ * also matches a zone's city), or NULL when none is close. */
+const char *cbrsuggest_zone_pick(const char *name, size_t n, const char *const *zones, size_t nzones);
+/* The ISO 4217 code that code[0..n) most likely means ("usd" or "UDS" ->
+ * "USD"), or NULL when there is no single close one. */
+const char *cbrsuggest_currency(const char *code, size_t n);
 
 #endif

@@ -206,8 +206,11 @@ bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what)
         char up[4] = {0};
         for (int i = 0; i < 3; i++)
             up[i] = (char)(a->cur[i] >= 'a' && a->cur[i] <= 'z' ? a->cur[i] - 32 : a->cur[i]);
+        const char *near;
         if (cbrcur_exponent(up, 3) >= 0)
             cbrdiag_hint(C(s), "currency codes are written in capitals: `%s`", up);
+        else if ((near = cbrsuggest_currency(a->cur, 3)) != NULL)
+            cbrdiag_hint(C(s), "did you mean `%s`?", near);
         return false;
     }
     cbrdec t = cbrdec_trim(a->value);
@@ -332,6 +335,7 @@ static cbrtype check_name(cbrsema_ctx *s, cbrexpr *e)
         e->value.u.weekday = e->sym_index;
         return e->type = T_WEEKDAY;
     case SYM_LET: {
+        s->m->lets[e->sym_index].used = true;
         cbrtype t = cbrtc_let(s, e->sym_index);
         const cbrexpr *def = s->m->lets[e->sym_index].item->u.let_expr;
         if (t != T_ERROR && def->is_const && !T_IS_LIST(t)) {
@@ -612,6 +616,134 @@ static cbrtype check_neg(cbrsema_ctx *s, cbrexpr *e)
     return e->type = t;
 }
 
+/* ---- operands of `and` that exclude each other ---- */
+
+/* What one operand says of a field: its value lies between lo and hi (each
+ * bound optional, inclusive or not). */
+typedef struct bounds {
+    uint32_t field;
+    const cbrval *lo, *hi;
+    bool lo_in, hi_in;
+} bounds;
+
+static bool bound_type_ok(const cbrval *v)
+{
+    if (v->type == T_STRING) { /* NFC is the identity on ASCII: == is memcmp */
+        for (uint32_t i = 0; i < v->u.s.n; i++)
+            if ((unsigned char)v->u.s.s[i] >= 0x80)
+                return false;
+        return true;
+    }
+    return T_IS_NUM(v->type) || v->type == T_DATE || v->type == T_WEEKDAY || v->type == T_BOOL;
+}
+
+/* `field OP constant` (either way round) or `field between c1 and c2`. */
+static bool operand_bounds(const cbrexpr *x, bounds *b)
+{
+    memset(b, 0, sizeof *b);
+    const cbrexpr *f, *k;
+    cbrbinop op;
+    if (x->kind == E_BETWEEN) {
+        const cbrexpr *lo = x->u.kids.b, *hi = x->u.kids.c;
+        f = x->u.kids.a;
+        if (!lo->is_const || !hi->is_const || f->kind != E_NAME || f->sym != SYM_FIELD ||
+            !bound_type_ok(&lo->value) || !bound_type_ok(&hi->value) || lo->value.type == T_STRING)
+            return false;
+        *b = (bounds){f->sym_index, &lo->value, &hi->value, true, true};
+        return true;
+    }
+    if (x->kind != E_BIN || x->op < OP_EQ || x->op == OP_NE || x->op == OP_FEQ)
+        return false;
+    op = x->op;
+    if (x->u.kids.b->is_const) {
+        f = x->u.kids.a;
+        k = x->u.kids.b;
+    } else {
+        f = x->u.kids.b;
+        k = x->u.kids.a;
+        op = op == OP_LT ? OP_GT : op == OP_LE ? OP_GE : op == OP_GT ? OP_LT : op == OP_GE ? OP_LE : op;
+    }
+    if (f->kind != E_NAME || f->sym != SYM_FIELD || !k->is_const || !bound_type_ok(&k->value))
+        return false;
+    b->field = f->sym_index;
+    if (op == OP_EQ || op == OP_GT || op == OP_GE)
+        b->lo = &k->value, b->lo_in = op != OP_GT;
+    if (op == OP_EQ || op == OP_LT || op == OP_LE)
+        b->hi = &k->value, b->hi_in = op != OP_LT;
+    return true;
+}
+
+/* -1, 0, 1 for two bounds that compare exactly, 2 otherwise (money in
+ * different or unstated currencies, values of different kinds). */
+static int bound_cmp(const cbrval *x, const cbrval *y)
+{
+    if (T_IS_NUM(x->type) != T_IS_NUM(y->type) || (!T_IS_NUM(x->type) && x->type != y->type))
+        return 2;
+    if (strcmp(cur_of(x), cur_of(y)) != 0)
+        return 2;
+    return cbrtc_const_cmp(x, y);
+}
+
+/* Whether no value lies below hi and above lo at once. */
+static bool disjoint(const cbrval *lo, bool lo_in, const cbrval *hi, bool hi_in)
+{
+    int c = bound_cmp(lo, hi);
+    return c == 1 || (c == 0 && !(lo_in && hi_in));
+}
+
+static bool exclude(const bounds *x, const bounds *y)
+{
+    if (x->field != y->field)
+        return false;
+    return (x->lo && y->hi && disjoint(x->lo, x->lo_in, y->hi, y->hi_in)) ||
+           (y->lo && x->hi && disjoint(y->lo, y->lo_in, x->hi, x->hi_in));
+}
+
+/* The source text of x, shortened, for a message. */
+static void source_text(cbrsema_ctx *s, const cbrexpr *x, char *buf, size_t n)
+{
+    const cbrsource *src = &s->c->src[x->loc.file];
+    uint32_t a = x->loc.start, b = x->loc.end > src->len ? src->len : x->loc.end;
+    size_t len = b > a ? b - a : 0, max = 40;
+    if (len > max) {
+        while (max > 0 && ((unsigned char)src->text[a + max] & 0xC0) == 0x80)
+            max--;
+        snprintf(buf, n, "%.*s...", (int)max, src->text + a);
+    } else {
+        snprintf(buf, n, "%.*s", (int)len, src->text + a);
+    }
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+}
+
+/* `amount >= 15 and amount < 10`: two operands of one `and` that no value
+ * of their field satisfies together.  Reported once, at the later one. */
+static void check_contradiction(cbrsema_ctx *s, const cbrexpr *e)
+{
+    enum { MAXOPS = 64 };
+    bounds b[MAXOPS];
+    const cbrexpr *ops[MAXOPS];
+    unsigned n = 0;
+    for (uint32_t i = 0; i < e->u.list.n && n < MAXOPS; i++) {
+        const cbrexpr *x = e->u.list.items[i];
+        if (x->is_const || !operand_bounds(x, &b[n]))
+            continue;
+        ops[n] = x;
+        for (unsigned j = 0; j < n; j++)
+            if (exclude(&b[j], &b[n])) {
+                char t1[64], t2[64];
+                source_text(s, ops[j], t1, sizeof t1);
+                source_text(s, x, t2, sizeof t2);
+                cbrdiag_warning(C(s), x->loc, "contradiction",
+                                "`%s` can never hold together with `%s`, so this condition is always false",
+                                t2, t1);
+                return;
+            }
+        n++;
+    }
+}
+
 static cbrtype check_logic(cbrsema_ctx *s, cbrexpr *e)
 {
     bool is_and = e->kind == E_AND;
@@ -644,6 +776,8 @@ static cbrtype check_logic(cbrsema_ctx *s, cbrexpr *e)
         set_const_bool(e, !is_and);
     else if (all_const)
         set_const_bool(e, is_and);
+    else if (is_and)
+        check_contradiction(s, e);
     return e->type = T_BOOL;
 }
 
@@ -766,10 +900,66 @@ static bool different_currencies(const cbrexpr *a, const cbrexpr *b)
            a->value.u.m.cur[0] && b->value.u.m.cur[0] && strcmp(a->value.u.m.cur, b->value.u.m.cur);
 }
 
+/* A bare word that names nothing (not a field, let, weekday, function or
+ * type) and is not a slip for a name either: `USD` in `currency == USD`. */
+static bool unknown_word(cbrsema_ctx *s, const cbrexpr *x)
+{
+    return x->kind == E_NAME && !x->paren && cbrmap_get(&s->names, x->u.name.s, x->u.name.n) < 0 &&
+           cbrmap_get(&s->funcs, x->u.name.s, x->u.name.n) < 0 &&
+           cbrsema_type_named(x->u.name.s, x->u.name.n) == T_ERROR &&
+           !cbrsuggest_map_find(x->u.name.s, x->u.name.n, &s->names, -1);
+}
+
+/* Reports a bare word compared with a string as the string it was meant to
+ * be, and turns it into that string so that nothing else is said of it. */
+static void quote_word(cbrsema_ctx *s, cbrexpr *x)
+{
+    cbrdiag_error(C(s), x->loc, "unquoted-string",
+                  "unknown name `%s` compared with a string; strings are written in quotes", x->u.name.s);
+    cbrdiag_hint(C(s), "did you mean \"%s\"?", x->u.name.s);
+    cbrstr text = x->u.name;
+    x->kind = E_LIT;
+    memset(&x->value, 0, sizeof x->value);
+    x->value.type = T_STRING;
+    x->value.u.s = text;
+    x->warned = true;
+}
+
+/* Types both sides of a comparison; a bare word on the right of a string
+ * is taken as an unquoted string (quote_word).  On the left a word is more
+ * likely a misspelt field, and is reported as an unknown name. */
+static void type_sides(cbrsema_ctx *s, cbrexpr *a, cbrexpr *b, bool eq, cbrtype *ta, cbrtype *tb)
+{
+    *ta = cbrtc_expr(s, a);
+    if (eq && *ta == T_STRING && unknown_word(s, b))
+        quote_word(s, b);
+    *tb = cbrtc_expr(s, b);
+}
+
+/* `currency == "UDS"`: transactions in a currency that is not in the ISO 4217
+ * table are refused as input, so the comparison can only be false. */
+static void check_currency_text(cbrsema_ctx *s, const cbrexpr *field, const cbrexpr *text)
+{
+    if (field->kind != E_NAME || field->sym != SYM_FIELD || field->sym_index != FIELD_CURRENCY ||
+        !text->is_const || text->type != T_STRING || text->warned)
+        return;
+    const cbrstr *t = &text->value.u.s;
+    if (cbrcur_exponent(t->s, t->n) >= 0)
+        return;
+    char q[64];
+    cbrtc_const_text(&text->value, q, sizeof q);
+    cbrdiag_warning(C(s), text->loc, "unknown-currency",
+                    "%s is not an ISO 4217 currency code, so no transaction's `currency` is %s", q, q);
+    const char *near = cbrsuggest_currency(t->s, t->n);
+    if (near)
+        cbrdiag_hint(C(s), "did you mean \"%s\"?", near);
+}
+
 static cbrtype check_bin(cbrsema_ctx *s, cbrexpr *e)
 {
     cbrexpr *a = e->u.kids.a, *b = e->u.kids.b;
-    cbrtype ta = cbrtc_expr(s, a), tb = cbrtc_expr(s, b);
+    cbrtype ta, tb;
+    type_sides(s, a, b, e->op == OP_EQ || e->op == OP_NE || e->op == OP_FEQ, &ta, &tb);
     if (ta == T_ERROR || tb == T_ERROR)
         return fail(e);
     if (e->op <= OP_DIV) {
@@ -814,6 +1004,10 @@ static cbrtype check_bin(cbrsema_ctx *s, cbrexpr *e)
                       a->value.u.m.cur, b->value.u.m.cur);
         return fail(e);
     }
+    if (e->op == OP_EQ || e->op == OP_NE) {
+        check_currency_text(s, a, b);
+        check_currency_text(s, b, a);
+    }
     bool r;
     if (a->is_const && b->is_const && fold_cmp(e->op, cbrtc_const_cmp(&a->value, &b->value), &r))
         set_const_bool(e, r);
@@ -823,7 +1017,12 @@ static cbrtype check_bin(cbrsema_ctx *s, cbrexpr *e)
 static cbrtype check_in(cbrsema_ctx *s, cbrexpr *e)
 {
     cbrexpr *a = e->u.kids.a, *l = e->u.kids.b;
-    cbrtype ta = cbrtc_expr(s, a), tl = cbrtc_expr(s, l);
+    cbrtype ta = cbrtc_expr(s, a);
+    if (ta == T_STRING && l->kind == E_LIST)
+        for (uint32_t i = 0; i < l->u.list.n; i++)
+            if (unknown_word(s, l->u.list.items[i]))
+                quote_word(s, l->u.list.items[i]);
+    cbrtype tl = cbrtc_expr(s, l);
     if (ta == T_ERROR || tl == T_ERROR)
         return fail(e);
     const char *word = e->negated ? "not in" : "in";
@@ -851,6 +1050,9 @@ static cbrtype check_in(cbrsema_ctx *s, cbrexpr *e)
             cbrdiag_hint(C(s), "weekdays are written MON TUE WED THU FRI SAT SUN, without quotes");
         return fail(e);
     }
+    if (l->kind == E_LIST)
+        for (uint32_t i = 0; i < l->u.list.n; i++)
+            check_currency_text(s, a, l->u.list.items[i]);
     if (a->is_const && l->kind == E_LIST) {
         bool found = false;
         for (uint32_t i = 0; i < l->u.list.n; i++)

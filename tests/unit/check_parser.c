@@ -688,6 +688,43 @@ START_TEST(doubled_percent_sign)
 }
 END_TEST
 
+/* `=` where a comparison fits says `==` was meant, in a clause or a let. */
+START_TEST(single_equals_in_a_condition)
+{
+    static const struct { const char *src; unsigned col; } cases[] = {
+        {"when currency = \"USD\" then cashback 1%\n", 15},
+        {"let usd = currency = \"USD\"\n", 20},
+        {"when amount > 1 and mcc = 5411 then cashback 1%\n", 25},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        C = unit_compile(cases[i].src);
+        ck_assert_one_error(C, "assign-in-condition", 1, cases[i].col);
+        ck_assert_only_message(C, "`=` does not compare; a condition tests equality with `==`");
+        ck_assert_str_eq(unit_only_error(C)->hint, "did you mean `==`?");
+        done();
+    }
+}
+END_TEST
+
+/* `10 %`: one error over the number and the sign, from the lexer. */
+START_TEST(percent_after_a_space)
+{
+    static const struct { const char *src; unsigned col, end; const char *hint; } cases[] = {
+        {"when amount > 1 then cashback 10 %\n", 31, 35, "write `10%`"},
+        {"when amount > 1 then cashback 2.5\t%\n", 31, 36, "write `2.5%`"},
+        {"when amount * 10 % > 1 then cashback 1%\n", 15, 19, "write `10%`"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        C = unit_compile(cases[i].src);
+        ck_assert_one_error(C, "percent-space", 1, cases[i].col);
+        const cbr_diagnostic *d = unit_only_error(C);
+        ck_assert_uint_eq(d->end_column, cases[i].end);
+        ck_assert_str_eq(d->hint, cases[i].hint);
+        done();
+    }
+}
+END_TEST
+
 START_TEST(unclosed_offer_at_end_of_file)
 {
     ck_assert_syntax_error("offer \"o\" {", 1, 12,
@@ -1005,7 +1042,8 @@ static Suite *parser_suite(void)
                campaign_item, bare_rule_item, test_block_steps, items_keep_source_order,
                empty_source_has_no_items);
     UNIT_TCASE(s, "syntax-errors", missing_then, up_without_to, valid_without_to, missing_condition,
-               doubled_operator, doubled_percent_sign, unclosed_offer_at_end_of_file,
+               doubled_operator, doubled_percent_sign, single_equals_in_a_condition, percent_after_a_space,
+               unclosed_offer_at_end_of_file,
                missing_colon_and_unquoted_id, unquoted_offer_id_is_one_error, cap_without_amount,
                reward_without_value_names_percent_or_amount,
                long_found_token_is_shortened_on_a_character_boundary,

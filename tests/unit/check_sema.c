@@ -10,6 +10,8 @@
 #include "compiler/compint.h"
 #include "compiler/sema.h"
 #include "compiler/semaint.h"
+#include <sys/stat.h>
+#include <unistd.h>
 #include "stdlib/date.h"
 
 #define NOHINT ((const char *)-1)
@@ -935,6 +937,79 @@ START_TEST(clause_limit_is_one_error)
 }
 END_TEST
 
+/* ---- sharper diagnostics ---- */
+
+ERR(unquoted_string_after_a_string_field, "when currency == USD" CB, "unquoted-string", 1, 18,
+    "did you mean \"USD\"?", "strings are written in quotes")
+ERR(unquoted_string_in_a_list, "field tier: string\nwhen tier in [\"silver\", gold]" CB, "unquoted-string", 2,
+    25, "did you mean \"gold\"?", NULL)
+ERR(unknown_word_on_the_left_is_an_unknown_name, "when chanel == \"pos\"" CB, "unknown-name", 1, 6,
+    "did you mean `channel`?", NULL)
+ERR(misspelt_field_on_the_right_is_an_unknown_name, "when merchant == channl" CB, "unknown-name", 1, 18,
+    "did you mean `channel`?", NULL)
+ERR(unknown_word_against_a_number_is_an_unknown_name, "when amount == lots" CB, "unknown-name", 1, 16, NOHINT,
+    NULL)
+ERR(money_literal_currency_suggested, "when amount >= 10 UDS" CB, "unknown-currency", 1, 19, "did you mean `USD`?",
+    NULL)
+ERR(cap_on_a_fixed_reward, "when true then cashback 1.00 up to 5.00\n", "cap-on-fixed", 1, 30,
+    "the cap 5.00 could never apply to a fixed 1.00; write `cashback 1.00`", "a fixed reward takes no cap")
+ERR(cap_below_a_fixed_reward_has_no_hint, "when true then cashback 9.00 up to 5.00\n", "cap-on-fixed", 1, 30, NOHINT,
+    NULL)
+WARN(currency_text_not_iso, "when currency == \"UDS\"" CB, "unknown-currency", 1, 18, "did you mean \"USD\"?",
+     "\"UDS\" is not an ISO 4217 currency code")
+WARN(currency_text_lowercase, "when currency != \"usd\"" CB, "unknown-currency", 1, 18, "did you mean \"USD\"?",
+     NULL)
+WARN(currency_text_far_from_every_code, "when currency == \"dollars\"" CB, "unknown-currency", 1, 18, NOHINT, NULL)
+WARN(contradiction_of_bounds, "when amount >= 15 and amount < 10" CB, "contradiction", 1, 23, NOHINT,
+     "`amount < 10` can never hold together with `amount >= 15`")
+WARN(contradiction_of_hours, "when hour > 20 and hour < 6" CB, "contradiction", 1, 20, NOHINT, NULL)
+WARN(contradiction_of_equalities, "when mcc == 1 and mcc == 2" CB, "contradiction", 1, 19, NOHINT, NULL)
+WARN(contradiction_with_between, "when amount between 1 and 5 and amount > 5.00" CB, "contradiction", 1, 33,
+     NOHINT, NULL)
+WARN(contradiction_constant_on_the_left, "when 10 > amount and amount > 20" CB, "contradiction", 1, 22, NOHINT, NULL)
+WARN(contradiction_of_strings, "when merchant == \"A\" and channel == \"pos\" and merchant == \"B\"" CB,
+     "contradiction", 1, 47, NOHINT, "`merchant == \"B\"` can never hold together with `merchant == \"A\"`")
+WARN(unused_let, "let big = amount >= 500\nlet vip = big\nlet small = amount < 5\nwhen vip" CB, "unused-let", 3,
+     5, NOHINT, "let `small` is never used")
+
+/* Conditions that can hold, or that cbr cannot decide exactly, stay quiet. */
+START_TEST(satisfiable_conditions_are_not_contradictions)
+{
+    static const char *const quiet[] = {
+        "when amount >= 10 and amount <= 10" CB,          /* exactly 10 */
+        "when hour > 6 and hour < 20" CB,
+        "when mcc == 1 and mcc == 1" CB,
+        "when mcc == 1 and mcc != 2" CB,
+        "when amount >= 15 USD and amount < 10" CB,       /* the currency of one is unstated */
+        "when amount >= 15 USD and amount < 10 EUR" CB,
+        "when amount > 5 and mcc < 5" CB,                  /* two fields */
+        "when amount >= 15 or amount < 10" CB,
+        "when merchant == \"caf\\u{E9}\" and merchant == \"cafe\\u{301}\"" CB, /* equal once NFC */
+        "when not (amount >= 15) and amount < 10" CB,
+        "when mcc > 5.5 and mcc < 6" CB,                  /* no int, but cbr stays exact over numbers */
+    };
+    for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+        cbr_compiler *c = unit_compile(quiet[i]);
+        ck_assert_no_errors(c);
+        ck_assert_no_code(c, "contradiction");
+        cbr_compiler_free(c);
+    }
+}
+END_TEST
+
+/* A let named by a condition or by a used let is used; a program of lets
+ * alone (a shared file checked on its own) is not warned about. */
+START_TEST(used_lets_and_let_only_programs_are_quiet)
+{
+    cbr_compiler *c = unit_compile("let big = amount >= 500\nlet vip = big\nwhen vip" CB);
+    ck_assert_clean(c);
+    cbr_compiler_free(c);
+    c = unit_compile("let big = amount >= 500\nlet small = amount < 5\n");
+    ck_assert_clean(c);
+    cbr_compiler_free(c);
+}
+END_TEST
+
 /* ---- suggestions ---- */
 
 START_TEST(edit_distance)
@@ -947,6 +1022,85 @@ START_TEST(edit_distance)
     /* Past max it stops: any value above max. */
     ck_assert_uint_gt(cbrsema_distance("abcdef", 6, "uvwxyz", 6, 2), 2);
     ck_assert_uint_gt(cbrsema_distance("a", 1, "abcdef", 6, 2), 2);
+}
+END_TEST
+
+/* Zone names: a typo, a case-only difference, a city without its region,
+ * ties to the shorter name, and nothing when no zone is close. */
+START_TEST(zone_candidates)
+{
+    static const char *const zones[] = {"America/New_York", "America/Indiana/Indianapolis",
+                                        "America/Indianapolis", "Europe/London", "Asia/Kolkata", "UTC"};
+    const size_t n = sizeof zones / sizeof zones[0];
+#define PICK(name) cbrsuggest_zone_pick(name, strlen(name), zones, n)
+    ck_assert_str_eq(PICK("America/New_Yrok"), "America/New_York");
+    ck_assert_str_eq(PICK("america/new_york"), "America/New_York");
+    ck_assert_str_eq(PICK("AMERICA/NEW_YORK"), "America/New_York");
+    ck_assert_str_eq(PICK("New_York"), "America/New_York");
+    ck_assert_str_eq(PICK("london"), "Europe/London");
+    ck_assert_ptr_null(PICK("Asia/Calcutta")); /* a renamed zone is no typo */
+    ck_assert_str_eq(PICK("Indianapolis"), "America/Indianapolis");
+    ck_assert_str_eq(PICK("utc"), "UTC");
+    ck_assert_ptr_null(PICK("Mars/Olympus"));
+    ck_assert_ptr_null(PICK("Europe/Paris"));
+    ck_assert_ptr_null(PICK("EST"));
+    ck_assert_ptr_null(cbrsuggest_zone_pick("UTC", 3, zones, n)); /* itself is no suggestion */
+#undef PICK
+}
+END_TEST
+
+/* The zone names come from the configured zoneinfo directory, read when an
+ * unknown zone is reported; only TZif files are suggested. */
+START_TEST(zone_suggestions_come_from_the_zoneinfo_directory)
+{
+    char dir[] = "/tmp/cbr-zones-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/Pacific", dir);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    static const char *const files[] = {"Pacific/Auckland", "Pacific/Aucklandx", "README"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        FILE *f = fopen(path, "wb");
+        ck_assert_ptr_nonnull(f);
+        fputs(i == 0 ? "TZif2" : "text", f); /* only the first is a zone */
+        fclose(f);
+    }
+    cbr_config cfg;
+    cbr_config_init(&cfg);
+    cfg.zoneinfo_dir = dir;
+    cbr_compiler *c = unit_compile_cfg(&cfg, OFFER("timezone \"pacific/auckland\""));
+    ck_assert_one_error(c, "unknown-timezone", 1, 13);
+    ck_assert_str_eq(unit_only_error(c)->hint, "did you mean \"Pacific/Auckland\"?");
+    cbr_compiler_free(c);
+    /* The closest name is a text file: no suggestion, the general hint. */
+    c = unit_compile_cfg(&cfg, OFFER("timezone \"Pacific/Aucklandxy\""));
+    ck_assert_one_error(c, "unknown-timezone", 1, 13);
+    ck_assert_str_eq(unit_only_error(c)->hint, "time zones are IANA names such as \"America/New_York\" or \"UTC\"");
+    cbr_compiler_free(c);
+    for (int i = 2; i >= 0; i--) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/Pacific", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* Currency codes: a swap, a case-only difference, one letter off when that
+ * is the only code so near, and nothing for far or ambiguous codes. */
+START_TEST(currency_candidates)
+{
+    ck_assert_str_eq(cbrsuggest_currency("UDS", 3), "USD");
+    ck_assert_str_eq(cbrsuggest_currency("usd", 3), "USD");
+    ck_assert_str_eq(cbrsuggest_currency("Eur", 3), "EUR");
+    ck_assert_str_eq(cbrsuggest_currency("EUU", 3), "EUR");   /* EUR is the one code a letter away */
+    ck_assert_str_eq(cbrsuggest_currency("USDD", 4), "USD");
+    ck_assert_ptr_null(cbrsuggest_currency("QQQ", 3));
+    ck_assert_ptr_null(cbrsuggest_currency("XXX", 3));
+    ck_assert_ptr_null(cbrsuggest_currency("AAD", 3));        /* AED, AUD: a guess */
+    ck_assert_ptr_null(cbrsuggest_currency("DOLLAR", 6));
 }
 END_TEST
 
@@ -1060,7 +1214,16 @@ static Suite *sema_suite(void)
                messages_stay_valid_utf8_when_cut);
     UNIT_TCASE(s, "limits", offer_limit_from_config, offer_limit_is_reported_once, clause_limit_within,
                clause_limit_is_one_error, field_limit, extern_limit);
-    UNIT_TCASE(s, "suggest", edit_distance);
+    UNIT_TCASE(s, "suggest", edit_distance, zone_candidates, zone_suggestions_come_from_the_zoneinfo_directory,
+               currency_candidates);
+    UNIT_TCASE(s, "sharper", unquoted_string_after_a_string_field, unquoted_string_in_a_list,
+               unknown_word_on_the_left_is_an_unknown_name, misspelt_field_on_the_right_is_an_unknown_name,
+               unknown_word_against_a_number_is_an_unknown_name, money_literal_currency_suggested,
+               cap_on_a_fixed_reward, cap_below_a_fixed_reward_has_no_hint, currency_text_not_iso,
+               currency_text_lowercase, currency_text_far_from_every_code, contradiction_of_bounds,
+               contradiction_of_hours, contradiction_of_equalities, contradiction_with_between,
+               contradiction_constant_on_the_left, contradiction_of_strings, unused_let,
+               satisfiable_conditions_are_not_contradictions, used_lets_and_let_only_programs_are_quiet);
     return s;
 }
 
