@@ -184,10 +184,14 @@ char *cbr_program_disasm(const cbr_program *prog)
     for (uint32_t i = 0; i < p->ncampaigns; i++) {
         const cbrx_campaign *c = &p->campaigns[i];
         say(&o, "campaign \"%s\"", cbrx_str(p, c->id));
+        static const char *const per[] = {"", " per day", " per week", " per month", " per year"};
         if (c->has_budget) {
             say(&o, " budget ");
             amount(&o, &c->budget);
+            say(&o, "%s", c->budget_period <= XP_YEAR ? per[c->budget_period] : "");
         }
+        if (c->tz)
+            say(&o, " zone %s", cbrx_str(p, p->tzs[c->tz]));
         say(&o, "\n");
     }
     for (uint32_t i = 0; i < p->noffers; i++) {
@@ -198,6 +202,8 @@ char *cbr_program_disasm(const cbr_program *prog)
             say(&o, " campaign \"%s\"", cbrx_str(p, p->campaigns[of->campaign].id));
         if (of->group != CBRX_NONE)
             say(&o, " exclusive \"%s\"", cbrx_str(p, of->group));
+        if (of->flags & XO_NO_PARTIAL)
+            say(&o, " no partial");
         say(&o, "\n");
         for (uint32_t c = 0; c < of->nclauses; c++) {
             const cbrx_clause *cl = &p->clauses[of->first_clause + c];

@@ -221,6 +221,7 @@ static const char *verdict_name(cbr_verdict v)
     case CBR_CAMPAIGN_BUDGET_SPENT: return "campaign budget spent";
     case CBR_NO_USER: return "no user";
     case CBR_EXCLUDED: return "excluded";
+    case CBR_NO_PARTIAL: return "no partial";
     }
     return "?";
 }
