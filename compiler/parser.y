@@ -187,7 +187,7 @@ attr:
         { cbrbuild_attr_str(&$$, A_BUDGET, @$, @1, (cbrstr){0}); $$.u.budget.amount = $2;
           $$.u.budget.has_period = true; $$.u.budget.period = $4; $$.u.budget.period_loc = @4; }
   | NO IDENT
-        { cbrbuild_attr_str(&$$, A_NO_PARTIAL, @$, @1, (cbrstr){0});
+        { cbrbuild_attr_str(&$$, A_NO_PARTIAL, @$, @$, (cbrstr){0});
           $$.u.word.s = $2; $$.u.word.loc = @2; }
   | ROUNDING round_mode
         { cbrbuild_attr_str(&$$, A_ROUNDING, @$, @1, (cbrstr){0});
