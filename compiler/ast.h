@@ -121,6 +121,8 @@ typedef struct cbramount {
     cbrdec value;
     bool has_point;      /* written with a decimal point: 15.00, not 15 */
     char cur[4];         /* "" when no currency code was written */
+    cbrstr word;         /* the word after the number as written (a currency code,
+                            or `total` in a limit); {NULL, 0} when none */
     cbrloc loc;
     cbrloc cur_loc;
 } cbramount;
@@ -148,12 +150,13 @@ typedef struct cbrclause {
 typedef enum cbrattr_kind {
     A_TITLE, A_CAMPAIGN, A_VALID, A_TIMEZONE, A_PRIORITY, A_EXCLUSIVE,
     A_LIMIT, A_BUDGET, A_ROUNDING,
+    A_NO_PARTIAL,        /* `no partial`: u.word holds the word after `no` */
     A_CLAUSE             /* not an attribute: a `when` clause in the same list */
 } cbrattr_kind;
 
 const char *cbrattr_name(cbrattr_kind k);
 
-typedef enum cbrperiod { PER_NONE = 0, PER_DAY, PER_WEEK, PER_MONTH } cbrperiod;
+typedef enum cbrperiod { PER_NONE = 0, PER_DAY, PER_WEEK, PER_MONTH, PER_YEAR } cbrperiod;
 
 typedef struct cbrattr {
     cbrattr_kind kind;
@@ -163,8 +166,11 @@ typedef struct cbrattr {
         cbrstr str;                              /* title, campaign, timezone, exclusive */
         struct { int32_t from, to; cbrloc from_loc, to_loc; } valid;
         struct { int64_t v; cbrloc loc; } priority;
-        struct { cbramount amount; cbrstr who, period; cbrloc who_loc, period_loc; bool has_period; } limit;
-        cbramount budget;
+        /* limit AMOUNT [per WHO [per PERIOD]]: WHO is `user`, or the period of
+         * `limit N total per PERIOD`; has_who false for `limit N total` */
+        struct { cbramount amount; cbrstr who, period; cbrloc who_loc, period_loc; bool has_who, has_period; } limit;
+        struct { cbramount amount; cbrstr period; cbrloc period_loc; bool has_period; } budget;
+        struct { cbrstr s; cbrloc loc; } word;   /* no partial */
         struct { cbrstr mode; cbrloc loc; } rounding;   /* "half-up" etc. as written */
         cbrclause clause;
     } u;

@@ -84,6 +84,7 @@ void cbrbuild_amount(cbramount *out, const cbrval *num, cbrloc loc, const cbrstr
     out->loc = loc;
     out->cur_loc = cur_loc;
     if (cur) {
+        out->word = *cur;
         /* Longer names are kept truncated-marked: sema reports them. */
         size_t n = cur->n < 3 ? cur->n : 3;
         memcpy(out->cur, cur->s, n);

@@ -421,6 +421,13 @@ static uint16_t gen_call(gen *g, const cbrexpr *e)
         d = new_reg(g, X_BOOL, 0);
         emit(g, XOP_EXISTS, d, x, 0, 0);
         return d;
+    case B_DAYS_BETWEEN:
+        /* days_between(d1, d2) is d2 - d1: a date minus a date is days. */
+        x = gen_value(g, a[0]);
+        y = gen_value(g, a[1]);
+        d = new_reg(g, X_INT, 0);
+        emit(g, XOP_SUB, d, y, x, 0);
+        return d;
     case B_MIN: return gen_minmax(g, e, XOP_MIN);
     case B_MAX: return gen_minmax(g, e, XOP_MAX);
     case B_ABS:
@@ -864,8 +871,11 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
     x->valid_from = o->valid_from;
     x->valid_to = o->valid_to;
     x->has_budget = o->has_budget;
-    if (o->has_budget)
+    if (o->has_budget) {
         x->budget = amount_of(&o->budget);
+        x->budget_period = (uint8_t)o->budget_period;
+    }
+    x->flags = o->no_partial ? XO_NO_PARTIAL : 0;
     x->code = g->p->ncode;
     x->first_cond = g->p->nconds;
 
@@ -886,7 +896,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
             return;
         cbrx_limit *xl = &g->p->limits[g->p->nlimits++];
         memset(xl, 0, sizeof *xl);
-        xl->is_count = l->is_count;
+        xl->kind = l->total ? XL_TOTAL : l->is_count ? XL_COUNT : XL_MONEY;
         xl->period = (uint8_t)l->period;
         xl->count = l->count;
         if (!l->is_count) {
@@ -998,8 +1008,11 @@ static void gen_campaigns(gen *g)
         x->id = intern_str(g, c->id);
         x->title = c->title.s ? intern_str(g, c->title) : CBRX_NONE;
         x->has_budget = c->has_budget;
-        if (c->has_budget)
+        if (c->has_budget) {
             x->budget = amount_of(&c->budget);
+            x->budget_period = (uint8_t)c->budget_period;
+        }
+        x->tz = tz_index(g, c->timezone);
         x->has_valid = c->has_valid;
         x->valid_from = c->valid_from;
         x->valid_to = c->valid_to;

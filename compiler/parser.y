@@ -170,15 +170,25 @@ attr:
   | PRIORITY "-" INT
         { cbrbuild_attr_str(&$$, A_PRIORITY, @$, @1, (cbrstr){0});
           $$.u.priority.v = -$3.u.i; $$.u.priority.loc = @2; $$.u.priority.loc.end = @3.end; }
+  /* `limit 5 total` reads as an amount whose word is `total`: the checker
+   * tells it from a currency code. */
+  | LIMIT amount
+        { cbrbuild_attr_str(&$$, A_LIMIT, @$, @1, (cbrstr){0}); $$.u.limit.amount = $2; }
   | LIMIT amount PER IDENT
         { cbrbuild_attr_str(&$$, A_LIMIT, @$, @1, (cbrstr){0});
-          $$.u.limit.amount = $2; $$.u.limit.who = $4; $$.u.limit.who_loc = @4; }
+          $$.u.limit.amount = $2; $$.u.limit.has_who = true; $$.u.limit.who = $4; $$.u.limit.who_loc = @4; }
   | LIMIT amount PER IDENT PER IDENT
         { cbrbuild_attr_str(&$$, A_LIMIT, @$, @1, (cbrstr){0});
-          $$.u.limit.amount = $2; $$.u.limit.who = $4; $$.u.limit.who_loc = @4;
+          $$.u.limit.amount = $2; $$.u.limit.has_who = true; $$.u.limit.who = $4; $$.u.limit.who_loc = @4;
           $$.u.limit.has_period = true; $$.u.limit.period = $6; $$.u.limit.period_loc = @6; }
   | BUDGET amount
-        { cbrbuild_attr_str(&$$, A_BUDGET, @$, @1, (cbrstr){0}); $$.u.budget = $2; }
+        { cbrbuild_attr_str(&$$, A_BUDGET, @$, @1, (cbrstr){0}); $$.u.budget.amount = $2; }
+  | BUDGET amount PER IDENT
+        { cbrbuild_attr_str(&$$, A_BUDGET, @$, @1, (cbrstr){0}); $$.u.budget.amount = $2;
+          $$.u.budget.has_period = true; $$.u.budget.period = $4; $$.u.budget.period_loc = @4; }
+  | NO IDENT
+        { cbrbuild_attr_str(&$$, A_NO_PARTIAL, @$, @$, (cbrstr){0});
+          $$.u.word.s = $2; $$.u.word.loc = @2; }
   | ROUNDING round_mode
         { cbrbuild_attr_str(&$$, A_ROUNDING, @$, @1, (cbrstr){0});
           $$.u.rounding.mode = $2; $$.u.rounding.loc = @2; }
@@ -399,7 +409,7 @@ int cbrparse_symbol_class(int kind)
         return CBRSYM_MINUS;
     case YYSYMBOL_TITLE: case YYSYMBOL_CAMPAIGN: case YYSYMBOL_VALID: case YYSYMBOL_TIMEZONE:
     case YYSYMBOL_PRIORITY: case YYSYMBOL_EXCLUSIVE: case YYSYMBOL_LIMIT: case YYSYMBOL_BUDGET:
-    case YYSYMBOL_ROUNDING:
+    case YYSYMBOL_ROUNDING: case YYSYMBOL_NO:
         return CBRSYM_ATTRIBUTE;
     case YYSYMBOL_FIELD: case YYSYMBOL_LET: case YYSYMBOL_EXTERN: case YYSYMBOL_OFFER:
     case YYSYMBOL_TEST:

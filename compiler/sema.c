@@ -330,7 +330,8 @@ static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
 static const char *const attr_names[] = {
     [A_TITLE] = "title", [A_CAMPAIGN] = "campaign", [A_VALID] = "valid",
     [A_TIMEZONE] = "timezone", [A_PRIORITY] = "priority", [A_EXCLUSIVE] = "exclusive",
-    [A_LIMIT] = "limit", [A_BUDGET] = "budget", [A_ROUNDING] = "rounding", [A_CLAUSE] = "when",
+    [A_LIMIT] = "limit", [A_BUDGET] = "budget", [A_ROUNDING] = "rounding", [A_NO_PARTIAL] = "no partial",
+    [A_CLAUSE] = "when",
 };
 
 const char *cbrattr_name(cbrattr_kind k)
@@ -450,31 +451,98 @@ static cbrround rounding_mode(cbrsema_ctx *s, const cbrattr *a)
     return CBR_ROUND_DOWN;
 }
 
+static bool is_word(const cbrstr *w, const char *word)
+{
+    return w->s && w->n == strlen(word) && !memcmp(w->s, word, w->n);
+}
+
+/* The period after `per`: day, week, month or year; PER_NONE, reported as
+ * code with `whose` ("a limit's") in the message, for any other word. */
+static cbrperiod period_named(cbrsema_ctx *s, const cbrstr *p, cbrloc loc, const char *code, const char *whose)
+{
+    static const char *const periods[] = {"day", "week", "month", "year"};
+    for (int i = 0; i < 4; i++)
+        if (is_word(p, periods[i]))
+            return (cbrperiod)(PER_DAY + i);
+    cbrdiag_error(s->c, loc, code, "%s period is `per day`, `per week`, `per month` or `per year`, found `per %s`",
+                  whose, p->s);
+    cbrsuggest(s->c, p->s, p->n, periods, 4);
+    return PER_NONE;
+}
+
+static bool is_period_word(const cbrstr *w)
+{
+    return is_word(w, "day") || is_word(w, "week") || is_word(w, "month") || is_word(w, "year");
+}
+
+/* `limit N total [per PERIOD]`: awards of all customers together. */
+static bool check_total_limit(cbrsema_ctx *s, const cbrattr *a, cbrlimit *out)
+{
+    const cbramount *am = &a->u.limit.amount;
+    char num[32];
+    cbrdec_format(am->value, num, sizeof num);
+    bool ok = true;
+    out->total = out->is_count = true;
+    if (a->u.limit.has_who && is_word(&a->u.limit.who, "user")) {
+        cbrdiag_error(s->c, a->u.limit.who_loc, "bad-limit",
+                      "a total limit counts the awards of all customers together, so it cannot be `per user`");
+        cbrdiag_hint(s->c, "to cap both, write two limits: `limit 1 per user` and `limit %s total`", num);
+        ok = false;
+    } else if (a->u.limit.has_period) {
+        cbrdiag_error(s->c, a->u.limit.period_loc, "bad-limit",
+                      "a total limit has one period, as in `limit %s total per day`; found a second `per %s`", num,
+                      a->u.limit.period.s);
+        ok = false;
+    } else if (a->u.limit.has_who) {
+        out->period = period_named(s, &a->u.limit.who, a->u.limit.who_loc, "bad-limit", "a limit's");
+        ok = out->period != PER_NONE;
+    }
+    if (am->has_point) {
+        cbrdiag_error(s->c, am->loc, "bad-limit",
+                      "a total limit counts awards, so it takes a whole number; money across all customers is a budget");
+        if (a->u.limit.has_who && is_period_word(&a->u.limit.who))
+            cbrdiag_hint(s->c, "write `budget %s per %s`", num, a->u.limit.who.s);
+        else
+            cbrdiag_hint(s->c, "write `budget %s`", num);
+        return false;
+    }
+    out->count = am->value.m;
+    if (out->count < 1) {
+        cbrdiag_error(s->c, am->loc, "not-positive", "a limit on the number of awards must be at least 1");
+        ok = false;
+    }
+    return ok;
+}
+
 static bool check_limit(cbrsema_ctx *s, const cbrattr *a, cbrlimit *out)
 {
     memset(out, 0, sizeof *out);
     out->loc = a->loc;
+    const cbramount *am = &a->u.limit.amount;
+    if (is_word(&am->word, "total"))
+        return check_total_limit(s, a, out);
+    if (!a->u.limit.has_who) {
+        /* `limit 5`, `limit 5.00 USD`, `limit 5 totl` */
+        bool other_word = am->word.s && am->cur[0] == '?';
+        cbrdiag_error(s->c, other_word ? am->cur_loc : am->loc, "bad-limit",
+                      "a limit says whom it counts: `per user` (each customer) or `total` (all customers together)");
+        if (other_word)
+            cbrsuggest(s->c, am->word.s, am->word.n, (const char *const[]){"total"}, 1);
+        return false;
+    }
     bool ok = true;
-    if (a->u.limit.who.n != 4 || memcmp(a->u.limit.who.s, "user", 4)) {
+    if (!is_word(&a->u.limit.who, "user")) {
         cbrdiag_error(s->c, a->u.limit.who_loc, "bad-limit",
                       "limits are kept per customer: write `per user`, found `per %s`", a->u.limit.who.s);
+        if (is_period_word(&a->u.limit.who) && !am->has_point && !am->cur[0])
+            cbrdiag_hint(s->c, "a limit across all customers is written `limit %lld total per %s`",
+                         (long long)am->value.m, a->u.limit.who.s);
         ok = false;
     }
     if (a->u.limit.has_period) {
-        static const char *const periods[] = {"day", "week", "month"};
-        const cbrstr *p = &a->u.limit.period;
-        out->period = PER_NONE;
-        for (int i = 0; i < 3; i++)
-            if (strlen(periods[i]) == p->n && !memcmp(periods[i], p->s, p->n))
-                out->period = (cbrperiod)(PER_DAY + i);
-        if (out->period == PER_NONE) {
-            cbrdiag_error(s->c, a->u.limit.period_loc, "bad-limit",
-                          "a limit's period is `per day`, `per week` or `per month`, found `per %s`", p->s);
-            cbrsuggest(s->c, p->s, p->n, periods, 3);
-            ok = false;
-        }
+        out->period = period_named(s, &a->u.limit.period, a->u.limit.period_loc, "bad-limit", "a limit's");
+        ok &= out->period != PER_NONE;
     }
-    const cbramount *am = &a->u.limit.amount;
     if (!am->has_point && !am->cur[0]) {
         out->is_count = true;
         out->count = am->value.m;
@@ -487,6 +555,48 @@ static bool check_limit(cbrsema_ctx *s, const cbrattr *a, cbrlimit *out)
         ok &= cbrtc_amount(s, am, "the limit") && positive(s, am, "a money limit");
     }
     return ok;
+}
+
+/* budget AMOUNT [per PERIOD], of an offer or a campaign. */
+static bool check_budget(cbrsema_ctx *s, const cbrattr *a, cbramount *budget, cbrperiod *period)
+{
+    const cbramount *am = &a->u.budget.amount;
+    bool ok = cbrtc_amount(s, am, "the budget") && positive(s, am, "a budget");
+    *period = PER_NONE;
+    if (a->u.budget.has_period) {
+        if (is_word(&a->u.budget.period, "user")) {
+            cbrdiag_error(s->c, a->u.budget.period_loc, "bad-budget",
+                          "a budget counts what all customers earn together, so it cannot be `per user`");
+            char num[32];
+            cbrdec_format(am->value, num, sizeof num);
+            cbrdiag_hint(s->c, "for each customer, write a limit: `limit %s%s%s per user`", num,
+                         am->cur[0] ? " " : "", am->cur);
+            return false;
+        }
+        *period = period_named(s, &a->u.budget.period, a->u.budget.period_loc, "bad-budget", "a budget's");
+        ok &= *period != PER_NONE;
+    }
+    if (ok)
+        *budget = *am;
+    return ok;
+}
+
+/* `no partial`: the word after `no` must be `partial`. */
+static bool check_no_partial(cbrsema_ctx *s, const cbrattr *a)
+{
+    if (is_word(&a->u.word.s, "partial"))
+        return true;
+    cbrdiag_error(s->c, a->u.word.loc, "bad-attribute", "expected `no partial`, found `no %s`", a->u.word.s.s);
+    cbrsuggest(s->c, a->u.word.s.s, a->u.word.s.n, (const char *const[]){"partial"}, 1);
+    return false;
+}
+
+static void check_zone(cbrsema_ctx *s, const cbrattr *a)
+{
+    if (!cbrtz_exists(s->c->cfg.zoneinfo_dir, a->u.str.s)) {
+        cbrdiag_error(s->c, a->loc, "unknown-timezone", "unknown time zone \"%s\"", a->u.str.s);
+        cbrsuggest_zone(s, a->u.str.s, a->u.str.n);
+    }
 }
 
 static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
@@ -531,6 +641,8 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
                           "offer attributes come before the first `when`; move `%s` up", cbrattr_name(a->kind));
             continue;
         }
+        if (a->kind == A_NO_PARTIAL && !check_no_partial(s, a))
+            continue;
         if (a->kind != A_LIMIT && seen[a->kind]) {
             char w[300];
             cbrdiag_error(s->c, a->kw_loc, "duplicate-attribute", "offer `%s` gives `%s` twice", o->id.s,
@@ -549,10 +661,7 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
             break;
         case A_TIMEZONE:
             o->timezone = a->u.str;
-            if (!cbrtz_exists(s->c->cfg.zoneinfo_dir, a->u.str.s)) {
-                cbrdiag_error(s->c, a->loc, "unknown-timezone", "unknown time zone \"%s\"", a->u.str.s);
-                cbrsuggest_zone(s, a->u.str.s, a->u.str.n);
-            }
+            check_zone(s, a);
             break;
         case A_CAMPAIGN: {
             int v = cbrmap_get(&s->campaigns, a->u.str.s, a->u.str.n);
@@ -572,11 +681,9 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
         case A_PRIORITY: o->priority = a->u.priority.v; break;
         case A_ROUNDING: o->rounding = rounding_mode(s, a); break;
         case A_BUDGET:
-            if (cbrtc_amount(s, &a->u.budget, "the budget") && positive(s, &a->u.budget, "a budget")) {
-                o->has_budget = true;
-                o->budget = a->u.budget;
-            }
+            o->has_budget = check_budget(s, a, &o->budget, &o->budget_period);
             break;
+        case A_NO_PARTIAL: o->no_partial = true; break;
         case A_LIMIT: {
             cbrlimit l;
             if (!check_limit(s, a, &l))
@@ -609,6 +716,15 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
                             o->id.s, money[0]->cur, money[i]->cur);
             break;
         }
+    /* `no partial` drops what a money limit or budget would cut; a count
+     * limit never cuts. */
+    bool cuts = o->has_budget || (o->campaign >= 0 && s->m->campaigns[o->campaign].has_budget);
+    for (unsigned i = 0; i < o->nlimits && !cuts; i++)
+        cuts = !o->limits[i].is_count;
+    if (o->no_partial && !cuts)
+        cbrdiag_warning(s->c, seen[A_NO_PARTIAL]->loc, "no-partial-unused",
+                        "`no partial` changes nothing here: offer `%s` has no money limit or budget that could cut an award",
+                        o->id.s);
     /* After a syntax error inside the offer, a missing clause is no news. */
     if (!first_clause && !as->broken)
         cbrdiag_error(s->c, it->name_loc, "no-clause", "offer `%s` has no `when` clause, so it can never award",
@@ -628,9 +744,9 @@ static void check_campaign(cbrsema_ctx *s, cbrcampaign *cp)
                           "a campaign holds no `when` clauses; put them in an offer that names the campaign");
             continue;
         }
-        if (a->kind != A_TITLE && a->kind != A_BUDGET && a->kind != A_VALID) {
+        if (a->kind != A_TITLE && a->kind != A_BUDGET && a->kind != A_VALID && a->kind != A_TIMEZONE) {
             cbrdiag_error(s->c, a->kw_loc, "bad-attribute",
-                          "`%s` is not a campaign attribute; campaigns take title, budget and valid",
+                          "`%s` is not a campaign attribute; campaigns take title, budget, valid and timezone",
                           cbrattr_name(a->kind));
             continue;
         }
@@ -647,10 +763,20 @@ static void check_campaign(cbrsema_ctx *s, cbrcampaign *cp)
             cp->has_valid = true;
             cp->valid_from = a->u.valid.from;
             cp->valid_to = a->u.valid.to;
-        } else if (cbrtc_amount(s, &a->u.budget, "the budget") && positive(s, &a->u.budget, "a budget")) {
-            cp->has_budget = true;
-            cp->budget = a->u.budget;
+        } else if (a->kind == A_TIMEZONE) {
+            cp->timezone = a->u.str;
+            check_zone(s, a);
+        } else {
+            cp->has_budget = check_budget(s, a, &cp->budget, &cp->budget_period);
         }
+    }
+    /* A campaign's zone is that of its budget's periods, and nothing else. */
+    if (seen[A_TIMEZONE] && !cp->budget_period && (cp->has_budget || !seen[A_BUDGET])) {
+        cbrdiag_warning(s->c, seen[A_TIMEZONE]->loc, "unused-timezone",
+                        "campaign `%s` has a time zone but no budget per period, so the zone changes nothing",
+                        cp->id.s);
+        cbrdiag_hint(s->c, "a campaign's zone is where the periods of `budget AMOUNT per PERIOD` fall; "
+                           "its offers read weekday, date and valid in their own");
     }
 }
 

@@ -42,7 +42,8 @@ typedef struct cbrextern {
 } cbrextern;
 
 typedef struct cbrlimit {
-    bool is_count;                /* limit N per user: counts awards */
+    bool is_count;                /* limit N per user or N total: counts awards */
+    bool total;                   /* limit N total: across all customers */
     int64_t count;
     cbramount amount;             /* otherwise: cashback per user */
     cbrperiod period;
@@ -51,9 +52,10 @@ typedef struct cbrlimit {
 
 typedef struct cbrcampaign {
     const cbritem *item;
-    cbrstr id, title;
+    cbrstr id, title, timezone;   /* timezone: of its budget's periods; NULL is UTC */
     bool has_budget, has_valid;
     cbramount budget;
+    cbrperiod budget_period;      /* budget AMOUNT per PERIOD */
     int32_t valid_from, valid_to;
 } cbrcampaign;
 
@@ -65,8 +67,10 @@ typedef struct cbroffer {
     int64_t priority;
     cbrround rounding;
     bool has_valid, has_budget;
+    bool no_partial;              /* an award a limit or budget would cut is dropped */
     int32_t valid_from, valid_to;
     cbramount budget;
+    cbrperiod budget_period;      /* budget AMOUNT per PERIOD, in the offer's zone */
     cbrlimit *limits;
     unsigned nlimits;
     cbrclause **clauses;
@@ -95,7 +99,7 @@ typedef struct cbrsema {
 /* Built-in functions: the sym_index of an E_CALL whose sym is SYM_BUILTIN. */
 typedef enum bfn {
     B_LOWER, B_UPPER, B_CASEFOLD, B_STARTS_WITH, B_ENDS_WITH, B_CONTAINS, B_LEN,
-    B_MIN, B_MAX, B_ABS, B_ROUND, B_FLOOR, B_CEIL, B_EXISTS
+    B_MIN, B_MAX, B_ABS, B_ROUND, B_FLOOR, B_CEIL, B_EXISTS, B_DAYS_BETWEEN
 } bfn;
 
 /* The checked program of c (NULL before cbr_compiler_check). */

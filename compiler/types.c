@@ -66,6 +66,7 @@ static const struct {
     [B_FLOOR] = {"floor", "floor(number [, digits])"},
     [B_CEIL] = {"ceil", "ceil(number [, digits])"},
     [B_EXISTS] = {"exists", "exists(field) -> bool"},
+    [B_DAYS_BETWEEN] = {"days_between", "days_between(date, date) -> int"},
 };
 
 enum { NBUILTINS = sizeof builtins / sizeof builtins[0] };
@@ -508,7 +509,7 @@ static cbrtype check_call(cbrsema_ctx *s, cbrexpr *e)
 
     unsigned lo = 1, hi = 1;
     switch ((bfn)b) {
-    case B_STARTS_WITH: case B_ENDS_WITH: case B_CONTAINS: lo = hi = 2; break;
+    case B_STARTS_WITH: case B_ENDS_WITH: case B_CONTAINS: case B_DAYS_BETWEEN: lo = hi = 2; break;
     case B_MIN: case B_MAX: lo = 2; hi = 1000; break;
     case B_ROUND: case B_FLOOR: case B_CEIL: lo = 1; hi = 2; break;
     default: break;
@@ -544,6 +545,21 @@ static cbrtype check_call(cbrsema_ctx *s, cbrexpr *e)
         }
         return e->type = t;
     }
+    case B_DAYS_BETWEEN:
+        /* The days from a[0] to a[1]: negative when a[1] is earlier. */
+        for (uint32_t i = 0; i < 2; i++)
+            if (!want(s, a[i], T_DATE, ctx)) {
+                if (a[i]->type == T_INSTANT)
+                    cbrdiag_hint(C(s), "`date` is the transaction's local date; an instant is not a date");
+                return fail(e);
+            }
+        if (a[0]->is_const && a[1]->is_const) {
+            e->is_const = true;
+            memset(&e->value, 0, sizeof e->value);
+            e->value.type = T_INT;
+            e->value.u.i = (int64_t)a[1]->value.u.date - a[0]->value.u.date;
+        }
+        return e->type = T_INT;
     case B_ABS:
         if (!T_IS_NUM(a[0]->type)) {
             cbrdiag_error(C(s), a[0]->loc, "type", "abs() takes a number, found %s", cbrtype_name(a[0]->type));

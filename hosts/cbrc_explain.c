@@ -16,7 +16,7 @@
 
 static const char *const verdict_names[] = {
     "awarded", "awarded_cut", "no_match", "no_cashback", "limit_reached", "budget_spent",
-    "campaign_budget_spent", "no_user", "excluded"};
+    "campaign_budget_spent", "no_user", "excluded", "no_partial"};
 
 typedef struct explain {
     bool json;

@@ -270,9 +270,26 @@ static bool budget_in(cbr_context *ctx, const tally *t, int of_campaign, size_t 
     return true;
 }
 
+/* A budget per period is read in the current period, the one of the
+ * latest transaction settled: " per day (2026-03-13)", or " per day"
+ * before any; "" for a budget of all time. */
+static void period_text(cbr_context *ctx, const tally *t, int of_campaign, char *buf, size_t n)
+{
+    const char *per = "";
+    char start[11] = "";
+    buf[0] = '\0';
+    if (cbr_context_budget_period(ctx, t->offer, of_campaign, &per, start, NULL) != CBR_OK || !per[0])
+        return;
+    if (start[0])
+        snprintf(buf, n, " per %s (%s)", per, start);
+    else
+        snprintf(buf, n, " per %s", per);
+}
+
 /* The budget column: what is left in each currency paid, "440.00 of
  * 500.00 USD"; a budget nothing was paid from, all of it ("500.00 of
- * 500.00 USD", as the JSON says); "-" without a budget. */
+ * 500.00 USD", as the JSON says); "-" without a budget.  A budget per
+ * period says which period: "6.40 of 10.00 USD per day (2026-03-13)". */
 static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, int of_campaign, char *buf,
                         size_t n)
 {
@@ -285,9 +302,13 @@ static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, 
     }
     char amount[40], cur[4];
     if (k == 0 && cbr_program_offer_budget(p, t->offer, of_campaign, amount, cur))
-        snprintf(buf, n, "%s of %s%s%s", amount, amount, cur[0] ? " " : "", cur);
-    else if (k == 0)
+        k = (size_t)snprintf(buf, n, "%s of %s%s%s", amount, amount, cur[0] ? " " : "", cur);
+    else if (k == 0) {
         snprintf(buf, n, "-");
+        return;
+    }
+    if (k < n)
+        period_text(ctx, t, of_campaign, buf + k, n - k);
 }
 
 static void print_rows(const cbrc_summary *s, FILE *f, const char *title, const tally *ts, size_t n,
@@ -333,6 +354,19 @@ static void json_cash(FILE *f, const tally *t)
     fputc('}', f);
 }
 
+/* `,"period":"day","from":"2026-03-13"` for a budget per period (no
+ * "from" before any transaction was settled); nothing otherwise. */
+static void json_period(FILE *f, cbr_context *ctx, const tally *t, int of_campaign)
+{
+    const char *per = "";
+    char start[11] = "";
+    if (cbr_context_budget_period(ctx, t->offer, of_campaign, &per, start, NULL) != CBR_OK || !per[0])
+        return;
+    fprintf(f, ",\"period\":\"%s\"", per);
+    if (start[0])
+        fprintf(f, ",\"from\":\"%s\"", start);
+}
+
 static void json_budget(const cbr_program *p, FILE *f, cbr_context *ctx, const tally *t, int of_campaign)
 {
     bool any = false;
@@ -340,13 +374,17 @@ static void json_budget(const cbr_program *p, FILE *f, cbr_context *ctx, const t
         char a[40], b[40];
         if (!budget_in(ctx, t, of_campaign, i, a, b))
             continue;
-        fprintf(f, "%s\"%s\":{\"left\":\"%s\",\"total\":\"%s\"}", any ? "," : "{", t->cash[i].cur, a, b);
+        fprintf(f, "%s\"%s\":{\"left\":\"%s\",\"total\":\"%s\"", any ? "," : "{", t->cash[i].cur, a, b);
+        json_period(f, ctx, t, of_campaign);
+        fputc('}', f);
         any = true;
     }
     char amount[40], cur[4];
     if (!any && cbr_program_offer_budget(p, t->offer, of_campaign, amount, cur)) {
         /* Nothing paid: all of it is left, in its currency or in any. */
-        fprintf(f, "{\"%s\":{\"left\":\"%s\",\"total\":\"%s\"}", cur[0] ? cur : "any", amount, amount);
+        fprintf(f, "{\"%s\":{\"left\":\"%s\",\"total\":\"%s\"", cur[0] ? cur : "any", amount, amount);
+        json_period(f, ctx, t, of_campaign);
+        fputc('}', f);
         any = true;
     }
     fputs(any ? "}" : "null", f);

@@ -539,10 +539,14 @@ CBR_API cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_pro
  * them through a store.  Each key is a short text such as
  *     n|friday-x|u1|d2026-03-13         (awards of an offer per user per day)
  *     a|friday-x|u1|m2026-03-01|USD     (cashback per user per month)
+ *     t|first-1000|-  t|flash|w2026-03-09 (awards of all users: `limit N total`)
  *     b|friday-x|USD  c|new-year|USD    (offer and campaign budgets)
- * (ids and user ids escaped so that `|`, `\`, tab and newline cannot make
- * two keys collide; no key holds a NUL) and each value an integer: a count,
- * or minor units of the currency.
+ *     b|daily-pot|d2026-03-13|USD       (a budget per period: `budget 15.00 per day`)
+ * The period part is `-` for all time, else d, w, m or y and the period's
+ * first local date (calendar day, ISO week from Monday, month, year); a
+ * total counter has no user part.  Ids and user ids are escaped so that
+ * `|`, `\`, tab and newline cannot make two keys collide; no key holds a
+ * NUL.  Each value is an integer: a count, or minor units of the currency.
  *
  * The contract that keeps a budget from ever being overspent, even when
  * several contexts or processes share one store: settling a row reads what
@@ -665,10 +669,25 @@ CBR_API size_t cbr_context_settled(const cbr_context *ctx);
  * (1) in currency cur ("USD"), as the context's store counts it: *left and
  * *total (the whole budget; may be NULL) in minor units, *exponent (may be
  * NULL) the currency's minor digits.  CBR_ERR_ARG when there is no such
- * budget, or it is written in another currency. */
+ * budget, or it is written in another currency.
+ * A paced budget (`budget 10.00 per day`) starts afresh each period, so
+ * what is left is the current period's: the period that holds the latest
+ * timestamp (the latest in time, not the last in input order) of the rows
+ * this context settled, in the offer's zone (the campaign's zone for a
+ * campaign budget).  Before the context settled any row, that is all of it.
+ * cbr_context_budget_period says which period that is. */
 CBR_API cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campaign,
                                            const char *cur, int64_t *left, int64_t *total,
                                            int *exponent, cbr_error *err);
+
+/* The period cbr_context_budget_left reads for that budget: *per is "day",
+ * "week", "month" or "year" for a paced budget ("" for one of all time, a
+ * static string), and start (11 bytes) the period's first local date as
+ * YYYY-MM-DD ("2026-03-09" for the week of 2026-03-13), or "" when the
+ * budget is of all time or the context settled no row yet.  CBR_ERR_ARG
+ * when there is no such budget. */
+CBR_API cbr_status cbr_context_budget_period(cbr_context *ctx, size_t offer, int of_campaign,
+                                             const char **per, char start[11], cbr_error *err);
 
 /* ---- explain --------------------------------------------------------------- */
 
@@ -680,13 +699,15 @@ typedef enum cbr_verdict {
     CBR_NO_CASHBACK,         /* a clause held but earned nothing: the amount is not
                                 positive, rounds to zero, or the reward or cap is
                                 written in another currency */
-    CBR_LIMIT_REACHED,       /* a clause held; a per-user limit had no room left */
+    CBR_LIMIT_REACHED,       /* a clause held; a limit (per user or total) had no room left */
     CBR_BUDGET_SPENT,        /* a clause held; the offer's budget had no room left */
     CBR_CAMPAIGN_BUDGET_SPENT, /* a clause held; the campaign's budget had no room left */
     CBR_NO_USER,             /* a clause held; the offer has per-user limits and the
                                 transaction no user_id */
-    CBR_EXCLUDED             /* a clause held; an earlier offer of the same exclusive
+    CBR_EXCLUDED,            /* a clause held; an earlier offer of the same exclusive
                                 group awarded */
+    CBR_NO_PARTIAL           /* a clause held; a limit or budget would have cut the
+                                award, and the offer says `no partial` */
 } cbr_verdict;
 
 /* A condition a transaction failed, as the author wrote it. */

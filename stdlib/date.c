@@ -49,6 +49,14 @@ int32_t cbrdate_month_start(int32_t days)
     return days - (int32_t)(d - 1);
 }
 
+int32_t cbrdate_year_start(int32_t days)
+{
+    int y;
+    unsigned m, d;
+    cbrdate_to_civil(days, &y, &m, &d);
+    return cbrdate_from_civil(y, 1, 1);
+}
+
 void cbrdate_iso_week(int32_t days, int *year, unsigned *week)
 {
     /* The ISO year of a week is the year of its Thursday. */

@@ -16,11 +16,12 @@ void cbrdate_to_civil(int32_t days, int *y, unsigned *m, unsigned *d);
 unsigned cbrdate_weekday(int32_t days);
 bool cbrdate_valid(int y, unsigned m, unsigned d);
 
-/* Calendar periods of per-user limits: a day's period is identified by the
+/* Calendar periods of limits and budgets: a day's period is identified by the
  * day number of its first day, so two transactions share a period exactly
  * when these agree.  Weeks are ISO weeks (Monday first). */
 int32_t cbrdate_week_start(int32_t days);   /* the Monday on or before days */
 int32_t cbrdate_month_start(int32_t days);  /* the 1st of days' month */
+int32_t cbrdate_year_start(int32_t days);   /* January 1st of days' year */
 /* ISO 8601 week-numbering year and week (1..53) of days. */
 void cbrdate_iso_week(int32_t days, int *year, unsigned *week);
 

@@ -76,6 +76,10 @@ done
 run_cbrc fmt --check "$ex"/*.cbr
 check "rules-examples/ is in the canonical layout" test "$rc" -eq 0 -a -z "$out"
 
+# ---- limit N total, per year, budgets per period, no partial, days_between ----
+case_input="$CBR_SRCDIR/tests/limits-inputs/day1.csv"
+fmt_set "limits-inputs" "$tmp/limits" "$CBR_SRCDIR/tests/limits-inputs/rules.cbr"
+
 # ---- every acceptance case with valid syntax ----
 if [ -d "$acc" ]; then
     for d in "$acc"/*/; do

@@ -7,7 +7,12 @@
  *   table    per section: 4 id, 4 offset, 4 length (offsets from the start)
  *   sections in id order, each exactly its declared length: strings,
  *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
- *   registers, code, externs, conditions.
+ *   registers, code, externs, conditions, and, only when the program
+ *   uses any of it, settlement (per campaign its zone and budget period,
+ *   per offer its budget period and flags).  A program that uses none of
+ *   these (every program written before they existed) is written in 13
+ *   sections, byte for byte as then, so its bundle and its hash stay the
+ *   same; the defaults are UTC, no period and no flags.
  *   A signed bundle is followed by a signature trailer (sign.c), which the
  *   total length and the checksum leave out: the loader checks and strips
  *   it before these bytes reach cbrx_load.
@@ -27,12 +32,13 @@
 
 enum {
     SEC_STRINGS = 1, SEC_CONSTS, SEC_SETS, SEC_FIELDS, SEC_ZONES, SEC_CAMPAIGNS, SEC_OFFERS,
-    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_EXTERNS, SEC_CONDS, SEC_COUNT = SEC_CONDS
+    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_EXTERNS, SEC_CONDS, SEC_SETTLEMENT,
+    SEC_COUNT = SEC_SETTLEMENT, SEC_BASE = SEC_CONDS /* the sections every bundle has */
 };
 
 static const char *const sec_names[] = {"", "strings", "constants", "sets", "fields", "zones",
                                         "campaigns", "offers", "clauses", "limits", "registers",
-                                        "code", "externs", "conditions"};
+                                        "code", "externs", "conditions", "settlement"};
 
 /* ---- writing ---- */
 
@@ -198,7 +204,7 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
         PUT32(w, p->nlimits);
         for (i = 0; i < p->nlimits; i++) {
             const cbrx_limit *l = &p->limits[i];
-            PUT8(w, l->is_count);
+            PUT8(w, l->kind);
             PUT8(w, l->period);
             PUT64(w, l->count);
             put_amount(w, &l->amount);
@@ -221,6 +227,18 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             put(w, e->params, CBRX_MAX_PARAMS);
         }
         break;
+    case SEC_SETTLEMENT:
+        PUT32(w, p->ncampaigns);
+        for (i = 0; i < p->ncampaigns; i++) {
+            PUT32(w, p->campaigns[i].tz);
+            PUT8(w, p->campaigns[i].budget_period);
+        }
+        PUT32(w, p->noffers);
+        for (i = 0; i < p->noffers; i++) {
+            PUT8(w, p->offers[i].budget_period);
+            PUT8(w, p->offers[i].flags);
+        }
+        break;
     case SEC_CODE:
         PUT32(w, p->ncode);
         PUT32(w, p->max_depth);
@@ -234,6 +252,19 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
         }
         break;
     }
+}
+
+/* Whether the program needs the settlement section: a campaign's zone or
+ * paced budget, an offer's paced budget or flags. */
+static bool needs_settlement(const cbrx_program *p)
+{
+    for (uint32_t i = 0; i < p->ncampaigns; i++)
+        if (p->campaigns[i].tz || p->campaigns[i].budget_period)
+            return true;
+    for (uint32_t i = 0; i < p->noffers; i++)
+        if (p->offers[i].budget_period || p->offers[i].flags)
+            return true;
+    return false;
 }
 
 static uint64_t checksum(const uint8_t *d, size_t n)
@@ -256,19 +287,20 @@ void cbrx_seal(uint8_t *data, size_t len)
 bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *err)
 {
     wbuf w = {.p = p};
+    int nsec = needs_settlement(p) ? SEC_COUNT : SEC_BASE;
     put(&w, MAGIC, 8);
     PUT16(&w, FORMAT_VERSION);
     PUT16(&w, 0);
-    PUT32(&w, SEC_COUNT);
+    PUT32(&w, nsec);
     PUT64(&w, 0); /* length, patched */
     PUT64(&w, 0); /* checksum, patched */
     size_t table = w.n;
-    for (int id = 1; id <= SEC_COUNT; id++) {
+    for (int id = 1; id <= nsec; id++) {
         PUT32(&w, id);
         PUT32(&w, 0);
         PUT32(&w, 0);
     }
-    for (int id = 1; id <= SEC_COUNT; id++) {
+    for (int id = 1; id <= nsec; id++) {
         size_t start = w.n;
         put_section(&w, p, id);
         size_t at = table + (size_t)(id - 1) * 12;
@@ -294,6 +326,7 @@ typedef struct rbuf {
     size_t n, at;
     const char *section;
     bool bad;
+    const char *why;    /* what was wrong besides a short read, or NULL */
 } rbuf;
 
 static uint64_t get_le(rbuf *r, int bytes)
@@ -478,7 +511,7 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
         p->nlimits = n;
         for (i = 0; i < n; i++) {
             cbrx_limit *l = &p->limits[i];
-            l->is_count = GET8(r);
+            l->kind = GET8(r);
             l->period = GET8(r);
             l->count = (int64_t)GET64(r);
             get_amount(r, &l->amount);
@@ -504,6 +537,27 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             e->nparams = GET8(r);
             for (int k = 0; k < CBRX_MAX_PARAMS; k++)
                 e->params[k] = GET8(r);
+        }
+        break;
+    case SEC_SETTLEMENT:
+        /* Campaigns and offers were read: the counts must be theirs. */
+        n = GET32(r);
+        if (n != p->ncampaigns) {
+            r->why = "its campaigns are not the program's";
+            return false;
+        }
+        for (i = 0; i < n; i++) {
+            p->campaigns[i].tz = GET32(r);
+            p->campaigns[i].budget_period = GET8(r);
+        }
+        n = GET32(r);
+        if (n != p->noffers) {
+            r->why = "its offers are not the program's";
+            return false;
+        }
+        for (i = 0; i < n; i++) {
+            p->offers[i].budget_period = GET8(r);
+            p->offers[i].flags = GET8(r);
         }
         break;
     case SEC_CODE:
@@ -536,7 +590,7 @@ bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_prog
                                                   ? "not a cbr bundle (bad magic number)"
                                                   : "truncated bundle: %zu bytes, shorter than its header",
                          len);
-    rbuf h = {data, len, 8, "header", false};
+    rbuf h = {data, len, 8, "header", false, NULL};
     unsigned version = GET16(&h), flags = GET16(&h), nsec = GET32(&h);
     uint64_t total = GET64(&h), sum = GET64(&h);
     if (version != FORMAT_VERSION)
@@ -549,10 +603,11 @@ bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_prog
         return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle checksum mismatch: the file is corrupt");
     if (flags != 0)
         return cbrx_fail(err, CBR_ERR_BUNDLE, "unknown bundle flags 0x%x", flags);
-    if (nsec != SEC_COUNT)
-        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle has %u sections, expected %d", nsec, SEC_COUNT);
-    size_t expect = HEADER + (size_t)SEC_COUNT * 12;
-    for (int id = 1; id <= SEC_COUNT; id++) {
+    if (nsec != SEC_BASE && nsec != SEC_COUNT)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle has %u sections, expected %d or %d", nsec, SEC_BASE,
+                         SEC_COUNT);
+    size_t expect = HEADER + (size_t)nsec * 12;
+    for (int id = 1; id <= (int)nsec; id++) {
         uint32_t sid = GET32(&h), off = GET32(&h), slen = GET32(&h);
         if (h.bad)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "truncated section table");
@@ -562,12 +617,14 @@ bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_prog
         if (off != expect || off > len || slen > len - off)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "section %s out of bounds (offset %u, length %u, file %zu bytes)",
                              sec_names[id], off, slen, len);
-        rbuf r = {data + off, slen, 0, sec_names[id], false};
+        rbuf r = {data + off, slen, 0, sec_names[id], false, NULL};
         bool oom = false;
         if (!get_section(p, &r, id, &oom)) {
             cbrx_program_release(p);
             if (oom)
                 return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory reading section %s", sec_names[id]);
+            if (r.why && !r.bad)
+                return cbrx_fail(err, CBR_ERR_BUNDLE, "section %s: %s", sec_names[id], r.why);
             return cbrx_fail(err, CBR_ERR_BUNDLE, "section %s is truncated (%u bytes)", sec_names[id], slen);
         }
         if (r.at != slen) {

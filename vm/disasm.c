@@ -148,10 +148,14 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
     for (uint32_t i = 0; i < p->ncampaigns; i++) {
         const cbrx_campaign *c = &p->campaigns[i];
         cbrtb_printf(&o, "campaign \"%s\"", cbrx_str(p, c->id));
+        static const char *const per[] = {"", " per day", " per week", " per month", " per year"};
         if (c->has_budget) {
             cbrtb_printf(&o, " budget ");
             amount(&o, &c->budget);
+            cbrtb_printf(&o, "%s", c->budget_period <= XP_YEAR ? per[c->budget_period] : "");
         }
+        if (c->tz)
+            cbrtb_printf(&o, " zone %s", cbrx_str(p, p->tzs[c->tz]));
         cbrtb_printf(&o, "\n");
     }
     for (uint32_t i = 0; i < p->noffers; i++) {
@@ -162,6 +166,8 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
             cbrtb_printf(&o, " campaign \"%s\"", cbrx_str(p, p->campaigns[of->campaign].id));
         if (of->group != CBRX_NONE)
             cbrtb_printf(&o, " exclusive \"%s\"", cbrx_str(p, of->group));
+        if (of->flags & XO_NO_PARTIAL)
+            cbrtb_printf(&o, " no partial");
         cbrtb_printf(&o, "\n");
         for (uint32_t c = 0; c < of->nclauses; c++) {
             const cbrx_clause *cl = &p->clauses[of->first_clause + c];

@@ -161,6 +161,23 @@ static const char *reg_name(const cbrx_program *x, const cbrx_offer *of, uint32_
     return NULL;
 }
 
+/* An argument of days_between as written: the field, the date constant,
+ * or `...` for another expression. */
+static void put_date_arg(text *t, const cbr_context *ctx, const cbrx_offer *of, uint32_t pc, uint16_t r)
+{
+    const cbrx_program *x = ctx->x;
+    int field;
+    const char *fn;
+    const char *name = reg_name(x, of, pc, r, &field, &fn);
+    const cbrx_insn *w = writer(x, of, pc, r);
+    if (name && !fn)
+        put(t, "%s", name);
+    else if (w && w->op == XOP_CONST)
+        put_value(t, ctx, X_DATE, 0, x->consts[w->k], false);
+    else
+        put(t, "...");
+}
+
 /* One filter that dropped the row: "weekday was THU (in America/New_York)". */
 static void describe_filter(text *t, const cbr_context *ctx, const cbrx_offer *of, uint32_t pc,
                             const cbrx_trace *tr)
@@ -175,7 +192,16 @@ static void describe_filter(text *t, const cbr_context *ctx, const cbrx_offer *o
     int field;
     const char *fn;
     const char *name = reg_name(x, of, pc, in->a, &field, &fn);
-    if (name && fn)
+    const cbrx_insn *wa = writer(x, of, pc, in->a);
+    if (!name && wa && wa->op == XOP_SUB && x->regs[wa->a].type == X_DATE) {
+        /* days_between(d1, d2) is d2 - d1. */
+        uint32_t at = (uint32_t)(wa - x->code);
+        put(t, "days_between(");
+        put_date_arg(t, ctx, of, at, wa->b);
+        put(t, ", ");
+        put_date_arg(t, ctx, of, at, wa->a);
+        put(t, ") was ");
+    } else if (name && fn)
         put(t, "%s(%s) was ", fn, name);
     else if (name)
         put(t, "%s was ", name);
@@ -266,18 +292,23 @@ static void fill_failed(explainer *e, const cbrx_offer *of, const cbrx_cond *k, 
         put(&t, "it was false");
 }
 
+static const char *per_text(uint8_t period)
+{
+    static const char *const periods[] = {"", " per day", " per week", " per month", " per year"};
+    return period <= XP_YEAR ? periods[period] : "";
+}
+
 static void describe_limit(text *t, const cbrx_program *x, const cbrx_offer *of, const cbrx_outcome *o,
                            const cbr_context *ctx)
 {
-    static const char *const periods[] = {"", " per day", " per week", " per month"};
     if (o->limit == CBRX_NONE)
         return;
     if (o->limit < of->nlimits) {
         const cbrx_limit *l = &x->limits[of->first_limit + o->limit];
-        const char *per = l->period <= XP_MONTH ? periods[l->period] : "";
-        if (l->is_count) {
-            put(t, "limit %lld per user%s: %lld of %lld used", (long long)l->count, per,
-                (long long)o->used, (long long)o->max);
+        const char *per = per_text(l->period);
+        if (l->kind != XL_MONEY) {
+            put(t, "limit %lld %s%s: %lld of %lld used", (long long)l->count,
+                l->kind == XL_TOTAL ? "total" : "per user", per, (long long)o->used, (long long)o->max);
             return;
         }
         put(t, "limit ");
@@ -286,12 +317,12 @@ static void describe_limit(text *t, const cbrx_program *x, const cbrx_offer *of,
     } else if (o->limit == of->nlimits && of->has_budget) {
         put(t, "the offer's budget of ");
         put_amount(t, &of->budget);
-        put(t, ": ");
+        put(t, "%s: ", per_text(of->budget_period));
     } else {
         const cbrx_campaign *cp = &x->campaigns[of->campaign];
         put(t, "the budget of campaign \"%s\" of ", cbrx_str(x, cp->id));
         put_amount(t, &cp->budget);
-        put(t, ": ");
+        put(t, "%s: ", per_text(cp->budget_period));
     }
     put_minor(t, ctx, o->used);
     put(t, " of ");
@@ -379,7 +410,7 @@ static void explain_offer(explainer *e, uint32_t o, cbr_explain_fn fn, void *ud)
     if (out) {
         static const cbr_verdict verdicts[] = {CBR_AWARDED, CBR_AWARDED_CUT, CBR_LIMIT_REACHED,
                                                CBR_BUDGET_SPENT, CBR_CAMPAIGN_BUDGET_SPENT,
-                                               CBR_NO_USER, CBR_EXCLUDED};
+                                               CBR_NO_USER, CBR_EXCLUDED, CBR_NO_PARTIAL};
         ex.verdict = verdicts[out->fate];
         ex.clause = (int)out->cand.clause;
         ex.clause_line = x->clauses[of->first_clause + out->cand.clause].line;
@@ -408,6 +439,15 @@ static void explain_offer(explainer *e, uint32_t o, cbr_explain_fn fn, void *ud)
             break;
         case XS_NO_USER:
             put(&t, "not awarded: the offer has per-user limits and the transaction has no user_id");
+            break;
+        case XS_NO_PARTIAL:
+            /* The counter that would have cut it had room, but not enough. */
+            put(&t, "not awarded (");
+            put_minor(&t, ctx, ex.earned);
+            put(&t, " earned): the offer takes no partial awards, and ");
+            put_minor(&t, ctx, out->max > out->used ? out->max - (out->used > 0 ? out->used : 0) : 0);
+            put(&t, " is all that is left of ");
+            describe_limit(&t, x, of, out, ctx);
             break;
         case XS_EXCLUDED:
             put(&t, "not awarded: offer \"%s\" of the same exclusive group \"%s\" awarded first",

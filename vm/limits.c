@@ -3,10 +3,13 @@
  *
  * Each limit or budget of the offer (and its campaign's budget) names one
  * counter key; the candidate's cashback is cut to the smallest room left
- * among them, dropped when one has no room, and once awarded, added to every
- * counter (an award counts as one for `limit N` even when it was cut).
- * Counters of money are per currency, in minor units: a limit written
- * without a currency is in the transaction's.
+ * among them (dropped instead under `no partial`), dropped when one has no
+ * room, and once awarded, added to every counter (an award counts as one
+ * for `limit N` even when it was cut).  Counters of money are per currency,
+ * in minor units: a limit written without a currency is in the
+ * transaction's.  A period (of a limit or a paced budget) is part of the
+ * key, so each period starts from zero: the offer's zone decides the local
+ * date, the campaign's for a campaign budget.
  *
  * A row is settled all or nothing: what its candidates add is kept in the
  * row's pending list (read back by the row's later candidates, so two
@@ -18,6 +21,7 @@
 #include <string.h>
 #include "stdlib/currency.h"
 #include "stdlib/date.h"
+#include "stdlib/tz.h"
 #include "vm/vmint.h"
 
 /* Appends s to the key buffer with the separators escaped, so that ids and
@@ -53,19 +57,54 @@ static bool put_pool(cbr_context *ctx, uint32_t field, uint32_t row)
     return put(ctx, s, n, true);
 }
 
+/* The first local date of the period that holds local_date. */
+static int32_t period_start(uint8_t period, int32_t local_date)
+{
+    switch (period) {
+    case XP_WEEK: return cbrdate_week_start(local_date);
+    case XP_MONTH: return cbrdate_month_start(local_date);
+    case XP_YEAR: return cbrdate_year_start(local_date);
+    default: return local_date;
+    }
+}
+
+/* `-` for all time, else the period's letter and first day: d2026-03-13,
+ * w2026-03-09, m2026-03-01, y2026-01-01. */
 static bool put_period(cbr_context *ctx, uint8_t period, int32_t local_date)
 {
     char buf[16] = "-";
-    int32_t start = period == XP_DAY ? local_date : period == XP_WEEK ? cbrdate_week_start(local_date)
-                  : cbrdate_month_start(local_date);
-    if (period != XP_NONE) {
-        buf[0] = period == XP_DAY ? 'd' : period == XP_WEEK ? 'w' : 'm';
-        cbrdate_format(start, buf + 1);
+    if (period != XP_NONE && period <= XP_YEAR) {
+        buf[0] = "-dwmy"[period];
+        cbrdate_format(period_start(period, local_date), buf + 1);
     }
     return puts_(ctx, buf, false);
 }
 
-/* Appends the keys of every counter the candidate touches to ctx->key. */
+/* The local date of instant ts in time zone tz of the program. */
+static int32_t date_at(const cbr_context *ctx, uint32_t tz, int64_t ts)
+{
+    int32_t days, sod;
+    cbrtz_local(ctx->prog->zones[tz], ts, &days, &sod);
+    return days;
+}
+
+/* A budget's key after its kind and id: `|CUR`, or `|PERIOD|CUR` when it
+ * starts afresh each period. */
+static bool put_budget_tail(cbr_context *ctx, uint8_t period, int32_t date, const char *cur, size_t ncur)
+{
+    bool ok = puts_(ctx, "|", false);
+    if (period != XP_NONE)
+        ok = ok && put_period(ctx, period, date) && puts_(ctx, "|", false);
+    return ok && put(ctx, cur, ncur, true);
+}
+
+/* Appends the keys of every counter the candidate touches to ctx->key:
+ *     n|OFFER|USER|PERIOD       awards per user        (limit N per user)
+ *     a|OFFER|USER|PERIOD|CUR   cashback per user      (limit AMOUNT per user)
+ *     t|OFFER|PERIOD            awards of all users    (limit N total)
+ *     b|OFFER[|PERIOD]|CUR      the offer's budget     (budget AMOUNT [per PERIOD])
+ *     c|CAMPAIGN[|PERIOD]|CUR   its campaign's budget
+ * PERIOD is `-` for all time.  A total counter has no user part. */
 static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *no_user)
 {
     const cbrx_program *x = ctx->x;
@@ -74,26 +113,32 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
     int e = ctx->b->exp[c->row];
     int n = 0;
     int32_t date = 0;
+    bool per_user = false;
     *no_user = false;
-    if (o->nlimits) {
-        if (ctx->b->cols[XF_USER_ID].null[c->row]) {
-            *no_user = true; /* a per-user limit cannot be kept without a user */
-            return 0;
-        }
-        date = (int32_t)cbrx_local_date(ctx, o->tz, c->row);
+    for (uint32_t i = 0; i < o->nlimits; i++)
+        per_user |= x->limits[o->first_limit + i].kind != XL_TOTAL;
+    if (per_user && ctx->b->cols[XF_USER_ID].null[c->row]) {
+        *no_user = true; /* a per-user limit cannot be kept without a user */
+        return 0;
     }
+    if (o->nlimits || o->budget_period)
+        date = (int32_t)cbrx_local_date(ctx, o->tz, c->row);
+    uint32_t ncur;
+    const char *cur = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_CURRENCY].v[c->row], &ncur);
     bool ok = true;
     for (uint32_t i = 0; i < o->nlimits; i++) {
         const cbrx_limit *l = &x->limits[o->first_limit + i];
         cbrx_counter *k = &out[n++];
         k->off = ctx->nkey;
-        k->is_count = l->is_count;
-        k->max = l->is_count ? l->count : cbrx_minor_units64(&l->amount, e, CBR_ROUND_DOWN);
-        ok = ok && puts_(ctx, l->is_count ? "n|" : "a|", false) && puts_(ctx, oid, true) &&
-             puts_(ctx, "|", false) && put_pool(ctx, XF_USER_ID, c->row) && puts_(ctx, "|", false) &&
-             put_period(ctx, l->period, date);
-        if (!l->is_count)
-            ok = ok && puts_(ctx, "|", false) && put_pool(ctx, XF_CURRENCY, c->row);
+        k->is_count = l->kind != XL_MONEY;
+        k->max = k->is_count ? l->count : cbrx_minor_units64(&l->amount, e, CBR_ROUND_DOWN);
+        static const char *const kinds[] = {[XL_MONEY] = "a|", [XL_COUNT] = "n|", [XL_TOTAL] = "t|"};
+        ok = ok && puts_(ctx, kinds[l->kind], false) && puts_(ctx, oid, true) && puts_(ctx, "|", false);
+        if (l->kind != XL_TOTAL)
+            ok = ok && put_pool(ctx, XF_USER_ID, c->row) && puts_(ctx, "|", false);
+        ok = ok && put_period(ctx, l->period, date);
+        if (l->kind == XL_MONEY)
+            ok = ok && puts_(ctx, "|", false) && put(ctx, cur, ncur, true);
         k->len = ctx->nkey - k->off;
     }
     if (o->has_budget) {
@@ -101,8 +146,8 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         k->off = ctx->nkey;
         k->is_count = false;
         k->max = cbrx_minor_units64(&o->budget, e, CBR_ROUND_DOWN);
-        ok = ok && puts_(ctx, "b|", false) && puts_(ctx, oid, true) && puts_(ctx, "|", false) &&
-             put_pool(ctx, XF_CURRENCY, c->row);
+        ok = ok && puts_(ctx, "b|", false) && puts_(ctx, oid, true) &&
+             put_budget_tail(ctx, o->budget_period, date, cur, ncur);
         k->len = ctx->nkey - k->off;
     }
     if (o->campaign != CBRX_NONE && x->campaigns[o->campaign].has_budget) {
@@ -111,8 +156,9 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         k->off = ctx->nkey;
         k->is_count = false;
         k->max = cbrx_minor_units64(&cp->budget, e, CBR_ROUND_DOWN);
+        int32_t cdate = cp->budget_period ? (int32_t)cbrx_local_date(ctx, cp->tz, c->row) : 0;
         ok = ok && puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true) &&
-             puts_(ctx, "|", false) && put_pool(ctx, XF_CURRENCY, c->row);
+             put_budget_tail(ctx, cp->budget_period, cdate, cur, ncur);
         k->len = ctx->nkey - k->off;
     }
     return ok ? n : -1;
@@ -180,23 +226,28 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         ctx->bind.no_user = true;
         return CBR_OK;
     }
+    bool whole = (o->flags & XO_NO_PARTIAL) != 0;
     for (int i = 0; i < n && *cash > 0; i++) {
         int64_t used;
         cbr_status s = used_of(ctx, &ks[i], &used);
         if (s != CBR_OK)
             return s;
         int64_t before = *cash, room = room_of(ks[i].max, used);
+        bool dropped_whole = false;
         if (room <= 0)
             *cash = 0;
         else if (!ks[i].is_count && *cash > room) {
-            *cash = room;
-            *cut = true;
+            /* `no partial`: an award that would be cut is not made. */
+            dropped_whole = whole;
+            *cash = whole ? 0 : room;
+            *cut = !whole;
         }
         if (*cash != before) {
             /* Counters come in build's order: limits, offer budget, campaign budget. */
             bool campaign = has_campaign_budget && i == n - 1;
             ctx->bind = (cbrx_bind){.which = i, .budget = i >= (int)o->nlimits && !campaign,
-                                    .campaign = campaign, .used = used, .max = ks[i].max};
+                                    .campaign = campaign, .no_partial = dropped_whole, .used = used,
+                                    .max = ks[i].max};
         }
     }
     if (*cash <= 0)
@@ -272,22 +323,49 @@ cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campai
         return cbrx_status(err, CBR_ERR_ARG, "\"%.8s\" is not a currency code", cur);
     if (budget->cur[0] && strcmp(budget->cur, cur))
         return cbrx_status(err, CBR_ERR_ARG, "the budget of offer \"%s\" is in %s, not %s", oid, budget->cur, cur);
-    /* The key as build() makes it: b|OFFER|CUR or c|CAMPAIGN|CUR. */
-    ctx->nkey = 0;
-    bool ok = of_campaign ? puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true)
-                          : puts_(ctx, "b|", false) && puts_(ctx, cbrx_str(x, o->id), true);
-    ok = ok && puts_(ctx, "|", false) && puts_(ctx, cur, true);
-    if (!ok)
-        return cbrx_status(err, CBR_ERR_NOMEM, "out of memory reading a budget");
-    int64_t used = 0;
-    cbr_status st = ctx->store.get(ctx->store.ud, ctx->key, ctx->nkey, &used);
-    if (st != CBR_OK)
-        return cbrx_status(err, st, "the store failed reading the budget of offer \"%s\"", oid);
     int64_t max = cbrx_minor_units64(budget, e, CBR_ROUND_DOWN);
+    uint8_t period = of_campaign ? cp->budget_period : o->budget_period;
+    int64_t used = 0;
+    /* A paced budget is read in the period of the latest row settled;
+     * before any, all of it is left. */
+    if (!period || ctx->has_latest) {
+        /* The key as build() makes it. */
+        int32_t date = period ? date_at(ctx, of_campaign ? cp->tz : o->tz, ctx->latest) : 0;
+        ctx->nkey = 0;
+        bool ok = of_campaign ? puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true)
+                              : puts_(ctx, "b|", false) && puts_(ctx, cbrx_str(x, o->id), true);
+        if (!ok || !put_budget_tail(ctx, period, date, cur, strlen(cur)))
+            return cbrx_status(err, CBR_ERR_NOMEM, "out of memory reading a budget");
+        cbr_status st = ctx->store.get(ctx->store.ud, ctx->key, ctx->nkey, &used);
+        if (st != CBR_OK)
+            return cbrx_status(err, st, "the store failed reading the budget of offer \"%s\"", oid);
+    }
     *left = room_of(max, used);
     if (total)
         *total = max;
     if (exponent)
         *exponent = e;
+    return CBR_OK;
+}
+
+cbr_status cbr_context_budget_period(cbr_context *ctx, size_t offer, int of_campaign, const char **per,
+                                     char start[11], cbr_error *err)
+{
+    if (!ctx || !per || !start)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_context_budget_period: no context or no place for the period");
+    if (offer >= ctx->x->noffers)
+        return cbrx_status(err, CBR_ERR_ARG, "offer %zu of %u", offer, ctx->x->noffers);
+    const cbrx_program *x = ctx->x;
+    const cbrx_offer *o = &x->offers[offer];
+    const cbrx_campaign *cp = o->campaign != CBRX_NONE ? &x->campaigns[o->campaign] : NULL;
+    if (of_campaign ? !cp || !cp->has_budget : !o->has_budget)
+        return cbrx_status(err, CBR_ERR_ARG, of_campaign ? "offer \"%s\" has no campaign budget"
+                                                         : "offer \"%s\" has no budget", cbrx_str(x, o->id));
+    static const char *const names[] = {"", "day", "week", "month", "year"};
+    uint8_t period = of_campaign ? cp->budget_period : o->budget_period;
+    *per = period <= XP_YEAR ? names[period] : "";
+    start[0] = '\0';
+    if (period && ctx->has_latest)
+        cbrdate_format(period_start(period, date_at(ctx, of_campaign ? cp->tz : o->tz, ctx->latest)), start);
     return CBR_OK;
 }

@@ -100,13 +100,22 @@ typedef struct cbrx_clause {
     uint32_t line;      /* source line of `when`, for listings and explain */
 } cbrx_clause;
 
-typedef enum cbrx_period { XP_NONE = 0, XP_DAY, XP_WEEK, XP_MONTH } cbrx_period;
+/* Calendar periods in a zone: of limits and of paced budgets.  XP_NONE is
+ * all time. */
+typedef enum cbrx_period { XP_NONE = 0, XP_DAY, XP_WEEK, XP_MONTH, XP_YEAR } cbrx_period;
+
+/* What a limit counts, and for whom. */
+typedef enum cbrx_limit_kind {
+    XL_MONEY = 0,       /* limit AMOUNT per user: cashback per customer */
+    XL_COUNT = 1,       /* limit N per user: awards per customer */
+    XL_TOTAL = 2        /* limit N total: awards across all customers */
+} cbrx_limit_kind;
 
 typedef struct cbrx_limit {
-    uint8_t is_count;   /* limit N per user (awards) or AMOUNT per user (cashback) */
+    uint8_t kind;       /* cbrx_limit_kind */
     uint8_t period;     /* cbrx_period */
-    int64_t count;
-    cbrx_amount amount;
+    int64_t count;      /* XL_COUNT, XL_TOTAL */
+    cbrx_amount amount; /* XL_MONEY */
 } cbrx_limit;
 
 typedef struct cbrx_campaign {
@@ -114,6 +123,8 @@ typedef struct cbrx_campaign {
     uint8_t has_budget, has_valid;
     cbrx_amount budget;
     int32_t valid_from, valid_to;
+    uint32_t tz;                /* the zone of its budget's periods */
+    uint8_t budget_period;      /* cbrx_period: the budget starts afresh each one */
 } cbrx_campaign;
 
 typedef struct cbrx_offer {
@@ -125,12 +136,18 @@ typedef struct cbrx_offer {
     uint8_t rounding;           /* cbrround */
     uint8_t has_budget, has_valid;
     cbrx_amount budget;
+    uint8_t budget_period;      /* cbrx_period, in the offer's zone */
+    uint8_t flags;              /* XO_* */
     int32_t valid_from, valid_to;
     uint32_t first_clause, nclauses;
     uint32_t first_limit, nlimits;
     uint32_t code, ncode;       /* its instructions */
     uint32_t first_cond, nconds; /* its conditions, in code order */
 } cbrx_offer;
+
+/* Offer flags. */
+#define XO_NO_PARTIAL 1u        /* an award a limit or budget would cut is dropped */
+#define XO_ALL_FLAGS XO_NO_PARTIAL
 
 /* A condition as the author wrote it, and the instructions that test it:
  * what explain names when a transaction fails it, and what test coverage

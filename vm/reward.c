@@ -159,6 +159,7 @@ static cbr_status settle_row(cbr_context *ctx, uint32_t from, uint32_t to, bool 
         const cbrx_bind *b = &ctx->bind;
         cbrx_fate fate = cash > 0 ? (cut ? XS_CUT : XS_AWARDED)
                          : b->no_user ? XS_NO_USER
+                         : b->no_partial ? XS_NO_PARTIAL
                          : b->campaign ? XS_CAMPAIGN_BUDGET
                          : b->budget ? XS_BUDGET : XS_LIMIT;
         if (!note(ctx, c, fate, cash > 0 ? cash : 0, CBRX_NONE))
@@ -173,6 +174,20 @@ static cbr_status settle_row(cbr_context *ctx, uint32_t from, uint32_t to, bool 
         }
     }
     return cbrx_commit_row(ctx, granted);
+}
+
+/* Row r is settled: the next settle starts after it, and its timestamp
+ * may be the latest (the period cbr_context_budget_left reads), unless it
+ * was only explained, which counts nothing. */
+static void settled(cbr_context *ctx, size_t r)
+{
+    ctx->settled = r + 1;
+    if (ctx->dry || ctx->b->cols[XF_TIMESTAMP].null[r])
+        return;
+    int64_t ts = ctx->b->cols[XF_TIMESTAMP].v[r];
+    if (!ctx->has_latest || ts > ctx->latest)
+        ctx->latest = ts;
+    ctx->has_latest = true;
 }
 
 cbr_status cbrx_settle(cbr_context *ctx)
@@ -201,7 +216,7 @@ cbr_status cbrx_settle(cbr_context *ctx)
     /* A settle that failed resumes at the first row it did not settle. */
     for (size_t r = ctx->settled; r < n; r++) {
         if (first[r] == first[r + 1]) {
-            ctx->settled = r + 1;
+            settled(ctx, r);
             continue;
         }
         size_t nawards = ctx->nawards, noutcomes = ctx->noutcomes;
@@ -222,7 +237,7 @@ cbr_status cbrx_settle(cbr_context *ctx)
             if (attempt + 1 == CBRX_MAX_RESERVE_TRIES)
                 return CBR_ERR_STATE;
         }
-        ctx->settled = r + 1;
+        settled(ctx, r);
     }
     return CBR_OK;
 }

@@ -3,7 +3,11 @@
  * A counter key is text (`n|OFFER|USER|PERIOD`), but a text per counter is
  * what made a million customers cost 200 bytes each.  So a key is cut at
  * its second and third unescaped `|` into three parts: the head (kind and
- * id, `n|OFFER`), the user, and the tail (period and currency).  Each part
+ * id, `n|OFFER`), the user, and the tail (period and currency).  A key with
+ * no user part (`t|OFFER|PERIOD` of `limit N total`, `b|OFFER|PERIOD|CUR`
+ * of a budget per period) is cut the same way, so its middle part is a
+ * period or a currency: the parts are only text here, and whatever they
+ * hold, key_text puts them back as they came.  Each part
  * is interned once as an atom, and the pair (head, tail), of which a
  * program has only a handful, is interned as a shape.  A counter is then
  * (user atom, shape, value): a 16-byte slot in an open-addressing table,

@@ -122,6 +122,8 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
         const cbrx_campaign *c = &p->campaigns[i];
         if (!str_ok(p, c->id) || !str_or_none(p, c->title) || !amount_ok(&c->budget))
             return cbrx_fail(err, CBR_ERR_BUNDLE, "campaign %u: bad id, title or budget", i);
+        if (c->tz >= p->ntzs || c->budget_period > XP_YEAR || (c->budget_period && !c->has_budget))
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "campaign %u: bad time zone or budget period", i);
     }
     for (uint32_t i = 0; i < p->nclauses; i++) {
         const cbrx_clause *c = &p->clauses[i];
@@ -130,7 +132,8 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
     }
     for (uint32_t i = 0; i < p->nlimits; i++) {
         const cbrx_limit *l = &p->limits[i];
-        if (l->is_count > 1 || l->period > XP_MONTH || (l->is_count && l->count < 1) || !amount_ok(&l->amount))
+        if (l->kind > XL_TOTAL || l->period > XP_YEAR || (l->kind != XL_MONEY && l->count < 1) ||
+            !amount_ok(&l->amount))
             return cbrx_fail(err, CBR_ERR_BUNDLE, "limit %u: bad kind, period or amount", i);
     }
     for (uint32_t i = 0; i < p->nexterns; i++) {
@@ -268,6 +271,13 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
         if (!unused(v, in, 1, 1, 1, 0) || !rd(v, in->a) || !rd(v, in->b) || !wr(v, in->d))
             return false;
         bool minmax = in->op == XOP_MIN || in->op == XOP_MAX;
+        if (in->op == XOP_SUB && T(v, in->a) == X_DATE) {
+            /* days_between: date - date is the int number of days. */
+            if (T(v, in->b) != X_DATE || T(v, in->d) != X_INT || S(v, in->d) != 0)
+                return bad(v, "a date minus a date is an int of days; found %s - %s into %s",
+                           type_names[T(v, in->a)], type_names[T(v, in->b)], type_names[T(v, in->d)]);
+            return true;
+        }
         if (minmax && !X_IS_NUM(T(v, in->a))) {
             if (T(v, in->a) != T(v, in->b) || T(v, in->d) != T(v, in->a) ||
                 (T(v, in->a) != X_DATE && T(v, in->a) != X_INSTANT))
@@ -439,9 +449,13 @@ static bool check_offers(const cbrx_program *p, cbr_error *err)
         else if (o->campaign != CBRX_NONE && o->campaign >= p->ncampaigns)
             ok = cbrx_fail(err, CBR_ERR_BUNDLE, "offer %u (\"%s\"): campaign %u does not exist", i,
                            cbrx_str(p, o->id), o->campaign);
-        else if (o->tz >= p->ntzs || o->rounding > CBR_ROUND_CEIL || !amount_ok(&o->budget))
+        else if (o->tz >= p->ntzs || o->rounding > CBR_ROUND_CEIL || !amount_ok(&o->budget) ||
+                 o->budget_period > XP_YEAR || (o->budget_period && !o->has_budget))
             ok = cbrx_fail(err, CBR_ERR_BUNDLE, "offer %u (\"%s\"): bad time zone, rounding or budget", i,
                            cbrx_str(p, o->id));
+        else if (o->flags & ~XO_ALL_FLAGS)
+            ok = cbrx_fail(err, CBR_ERR_BUNDLE, "offer %u (\"%s\"): unknown flags 0x%x", i, cbrx_str(p, o->id),
+                           o->flags);
         else if (o->first_clause > p->nclauses || o->nclauses > p->nclauses - o->first_clause ||
                  o->first_limit > p->nlimits || o->nlimits > p->nlimits - o->first_limit)
             ok = cbrx_fail(err, CBR_ERR_BUNDLE, "offer %u (\"%s\"): clauses or limits out of range", i,

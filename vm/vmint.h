@@ -73,14 +73,15 @@ typedef struct cbrx_trace {
 
 /* How settling treated a candidate (explain). */
 typedef enum cbrx_fate {
-    XS_AWARDED, XS_CUT, XS_LIMIT, XS_BUDGET, XS_CAMPAIGN_BUDGET, XS_NO_USER, XS_EXCLUDED
+    XS_AWARDED, XS_CUT, XS_LIMIT, XS_BUDGET, XS_CAMPAIGN_BUDGET, XS_NO_USER, XS_EXCLUDED,
+    XS_NO_PARTIAL               /* a limit or budget would have cut it, and the offer says `no partial` */
 } cbrx_fate;
 
 typedef struct cbrx_outcome {
     cbrx_cand cand;
     cbrx_fate fate;
     int64_t cashback;           /* granted */
-    uint32_t limit;             /* XS_LIMIT, XS_CUT by a limit: its index in the offer */
+    uint32_t limit;             /* the counter that bound (cbrx_bind.which), or CBRX_NONE */
     int64_t used, max;          /* the counter that bound, as read */
     uint32_t winner;            /* XS_EXCLUDED: the offer that took the group */
 } cbrx_outcome;
@@ -89,6 +90,7 @@ typedef struct cbrx_outcome {
 typedef struct cbrx_bind {
     int which;                  /* limit index, then offer budget, then campaign budget; -1 none */
     bool budget, campaign, no_user;
+    bool no_partial;            /* it would have cut the award, which `no partial` dropped */
     int64_t used, max;
 } cbrx_bind;
 
@@ -124,6 +126,8 @@ struct cbr_context {
     cbr_reservation *resv;      /* the row's reserve call */
     size_t capresv;
     size_t settled;             /* rows of the last evaluation counted in the store */
+    bool has_latest;            /* a row was settled: latest holds its timestamp */
+    int64_t latest;             /* the latest timestamp of a settled row (paced budgets' period) */
     bool dry;                   /* explain: decide rows, reserve nothing */
     cbr_batch *b;               /* during evaluation and settling */
     cbr_batch *eb;              /* evaluated, its candidates ready to settle; or NULL */

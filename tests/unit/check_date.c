@@ -442,6 +442,17 @@ START_TEST(month_starts_on_the_first)
 }
 END_TEST
 
+/* `per year`: the calendar year, whatever the month and the leap day. */
+START_TEST(year_starts_on_january_first)
+{
+    ck_assert_int_eq(cbrdate_year_start(D(2026, 12, 31)), D(2026, 1, 1));
+    ck_assert_int_eq(cbrdate_year_start(D(2024, 2, 29)), D(2024, 1, 1));
+    ck_assert_int_eq(cbrdate_year_start(D(2027, 1, 1)), D(2027, 1, 1));
+    ck_assert_int_eq(cbrdate_year_start(D(1969, 7, 20)), D(1969, 1, 1)); /* before day 0 */
+    ck_assert_int_ne(cbrdate_year_start(D(2026, 12, 31)), cbrdate_year_start(D(2027, 1, 1)));
+}
+END_TEST
+
 START_TEST(iso_weeks_at_year_ends)
 {
     int y;
@@ -476,7 +487,8 @@ static Suite *date_suite(void)
                instant_error_texts);
     UNIT_TCASE(s, "tz", tz_known_zones, tz_unknown_and_unsafe_names, tz_dir_choice,
                tz_checks_tzif_magic_in_given_dir);
-    UNIT_TCASE(s, "periods", week_starts_on_monday, month_starts_on_the_first, iso_weeks_at_year_ends);
+    UNIT_TCASE(s, "periods", week_starts_on_monday, month_starts_on_the_first,
+               year_starts_on_january_first, iso_weeks_at_year_ends);
     return s;
 }
 

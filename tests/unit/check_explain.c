@@ -221,6 +221,7 @@ static const char *verdict_name(cbr_verdict v)
     case CBR_CAMPAIGN_BUDGET_SPENT: return "campaign budget spent";
     case CBR_NO_USER: return "no user";
     case CBR_EXCLUDED: return "excluded";
+    case CBR_NO_PARTIAL: return "no partial";
     }
     return "?";
 }
@@ -765,6 +766,53 @@ START_TEST(no_cashback_reward_or_cap_in_another_currency)
 END_TEST
 
 /* ---- held, but a limit, budget, user or group stopped it: §10, §11 ---- */
+
+/* ---- limit N total, budgets per period, no partial, days_between ---- */
+
+START_TEST(no_partial_names_what_was_left)
+{
+    CHECK_EXPLAIN("offer \"o\" { limit 3.00 per user no partial when amount > 0 then cashback 10% }\n",
+                  TX("t0", "20.00", ""), TX("t1", "20.00", ""),
+                  "o: no partial, clause 0 (line 1), 0 of 200, exp 2 USD, down, UTC\n"
+                  "  not awarded (2.00 USD earned): the offer takes no partial awards, and 1.00 USD is all "
+                  "that is left of limit 3.00 per user: 2.00 USD of 3.00 USD used\n");
+}
+END_TEST
+
+/* The total counts another customer's award. */
+START_TEST(total_limit_reached)
+{
+    CHECK_EXPLAIN("offer \"o\" { limit 1 total per year when amount > 0 then cashback 1.00 }\n",
+                  "tid=t0;user_id=u2;currency=USD;timestamp=2026-01-01T00:00:00Z;amount=5.00\n",
+                  TX("t1", "20.00", ""),
+                  "o: limit reached, clause 0 (line 1), 0 of 100, exp 2 USD, down, UTC\n"
+                  "  not awarded (1.00 USD earned): reached limit 1 total per year: 1 of 1 used\n");
+}
+END_TEST
+
+START_TEST(paced_campaign_budget_spent)
+{
+    CHECK_EXPLAIN("campaign \"c\" { budget 1.00 per day }\n"
+                  "offer \"o\" { campaign \"c\" when amount > 0 then cashback 1.00 }\n",
+                  TX("t0", "5.00", ""), TX("t1", "20.00", ""),
+                  "o: campaign budget spent, clause 0 (line 2), 0 of 100, exp 2 USD, down, UTC\n"
+                  "  not awarded (1.00 USD earned): spent the budget of campaign \"c\" of 1.00 per day: "
+                  "1.00 USD of 1.00 USD used\n");
+}
+END_TEST
+
+START_TEST(no_match_days_between)
+{
+    CHECK_EXPLAIN("field signup: date\n"
+                  "offer \"o\" { when days_between(signup, date) <= 30 then cashback 1.00 }\n",
+                  "", TX("t1", "20.00", ";signup=2026-01-01"),
+                  "o: no match, clause -1 (line 0), 0 of 0, exp 2 USD, down, UTC\n"
+                  "  not awarded: `days_between(signup, date) <= 30` was false: "
+                  "days_between(signup, date) was 71\n"
+                  "  failed: clause 0 at t.cbr:2:18 `days_between(signup, date) <= 30`: "
+                  "days_between(signup, date) was 71\n");
+}
+END_TEST
 
 START_TEST(limit_reached_names_the_count)
 {
@@ -1342,6 +1390,8 @@ static Suite *make_suite(void)
                limit_reached_names_the_money_limit, budget_spent, campaign_budget_spent,
                no_user_for_a_per_user_limit, excluded_names_the_winner,
                excluded_turn_passes_after_a_limit);
+    UNIT_TCASE(s, "more_limits", no_partial_names_what_was_left, total_limit_reached, paced_campaign_budget_spent,
+               no_match_days_between);
     UNIT_TCASE(s, "explain_store", explain_never_counts_over_many_rows,
                explain_takes_one_row_and_a_callback);
     UNIT_TCASE(s, "coverage", coverage_counts_reached_and_held, coverage_sums_its_contexts,

@@ -409,6 +409,172 @@ START_TEST(no_user_id_never_earns_from_a_per_user_limit)
 }
 END_TEST
 
+/* ---- programmes over time: limit N total, per year, budgets per period, no partial ---- */
+
+/* "The first customers": one award each, three in all; a refused award
+ * counts against neither limit. */
+START_TEST(limit_n_total_across_customers)
+{
+    CHECK_RUN("offer \"o\" { limit 1 per user limit 3 total when amount > 0 then cashback 1.00 }\n",
+              "tid=t1;user_id=u1;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+              "tid=t2;user_id=u2;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+              "tid=t3;user_id=u1;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+              "tid=t4;user_id=u3;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+              "tid=t5;user_id=u4;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n",
+              "t1 o 1.00 USD\n"
+              "t2 o 1.00 USD\n"
+              "t4 o 1.00 USD\n",
+              "n|o|u1|-\t1\n"
+              "n|o|u2|-\t1\n"
+              "n|o|u3|-\t1\n"
+              "t|o|-\t3\n");
+}
+END_TEST
+
+/* 2026-03-14T03:30Z is still the 13th in New York; 04:00Z is the 14th. */
+START_TEST(limit_total_per_day_in_the_offer_timezone)
+{
+    CHECK_RUN("offer \"ny\" { timezone \"America/New_York\" limit 2 total per day\n"
+              "             when amount > 0 then cashback 1.00 }\n",
+              "tid=t1;user_id=u1;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+              "tid=t2;user_id=u2;amount=5.00;currency=USD;timestamp=2026-03-14T03:00:00Z\n"
+              "tid=t3;user_id=u3;amount=5.00;currency=USD;timestamp=2026-03-14T03:30:00Z\n"
+              "tid=t4;user_id=u1;amount=5.00;currency=USD;timestamp=2026-03-14T04:00:00Z\n",
+              "t1 ny 1.00 USD\n"
+              "t2 ny 1.00 USD\n"
+              "t4 ny 1.00 USD\n",
+              "t|ny|d2026-03-13\t2\n"
+              "t|ny|d2026-03-14\t1\n");
+}
+END_TEST
+
+/* A total limit keeps no per-customer count, so it needs no user_id; a
+ * per-user limit beside it still does. */
+START_TEST(limit_total_needs_no_user)
+{
+    CHECK_RUN("offer \"tot\" { limit 2 total when amount > 0 then cashback 1.00 }\n"
+              "offer \"both\" { limit 1 per user limit 5 total when amount > 0 then cashback 1.00 }\n",
+              "tid=t1;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+              "tid=t2;user_id=u1;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+              "tid=t3;amount=5.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n",
+              "t1 tot 1.00 USD\n"
+              "t2 both 1.00 USD\n"
+              "t2 tot 1.00 USD\n",
+              "n|both|u1|-\t1\n"
+              "t|both|-\t1\n"
+              "t|tot|-\t2\n");
+}
+END_TEST
+
+/* `per year` is the calendar year: New Year's Day starts every counter
+ * afresh, for counts, money limits and budgets alike. */
+START_TEST(per_year_limits_and_budget)
+{
+    CHECK_RUN("offer \"o\" { limit 1 per user per year when amount > 0 then cashback 1.00 }\n"
+              "offer \"m\" { limit 3.00 per user per year when amount > 0 then cashback 2.00 }\n"
+              "offer \"b\" { budget 5.00 per year when amount > 0 then cashback 2.00 }\n",
+              U1("t1", "2026-12-31T23:00:00Z") U1("t2", "2026-12-31T23:30:00Z")
+              U1("t3", "2027-01-01T00:00:00Z")
+              "tid=t4;user_id=u2;amount=20.00;currency=USD;timestamp=2027-06-01T12:00:00Z\n",
+              "t1 b 2.00 USD\n"
+              "t1 m 2.00 USD\n"
+              "t1 o 1.00 USD\n"
+              "t2 b 2.00 USD\n"
+              "t2 m 1.00 USD cut\n"
+              "t3 b 2.00 USD\n"
+              "t3 m 2.00 USD\n"
+              "t3 o 1.00 USD\n"
+              "t4 b 2.00 USD\n"
+              "t4 m 2.00 USD\n"
+              "t4 o 1.00 USD\n",
+              "a|m|u1|y2026-01-01|USD\t300\n"
+              "a|m|u1|y2027-01-01|USD\t200\n"
+              "a|m|u2|y2027-01-01|USD\t200\n"
+              "b|b|y2026-01-01|USD\t400\n"
+              "b|b|y2027-01-01|USD\t400\n"
+              "n|o|u1|y2026-01-01\t1\n"
+              "n|o|u1|y2027-01-01\t1\n"
+              "n|o|u2|y2027-01-01\t1\n");
+}
+END_TEST
+
+/* Daily pacing: 5.00 a day in Tokyo, where 15:00Z is already tomorrow. */
+START_TEST(budget_per_day_starts_afresh)
+{
+    CHECK_RUN("offer \"pot\" { timezone \"Asia/Tokyo\" budget 5.00 per day\n"
+              "              when amount > 0 then cashback 2.00 }\n",
+              U1("t1", "2026-03-13T01:00:00Z") U1("t2", "2026-03-13T05:00:00Z")
+              U1("t3", "2026-03-13T10:00:00Z") U1("t4", "2026-03-13T15:00:00Z"),
+              "t1 pot 2.00 USD\n"
+              "t2 pot 2.00 USD\n"
+              "t3 pot 1.00 USD cut\n"
+              "t4 pot 2.00 USD\n",
+              "b|pot|d2026-03-13|USD\t500\n"
+              "b|pot|d2026-03-14|USD\t200\n");
+}
+END_TEST
+
+/* A campaign's budget per period falls in the campaign's zone, whatever
+ * the zones of its offers. */
+START_TEST(campaign_budget_per_period_in_its_zone)
+{
+    CHECK_RUN("campaign \"c\" { budget 3.00 per day timezone \"Asia/Tokyo\" }\n"
+              "offer \"a\" { campaign \"c\" when amount > 0 then cashback 2.00 }\n"
+              "offer \"n\" { campaign \"c\" timezone \"America/New_York\" when amount > 0 then cashback 2.00 }\n",
+              U1("t1", "2026-03-13T01:00:00Z") U1("t2", "2026-03-13T14:00:00Z")
+              U1("t3", "2026-03-13T15:00:00Z"),
+              "t1 a 2.00 USD\n"
+              "t1 n 1.00 USD cut\n"
+              "t3 a 2.00 USD\n"
+              "t3 n 1.00 USD cut\n",
+              "c|c|d2026-03-13|USD\t300\n"
+              "c|c|d2026-03-14|USD\t300\n");
+}
+END_TEST
+
+/* `no partial`: what a limit would cut is dropped and counts nothing; an
+ * award that fits the room left is paid whole. */
+START_TEST(no_partial_drops_what_a_limit_would_cut)
+{
+    CHECK_RUN("offer \"whole\" { limit 5.00 per user no partial when amount > 0 then cashback 10% }\n"
+              "offer \"part\" { limit 5.00 per user when amount > 0 then cashback 10% }\n",
+              U1("t1", "2026-03-13T10:00:00Z") U1("t2", "2026-03-13T11:00:00Z")
+              U1("t3", "2026-03-13T12:00:00Z")
+              "tid=t4;user_id=u1;amount=10.00;currency=USD;timestamp=2026-03-13T13:00:00Z\n",
+              "t1 part 2.00 USD\n"
+              "t1 whole 2.00 USD\n"
+              "t2 part 2.00 USD\n"
+              "t2 whole 2.00 USD\n"
+              "t3 part 1.00 USD cut\n"
+              "t4 whole 1.00 USD\n",
+              "a|part|u1|-|USD\t500\n"
+              "a|whole|u1|-|USD\t500\n");
+}
+END_TEST
+
+/* The same with a campaign's budget, where a dropped award counts against
+ * no per-user limit either, and in an exclusive group, whose turn passes
+ * to the next candidate. */
+START_TEST(no_partial_with_budgets_and_groups)
+{
+    CHECK_RUN("campaign \"c\" { budget 3.00 }\n"
+              "offer \"o\" { campaign \"c\" no partial limit 2 per user when amount > 0 then cashback 2.00 }\n"
+              "offer \"big\" { priority 5 exclusive \"g\" no partial budget 3.00\n"
+              "              when amount > 0 then cashback 2.00 }\n"
+              "offer \"small\" { exclusive \"g\" when amount > 0 then cashback 0.50 }\n",
+              U1("t1", "2026-03-13T10:00:00Z")
+              "tid=t2;user_id=u2;amount=20.00;currency=USD;timestamp=2026-03-13T11:00:00Z\n"
+              "tid=t3;user_id=u2;amount=20.00;currency=USD;timestamp=2026-03-13T12:00:00Z\n",
+              "t1 big 2.00 USD\n"
+              "t1 o 2.00 USD\n"
+              "t2 small 0.50 USD\n"
+              "t3 small 0.50 USD\n",
+              "b|big|USD\t200\n"
+              "c|c|USD\t200\n"
+              "n|o|u1|-\t1\n");
+}
+END_TEST
+
 /* ---- §11 limit AMOUNT per user ---- */
 
 /* The example of §11: 40.00 earned of 50.00, a 20.00 reward is cut to
@@ -1431,6 +1597,10 @@ static Suite *make_suite(void)
                exclusive_next_candidate_after_a_limit, exclusive_cut_award_keeps_the_group,
                exclusive_without_a_user_passes_to_the_next,
                exclusive_skipped_candidate_is_not_counted);
+    UNIT_TCASE(s, "more_limits", limit_n_total_across_customers, limit_total_per_day_in_the_offer_timezone,
+               limit_total_needs_no_user, per_year_limits_and_budget, budget_per_day_starts_afresh,
+               campaign_budget_per_period_in_its_zone, no_partial_drops_what_a_limit_would_cut,
+               no_partial_with_budgets_and_groups);
     UNIT_TCASE(s, "award", award_fields_after_a_cut);
     UNIT_TCASE(s, "s9_rounding", rounding_default_is_down, rounding_down, rounding_up,
                rounding_half_up, rounding_half_even, rounding_to_zero_is_no_award,

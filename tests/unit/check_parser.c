@@ -503,8 +503,8 @@ START_TEST(offer_with_every_attribute)
     ck_assert(l2->u.limit.amount.has_point);
     ck_assert_str_eq(l2->u.limit.amount.cur, "USD");
     ck_assert_str_eq(l2->u.limit.period.s, "month");
-    ck_assert_int_eq(as->items[8].u.budget.value.m, 500000);
-    ck_assert_str_eq(as->items[8].u.budget.cur, "");
+    ck_assert_int_eq(as->items[8].u.budget.amount.value.m, 500000);
+    ck_assert_str_eq(as->items[8].u.budget.amount.cur, "");
     ck_assert_str_eq(as->items[9].u.rounding.mode.s, "half-up");
     const cbrclause *c1 = &as->items[10].u.clause;
     ck_assert_int_eq(c1->cond->kind, E_BIN);
@@ -562,8 +562,8 @@ START_TEST(campaign_item)
     ck_assert_uint_eq(it->name_loc.start, 9);
     ck_assert_uint_eq(it->u.attrs.n, 3);
     ck_assert_int_eq(it->u.attrs.items[1].kind, A_BUDGET);
-    ck_assert_int_eq(it->u.attrs.items[1].u.budget.value.m, 10000000);
-    ck_assert_str_eq(it->u.attrs.items[1].u.budget.cur, "USD");
+    ck_assert_int_eq(it->u.attrs.items[1].u.budget.amount.value.m, 10000000);
+    ck_assert_str_eq(it->u.attrs.items[1].u.budget.amount.cur, "USD");
     ck_assert_int_eq(it->u.attrs.items[2].u.valid.from, 20813);
     done();
 }

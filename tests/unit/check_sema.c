@@ -432,6 +432,74 @@ START_TEST(trailing_zeros_do_not_count_as_decimal_places)
 }
 END_TEST
 
+/* ---- more limits, budgets per period, no partial, days_between ---- */
+
+ERR(total_limit_per_user, OFFER("limit 3 total per user"), "bad-limit", 1, 31,
+    "to cap both, write two limits: `limit 1 per user` and `limit 3 total`", "cannot be `per user`")
+ERR(total_limit_period_misspelt, OFFER("limit 3 total per weak"), "bad-limit", 1, 31, "did you mean `week`?",
+    "`per day`, `per week`, `per month` or `per year`")
+ERR(total_limit_of_money, OFFER("limit 5.00 total per month"), "bad-limit", 1, 19,
+    "write `budget 5.00 per month`", "money across all customers is a budget")
+ERR(total_limit_of_zero, OFFER("limit 0 total"), "not-positive", 1, 19, NULL, "at least 1")
+ERR(limit_says_whom_it_counts, OFFER("limit 3"), "bad-limit", 1, 19, NOHINT, "`per user` (each customer) or `total`")
+ERR(limit_total_misspelt, OFFER("limit 3 totla"), "bad-limit", 1, 21, "did you mean `total`?", NULL)
+ERR(per_user_limit_of_a_period_hints_total, OFFER("limit 3 per day"), "bad-limit", 1, 25,
+    "a limit across all customers is written `limit 3 total per day`", "write `per user`")
+ERR(budget_period_misspelt, OFFER("budget 9.00 per dya"), "bad-budget", 1, 29, "did you mean `day`?",
+    "a budget's period")
+ERR(budget_per_user, OFFER("budget 9.00 per user"), "bad-budget", 1, 29,
+    "for each customer, write a limit: `limit 9.00 per user`", "cannot be `per user`")
+ERR(campaign_budget_period_misspelt, "campaign \"c\" { budget 9.00 per yer }\n", "bad-budget", 1, 32,
+    "did you mean `year`?", NULL)
+ERR(campaign_unknown_time_zone, "campaign \"c\" { budget 9.00 per day timezone \"Mars/Olympus\" }\n",
+    "unknown-timezone", 1, 36, NULL, "unknown time zone \"Mars/Olympus\"")
+ERR(no_partial_misspelt, OFFER("budget 9.00 no parcial"), "bad-attribute", 1, 28, "did you mean `partial`?",
+    "expected `no partial`, found `no parcial`")
+ERR(no_partial_twice, OFFER("budget 9.00 no partial no partial"), "duplicate-attribute", 1, 36, NULL,
+    "gives `no partial` twice")
+ERR(no_partial_in_a_campaign, "campaign \"c\" { no partial }\n", "bad-attribute", 1, 16, NULL,
+    "`no partial` is not a campaign attribute")
+WARN(no_partial_without_money_counters, OFFER("limit 2 per user no partial"), "no-partial-unused", 1, 30, NULL,
+     "changes nothing here")
+WARN(campaign_zone_without_paced_budget, "campaign \"c\" { budget 9.00 timezone \"Asia/Tokyo\" }\n",
+     "unused-timezone", 1, 28, NULL, "no budget per period")
+ERR(days_between_of_an_instant, "when days_between(timestamp, date) > 1" CB, "type", 1, 19,
+    "`date` is the transaction's local date; an instant is not a date", "days_between() needs date, found instant")
+ERR(days_between_of_a_string, "when days_between(date, \"2026-01-01\") > 1" CB, "type", 1, 25, NOHINT,
+    "found string")
+ERR(days_between_of_three, "when days_between(date, date, date) > 1" CB, "arity", 1, 6, NULL,
+    "days_between(date, date) -> int")
+
+/* What the checker leaves for code generation. */
+START_TEST(more_limits_in_the_model)
+{
+    cbr_compiler *c = unit_compile("campaign \"c\" { budget 100.00 per week timezone \"Asia/Tokyo\" }\n"
+                                   "offer \"o\" { campaign \"c\" limit 1000 total limit 3 total per day\n"
+                                   "  limit 1 per user per year budget 10.00 per month no partial\n"
+                                   "  when days_between(2026-03-01, 2026-04-01) == 31 then cashback 1% }\n");
+    ck_assert_clean(c);
+    const cbrsema *m = cbrsema_get(c);
+    ck_assert_str_eq(m->campaigns[0].timezone.s, "Asia/Tokyo");
+    ck_assert_int_eq(m->campaigns[0].budget_period, PER_WEEK);
+    const cbroffer *o = &m->offers[0];
+    ck_assert_uint_eq(o->nlimits, 3);
+    ck_assert(o->limits[0].total && o->limits[0].is_count);
+    ck_assert_int_eq(o->limits[0].count, 1000);
+    ck_assert_int_eq(o->limits[0].period, PER_NONE);
+    ck_assert(o->limits[1].total);
+    ck_assert_int_eq(o->limits[1].period, PER_DAY);
+    ck_assert(!o->limits[2].total && o->limits[2].is_count);
+    ck_assert_int_eq(o->limits[2].period, PER_YEAR);
+    ck_assert(o->has_budget);
+    ck_assert_int_eq(o->budget_period, PER_MONTH);
+    ck_assert(o->no_partial);
+    /* A constant days_between is folded: the clause always holds. */
+    const cbrexpr *cond = o->clauses[0]->cond;
+    ck_assert(cond->is_const && cond->value.u.b);
+    cbr_compiler_free(c);
+}
+END_TEST
+
 /* ---- offers and campaigns (6, 7, 11) ---- */
 
 ERR(unknown_time_zone, OFFER("timezone \"Mars/Olympus\""), "unknown-timezone", 1, 13,
@@ -1203,6 +1271,13 @@ static Suite *sema_suite(void)
                clause_in_a_campaign, offer_attribute_in_a_campaign, campaign_attribute_given_twice,
                two_bare_rules_on_one_line_share_an_id, checked_offer_model, offer_defaults,
                rounding_modes_map_to_the_decimal_modes);
+    UNIT_TCASE(s, "more-limits", total_limit_per_user, total_limit_period_misspelt, total_limit_of_money,
+               total_limit_of_zero, limit_says_whom_it_counts, limit_total_misspelt,
+               per_user_limit_of_a_period_hints_total, budget_period_misspelt, budget_per_user,
+               campaign_budget_period_misspelt, campaign_unknown_time_zone, no_partial_misspelt, no_partial_twice,
+               no_partial_in_a_campaign, no_partial_without_money_counters, campaign_zone_without_paced_budget,
+               days_between_of_an_instant, days_between_of_a_string, days_between_of_three,
+               more_limits_in_the_model);
     UNIT_TCASE(s, "tests", duplicate_test_name, test_without_steps, expect_before_given,
                expect_from_an_unknown_offer, given_key_twice, given_unknown_field, given_derived_field,
                given_value_not_constant, given_value_of_the_wrong_type, given_without_required_fields,

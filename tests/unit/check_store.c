@@ -481,6 +481,80 @@ START_TEST(state_keys_of_any_shape_round_trip)
 }
 END_TEST
 
+/* Counters of all customers (`limit N total`) have no user part, budgets
+ * per period carry theirs (a campaign's in its own zone), and both round
+ * trip through a snapshot: a second context that loads it goes on where
+ * the first stopped, as `cbrc run --state` does across runs. */
+START_TEST(total_and_paced_counters_round_trip)
+{
+    cbr_program *p = prog("campaign \"c\" { budget 3.00 per week timezone \"Asia/Tokyo\" }\n"
+                          "offer \"o\" { limit 2 total per day budget 3.00 per day\n"
+                          "             when amount > 0 then cashback 2.00 }\n"
+                          "offer \"p\" { campaign \"c\" when amount > 0 then cashback 1.00 }\n");
+    cbr_context *ctx = t_context_new(p, 0);
+    cbr_batch *b = t_batch_new(p, 0);
+    const char *per = NULL;
+    char start[11];
+    int64_t left = -1, total = -1;
+    /* Nothing settled yet: all of a paced budget is left, in no period. */
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, &total, NULL, NULL), CBR_OK);
+    ck_assert_int_eq(left, 300);
+    ck_assert_int_eq(cbr_context_budget_period(ctx, 0, 0, &per, start, NULL), CBR_OK);
+    ck_assert_str_eq(per, "day");
+    ck_assert_str_eq(start, "");
+    add(b, p, "t1", "u1", "10.00", "2026-03-13T10:00:00Z");
+    add(b, p, "t2", "u2", "10.00", "2026-03-13T11:00:00Z"); /* the day's budget cuts o */
+    add(b, p, "t3", "u3", "10.00", "2026-03-13T12:00:00Z"); /* two awards today: o is done */
+    add(b, p, "t4", "u1", "10.00", "2026-03-14T10:00:00Z"); /* a new day; c's week is spent */
+    lines l = {.b = b, .p = p};
+    cbr_error err;
+    ck_assert_int_eq(cbr_eval(ctx, b, on_award, &l, &err), CBR_OK);
+    ck_assert_str_eq(l.text, "t1 o 2.00\nt1 p 1.00\nt2 o 1.00\nt2 p 1.00\nt3 p 1.00\nt4 o 2.00\n");
+    char *snap = snapshot(cbr_context_state(ctx));
+    ck_assert_str_eq(snap, "b|o|d2026-03-13|USD\t300\n"
+                           "b|o|d2026-03-14|USD\t200\n"
+                           "c|c|w2026-03-09|USD\t300\n"
+                           "t|o|d2026-03-13\t2\n"
+                           "t|o|d2026-03-14\t1\n");
+    /* The current period is the latest timestamp's: 2026-03-14. */
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, &total, NULL, NULL), CBR_OK);
+    ck_assert_int_eq(left, 100);
+    ck_assert_int_eq(total, 300);
+    ck_assert_int_eq(cbr_context_budget_period(ctx, 0, 0, &per, start, NULL), CBR_OK);
+    ck_assert_str_eq(start, "2026-03-14");
+    ck_assert_int_eq(cbr_context_budget_left(ctx, 1, 1, "USD", &left, NULL, NULL, NULL), CBR_OK);
+    ck_assert_int_eq(left, 0);
+    ck_assert_int_eq(cbr_context_budget_period(ctx, 1, 1, &per, start, NULL), CBR_OK);
+    ck_assert_str_eq(per, "week");
+    ck_assert_str_eq(start, "2026-03-09");
+    ck_assert_int_eq(cbr_context_budget_period(ctx, 1, 0, &per, start, NULL), CBR_ERR_ARG); /* p has no budget */
+
+    /* The next run: the same counters, whatever the order of the rows. */
+    cbr_context *next = t_context_new(p, 0);
+    ck_assert_int_eq(cbr_state_load(cbr_context_state(next), snap, strlen(snap), &err), CBR_OK);
+    char *again = snapshot(cbr_context_state(next));
+    ck_assert_str_eq(again, snap);
+    cbr_batch_clear(b);
+    add(b, p, "t5", "u4", "10.00", "2026-03-14T12:00:00Z"); /* o: one more today, cut to the budget */
+    add(b, p, "t6", "u5", "10.00", "2026-03-13T13:00:00Z"); /* back on the 13th: o is done there */
+    add(b, p, "t7", "u6", "10.00", "2026-03-15T15:00:00Z"); /* Monday the 16th in Tokyo: a new week */
+    lines m = {.b = b, .p = p};
+    ck_assert_int_eq(cbr_eval(next, b, on_award, &m, &err), CBR_OK);
+    ck_assert_str_eq(m.text, "t5 o 1.00\nt7 o 2.00\nt7 p 1.00\n");
+    /* The latest in time, not the last in input order. */
+    ck_assert_int_eq(cbr_context_budget_period(next, 1, 1, &per, start, NULL), CBR_OK);
+    ck_assert_str_eq(start, "2026-03-16");
+    ck_assert_int_eq(cbr_context_budget_left(next, 1, 1, "USD", &left, NULL, NULL, NULL), CBR_OK);
+    ck_assert_int_eq(left, 200);
+    free(again);
+    free(snap);
+    cbr_batch_free(b);
+    cbr_context_free(next);
+    cbr_context_free(ctx);
+    cbr_program_free(p);
+}
+END_TEST
+
 /* A host's store may hold any value: room is never more than the budget
  * and never overflows (a negative "used" once made a budget unlimited). */
 START_TEST(room_never_exceeds_the_budget)
@@ -674,6 +748,7 @@ static Suite *make_suite(void)
                a_store_of_an_older_size_is_refused, room_never_exceeds_the_budget);
     UNIT_TCASE(s, "snapshot", state_load_is_all_or_nothing, state_load_refuses_overflow_without_wrapping,
                state_load_refuses_negative_counters_and_nul, state_keys_of_any_shape_round_trip,
+               total_and_paced_counters_round_trip,
                changes_are_listed_once_until_forgotten, the_state_uses_the_configured_allocator);
     return s;
 }

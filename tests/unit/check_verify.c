@@ -433,12 +433,16 @@ START_TEST(forged_section_count)
 {
     size_t n;
     uint8_t *d = copy_good(&n, 0);
-    uint32_t counts[] = {0, 12, 14, UINT32_MAX};
+    uint32_t counts[] = {0, 12, 15, UINT32_MAX};
     for (size_t i = 0; i < 4; i++) {
         set32(d + 12, counts[i]);
         cbrx_seal(d, n);
-        ck_refused(d, n, fmt("bundle has %u sections, expected 13", counts[i]));
+        ck_refused(d, n, fmt("bundle has %u sections, expected 13 or 14", counts[i]));
     }
+    /* 14 over a table of 13: the 14th entry is the first section's bytes. */
+    set32(d + 12, 14);
+    cbrx_seal(d, n);
+    ck_refused(d, n, "section strings out of bounds");
     free(d);
 }
 END_TEST
@@ -900,13 +904,13 @@ START_TEST(tables_limit)
     cbrx_program x;
     load_x(&x);
     ck_assert_uint_eq(x.nlimits, 2);
-    x.limits[0].period = XP_MONTH + 1;
+    x.limits[0].period = XP_YEAR + 1;
     ck_verify_refuses(&x, "limit 0: bad kind, period or amount");
     load_x(&x);
-    x.limits[1].is_count = 2;
+    x.limits[1].kind = XL_TOTAL + 1;
     ck_verify_refuses(&x, "limit 1: bad kind, period or amount");
     load_x(&x);
-    ck_assert(x.limits[0].is_count);
+    ck_assert_uint_eq(x.limits[0].kind, XL_COUNT);
     x.limits[0].count = 0;
     ck_verify_refuses(&x, "limit 0: bad kind, period or amount");
     load_x(&x);
