@@ -35,6 +35,8 @@ int cbrc_cmd_keygen(int argc, char **argv);
 
 /* The whole file, malloc'ed (*len bytes); NULL with errno set on failure. */
 unsigned char *cbrc_read_file(const char *path, size_t *len);
+/* The rest of an open stream (standard input for `-`), the same way. */
+unsigned char *cbrc_read_stream(FILE *f, size_t *len);
 
 /* Writes data to path through a temporary file and a rename, so a reader
  * never sees half a bundle or half a state; false with errno set. */

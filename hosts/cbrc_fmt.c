@@ -30,27 +30,9 @@ static char *read_source(const char *path, size_t *len)
             fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
         return text;
     }
-    size_t cap = 65536, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, stdin);
-        if (n < cap)
-            break;
-        char *q = realloc(b, cap * 2);
-        if (!q) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = q;
-        cap *= 2;
-    }
-    if (!b || ferror(stdin)) {
-        fprintf(stderr, "%s: standard input: %s\n", prog, b ? strerror(errno) : "out of memory");
-        free(b);
-        return NULL;
-    }
-    *len = n;
+    char *b = (char *)cbrc_read_stream(stdin, len);
+    if (!b)
+        fprintf(stderr, "%s: standard input: %s\n", prog, strerror(errno));
     return b;
 }
 

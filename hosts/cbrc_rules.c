@@ -127,11 +127,8 @@ int cbrc_cmd_check(int argc, char **argv)
     return rc;
 }
 
-unsigned char *cbrc_read_file(const char *path, size_t *len)
+unsigned char *cbrc_read_stream(FILE *f, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     size_t cap = 65536, n = 0;
     unsigned char *b = malloc(cap);
     while (b) {
@@ -154,10 +151,19 @@ unsigned char *cbrc_read_file(const char *path, size_t *len)
         b = q;
         cap *= 2;
     }
+    *len = n;
+    return b;
+}
+
+unsigned char *cbrc_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *b = cbrc_read_stream(f, len);
     int saved = errno;
     fclose(f);
     errno = saved;
-    *len = n;
     return b;
 }
 
