@@ -62,27 +62,96 @@ static void drop_pending(stream_host *h)
     h->npending = 0;
 }
 
+/* A partition whose stored offset could not be read: fatal. */
+static void assign_failed(stream_host *h, const rd_kafka_topic_partition_t *tp)
+{
+    fprintf(stderr, STREAM_PROG ": cannot take %s/%d without its stored offset; stopping\n", tp->topic,
+            tp->partition);
+    h->fatal = true;
+    stream_stop = 1;
+}
+
+/* A stored offset behind Kafka's committed one means that another owner
+ * went on from here with counters this store does not hold (a partition
+ * moved A -> B -> A, each with its own store), or that the store was
+ * restored from an older copy.  Replaying from it would count those
+ * records a second time against other counters: refuse, and say what to
+ * do.  When Kafka cannot say, the stored offsets are used, with a warning. */
+static void check_committed(stream_host *h, rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts->cnt > 0 ? parts->cnt : 1);
+    for (int i = 0; i < parts->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        stream_part *sp = strcmp(tp->topic, h->cfg->topic) ? NULL : part(h, tp->partition);
+        if (sp && sp->next >= 0)
+            rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition);
+    }
+    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_committed(rk, l, 10000) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (e) {
+        fprintf(stderr, STREAM_PROG ": warning: Kafka's committed offsets could not be read (%s); "
+                        "resuming at the stored ones unchecked\n", rd_kafka_err2str(e));
+        l->cnt = 0;
+    }
+    for (int i = 0; i < l->cnt; i++) {
+        const rd_kafka_topic_partition_t *c = &l->elems[i];
+        const stream_part *sp = part(h, c->partition);
+        if (c->err || c->offset < 0 || !sp || c->offset <= sp->next)
+            continue;
+        fprintf(stderr,
+                STREAM_PROG ": %s/%d: the stored offset %lld is behind Kafka's committed offset %lld: "
+                            "records %lld..%lld were counted by another instance or against another copy of "
+                            "this state, and replaying them here would count them twice; stopping (run every "
+                            "instance of the group on one shared state, or restore the state that committed them)\n",
+                c->topic, c->partition, (long long)sp->next, (long long)c->offset, (long long)sp->next,
+                (long long)c->offset - 1);
+        h->fatal = true;
+        stream_stop = 1;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque)
 {
     stream_host *h = opaque;
     bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < parts->cnt && !h->fatal; i++) {
+            rd_kafka_topic_partition_t *tp = &parts->elems[i];
+            if (strcmp(tp->topic, h->cfg->topic))
+                continue;
+            stream_part *sp = part(h, tp->partition);
+            int64_t next = sp ? stream_store_offset(h->store, tp->topic, tp->partition) : -2;
+            if (!sp)
+                fprintf(stderr, STREAM_PROG ": out of memory taking %s/%d\n", tp->topic, tp->partition);
+            if (next == -2) {
+                assign_failed(h, tp);
+                break;
+            }
+            sp->assigned = true;
+            sp->next = next;
+            if (next >= 0)
+                tp->offset = next;
+        }
+        if (!h->fatal)
+            check_committed(h, rk, parts);
+        if (h->fatal) {
+            /* Take none of them: consuming on would replay or skip what
+             * the store does not describe. */
+            for (size_t i = 0; i < h->nparts; i++)
+                h->parts[i] = (stream_part){.next = -1};
+            return;
+        }
         for (int i = 0; i < parts->cnt; i++) {
             rd_kafka_topic_partition_t *tp = &parts->elems[i];
             stream_part *sp = strcmp(tp->topic, h->cfg->topic) ? NULL : part(h, tp->partition);
             if (!sp)
                 continue;
-            int64_t next = stream_store_offset(h->store, tp->topic, tp->partition);
-            sp->assigned = true;
-            sp->next = next;
-            if (next >= 0)
-                tp->offset = next;
             /* Without a stored offset the position is Kafka's, which is not
              * known until the consumer fetches it: name it, print no number. */
-            if (next >= 0)
+            if (sp->next >= 0)
                 fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at stored offset %lld\n", tp->topic,
-                        tp->partition, (long long)next);
+                        tp->partition, (long long)sp->next);
             else
                 fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at Kafka's committed offset\n",
                         tp->topic, tp->partition);
@@ -292,7 +361,10 @@ static void on_award(void *ud, const cbr_award *a)
         if (!m->key)
             e->oom = true;
     }
-    stream_metrics_award(h->metrics, a->campaign_id, cur, a->exponent, a->cashback);
+    m->campaign = a->campaign_id;
+    memcpy(m->currency, cur, sizeof m->currency);
+    m->exponent = a->exponent;
+    m->cashback = a->cashback;
 }
 
 static void clear_rows(stream_host *h, size_t n)
@@ -383,8 +455,14 @@ int stream_process_pending(stream_host *h)
     for (size_t i = 0; i < h->npending && rc == 0; i++) {
         const rd_kafka_message_t *msg = h->pending[i];
         stream_part *sp = part(h, msg->partition);
+        if (!sp) {
+            /* Skipping it while later offsets advance would lose it. */
+            fprintf(stderr, STREAM_PROG ": out of memory tracking partition %d\n", (int)msg->partition);
+            rc = -1;
+            break;
+        }
         /* Already evaluated and committed (a replay after a reset or seek). */
-        if (!sp || !sp->assigned || (sp->next >= 0 && msg->offset < sp->next))
+        if (!sp->assigned || (sp->next >= 0 && msg->offset < sp->next))
             continue;
         records++;
         rc = add_message(h, msg, &rejected);
@@ -425,6 +503,12 @@ int stream_process_pending(stream_host *h)
     } else {
         h->nacked = 0;
         stream_ledger_clean(h->ledger);
+        /* Counted only now: an award of a batch that did not commit is
+         * granted again after the restart, and must count once. */
+        for (size_t i = 0; i < h->nout; i++)
+            if (h->out[i].kind == STREAM_AWARD)
+                stream_metrics_award(h->metrics, h->out[i].campaign, h->out[i].currency, h->out[i].exponent,
+                                     h->out[i].cashback);
         stream_outbox_send(h, h->out, h->nout);
         stream_metrics_batch(h->metrics, records, rejected, seconds_since(&t0));
     }

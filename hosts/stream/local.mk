@@ -22,14 +22,14 @@ cbr_stream_LDADD = libcbr-runtime.la $(CSV_LIBS) $(YAJL_LIBS) $(RDKAFKA_LIBS) $(
 
 EXTRA_PROGRAMS += tests/stream/stream-harness
 tests_stream_stream_harness_SOURCES = tests/stream/harness.c tests/stream/harness.h \
-	tests/stream/scenarios.c
+	tests/stream/scenarios.c tests/stream/offsets.c
 tests_stream_stream_harness_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) -pthread
 tests_stream_stream_harness_LDADD = $(RDKAFKA_LIBS) $(SQLITE3_LIBS) -lpthread
 CLEANFILES += tests/stream/stream-harness$(EXEEXT)
 
-STREAM_TESTS = tests/stream/e2e.sh tests/stream/faults.sh
+STREAM_TESTS = tests/stream/e2e.sh tests/stream/faults.sh tests/stream/offsets.sh
 TESTS += $(STREAM_TESTS)
-tests/stream/e2e.log tests/stream/faults.log: tests/stream/stream-harness$(EXEEXT) cbr-stream$(EXEEXT) cbrc$(EXEEXT)
+tests/stream/e2e.log tests/stream/faults.log tests/stream/offsets.log: tests/stream/stream-harness$(EXEEXT) cbr-stream$(EXEEXT) cbrc$(EXEEXT)
 AM_TESTS_ENVIRONMENT += \
 	CBR_STREAM='$(abs_top_builddir)/cbr-stream'; export CBR_STREAM; \
 	CBR_STREAM_HARNESS='$(abs_top_builddir)/tests/stream/stream-harness'; export CBR_STREAM_HARNESS;
@@ -55,4 +55,4 @@ bench-stream:
 	@echo "bench-stream: cbr-stream is not built (configure did not find librdkafka, SQLite and libmicrohttpd)"; exit 1
 endif
 .PHONY: bench-stream
-EXTRA_DIST += tests/stream/e2e.sh tests/stream/faults.sh
+EXTRA_DIST += tests/stream/e2e.sh tests/stream/faults.sh tests/stream/offsets.sh

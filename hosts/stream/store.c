@@ -128,10 +128,17 @@ int64_t stream_store_offset(stream_store *s, const char *topic, int32_t partitio
     sqlite3_bind_int(q, 2, partition);
     int64_t next = -1;
     int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         next = sqlite3_column_int64(q, 0);
-    else if (rc != SQLITE_DONE)
+        if (next < 0) {
+            fprintf(stderr, STREAM_PROG ": %s: the stored offset of %s/%d is negative (%lld)\n", s->path, topic,
+                    partition, (long long)next);
+            next = -2;
+        }
+    } else if (rc != SQLITE_DONE) {
         fail(s, "reading an offset");
+        next = -2;
+    }
     sqlite3_reset(q);
     return next;
 }

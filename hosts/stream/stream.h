@@ -85,6 +85,12 @@ typedef struct stream_msg {
     char *value; size_t valuelen;
     char *reason;            /* rejects: why (header cbr-reason) */
     char *source;            /* rejects: TOPIC/PARTITION@OFFSET (header cbr-source) */
+    /* awards: what /metrics counts once the batch is committed (campaign
+     * points into the program, which no reload replaces mid-batch) */
+    const char *campaign;
+    char currency[4];
+    int exponent;
+    int64_t cashback;
 } stream_msg;
 enum { STREAM_AWARD = 0, STREAM_REJECT = 1 };
 void stream_msg_clear(stream_msg *m);
@@ -97,7 +103,9 @@ stream_store *stream_store_open(const char *path);
 void stream_store_close(stream_store *s);
 /* Loads every counter into l.  0, or -1 after printing why. */
 int stream_store_load_ledger(stream_store *s, stream_ledger *l);
-/* The next offset to read of topic/partition, or -1 when none is stored. */
+/* The next offset to read of topic/partition, -1 when none is stored, or
+ * -2 after printing why it could not be read (never "none": taking a
+ * failed read for a partition never seen would replay what was counted). */
 int64_t stream_store_offset(stream_store *s, const char *topic, int32_t partition);
 /* Calls fn for every outbox row in id order; stops at a nonzero return. */
 int stream_store_each_outbox(stream_store *s, int (*fn)(void *ud, stream_msg *m), void *ud);

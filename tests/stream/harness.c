@@ -880,8 +880,8 @@ void h_check_store(harness *h)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 || (strcmp(argv[1], "e2e") && strcmp(argv[1], "faults"))) {
-        fprintf(stderr, "usage: stream-harness e2e|faults\n");
+    if (argc != 2 || (strcmp(argv[1], "e2e") && strcmp(argv[1], "faults") && strcmp(argv[1], "offsets"))) {
+        fprintf(stderr, "usage: stream-harness e2e|faults|offsets\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -891,7 +891,9 @@ int main(int argc, char **argv)
         h_fini(&h);
         return 1;
     }
-    int rc = !strcmp(argv[1], "e2e") ? h_scenario_e2e(&h) : h_scenario_faults(&h);
+    int rc = !strcmp(argv[1], "e2e")      ? h_scenario_e2e(&h)
+             : !strcmp(argv[1], "faults") ? h_scenario_faults(&h)
+                                          : h_scenario_offsets(&h);
     if (rc != 0)
         h_ok(&h, false, "the scenario ran to its end");
     rc = h_done(&h);

@@ -110,5 +110,6 @@ size_t h_log_count(harness *h, const char *text);
 
 int h_scenario_e2e(harness *h);
 int h_scenario_faults(harness *h);
+int h_scenario_offsets(harness *h);
 
 #endif
