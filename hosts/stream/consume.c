@@ -136,13 +136,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (!h->fatal)
             check_committed(h, rk, parts);
         if (h->fatal) {
-            /* Take none of them: consuming on would replay or skip what
-             * the store does not describe. */
+            /* Evaluate none of them: consuming on would replay or skip what
+             * the store does not describe.  They are still assigned, so the
+             * group's protocol completes and the close leaves it cleanly;
+             * the fatal flag keeps every batch from being evaluated. */
             for (size_t i = 0; i < h->nparts; i++)
                 h->parts[i] = (stream_part){.next = -1};
-            return;
         }
-        for (int i = 0; i < parts->cnt; i++) {
+        for (int i = 0; i < parts->cnt && !h->fatal; i++) {
             rd_kafka_topic_partition_t *tp = &parts->elems[i];
             stream_part *sp = strcmp(tp->topic, h->cfg->topic) ? NULL : part(h, tp->partition);
             if (!sp)

@@ -10,7 +10,12 @@
  *    the offsets table is swapped for a view whose rows fail to read, and a
  *    second group member makes it take partitions again.  It must stop with
  *    status 1 rather than take the failed read for "no offset stored" and
- *    replay from Kafka's committed offset. */
+ *    replay from Kafka's committed offset.
+ * 3. A store that fails a commit: with the table put back and cbr-stream
+ *    running, the outbox is swapped for a view no row can be written to,
+ *    and phase 2 arrives.  It must stop with status 1; restarted on the
+ *    repaired store, it resumes from the last commit, and in the end every
+ *    award exists once and the counters equal `cbrc run`'s. */
 #include "config.h"
 #include <signal.h>
 #include <sqlite3.h>
@@ -52,9 +57,8 @@ static int copy_state(harness *h, const char *from, const char *to)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Replaces the offsets table of the live store by a view whose rows fail
- * to read (json() of text that is no JSON). */
-static bool break_offsets(harness *h)
+/* Runs sql on work/state.db (live or not) in one transaction. */
+static bool change_store(harness *h, const char *what, const char *sql)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/state.db", h->work);
@@ -62,22 +66,36 @@ static bool break_offsets(harness *h)
     bool ok = sqlite3_open(path, &db) == SQLITE_OK;
     sqlite3_busy_timeout(db, 10000);
     char *msg = NULL;
-    ok = ok && sqlite3_exec(db,
-                            "BEGIN IMMEDIATE; ALTER TABLE offsets RENAME TO offsets_kept;"
-                            "CREATE VIEW offsets(topic, part, next) AS "
-                            "SELECT topic, part, json('not json') FROM offsets_kept; COMMIT;",
-                            NULL, NULL, &msg) == SQLITE_OK;
+    char text[1024];
+    snprintf(text, sizeof text, "BEGIN IMMEDIATE; %s COMMIT;", sql);
+    ok = ok && sqlite3_exec(db, text, NULL, NULL, &msg) == SQLITE_OK;
     if (msg)
-        h_diag("breaking the offsets table: %s", msg);
+        h_diag("%s: %s", what, msg);
     sqlite3_free(msg);
     sqlite3_close(db);
     return ok;
 }
 
+/* The offsets table becomes a view whose rows fail to read (json() of text
+ * that is no JSON); and back. */
+static bool break_offsets(harness *h)
+{
+    return change_store(h, "breaking the offsets table",
+                        "ALTER TABLE offsets RENAME TO offsets_kept;"
+                        "CREATE VIEW offsets(topic, part, next) AS "
+                        "SELECT topic, part, json('not json') FROM offsets_kept;");
+}
+
+static bool repair_offsets(harness *h)
+{
+    return change_store(h, "repairing the offsets table",
+                        "DROP VIEW offsets; ALTER TABLE offsets_kept RENAME TO offsets;");
+}
+
 int h_scenario_offsets(harness *h)
 {
     static const char *const one[] = {"rules.cbr"};
-    h_make_tx(h, 600, 2);
+    h_make_tx(h, 900, 3);
     if (h_compile(h, "good1.cbrx", one, 1, h->hash1, sizeof h->hash1))
         return -1;
     size_t n0 = records_upto(h, 0), n1 = records_upto(h, 1);
@@ -131,5 +149,35 @@ int h_scenario_offsets(harness *h)
          "saying which read failed and which partition it could not take");
     h_ok(h, h_log_count(h, "resuming at Kafka's committed offset") == from_kafka,
          "and never takes the failed read for a partition with no stored offset");
+
+    /* 3. a store that fails a commit */
+    if (!repair_offsets(h) || h_start(h, "good1.cbrx"))
+        return -1;
+    resumed = h_log_count(h, "resuming at stored offset");
+    for (int64_t deadline = h_now_ms() + 60000; h_log_count(h, "resuming at stored offset") < resumed + 4 &&
+                                                h_now_ms() < deadline;)
+        h_pump(h, 200);
+    h_ok(h, h_log_count(h, "resuming at stored offset") >= resumed + 4,
+         "with the table put back it resumes every partition again");
+    h_pump(h, 1000);
+    if (!change_store(h, "breaking the outbox",
+                      "ALTER TABLE outbox RENAME TO outbox_kept; CREATE VIEW outbox AS SELECT * FROM outbox_kept;") ||
+        h_produce_phase(h, 2))
+        return -1;
+    st = h_wait(h, 60000);
+    if (st < 0) {
+        h_kill(h, SIGKILL);
+        h_wait(h, 10000);
+    }
+    h_ok(h, st == 1, "when a batch cannot be committed it stops with status 1 (%d)", st);
+    h_ok(h, h_log_count(h, "the batch could not be committed; stopping") > 0, "saying so");
+    if (!change_store(h, "repairing the outbox", "DROP VIEW outbox; ALTER TABLE outbox_kept RENAME TO outbox;") ||
+        h_answer(h, "good1.cbrx") || h_start(h, "good1.cbrx"))
+        return -1;
+    h_ok(h, h_pump_until_complete(h, 120000), "restarted on the repaired store, every award and reject arrives");
+    h_ok(h, stop(h) == 0, "and it stops cleanly");
+    h_pump(h, 1500);
+    h_check_awards(h);
+    h_check_store(h);
     return 0;
 }
