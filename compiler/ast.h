@@ -189,7 +189,8 @@ typedef struct cbrgiven_kv {
     cbrexpr *value;      /* a literal (possibly negated number) */
 } cbrgiven_kv;
 
-typedef enum cbrstep_kind { STEP_GIVEN, STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE } cbrstep_kind;
+/* STEP_EXPECT_NONE_FROM: `expect no cashback from "o"`, nothing from offer o. */
+typedef enum cbrstep_kind { STEP_GIVEN, STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE, STEP_EXPECT_NONE_FROM } cbrstep_kind;
 
 typedef struct cbrstep {
     cbrstep_kind kind;
@@ -198,7 +199,7 @@ typedef struct cbrstep {
     cbrgiven_kv *kvs;    /* STEP_GIVEN */
     uint32_t nkv, kvcap;
     cbramount amount;    /* STEP_EXPECT_CASHBACK */
-    cbrstr offer;        /* STEP_EXPECT_CASHBACK */
+    cbrstr offer;        /* STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE_FROM */
     cbrloc offer_loc;
 } cbrstep;
 

@@ -242,6 +242,9 @@ step:
           $$.amount = $3; $$.offer = $5; $$.offer_loc = @5; }
   | EXPECT NO CASHBACK
         { memset(&$$, 0, sizeof $$); $$.kind = STEP_EXPECT_NONE; $$.loc = @$; }
+  | EXPECT NO CASHBACK FROM STRING
+        { memset(&$$, 0, sizeof $$); $$.kind = STEP_EXPECT_NONE_FROM; $$.loc = @$;
+          $$.offer = $5; $$.offer_loc = @5; }
   | error
         { memset(&$$, 0, sizeof $$); $$.kind = (cbrstep_kind)-1; }
   ;

@@ -907,6 +907,8 @@ static void check_test(cbrsema_ctx *s, const cbrtest *t)
             if (!a.cur[0])
                 memcpy(a.cur, cur, 4);
             cbrtc_amount(s, &a, "the expected cashback");
+        }
+        if (st->kind == STEP_EXPECT_CASHBACK || st->kind == STEP_EXPECT_NONE_FROM) {
             if (cbrmap_get(&s->offers, st->offer.s, st->offer.n) < 0) {
                 cbrdiag_error(s->c, st->offer_loc, "unknown-offer", "unknown offer \"%s\"", st->offer.s);
                 cbrsuggest_map(s->c, st->offer.s, st->offer.n, &s->offers, -1);

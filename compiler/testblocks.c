@@ -5,7 +5,9 @@
  * batch and context API as any input, as a batch of one row, so a test
  * exercises exactly what `cbrc run` does, limits and budgets included; its
  * values are the literals of the source, turned back into the text an input
- * file would hold. */
+ * file would hold.  When an expect about one offer fails, the test is played
+ * again in a fresh context up to that step and the library's explainer says
+ * what the offer made of the transaction (the `why` of the result). */
 #include "config.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@ typedef struct run {
     cbr_batch *b;
     cbr_context *ctx;
     char msg[512];
+    char why[320];              /* the explain verdict of the failing step's offer */
     size_t nawards;             /* of the last given transaction */
     int given_exp;              /* its currency's minor digits */
 } run;
@@ -48,8 +51,8 @@ static void list_awards(run *r, char *buf, size_t n)
     }
 }
 
-/* One `given`: a batch of one row, evaluated. */
-static bool given(run *r, const cbrstep *st)
+/* The row of one `given`, as the only row of r->b. */
+static bool given_row(run *r, const cbrstep *st)
 {
     cbr_error err;
     cbr_batch_clear(r->b);
@@ -78,11 +81,69 @@ static bool given(run *r, const cbrstep *st)
         say(r, "the transaction cannot be read: %s", err.message);
         return false;
     }
+    return true;
+}
+
+/* One `given`: a batch of one row, evaluated. */
+static bool given(run *r, const cbrstep *st)
+{
+    cbr_error err;
+    if (!given_row(r, st))
+        return false;
     if (cbr_eval(r->ctx, r->b, NULL, NULL, &err) != CBR_OK) {
         say(r, "evaluation failed: %s", err.message);
         return false;
     }
     return true;
+}
+
+typedef struct why_of {
+    const cbrstr *offer;
+    char *out;
+    size_t n;
+} why_of;
+
+static void on_verdict(void *ud, const cbr_explanation *e)
+{
+    why_of *w = ud;
+    if (strlen(e->offer_id) == w->offer->n && !memcmp(e->offer_id, w->offer->s, w->offer->n))
+        snprintf(w->out, w->n, "%s", e->reason);
+}
+
+/* Fills r->why with what offer made of the transaction of step `at` (a
+ * given) of ss: the steps before it are evaluated in a fresh context, then
+ * that transaction is explained against the state they left.  Left empty
+ * when it cannot be told. */
+static void explain_step(run *r, const cbrsteps *ss, uint32_t at, const cbrstr *offer)
+{
+    cbr_context *saved = r->ctx, *ctx;
+    char msg[sizeof r->msg];
+    memcpy(msg, r->msg, sizeof msg);
+    if (cbr_context_new(r->p, 1, &ctx, NULL) != CBR_OK)
+        return;
+    r->ctx = ctx;
+    bool ok = true;
+    for (uint32_t k = 0; k < at && ok; k++)
+        if (ss->items[k].kind == STEP_GIVEN)
+            ok = given(r, &ss->items[k]);
+    if (ok && given_row(r, &ss->items[at])) {
+        why_of w = {offer, r->why, sizeof r->why};
+        cbr_explain(ctx, r->b, on_verdict, &w, NULL);
+    }
+    cbr_context_free(ctx);
+    r->ctx = saved;
+    memcpy(r->msg, msg, sizeof msg);
+}
+
+/* The award of the named offer among the last transaction's, or NULL. */
+static const cbr_award *award_of(run *r, const cbrstr *offer)
+{
+    size_t na;
+    const cbr_award *a = cbr_context_awards(r->ctx, &na);
+    for (size_t i = 0; i < na; i++)
+        if (strlen(a[i].offer_id) == offer->n && !memcmp(a[i].offer_id, offer->s, offer->n))
+            return &a[i];
+    return NULL;
 }
 
 static bool expect(run *r, const cbrstep *st)
@@ -95,6 +156,13 @@ static bool expect(run *r, const cbrstep *st)
             return true;
         list_awards(r, got, sizeof got);
         say(r, "expected no cashback, got %s", got);
+        return false;
+    }
+    if (st->kind == STEP_EXPECT_NONE_FROM) {
+        if (!award_of(r, &st->offer))
+            return true;
+        list_awards(r, got, sizeof got);
+        say(r, "expected no cashback from \"%s\", got %s", st->offer.s, got);
         return false;
     }
     char want[40];
@@ -124,7 +192,7 @@ static void report(run *r, const cbrtest *t, const cbrstep *st, unsigned step, b
     unsigned line, col;
     cbrdiag_linecol(r->c, loc.file, loc.start, &line, &col);
     cbr_test_result res = {t->item->name.s, r->c->src[loc.file].name, line, col, ok, ok ? 0 : step,
-                           ok ? NULL : r->msg};
+                           ok ? NULL : r->msg, !ok && r->why[0] ? r->why : NULL};
     fn(ud, &res);
 }
 
@@ -166,6 +234,8 @@ cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
         bool ok = true;
         unsigned step = 0;
         const cbrstep *bad = NULL;
+        uint32_t at = 0; /* the last given */
+        r.why[0] = '\0';
         for (uint32_t k = 0; k < ss->n && ok; k++) {
             const cbrstep *s = &ss->items[k];
             /* A step is a `given` and the `expect`s after it (language.md,
@@ -173,9 +243,13 @@ cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
              * expect is told apart by its line. */
             if (s->kind == STEP_GIVEN || step == 0)
                 step++;
+            if (s->kind == STEP_GIVEN)
+                at = k;
             ok = s->kind == STEP_GIVEN ? given(&r, s) : expect(&r, s);
             if (!ok)
                 bad = s;
+            if (!ok && s->kind != STEP_GIVEN && s->kind != STEP_EXPECT_NONE)
+                explain_step(&r, ss, at, &s->offer);
         }
         if (ok)
             np++;

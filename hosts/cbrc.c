@@ -114,7 +114,7 @@ static const char run_help[] =
     "or an unusable input, 3 done but some records were rejected\n";
 
 static const char test_help[] =
-    "usage: cbrc test [--coverage] FILE...\n"
+    "usage: cbrc test [--coverage] [--junit FILE] FILE...\n"
     "\n"
     "Runs the `test` blocks of the rule files.  Each test starts from empty\n"
     "limit and budget state and carries it from step to step.  A step is a\n"
@@ -122,16 +122,23 @@ static const char test_help[] =
     "which check what it earned; steps are counted from 1.  A failure is\n"
     "reported at the line that failed as\n"
     "  FILE:LINE:COL: error: test \"NAME\" failed at step N: expected ..., got ...\n"
-    "and the run closes with `N passed, N failed`.\n"
+    "   = why: VERDICT\n"
+    "where the second line, for an expect about one offer, is what `cbrc\n"
+    "explain` says that offer made of the step's transaction.  The run closes\n"
+    "with `N passed, N failed`.\n"
     "\n"
     "  --coverage  before the closing line, list what no test exercised: each\n"
     "              clause that never paid, and each condition never reached,\n"
     "              never true or never false, as FILE:LINE:COL: not covered: ...;\n"
     "              then `coverage: N of N clauses paid, N of N conditions seen\n"
     "              both true and false`\n"
+    "  --junit FILE\n"
+    "              also write a JUnit XML report to FILE for CI systems: one\n"
+    "              testsuite per rule file, one testcase per test, a failure\n"
+    "              element holding the text printed for it\n"
     "\n"
     "exit status: 0 all passed, 1 a test failed or the rules have errors,\n"
-    "2 usage or I/O\n";
+    "2 usage or I/O (FILE of --junit cannot be written)\n";
 
 static const char explain_help[] =
     "usage: cbrc explain RULES... --input FILE --tid TID [--format csv|jsonl] [--state FILE] [--json]\n"

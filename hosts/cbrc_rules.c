@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "hosts/cbrc.h"
 
@@ -358,12 +359,195 @@ int cbrc_cmd_disasm(int argc, char **argv)
     return rc;
 }
 
+/* What `cbrc test` prints for a failed test, and what --junit reports:
+ *   FILE:LINE:COL: error: test "NAME" failed at step N: MESSAGE
+ *    = why: VERDICT
+ * The second line only when the step was about one offer: what the
+ * explainer made of it.  Malloc'ed; NULL when out of memory. */
+static char *failure_text(const cbr_test_result *r)
+{
+    const char *fmt = "%s:%u:%u: error: test \"%s\" failed at step %u: %s\n%s%s%s";
+    const char *why = r->why ? " = why: " : "", *verdict = r->why ? r->why : "", *nl = r->why ? "\n" : "";
+    int n = snprintf(NULL, 0, fmt, r->file, r->line, r->column, r->test, r->step, r->message, why, verdict, nl);
+    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (s)
+        snprintf(s, (size_t)n + 1, fmt, r->file, r->line, r->column, r->test, r->step, r->message, why, verdict,
+                 nl);
+    return s;
+}
+
+/* One test as --junit reports it. */
+typedef struct junit_case {
+    char *test, *file, *failure; /* failure: failure_text, NULL when it passed */
+    char *message;               /* failed: the message of the failure element */
+    double seconds;
+} junit_case;
+
+typedef struct test_log {
+    junit_case *cases;           /* kept only with --junit */
+    size_t n, cap;
+    bool junit, nomem;
+    struct timespec last;        /* when the previous test ended */
+} test_log;
+
+static double since(struct timespec *last)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double d = (double)(now.tv_sec - last->tv_sec) + (double)(now.tv_nsec - last->tv_nsec) / 1e9;
+    *last = now;
+    return d;
+}
+
+static char *copy_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    return d ? memcpy(d, s, n) : NULL;
+}
+
 static void print_test(void *ud, const cbr_test_result *r)
 {
-    (void)ud;
-    if (!r->passed)
+    test_log *log = ud;
+    double seconds = since(&log->last);
+    char *text = r->passed ? NULL : failure_text(r);
+    if (text)
+        fputs(text, stderr);
+    else if (!r->passed)
         fprintf(stderr, "%s:%u:%u: error: test \"%s\" failed at step %u: %s\n", r->file, r->line,
                 r->column, r->test, r->step, r->message);
+    if (!log->junit || log->nomem) {
+        free(text);
+        return;
+    }
+    if (log->n == log->cap) {
+        size_t cap = log->cap ? 2 * log->cap : 16;
+        junit_case *v = realloc(log->cases, cap * sizeof *v);
+        if (!v) {
+            log->nomem = true;
+            free(text);
+            return;
+        }
+        log->cases = v;
+        log->cap = cap;
+    }
+    junit_case *jc = &log->cases[log->n++];
+    jc->test = copy_str(r->test);
+    jc->file = copy_str(r->file);
+    jc->failure = text;
+    jc->seconds = seconds;
+    jc->message = NULL;
+    if (!r->passed) {
+        int n = snprintf(NULL, 0, "failed at step %u: %s", r->step, r->message);
+        jc->message = n < 0 ? NULL : malloc((size_t)n + 1);
+        if (jc->message)
+            snprintf(jc->message, (size_t)n + 1, "failed at step %u: %s", r->step, r->message);
+    }
+    if (!jc->test || !jc->file || (!r->passed && (!jc->failure || !jc->message)))
+        log->nomem = true;
+}
+
+/* s with the five XML special characters escaped; a newline is kept in
+ * element text and written as a reference in attributes; other control
+ * characters, which XML 1.0 cannot hold, become U+FFFD. */
+static void xml_str(FILE *f, const char *s, bool attr)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        switch (ch) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        case '\n': fputs(attr ? "&#10;" : "\n", f); break;
+        case '\t': fputs("&#9;", f); break;
+        default:
+            if (ch < 0x20)
+                fputs("\xef\xbf\xbd", f);
+            else
+                fputc(ch, f);
+        }
+    }
+}
+
+/* --junit FILE: one testsuite per source file, in the order its first test
+ * ran, holding its tests as testcases; 0, or EXIT_USAGE with the error
+ * printed. */
+static int write_junit(const test_log *log, const char *path, double total)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    unsigned failures = 0;
+    for (size_t i = 0; i < log->n; i++)
+        failures += log->cases[i].failure != NULL;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<testsuites name=\"cbrc test\" tests=\"%zu\" failures=\"%u\" errors=\"0\" time=\"%.6f\">\n",
+            log->n, failures, total);
+    bool *done = calloc(log->n + 1, sizeof *done);
+    if (!done) {
+        fclose(f);
+        fprintf(stderr, "%s: %s: out of memory\n", prog, path);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < log->n; i++) {
+        if (done[i])
+            continue;
+        const char *file = log->cases[i].file;
+        unsigned n = 0, nf = 0;
+        double t = 0;
+        for (size_t k = i; k < log->n; k++)
+            if (!strcmp(log->cases[k].file, file)) {
+                n++;
+                nf += log->cases[k].failure != NULL;
+                t += log->cases[k].seconds;
+            }
+        fputs("  <testsuite name=\"", f);
+        xml_str(f, file, true);
+        fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"0\" time=\"%.6f\">\n", n, nf, t);
+        for (size_t k = i; k < log->n; k++) {
+            const junit_case *jc = &log->cases[k];
+            if (done[k] || strcmp(jc->file, file))
+                continue;
+            done[k] = true;
+            fputs("    <testcase name=\"", f);
+            xml_str(f, jc->test, true);
+            fputs("\" classname=\"", f);
+            xml_str(f, jc->file, true);
+            fprintf(f, "\" time=\"%.6f\"", jc->seconds);
+            if (!jc->failure) {
+                fputs("/>\n", f);
+                continue;
+            }
+            fputs(">\n      <failure message=\"", f);
+            xml_str(f, jc->message, true);
+            fputs("\" type=\"failure\">", f);
+            xml_str(f, jc->failure, false);
+            fputs("</failure>\n    </testcase>\n", f);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+    fputs("</testsuites>\n", f);
+    free(done);
+    if (ferror(f) | (fclose(f) != 0)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void free_log(test_log *log)
+{
+    for (size_t i = 0; i < log->n; i++) {
+        free(log->cases[i].test);
+        free(log->cases[i].file);
+        free(log->cases[i].failure);
+        free(log->cases[i].message);
+    }
+    free(log->cases);
 }
 
 /* --coverage: what no test exercised, one line each, like diagnostics: a
@@ -411,6 +595,7 @@ int cbrc_cmd_test(int argc, char **argv)
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
     bool coverage = false;
+    const char *junit = NULL;
     if (!files)
         return EXIT_USAGE;
     for (int i = 0; i < argc; i++) {
@@ -423,6 +608,10 @@ int cbrc_cmd_test(int argc, char **argv)
         }
         if (!strcmp(a, "--coverage"))
             coverage = true;
+        else if (!strcmp(a, "--junit") && i + 1 == argc)
+            bad = cbrc_usage_error("test: %s needs a value", a);
+        else if (!strcmp(a, "--junit"))
+            junit = argv[++i];
         else if (a[0] == '-' && a[1])
             bad = cbrc_usage_error("test: unknown option %s", a);
         else if (cbrc_ends_with(a, ".cbrx"))
@@ -454,7 +643,11 @@ int cbrc_cmd_test(int argc, char **argv)
         rc = EXIT_USAGE;
     } else if (p) {
         unsigned passed, failed;
-        if (cbr_compiler_run_tests_covered(c, p, cov, print_test, NULL, &passed, &failed, &err) != CBR_OK) {
+        test_log log = {.junit = junit != NULL};
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        log.last = start;
+        if (cbr_compiler_run_tests_covered(c, p, cov, print_test, &log, &passed, &failed, &err) != CBR_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.message);
             rc = EXIT_USAGE;
         } else {
@@ -462,7 +655,15 @@ int cbrc_cmd_test(int argc, char **argv)
                 print_coverage(cov);
             printf("%u passed, %u failed\n", passed, failed);
             rc = failed ? EXIT_RULES : 0;
+            if (junit && log.nomem) {
+                fprintf(stderr, "%s: %s: out of memory\n", prog, junit);
+                rc = EXIT_USAGE;
+            } else if (junit) {
+                int wrc = write_junit(&log, junit, since(&start));
+                rc = wrc ? wrc : rc;
+            }
         }
+        free_log(&log);
     }
     cbr_coverage_free(cov);
     cbr_program_free(p);

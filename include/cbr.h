@@ -513,6 +513,9 @@ typedef struct cbr_test_result {
     int passed;
     unsigned step;           /* failed: the 1-based step; 0 when it passed */
     const char *message;     /* failed: expected and actual awards */
+    const char *why;         /* failed at an expect about one offer: that offer's
+                                explain verdict for the step's transaction (the
+                                reason of cbr_explanation); NULL otherwise */
 } cbr_test_result;
 
 typedef void (*cbr_test_fn)(void *ud, const cbr_test_result *r);
@@ -522,7 +525,8 @@ typedef void (*cbr_test_fn)(void *ud, const cbr_test_result *r);
  * carries it from step to step; a `given` evaluates one transaction and the
  * `expect` steps after it check that transaction's awards:
  * `expect cashback X from "o"` that offer o awarded exactly X, `expect no
- * cashback` that nothing was awarded.  fn gets each result (it may be NULL);
+ * cashback` that nothing was awarded, `expect no cashback from "o"` that
+ * offer o awarded nothing.  fn gets each result (it may be NULL);
  * *passed and *failed the counts. */
 CBR_API cbr_status cbr_compiler_run_tests(cbr_compiler *c, const cbr_program *p, cbr_test_fn fn,
                                           void *ud, unsigned *passed, unsigned *failed,

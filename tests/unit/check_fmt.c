@@ -184,12 +184,13 @@ START_TEST(tests_hold_one_step_a_line)
 {
     ck_assert_fmt("test \"t\" { given { tid: \"a\" , amount: 1.50,currency: \"USD\", "
                   "timestamp: 2026-03-13T10:00:00Z } expect cashback 0.15 from \"o\" given {} "
-                  "expect no cashback }\n",
+                  "expect no cashback expect  no cashback\n  from \"o\" }\n",
                   "test \"t\" {\n"
                   "    given { tid: \"a\", amount: 1.50, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
                   "    expect cashback 0.15 from \"o\"\n"
                   "    given {}\n"
                   "    expect no cashback\n"
+                  "    expect no cashback from \"o\"\n"
                   "}\n");
 }
 END_TEST

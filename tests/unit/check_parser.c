@@ -594,13 +594,14 @@ START_TEST(test_block_steps)
                      "    expect cashback 20.00 from \"t:1\"\n"
                      "    given { tid: \"t2\", amount: 1, currency: \"USD\", timestamp: 2026-12-28T12:00:00Z }\n"
                      "    expect no cashback\n"
+                     "    expect no cashback from \"t:1\"\n"
                      "}\n");
     ck_assert_no_errors(C);
     cbritem *t = item(1);
     ck_assert_int_eq(t->kind, I_TEST);
     ck_assert_str_eq(t->name.s, "first");
     const cbrsteps *st = &t->u.test;
-    ck_assert_uint_eq(st->n, 4);
+    ck_assert_uint_eq(st->n, 5);
     ck_assert_int_eq(st->items[0].kind, STEP_GIVEN);
     ck_assert_uint_eq(st->items[0].nkv, 5);
     ck_assert_str_eq(st->items[0].kvs[0].key.s, "tid");
@@ -614,6 +615,8 @@ START_TEST(test_block_steps)
     ck_assert_int_eq(st->items[2].kind, STEP_GIVEN);
     ck_assert_uint_eq(st->items[2].nkv, 4);
     ck_assert_int_eq(st->items[3].kind, STEP_EXPECT_NONE);
+    ck_assert_int_eq(st->items[4].kind, STEP_EXPECT_NONE_FROM);
+    ck_assert_str_eq(st->items[4].offer.s, "t:1");
     done();
 }
 END_TEST

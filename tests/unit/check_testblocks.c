@@ -25,6 +25,7 @@ static const char src[] =
 typedef struct seen {
     cbr_test_result r[8];
     char msgs[8][256];
+    char whys[8][320];
     int n;
 } seen;
 
@@ -36,6 +37,10 @@ static void collect(void *ud, const cbr_test_result *r)
         if (r->message) {
             snprintf(s->msgs[s->n], sizeof s->msgs[s->n], "%s", r->message);
             s->r[s->n].message = s->msgs[s->n];
+        }
+        if (r->why) {
+            snprintf(s->whys[s->n], sizeof s->whys[s->n], "%s", r->why);
+            s->r[s->n].why = s->whys[s->n];
         }
         s->n++;
     }
@@ -170,6 +175,83 @@ START_TEST(a_declared_date_field_is_given_as_text)
 }
 END_TEST
 
+/* language.md, tests inside rule files: `expect no cashback from "o"` is
+ * about offer o alone; other offers may award. */
+static const char none_from_src[] =
+    "offer \"big\" {\n"
+    "    when amount >= 15 then cashback 1.00\n"
+    "}\n"
+    "offer \"any\" {\n"
+    "    limit 1 per user per day\n"
+    "    when amount > 0 then cashback 10%\n"
+    "}\n"
+    "test \"others may award\" {\n"
+    "    given { tid: \"t1\", user_id: \"u\", amount: 10.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect no cashback from \"big\"\n"
+    "    expect cashback 1.00 from \"any\"\n"
+    "}\n"
+    "test \"the named offer awarded\" {\n"
+    "    given { tid: \"t2\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect no cashback from \"big\"\n"
+    "}\n"
+    "test \"condition false\" {\n"
+    "    given { tid: \"t3\", user_id: \"u\", amount: 10.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 1.00 from \"big\"\n"
+    "}\n"
+    "test \"limit used by an earlier step\" {\n"
+    "    given { tid: \"t4\", user_id: \"u\", amount: 10.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect cashback 1.00 from \"any\"\n"
+    "    given { tid: \"t5\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T11:00:00Z }\n"
+    "    expect cashback 2.00 from \"any\"\n"
+    "}\n"
+    "test \"nothing at all\" {\n"
+    "    given { tid: \"t6\", user_id: \"u\", amount: 20.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+    "    expect no cashback\n"
+    "}\n";
+
+START_TEST(expect_no_cashback_from_one_offer)
+{
+    cbr_compiler *c = unit_compile(none_from_src);
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
+    seen s = {.n = 0};
+    unsigned passed, failed;
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, collect, &s, &passed, &failed, NULL), CBR_OK);
+    ck_assert_int_eq(s.n, 5);
+    ck_assert_uint_eq(passed, 1);
+    ck_assert_int_eq(s.r[0].passed, 1);
+    ck_assert_ptr_null(s.r[0].why);
+    ck_assert_int_eq(s.r[1].passed, 0);
+    ck_assert_uint_eq(s.r[1].line, 15);
+    ck_assert_str_eq(s.r[1].message, "expected no cashback from \"big\", got 2.00 USD from \"any\", 1.00 USD from \"big\"");
+    ck_assert_str_eq(s.r[1].why, "awarded 1.00 USD: clause 1 (line 2) pays 1.00 USD");
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+END_TEST
+
+/* A failed expect about one offer carries the explainer's verdict for the
+ * transaction of its step, against the state the earlier steps left. */
+START_TEST(a_failing_step_says_why)
+{
+    cbr_compiler *c = unit_compile(none_from_src);
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
+    seen s = {.n = 0};
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, collect, &s, NULL, NULL, NULL), CBR_OK);
+    ck_assert_int_eq(s.n, 5);
+    ck_assert_str_eq(s.r[2].message, "expected cashback 1.00 from \"big\", got 1.00 USD from \"any\"");
+    ck_assert_str_eq(s.r[2].why, "not awarded: `amount >= 15` was false: amount was 10.00 USD");
+    ck_assert_uint_eq(s.r[3].step, 2);
+    ck_assert_str_eq(s.r[3].why, "not awarded (2.00 USD earned): reached limit 1 per user per day: 1 of 1 used");
+    /* `expect no cashback` names no offer: nothing to explain. */
+    ck_assert_int_eq(s.r[4].passed, 0);
+    ck_assert_ptr_null(s.r[4].why);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+END_TEST
+
 START_TEST(misuse_is_refused)
 {
     cbr_error err;
@@ -197,7 +279,8 @@ static Suite *testblocks_suite(void)
     Suite *s = suite_create("testblocks");
     UNIT_TCASE(s, "run", results_come_in_source_order_with_their_step, each_test_starts_from_empty_state,
                a_declared_date_field_is_given_as_text, misuse_is_refused);
-    UNIT_TCASE(s, "s15_steps", steps_count_givens_from_one);
+    UNIT_TCASE(s, "s15_steps", steps_count_givens_from_one, expect_no_cashback_from_one_offer,
+               a_failing_step_says_why);
     return s;
 }
 
