@@ -515,9 +515,9 @@ int h_start(harness *h, const char *bundle)
     FILE *cf = fopen(conf, "w");
     if (!cf)
         return -1;
-    fprintf(cf, "# cbr-stream settings for the test\nbrokers = %s\ngroup = cbr-test\nbatch-size = 64\n"
+    fprintf(cf, "# cbr-stream settings for the test\nbrokers = %s\ngroup = %s\nbatch-size = 64\n"
                 "# a killed member must leave the group quickly\nkafka.session.timeout.ms = 6000\n"
-                "consumer.heartbeat.interval.ms = 500\n", h->bootstraps);
+                "consumer.heartbeat.interval.ms = 500\n", h->bootstraps, h->group ? h->group : "cbr-test");
     if (fclose(cf) != 0)
         return -1;
     fflush(NULL);

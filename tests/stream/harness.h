@@ -50,6 +50,7 @@ typedef struct harness {
     rd_kafka_message_t **held;      /* what arrived before */
     size_t nheld, capheld;
     pid_t pid;                      /* the running cbr-stream, 0 when none */
+    const char *group;              /* its consumer group; NULL: "cbr-test" */
     int metrics_port;
     unsigned starts;
     int tap;                        /* TAP test number */
