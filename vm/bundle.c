@@ -7,12 +7,14 @@
  *   table    per section: 4 id, 4 offset, 4 length (offsets from the start)
  *   sections in id order, each exactly its declared length: strings,
  *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
- *   registers, code, externs, conditions, and, only when the program
- *   uses any of it, settlement (per campaign its zone and budget period,
- *   per offer its budget period and flags).  A program that uses none of
- *   these (every program written before they existed) is written in 13
- *   sections, byte for byte as then, so its bundle and its hash stay the
- *   same; the defaults are UTC, no period and no flags.
+ *   registers, code, externs, conditions; then the optional sections,
+ *   settlement (per campaign its zone and budget period, per offer its
+ *   budget period and flags), rewards, tables and tallies, up to the last
+ *   one the program uses, each unused one before it written with its
+ *   defaults.  A program that uses none of them (every program written
+ *   before they existed) is written in 13 sections, byte for byte as then,
+ *   so its bundle and its hash stay the same; the defaults are UTC, no
+ *   period and no flags, and an empty list for the others.
  *   A signed bundle is followed by a signature trailer (sign.c), which the
  *   total length and the checksum leave out: the loader checks and strips
  *   it before these bytes reach cbrx_load.
@@ -32,13 +34,18 @@
 
 enum {
     SEC_STRINGS = 1, SEC_CONSTS, SEC_SETS, SEC_FIELDS, SEC_ZONES, SEC_CAMPAIGNS, SEC_OFFERS,
-    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_EXTERNS, SEC_CONDS, SEC_SETTLEMENT,
-    SEC_COUNT = SEC_SETTLEMENT, SEC_BASE = SEC_CONDS /* the sections every bundle has */
+    SEC_CLAUSES, SEC_LIMITS, SEC_REGS, SEC_CODE, SEC_EXTERNS, SEC_CONDS,
+    /* Optional sections: a bundle holds the base ones and then those up to
+     * the last one its program needs, each one before it written with its
+     * defaults (an empty section: a count of 0). */
+    SEC_SETTLEMENT, SEC_REWARDS, SEC_TABLES, SEC_TALLIES,
+    SEC_COUNT = SEC_TALLIES, SEC_BASE = SEC_CONDS /* the sections every bundle has */
 };
 
 static const char *const sec_names[] = {"", "strings", "constants", "sets", "fields", "zones",
                                         "campaigns", "offers", "clauses", "limits", "registers",
-                                        "code", "externs", "conditions", "settlement"};
+                                        "code", "externs", "conditions", "settlement", "rewards",
+                                        "tables", "tallies"};
 
 /* ---- writing ---- */
 
@@ -239,6 +246,11 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             PUT8(w, p->offers[i].flags);
         }
         break;
+    case SEC_REWARDS:
+    case SEC_TABLES:
+    case SEC_TALLIES:
+        PUT32(w, 0);
+        break;
     case SEC_CODE:
         PUT32(w, p->ncode);
         PUT32(w, p->max_depth);
@@ -267,6 +279,19 @@ static bool needs_settlement(const cbrx_program *p)
     return false;
 }
 
+/* How many sections p's bundle has: the base ones, and the optional ones
+ * up to the last that p needs. */
+static int sections_needed(const cbrx_program *p)
+{
+    bool need[SEC_COUNT + 1] = {false};
+    need[SEC_SETTLEMENT] = needs_settlement(p);
+    int n = SEC_BASE;
+    for (int id = SEC_BASE + 1; id <= SEC_COUNT; id++)
+        if (need[id])
+            n = id;
+    return n;
+}
+
 static uint64_t checksum(const uint8_t *d, size_t n)
 {
     uint64_t h = cbrhash_fnv64(d, CHECKSUM_AT, CBRHASH_FNV64_START);
@@ -287,7 +312,7 @@ void cbrx_seal(uint8_t *data, size_t len)
 bool cbrx_save(const cbrx_program *p, uint8_t **data, size_t *len, cbr_error *err)
 {
     wbuf w = {.p = p};
-    int nsec = needs_settlement(p) ? SEC_COUNT : SEC_BASE;
+    int nsec = sections_needed(p);
     put(&w, MAGIC, 8);
     PUT16(&w, FORMAT_VERSION);
     PUT16(&w, 0);
@@ -560,6 +585,14 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             p->offers[i].flags = GET8(r);
         }
         break;
+    case SEC_REWARDS:
+    case SEC_TABLES:
+    case SEC_TALLIES:
+        if (GET32(r) != 0) {
+            r->why = "this cbr reads none of its entries";
+            return false;
+        }
+        break;
     case SEC_CODE:
         n = GET32(r);
         p->max_depth = GET32(r);
@@ -603,8 +636,8 @@ bool cbrx_load(const cbr_config *cfg, const uint8_t *data, size_t len, cbrx_prog
         return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle checksum mismatch: the file is corrupt");
     if (flags != 0)
         return cbrx_fail(err, CBR_ERR_BUNDLE, "unknown bundle flags 0x%x", flags);
-    if (nsec != SEC_BASE && nsec != SEC_COUNT)
-        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle has %u sections, expected %d or %d", nsec, SEC_BASE,
+    if (nsec < SEC_BASE || nsec > SEC_COUNT)
+        return cbrx_fail(err, CBR_ERR_BUNDLE, "bundle has %u sections, expected %d to %d", nsec, SEC_BASE,
                          SEC_COUNT);
     size_t expect = HEADER + (size_t)nsec * 12;
     for (int id = 1; id <= (int)nsec; id++) {
