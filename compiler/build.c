@@ -167,7 +167,63 @@ cbrexpr *cbrbuild_money(cbr_compiler *c, const cbrval *num, cbrstr cur, cbrloc l
     e->value.u.m.amount = a.value;
     memcpy(e->value.u.m.cur, a.cur, 4);
     e->op_loc = cur_loc; /* where a bad currency code is reported */
+    e->u.name = cur;     /* a reward or cap of one amount gets it back */
     return e;
+}
+
+/* Whether e is one number or amount as written (no parentheses, no sign),
+ * and if so that amount. */
+static bool literal_amount(const cbrexpr *e, cbramount *out)
+{
+    if (e->kind != E_LIT || e->paren)
+        return false;
+    if (e->value.type == T_MONEY) {
+        /* The number as the lexer gave it: 20 is an int, 20.00 a decimal. */
+        cbrdec d = e->value.u.m.amount;
+        cbrval num = {.type = d.scale ? T_DECIMAL : T_INT};
+        if (d.scale)
+            num.u.d = d;
+        else
+            num.u.i = d.m;
+        cbrbuild_amount(out, &num, e->loc, &e->u.name, e->op_loc);
+        return true;
+    }
+    if (e->value.type == T_INT || (e->value.type == T_DECIMAL && !e->value.is_percent)) {
+        cbrbuild_amount(out, &e->value, e->loc, NULL, e->loc);
+        return true;
+    }
+    return false;
+}
+
+void cbrbuild_reward(cbrreward *out, cbrexpr *value, cbrexpr *cap, cbrloc loc, cbrloc cap_loc)
+{
+    memset(out, 0, sizeof *out);
+    out->loc = loc;
+    out->cap_loc = cap_loc;
+    if (!value)
+        return;
+    cbramount capamt;
+    bool cap_literal = cap && literal_amount(cap, &capamt);
+    out->has_cap = cap != NULL;
+    if (cap && !cap_literal)
+        out->cap = cap;
+    if (value->kind == E_LIT && !value->paren && value->value.type == T_DECIMAL && value->value.is_percent) {
+        out->kind = R_PERCENT;
+        out->percent = value->value.u.d;
+        if (cap_literal)
+            out->amount = capamt;
+        return;
+    }
+    if (literal_amount(value, &out->amount)) {
+        out->kind = R_FIXED;
+        if (cap_literal)
+            out->fixed_cap = capamt;
+        return;
+    }
+    out->kind = R_EXPR;
+    out->expr = value;
+    if (cap_literal)
+        out->amount = capamt;
 }
 
 cbrexpr *cbrbuild_name(cbr_compiler *c, cbrexpr_kind kind, cbrstr name, cbrloc loc)
