@@ -398,6 +398,34 @@ static void found_text(cbr_lexer *lx, const cbrloc *loc, bool at_eof, char *out,
     }
 }
 
+/* Whether the last word before byte `at` (across white space) of lx's
+ * source is word; *start is then where that word starts. */
+static bool word_before(cbr_lexer *lx, uint32_t file, size_t at, const char *word, size_t *start)
+{
+    const cbrsource *s = &lx->cc->src[file];
+    size_t i = at <= s->len ? at : s->len, n = strlen(word);
+    while (i > 0 && strchr(" \t\r\n", s->text[i - 1]))
+        i--;
+    if (i < n || memcmp(s->text + i - n, word, n) != 0)
+        return false;
+    char before = i > n ? s->text[i - n - 1] : ' ';
+    *start = i - n;
+    return !(before == '_' || (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
+             (before >= '0' && before <= '9'));
+}
+
+static bool after_word(cbr_lexer *lx, const cbrloc *loc, const char *word)
+{
+    size_t at;
+    return word_before(lx, loc->file, loc->start, word, &at);
+}
+
+static bool after_up_to(cbr_lexer *lx, const cbrloc *loc)
+{
+    size_t at;
+    return word_before(lx, loc->file, loc->start, "to", &at) && word_before(lx, loc->file, at, "up", &at);
+}
+
 void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const char *found,
                            const char *const *names_, const int *kinds, int n)
 {
@@ -430,8 +458,19 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
         cbrdiag_error(lx->cc, *loc, "syntax", "expected `then` after the condition, found %s", what);
         return;
     }
+    if (count[CBRSYM_EXPR_START] && after_up_to(lx, loc)) {
+        cbrdiag_error(lx->cc, *loc, "syntax",
+                      "expected the cap after `up to`: an amount or a money expression, as in `up to 5.00`; found %s",
+                      what);
+        return;
+    }
+    if (count[CBRSYM_EXPR_START] && after_word(lx, loc, "cashback")) {
+        cbrdiag_error(lx->cc, *loc, "syntax",
+                      "expected the reward after `cashback`: a percent, an amount or a money expression, "
+                      "as in `cashback 5%%`, `cashback 2.00` or `cashback amount * 2%%`; found %s", what);
+        return;
+    }
     /* Group long lists into what a rule author thinks in. */
-    /* After `cashback` only numbers fit: list them rather than say "expression". */
     bool expr = count[CBRSYM_EXPR_START] >= 3 && names;
     bool oper = count[CBRSYM_OPERATOR] >= 3;
     bool attrs = count[CBRSYM_ATTRIBUTE] >= 3;

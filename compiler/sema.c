@@ -356,14 +356,16 @@ static void check_valid(cbrsema_ctx *s, const cbrattr *a)
 
 /* A reward or cap written as an expression must be money: a number alone
  * would leave open what it is a rate or an amount of. */
-static void check_money_expr(cbrsema_ctx *s, cbrexpr *e, const char *what)
+static void check_money_expr(cbrsema_ctx *s, cbrexpr *e, bool cap)
 {
     cbrtype t = cbrtc_expr(s, e);
     if (t == T_ERROR || t == T_MONEY)
         return;
-    cbrdiag_error(s->c, e->loc, "reward-type", "%s is an amount of money; this expression is %s", what,
-                  cbrtype_name(t));
-    if (t == T_DECIMAL || t == T_INT)
+    cbrdiag_error(s->c, e->loc, "reward-type", "%s must be money; this expression is of type %s",
+                  cap ? "the cap after `up to`" : "a reward", cbrtype_name(t));
+    if (cap)
+        cbrdiag_hint(s->c, "a cap is an amount, as in `up to 5.00`, or an expression of money");
+    else if (t == T_DECIMAL || t == T_INT)
         cbrdiag_hint(s->c, "a rate needs what it is a rate of, as in `amount * 2%%`; "
                            "a fixed amount is one number alone, as in `cashback 5.00`");
 }
@@ -372,9 +374,9 @@ static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
 {
     cbrreward *r = &cl->reward;
     if (r->cap)
-        check_money_expr(s, r->cap, "the cap after `up to`");
+        check_money_expr(s, r->cap, true);
     if (r->kind == R_EXPR) {
-        check_money_expr(s, r->expr, "a reward");
+        check_money_expr(s, r->expr, false);
         if (r->has_cap && !r->cap && cbrtc_amount(s, &r->amount, "the cap"))
             positive(s, &r->amount, "the cap");
         const cbrexpr *e = r->expr;
