@@ -174,11 +174,12 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
             cbrtb_printf(&o, "  ; clause %u (line %u): ", of->first_clause + c, cl->line);
             if (cl->kind == XR_EXPR || cl->cap_reg != CBRX_NO_REG) {
                 cbrtb_printf(&o, "%s", cbrx_str(p, cl->text));
-                if (cl->reg != CBRX_NO_REG)
-                    cbrtb_printf(&o, " (r%u", cl->reg);
-                if (cl->cap_reg != CBRX_NO_REG)
-                    cbrtb_printf(&o, "%s cap r%u", cl->reg != CBRX_NO_REG ? "," : " (", cl->cap_reg);
-                cbrtb_printf(&o, ")");
+                if (cl->reg != CBRX_NO_REG && cl->cap_reg != CBRX_NO_REG)
+                    cbrtb_printf(&o, " (r%u, cap r%u)", cl->reg, cl->cap_reg);
+                else if (cl->reg != CBRX_NO_REG)
+                    cbrtb_printf(&o, " (r%u)", cl->reg);
+                else
+                    cbrtb_printf(&o, " (cap r%u)", cl->cap_reg);
             } else if (cl->kind == XR_PERCENT) {
                 cbrtb_printf(&o, "cashback ");
                 char buf[32];
