@@ -397,7 +397,7 @@ static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
     } else if (r->has_cap) {
         /* `cashback 1.00 up to 5.00`: a fixed amount is what it is. */
         cbrdiag_error(s->c, r->cap_loc, "cap-on-fixed",
-                      "a fixed reward takes no cap: `up to` limits a percent reward, as in `cashback 10%% up to 5.00`");
+                      "a fixed reward takes no cap: `up to` limits a percent or an expression, as in `cashback 10%% up to 5.00`");
         char f[40], k[40];
         cbrdec_format(r->amount.value, f, sizeof f);
         cbrdec_format(r->fixed_cap.value, k, sizeof k);
