@@ -160,6 +160,9 @@ attr:
   | CAMPAIGN STRING       { cbrbuild_attr_str(&$$, A_CAMPAIGN, @$, @1, $2); }
   | TIMEZONE STRING       { cbrbuild_attr_str(&$$, A_TIMEZONE, @$, @1, $2); }
   | EXCLUSIVE STRING      { cbrbuild_attr_str(&$$, A_EXCLUSIVE, @$, @1, $2); }
+  | EXCLUSIVE STRING IDENT
+        { cbrbuild_attr_str(&$$, A_EXCLUSIVE, @$, @1, $2);
+          $$.u.excl.has_word = true; $$.u.excl.word = $3; $$.u.excl.word_loc = @3; }
   | VALID DATE "to" DATE
         { cbrbuild_attr_str(&$$, A_VALID, @$, @1, (cbrstr){0});
           $$.u.valid.from = $2.u.date; $$.u.valid.to = $4.u.date;
