@@ -458,9 +458,10 @@ static void explain_offer(explainer *e, uint32_t o, cbr_explain_fn fn, void *ud)
             put(&t, "not awarded: %s would pay ", ex.offer_id);
             put_minor(&t, ctx, out->would);
             put(&t, "; %s pays %s (", cbrx_str(x, x->offers[out->winner].id),
-                out->rival > out->would ? "more" : "as much and comes first");
+                out->rival > out->would ? "more" : "as much");
             put_minor(&t, ctx, out->rival);
-            put(&t, ") in best-of group %s", cbrx_str(x, of->group));
+            put(&t, ")%s in best-of group %s", out->rival > out->would ? "" : " and comes first",
+                cbrx_str(x, of->group));
             break;
         }
     } else if (held >= 0) {
