@@ -15,7 +15,9 @@
  * row's pending list (read back by the row's later candidates, so two
  * offers of one campaign see each other), and cbrx_commit_row hands it to
  * the store in one reserve call, which applies it only if no counter passes
- * its maximum.  Nothing reaches the store before the row is decided. */
+ * its maximum.  Nothing reaches the store before the row is decided.
+ * A best-of group measures each member first (cbrx_measure_limits reads
+ * the counters and adds nothing), then applies its winner's. */
 #include "config.h"
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,8 @@
  * then capped; or a fixed amount.  cbrx_settle then walks the rows in input
  * order and each row's candidates in evaluation order (priority, then id),
  * which is the order offers ran in, and grants them: at most one per
- * exclusive group.  All amounts are integers in minor units; the only
+ * exclusive group, the first that awards, or in a best-of group the
+ * largest, decided where the group's first candidate comes up.  All amounts are integers in minor units; the only
  * rounding is the one the offer names. */
 #include "config.h"
 #include <string.h>
