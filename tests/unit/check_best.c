@@ -444,6 +444,63 @@ START_TEST(members_do_not_see_each_other)
 }
 END_TEST
 
+/* ---- a shared store that another writer spends from ---- */
+
+typedef struct racing {
+    cbr_store inner;
+    unsigned reserves, refused;
+} racing;
+
+static cbr_status r_get(void *ud, const char *key, size_t len, int64_t *value)
+{
+    racing *r = ud;
+    return r->inner.get(r->inner.ud, key, len, value);
+}
+
+/* Before the first reservation, another writer takes 4.00 of big's budget. */
+static cbr_status r_reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
+{
+    racing *r = ud;
+    if (r->reserves++ == 0) {
+        cbr_reservation other = {"b|big|USD", 9, 400, INT64_MAX, 0};
+        int ok = 0;
+        cbr_status s = r->inner.reserve(r->inner.ud, &other, 1, &ok);
+        if (s != CBR_OK || !ok)
+            return CBR_ERR_STATE;
+    }
+    cbr_status s = r->inner.reserve(r->inner.ud, items, n, granted);
+    if (s == CBR_OK && !*granted)
+        r->refused++;
+    return s;
+}
+
+/* big won the row against the budget it read; its reservation is refused
+ * because another writer spent meanwhile, and the row decided again gives
+ * the group to small: big has only 1.00 left. */
+START_TEST(a_refused_reservation_decides_the_group_again)
+{
+    cbr_program *p = prog_from_source(
+        "offer \"big\" { exclusive \"g\" best budget 5.00 when amount > 0 then cashback 5.00 }\n"
+        "offer \"small\" { exclusive \"g\" best when amount > 0 then cashback 2.00 }\n");
+    cbr_state *st = t_state_new();
+    ck_assert_ptr_nonnull(st);
+    racing r = {cbr_state_store(st), 0, 0};
+    cbr_store store = {sizeof store, &r, r_get, r_reserve};
+    cbr_context *ctx = t_context_new(p, 0);
+    ck_assert_int_eq(cbr_context_set_store(ctx, &store, NULL), CBR_OK);
+    char *got = run_rows(ctx, p, R("t1", "20.00"), false);
+    ck_assert_str_eq(got, "t1 small 2.00 USD\n");
+    ck_assert_uint_eq(r.refused, 1);
+    char *state = state_text(st);
+    ck_assert_str_eq(state, "b|big|USD\t400\n");
+    free(state);
+    free(got);
+    cbr_context_free(ctx);
+    cbr_state_free(st);
+    cbr_program_free(p);
+}
+END_TEST
+
 /* ---- the bundle ---- */
 
 static const char BEST[] = "offer \"a\" { exclusive \"g\" best when amount > 0 then cashback 1.00 }\n"
@@ -556,7 +613,7 @@ static Suite *make_suite(void)
     UNIT_TCASE(s, "limits", a_member_cut_by_its_limit_loses_to_a_smaller_uncut_one,
                a_member_dropped_by_its_budget_the_next_wins, no_partial_measures_as_dropped, no_member_awards);
     UNIT_TCASE(s, "state", an_earlier_award_of_the_row_reduces_a_member, the_winner_counts_for_later_offers_of_the_row,
-               members_do_not_see_each_other);
+               members_do_not_see_each_other, a_refused_reservation_decides_the_group_again);
     UNIT_TCASE(s, "bundle", the_flag_is_in_the_settlement_section, the_verifier_refuses_a_group_that_disagrees);
     return s;
 }
