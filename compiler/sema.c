@@ -659,8 +659,12 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
             o->exclusive_loc = a->loc;
             if (a->u.str.n == 0)
                 cbrdiag_error(s->c, a->loc, "empty-id", "an exclusive group needs a name");
-            if (a->u.excl.has_word)
-                o->best = cbrsema_best_word(s, a);
+            /* A misspelt word meant `best`: taken so, the group's other
+             * offers are not reported as disagreeing with it. */
+            if (a->u.excl.has_word) {
+                (void)cbrsema_best_word(s, a);
+                o->best = true;
+            }
             break;
         case A_TIMEZONE:
             o->timezone = a->u.str;
