@@ -178,6 +178,8 @@ typedef struct cbrattr {
         struct { cbramount amount; cbrstr who, period; cbrloc who_loc, period_loc; bool has_who, has_period; } limit;
         struct { cbramount amount; cbrstr period; cbrloc period_loc; bool has_period; } budget;
         struct { cbrstr s; cbrloc loc; } word;   /* no partial */
+        /* exclusive "G" [WORD]: g aliases str; WORD is `best` when right */
+        struct { cbrstr g, word; cbrloc word_loc; bool has_word; } excl;
         struct { cbrstr mode; cbrloc loc; } rounding;   /* "half-up" etc. as written */
         cbrclause clause;
     } u;

@@ -892,7 +892,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         x->budget = amount_of(&o->budget);
         x->budget_period = (uint8_t)o->budget_period;
     }
-    x->flags = o->no_partial ? XO_NO_PARTIAL : 0;
+    x->flags = (o->no_partial ? XO_NO_PARTIAL : 0) | (o->best && x->group != CBRX_NONE ? XO_BEST : 0);
     x->code = g->p->ncode;
     x->first_cond = g->p->nconds;
 

@@ -160,6 +160,17 @@ attr:
   | CAMPAIGN STRING       { cbrbuild_attr_str(&$$, A_CAMPAIGN, @$, @1, $2); }
   | TIMEZONE STRING       { cbrbuild_attr_str(&$$, A_TIMEZONE, @$, @1, $2); }
   | EXCLUSIVE STRING      { cbrbuild_attr_str(&$$, A_EXCLUSIVE, @$, @1, $2); }
+  /* The word belongs to the group only on its line: a word on the next
+   * line is a misspelt attribute, reported as the parser reports any. */
+  | EXCLUSIVE STRING IDENT
+        { if (memchr(lx->base + @2.end, '\n', @3.start - @2.end)) {
+              cbrdiag_error(CC, @3, "syntax", "expected `when`, `}` or an offer attribute, found `%s`", $3.s);
+              if ($3.n == 4 && !memcmp($3.s, "best", 4))
+                  cbrdiag_hint(CC, "`best` goes on the line of its `exclusive \"%s\"`", $2.s);
+              YYERROR;
+          }
+          cbrbuild_attr_str(&$$, A_EXCLUSIVE, @$, @1, $2);
+          $$.u.excl.has_word = true; $$.u.excl.word = $3; $$.u.excl.word_loc = @3; }
   | VALID DATE "to" DATE
         { cbrbuild_attr_str(&$$, A_VALID, @$, @1, (cbrstr){0});
           $$.u.valid.from = $2.u.date; $$.u.valid.to = $4.u.date;

@@ -682,8 +682,15 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
         case A_TITLE: o->title = a->u.str; break;
         case A_EXCLUSIVE:
             o->exclusive = a->u.str;
+            o->exclusive_loc = a->loc;
             if (a->u.str.n == 0)
                 cbrdiag_error(s->c, a->loc, "empty-id", "an exclusive group needs a name");
+            /* A misspelt word meant `best`: taken so, the group's other
+             * offers are not reported as disagreeing with it. */
+            if (a->u.excl.has_word) {
+                (void)cbrsema_best_word(s, a);
+                o->best = true;
+            }
             break;
         case A_TIMEZONE:
             o->timezone = a->u.str;
@@ -983,6 +990,7 @@ void cbrsema_check(cbr_compiler *c)
         check_windows(&s, &m->offers[i]);
         nclauses += m->offers[i].nclauses;
     }
+    cbrsema_best_groups(&s);
     for (unsigned i = 0; i < m->ntests; i++)
         check_test(&s, &m->tests[i]);
     /* A let no condition names is dead code, or a condition meant to be

@@ -68,6 +68,8 @@ typedef struct cbroffer {
     cbrround rounding;
     bool has_valid, has_budget;
     bool no_partial;              /* an award a limit or budget would cut is dropped */
+    bool best;                    /* exclusive "G" best: the group goes to the largest award */
+    cbrloc exclusive_loc;         /* its `exclusive` attribute */
     int32_t valid_from, valid_to;
     cbramount budget;
     cbrperiod budget_period;      /* budget AMOUNT per PERIOD, in the offer's zone */

@@ -77,6 +77,12 @@ void cbrtc_const_text(const cbrval *v, char *buf, size_t n);
 /* Checks an amount's currency code and digits; reports at the amount. */
 bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what);
 
+/* bestof.c: whether the word after `exclusive "G"` is `best` (reported
+ * when not); and, once every offer is checked, that each group is best-of
+ * on all of its offers or on none. */
+bool cbrsema_best_word(cbrsema_ctx *s, const cbrattr *a);
+void cbrsema_best_groups(cbrsema_ctx *s);
+
 /* suggest.c: adds `did you mean X?` to the last diagnostic when one of the
  * candidates is close to name. */
 void cbrsuggest(cbr_compiler *c, const char *name, size_t n, const char *const *cands, size_t ncand);

@@ -181,4 +181,32 @@ check "the closing line stays last" test "$(printf '%s\n' "$out" | tail -1)" = "
 run_cbrc test --coverage "$ex/friday-merchant-x.cbr"
 check "the examples' own tests cover both clauses" contains "$out" "coverage: 2 of 2 clauses paid"
 
+# ---- best-of groups ----
+b="$d/best-of.cbr"
+bx='{"tid":"b1","user_id":"u1","amount":"200.00","currency":"USD","timestamp":"2026-08-01T10:00:00Z"}'
+expect_status "explain a best-of group" 0 explain "$b" --tx "$bx"
+check "best-of: the winner is awarded" contains "$out" "deal-back-41: awarded 10.00 USD: clause 1 (line 12) pays 10.00 USD"
+check "best-of: a member outbid says what it would pay and who pays more" contains "$out" \
+    "early-tier: not awarded: early-tier would pay 9.55 USD; deal-back-41 pays more (10.00 USD) in best-of group best-a"
+"$CBRC" compile "$b" -o "$tmp/best.cbrx" 2>/dev/null
+src_out=$out
+run_cbrc explain "$tmp/best.cbrx" --tx "$bx"
+check "best-of: a bundle explains as its source does" test "$out" = "$src_out"
+printf 'tid,user_id,amount,currency,timestamp\nb1,u1,200.00,USD,2026-08-01T10:00:00Z\nb2,u1,16.00,USD,2026-08-01T11:00:00Z\nb3,u1,16.00,USD,2026-08-02T10:00:00Z\n' >"$tmp/best.csv"
+expect_status "best-of: run --summary" 0 run "$b" --input "$tmp/best.csv" --summary
+check "best-of: the awards of the run, the group's at its first member" test "$out" = '{"tid":"b1","offer":"flash","cashback":"15.00","currency":"USD"}
+{"tid":"b1","offer":"deal-back-41","cashback":"10.00","currency":"USD"}
+{"tid":"b2","offer":"flash","cashback":"1.20","currency":"USD"}
+{"tid":"b2","offer":"weekend-back","cashback":"8.15","currency":"USD"}
+{"tid":"b3","offer":"flash","cashback":"1.20","currency":"USD"}
+{"tid":"b3","offer":"early-tier","cashback":"2.00","currency":"USD"}'
+check "best-of: the summary counts the winners" contains "$err" "deal-back-41"
+src_out=$out
+run_cbrc run "$tmp/best.cbrx" --input "$tmp/best.csv"
+check "best-of: the bundle gives the same awards" test "$out" = "$src_out"
+run_cbrc disasm "$tmp/best.cbrx"
+check "best-of: disasm shows the flag" contains "$out" 'offer 1 "deal-back-41" priority 3 zone UTC rounding down exclusive "best-a" best'
+run_cbrc test "$b"
+check "best-of: the file's own tests pass" test "$rc" -eq 0
+
 finish

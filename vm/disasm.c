@@ -166,6 +166,8 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
             cbrtb_printf(&o, " campaign \"%s\"", cbrx_str(p, p->campaigns[of->campaign].id));
         if (of->group != CBRX_NONE)
             cbrtb_printf(&o, " exclusive \"%s\"", cbrx_str(p, of->group));
+        if (of->flags & XO_BEST)
+            cbrtb_printf(&o, " best");
         if (of->flags & XO_NO_PARTIAL)
             cbrtb_printf(&o, " no partial");
         cbrtb_printf(&o, "\n");

@@ -424,7 +424,7 @@ static void explain_offer(explainer *e, uint32_t o, cbr_explain_fn fn, void *ud)
     if (out) {
         static const cbr_verdict verdicts[] = {CBR_AWARDED, CBR_AWARDED_CUT, CBR_LIMIT_REACHED,
                                                CBR_BUDGET_SPENT, CBR_CAMPAIGN_BUDGET_SPENT,
-                                               CBR_NO_USER, CBR_EXCLUDED, CBR_NO_PARTIAL};
+                                               CBR_NO_USER, CBR_EXCLUDED, CBR_NO_PARTIAL, CBR_EXCLUDED};
         ex.verdict = verdicts[out->fate];
         ex.clause = (int)out->cand.clause;
         ex.clause_line = x->clauses[of->first_clause + out->cand.clause].line;
@@ -466,6 +466,16 @@ static void explain_offer(explainer *e, uint32_t o, cbr_explain_fn fn, void *ud)
         case XS_EXCLUDED:
             put(&t, "not awarded: offer \"%s\" of the same exclusive group \"%s\" awarded first",
                 cbrx_str(x, x->offers[out->winner].id), cbrx_str(x, of->group));
+            break;
+        case XS_OUTBID:
+            /* A tie goes to the earlier in evaluation order. */
+            put(&t, "not awarded: %s would pay ", ex.offer_id);
+            put_minor(&t, ctx, out->would);
+            put(&t, "; %s pays %s (", cbrx_str(x, x->offers[out->winner].id),
+                out->rival > out->would ? "more" : "as much");
+            put_minor(&t, ctx, out->rival);
+            put(&t, ")%s in best-of group %s", out->rival > out->would ? "" : " and comes first",
+                cbrx_str(x, of->group));
             break;
         }
     } else if (held >= 0) {

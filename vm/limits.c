@@ -15,7 +15,9 @@
  * row's pending list (read back by the row's later candidates, so two
  * offers of one campaign see each other), and cbrx_commit_row hands it to
  * the store in one reserve call, which applies it only if no counter passes
- * its maximum.  Nothing reaches the store before the row is decided. */
+ * its maximum.  Nothing reaches the store before the row is decided.
+ * A best-of group measures each member first (cbrx_measure_limits reads
+ * the counters and adds nothing), then applies its winner's. */
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
@@ -208,11 +210,15 @@ static int64_t room_of(int64_t max, int64_t used)
     return used >= max ? 0 : max - used;
 }
 
-cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut)
+/* Cuts *cash to the room the candidate's counters leave, reading each one
+ * (so that it has its pending entry), and adds nothing; *n is how many
+ * counters ctx->counters now holds for it. */
+static cbr_status measure(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut, int *n_out)
 {
     const cbrx_offer *o = &ctx->x->offers[c->offer];
     bool has_campaign_budget = o->campaign != CBRX_NONE && ctx->x->campaigns[o->campaign].has_budget;
     *cut = false;
+    *n_out = 0;
     ctx->bind = (cbrx_bind){.which = -1};
     if (!o->nlimits && !o->has_budget && !has_campaign_budget)
         return CBR_OK;
@@ -226,6 +232,7 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         ctx->bind.no_user = true;
         return CBR_OK;
     }
+    *n_out = n;
     bool whole = (o->flags & XO_NO_PARTIAL) != 0;
     for (int i = 0; i < n && *cash > 0; i++) {
         int64_t used;
@@ -250,8 +257,22 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
                                     .max = ks[i].max};
         }
     }
-    if (*cash <= 0)
-        return CBR_OK;
+    return CBR_OK;
+}
+
+cbr_status cbrx_measure_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut)
+{
+    int n;
+    return measure(ctx, c, cash, cut, &n);
+}
+
+cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut)
+{
+    int n;
+    cbr_status st = measure(ctx, c, cash, cut, &n);
+    if (st != CBR_OK || *cash <= 0)
+        return st;
+    const cbrx_counter *ks = ctx->counters;
     for (int i = 0; i < n; i++) {
         /* Two limits of one kind and period (10.00 and 19.25 per month)
          * share one counter, so one pending entry: it is counted once,

@@ -156,7 +156,8 @@ typedef struct cbrx_offer {
 
 /* Offer flags. */
 #define XO_NO_PARTIAL 1u        /* an award a limit or budget would cut is dropped */
-#define XO_ALL_FLAGS XO_NO_PARTIAL
+#define XO_BEST 2u              /* its exclusive group goes to the largest award (`exclusive "G" best`) */
+#define XO_ALL_FLAGS (XO_NO_PARTIAL | XO_BEST)
 
 /* A condition as the author wrote it, and the instructions that test it:
  * what explain names when a transaction fails it, and what test coverage

@@ -6,7 +6,8 @@
  * amount.  cbrx_settle then walks the rows in input
  * order and each row's candidates in evaluation order (priority, then id),
  * which is the order offers ran in, and grants them: at most one per
- * exclusive group.  All amounts are integers in minor units; the only
+ * exclusive group, the first that awards, or in a best-of group the
+ * largest, decided where the group's first candidate comes up.  All amounts are integers in minor units; the only
  * rounding is the one the offer names. */
 #include "config.h"
 #include <string.h>
@@ -172,8 +173,73 @@ static bool note(cbr_context *ctx, const cbrx_cand *c, cbrx_fate fate, int64_t c
         return false;
     const cbrx_bind *b = &ctx->bind;
     ctx->outcomes[ctx->noutcomes++] = (cbrx_outcome){*c, fate, cash, b->which < 0 ? CBRX_NONE : (uint32_t)b->which,
-                                                     b->used, b->max, winner};
+                                                     b->used, b->max, winner, 0, 0};
     return true;
+}
+
+/* What became of a candidate once its limits were applied. */
+static cbrx_fate fate_of(const cbr_context *ctx, int64_t cash, bool cut)
+{
+    const cbrx_bind *b = &ctx->bind;
+    return cash > 0 ? (cut ? XS_CUT : XS_AWARDED)
+           : b->no_user ? XS_NO_USER
+           : b->no_partial ? XS_NO_PARTIAL
+           : b->campaign ? XS_CAMPAIGN_BUDGET
+           : b->budget ? XS_BUDGET : XS_LIMIT;
+}
+
+/* A best-of group whose first candidate is sorted[at]: every candidate of
+ * group g in sorted[at, to) is measured against the row's state as it
+ * stands now, nothing added in between, and the largest award (the
+ * earliest on a tie) is granted here, in the first candidate's place.
+ * *winner is its offer, or CBRX_NONE when no member awards anything. */
+static cbr_status settle_best(cbr_context *ctx, uint32_t at, uint32_t to, uint32_t g, uint32_t *winner)
+{
+    const cbrx_program *x = ctx->x;
+    size_t first_note = ctx->noutcomes;
+    uint32_t best = CBRX_NONE;
+    int64_t best_cash = 0;
+    for (uint32_t i = at; i < to; i++) {
+        const cbrx_cand *c = &ctx->sorted[i];
+        if (x->offers[c->offer].group != g)
+            continue;
+        int64_t cash = c->cashback;
+        bool cut;
+        cbr_status st = cbrx_measure_limits(ctx, c, &cash, &cut);
+        if (st != CBR_OK)
+            return st;
+        if (!note(ctx, c, fate_of(ctx, cash, cut), cash > 0 ? cash : 0, CBRX_NONE))
+            return CBR_ERR_NOMEM;
+        if (cash > best_cash) {
+            best = i;
+            best_cash = cash;
+        }
+    }
+    *winner = CBRX_NONE;
+    if (best == CBRX_NONE)
+        return CBR_OK; /* each member's own fate is noted */
+    const cbrx_cand *w = &ctx->sorted[best];
+    *winner = w->offer;
+    for (size_t k = first_note; ctx->outcomes && k < ctx->noutcomes; k++) {
+        cbrx_outcome *out = &ctx->outcomes[k];
+        if (out->cand.offer == w->offer || out->cashback <= 0)
+            continue;
+        out->would = out->cashback;
+        out->rival = best_cash;
+        out->cashback = 0;
+        out->fate = XS_OUTBID;
+        out->winner = w->offer;
+    }
+    /* Nothing was added since it was measured, so it measures the same
+     * again; this time its counters are added to the row's pending list. */
+    int64_t cash = w->cashback;
+    bool cut;
+    cbr_status st = cbrx_apply_limits(ctx, w, &cash, &cut);
+    if (st != CBR_OK)
+        return st;
+    if (cash != best_cash)
+        return CBR_ERR_STATE;
+    return add_award(ctx, w, cash, cut) ? CBR_OK : CBR_ERR_NOMEM;
 }
 
 /* Decides the awards of one row's candidates, sorted[from, to), and
@@ -186,12 +252,21 @@ static cbr_status settle_row(cbr_context *ctx, uint32_t from, uint32_t to, bool 
     for (uint32_t i = from; i < to; i++) {
         const cbrx_cand *c = &ctx->sorted[i];
         uint32_t g = x->offers[c->offer].group;
+        bool best = g != CBRX_NONE && (x->offers[c->offer].flags & XO_BEST);
         uint32_t j = 0;
         while (j < ngroups && ctx->groups[j] != g)
             j++;
         if (j < ngroups) {
-            if (!note(ctx, c, XS_EXCLUDED, 0, ctx->winners[j]))
+            /* A best-of group's members were all noted at its first. */
+            if (!best && !note(ctx, c, XS_EXCLUDED, 0, ctx->winners[j]))
                 return CBR_ERR_NOMEM;
+            continue;
+        }
+        if (best) {
+            cbr_status st = settle_best(ctx, i, to, g, &ctx->winners[ngroups]);
+            if (st != CBR_OK)
+                return st;
+            ctx->groups[ngroups++] = g;
             continue;
         }
         int64_t cash = c->cashback;
@@ -199,13 +274,7 @@ static cbr_status settle_row(cbr_context *ctx, uint32_t from, uint32_t to, bool 
         cbr_status st = cbrx_apply_limits(ctx, c, &cash, &cut);
         if (st != CBR_OK)
             return st;
-        const cbrx_bind *b = &ctx->bind;
-        cbrx_fate fate = cash > 0 ? (cut ? XS_CUT : XS_AWARDED)
-                         : b->no_user ? XS_NO_USER
-                         : b->no_partial ? XS_NO_PARTIAL
-                         : b->campaign ? XS_CAMPAIGN_BUDGET
-                         : b->budget ? XS_BUDGET : XS_LIMIT;
-        if (!note(ctx, c, fate, cash > 0 ? cash : 0, CBRX_NONE))
+        if (!note(ctx, c, fate_of(ctx, cash, cut), cash > 0 ? cash : 0, CBRX_NONE))
             return CBR_ERR_NOMEM;
         if (cash <= 0)
             continue; /* the group's turn passes to its next candidate */

@@ -506,7 +506,40 @@ static bool check_offers(const cbrx_program *p, cbr_error *err)
     return ok;
 }
 
+/* A best-of group is settled at its first member as a whole, so every
+ * member must say `best` or none; and `best` needs a group.  Groups are
+ * string indexes, as settling compares them. */
+static bool check_best(const cbrx_program *p, cbr_error *err)
+{
+    uint32_t *first = NULL;
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < p->noffers; i++) {
+        const cbrx_offer *o = &p->offers[i];
+        if (o->group == CBRX_NONE) {
+            if (o->flags & XO_BEST)
+                ok = cbrx_fail(err, CBR_ERR_BUNDLE, "offer %u (\"%s\"): best-of flag without an exclusive group", i,
+                               cbrx_str(p, o->id));
+            continue;
+        }
+        if (!first) {
+            first = cbrx_alloc(p, (size_t)p->nstrings * sizeof *first);
+            if (!first)
+                return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory verifying the program");
+            memset(first, 0xff, (size_t)p->nstrings * sizeof *first);
+        }
+        uint32_t f = first[o->group];
+        if (f == CBRX_NONE)
+            first[o->group] = i;
+        else if ((p->offers[f].flags ^ o->flags) & XO_BEST)
+            ok = cbrx_fail(err, CBR_ERR_BUNDLE,
+                           "offers %u (\"%s\") and %u (\"%s\") of exclusive group \"%s\" disagree on best-of", f,
+                           cbrx_str(p, p->offers[f].id), i, cbrx_str(p, o->id), cbrx_str(p, o->group));
+    }
+    cbrx_dealloc(p, first);
+    return ok;
+}
+
 bool cbrx_verify(const cbrx_program *p, cbr_error *err)
 {
-    return check_tables(p, err) && check_offers(p, err);
+    return check_tables(p, err) && check_offers(p, err) && check_best(p, err);
 }

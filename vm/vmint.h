@@ -75,7 +75,8 @@ typedef struct cbrx_trace {
 /* How settling treated a candidate (explain). */
 typedef enum cbrx_fate {
     XS_AWARDED, XS_CUT, XS_LIMIT, XS_BUDGET, XS_CAMPAIGN_BUDGET, XS_NO_USER, XS_EXCLUDED,
-    XS_NO_PARTIAL               /* a limit or budget would have cut it, and the offer says `no partial` */
+    XS_NO_PARTIAL,              /* a limit or budget would have cut it, and the offer says `no partial` */
+    XS_OUTBID                   /* a member of a best-of group that would pay less than the winner */
 } cbrx_fate;
 
 typedef struct cbrx_outcome {
@@ -84,7 +85,8 @@ typedef struct cbrx_outcome {
     int64_t cashback;           /* granted */
     uint32_t limit;             /* the counter that bound (cbrx_bind.which), or CBRX_NONE */
     int64_t used, max;          /* the counter that bound, as read */
-    uint32_t winner;            /* XS_EXCLUDED: the offer that took the group */
+    uint32_t winner;            /* XS_EXCLUDED, XS_OUTBID: the offer that took the group */
+    int64_t would, rival;       /* XS_OUTBID: what it would have paid, and what the winner pays */
 } cbrx_outcome;
 
 /* The counter that last reduced a candidate in cbrx_apply_limits. */
@@ -159,6 +161,9 @@ int64_t cbrx_minor_units64(const cbrx_amount *a, int e, cbrround mode);
  * list; begin_row empties that list, commit_row reserves it in the store
  * (*granted false: the store refused, nothing changed, decide the row again). */
 cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut);
+/* limits.c: the same without adding anything: what the candidate would be
+ * awarded against the row's state as it stands (best-of groups). */
+cbr_status cbrx_measure_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut);
 void cbrx_begin_row(cbr_context *ctx);
 cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted);
 

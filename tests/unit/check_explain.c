@@ -903,6 +903,41 @@ START_TEST(excluded_turn_passes_after_a_limit)
 }
 END_TEST
 
+/* ---- best-of groups ---- */
+
+/* Every member of a best-of group is measured; each that would pay less
+ * than the winner says so, and the winner's own explanation is as usual. */
+START_TEST(best_of_loser_names_the_winner)
+{
+    CHECK_EXPLAIN("offer \"early-tier\" { priority 3 exclusive \"best-a\" best\n"
+                  "    when amount >= 10 then cashback 12.5% up to 9.55 }\n"
+                  "offer \"deal-back-41\" { priority 3 exclusive \"best-a\" best\n"
+                  "    when amount >= 20 then cashback 10.00 }\n"
+                  "offer \"weekend\" { exclusive \"best-a\" best limit 1 per user\n"
+                  "    when amount >= 1 then cashback 8.15 }\n",
+                  TX("t0", "5.00", ""), TX("t1", "200.00", ""),
+                  "deal-back-41: awarded, clause 0 (line 4), 1000 of 1000, exp 2 USD, down, UTC\n"
+                  "  awarded 10.00 USD: clause 1 (line 4) pays 10.00 USD\n"
+                  "early-tier: excluded, clause 0 (line 2), 0 of 955, exp 2 USD, down, UTC\n"
+                  "  not awarded: early-tier would pay 9.55 USD; deal-back-41 pays more (10.00 USD) in best-of group best-a\n"
+                  "weekend: limit reached, clause 0 (line 6), 0 of 815, exp 2 USD, down, UTC\n"
+                  "  not awarded (8.15 USD earned): reached limit 1 per user: 1 of 1 used\n");
+}
+END_TEST
+
+/* A tie goes to the earlier in evaluation order, and the loser says so. */
+START_TEST(best_of_tie_names_the_order)
+{
+    CHECK_EXPLAIN("offer \"b\" { exclusive \"g\" best when amount > 0 then cashback 2.00 }\n"
+                  "offer \"a\" { exclusive \"g\" best when amount > 0 then cashback 2.00 }\n",
+                  "", TX("t1", "20.00", ""),
+                  "a: awarded, clause 0 (line 2), 200 of 200, exp 2 USD, down, UTC\n"
+                  "  awarded 2.00 USD: clause 1 (line 2) pays 2.00 USD\n"
+                  "b: excluded, clause 0 (line 1), 0 of 200, exp 2 USD, down, UTC\n"
+                  "  not awarded: b would pay 2.00 USD; a pays as much (2.00 USD) and comes first in best-of group g\n");
+}
+END_TEST
+
 /* ---- explain only reads the store ---- */
 
 /* The scenarios above check the state and the `add` calls of one explain;
@@ -1392,6 +1427,7 @@ static Suite *make_suite(void)
                excluded_turn_passes_after_a_limit);
     UNIT_TCASE(s, "more_limits", no_partial_names_what_was_left, total_limit_reached, paced_campaign_budget_spent,
                no_match_days_between);
+    UNIT_TCASE(s, "best_of", best_of_loser_names_the_winner, best_of_tie_names_the_order);
     UNIT_TCASE(s, "explain_store", explain_never_counts_over_many_rows,
                explain_takes_one_row_and_a_callback);
     UNIT_TCASE(s, "coverage", coverage_counts_reached_and_held, coverage_sums_its_contexts,

@@ -174,6 +174,21 @@ START_TEST(blocks_hold_one_attribute_or_clause_a_line)
 }
 END_TEST
 
+/* `best` stays on the line of its group, which is where it belongs. */
+START_TEST(best_stays_with_its_group)
+{
+    ck_assert_fmt("offer \"o\" { priority 2 exclusive   \"g\"   best limit 3 per user when true then cashback 1% }\n",
+                  "offer \"o\" {\n"
+                  "    priority 2\n"
+                  "    exclusive \"g\" best\n"
+                  "    limit 3 per user\n"
+                  "    when true then cashback 1%\n"
+                  "}\n");
+    ck_same_program("t.cbr", "offer \"a\" { exclusive \"g\" best when amount > 1 then cashback 1% }\n"
+                             "offer \"b\" { exclusive \"g\" best when amount > 2 then cashback 2.00 }\n");
+}
+END_TEST
+
 START_TEST(empty_blocks_close_on_their_line)
 {
     ck_assert_fmt("campaign \"c\" {\n\n}\ntest \"t\" { }\n", "campaign \"c\" {}\ntest \"t\" {}\n");
@@ -562,6 +577,7 @@ static Suite *fmt_suite(void)
 {
     Suite *s = suite_create("fmt");
     UNIT_TCASE(s, "layout", declarations_are_spaced_one_way, blocks_hold_one_attribute_or_clause_a_line,
+               best_stays_with_its_group,
                empty_blocks_close_on_their_line, tests_hold_one_step_a_line,
                expressions_are_spaced_one_way, literals_keep_their_spelling,
                lets_and_clauses_in_a_row_are_aligned, alignment_leaves_out_a_far_wider_neighbour);

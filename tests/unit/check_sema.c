@@ -701,6 +701,54 @@ START_TEST(offer_in_one_file_names_a_campaign_of_another)
 }
 END_TEST
 
+/* ---- best-of groups ---- */
+
+ERR(best_misspelt, OFFER("exclusive \"g\" bets"), "bad-attribute", 1, 27, "did you mean `best`?",
+    "expected `best` or nothing after the group of `exclusive \"g\"`, found `bets`")
+ERR(best_far_word_has_no_hint, OFFER("exclusive \"g\" zqxwv"), "bad-attribute", 1, 27, NOHINT, NULL)
+
+/* The misspelt word is the one error: the group is not also mixed. */
+START_TEST(best_misspelt_in_a_best_group_is_one_error)
+{
+    cbr_compiler *c = unit_compile("offer \"a\" { exclusive \"g\" best when true then cashback 1% }\n"
+                                   "offer \"b\" { exclusive \"g\" bst when true then cashback 2% }\n");
+    ck_assert_one_error(c, "bad-attribute", 2, 27);
+    cbr_compiler_free(c);
+}
+END_TEST
+
+START_TEST(best_is_kept_per_offer)
+{
+    cbr_compiler *c = unit_compile("offer \"a\" { exclusive \"g\" best when true then cashback 1% }\n"
+                                   "offer \"b\" { exclusive \"g\" best when true then cashback 2% }\n"
+                                   "offer \"c\" { exclusive \"h\" when true then cashback 3% }\n");
+    ck_assert_clean(c);
+    const cbrsema *m = cbrsema_get(c);
+    ck_assert(m->offers[0].best && m->offers[1].best && !m->offers[2].best);
+    ck_assert_str_eq(m->offers[1].exclusive.s, "g");
+    cbr_compiler_free(c);
+}
+END_TEST
+
+/* A group best-of in one file and not in another: one error, at the offer
+ * that disagrees with the group's first, naming both and where the first is. */
+START_TEST(best_mixed_across_files)
+{
+    const char *names[] = {"a.cbr", "b.cbr"};
+    const char *srcs[] = {"offer \"a\" { exclusive \"g\" when true then cashback 1% }\n",
+                          "offer \"b\" { exclusive \"g\" best when true then cashback 2% }\n"
+                          "offer \"c\" { exclusive \"g\" best when true then cashback 3% }\n"};
+    cbr_compiler *c = unit_compile_many(names, srcs, 2);
+    ck_assert_one_error(c, "best-mixed", 1, 13);
+    const cbr_diagnostic *d = unit_only_error(c);
+    ck_assert_str_eq(d->file, "b.cbr");
+    ck_assert_str_eq(d->message, "exclusive group \"g\" is best-of on offer `b` but not on offer `a`: "
+                                 "all of its offers say `best`, or none do");
+    ck_assert_str_eq(d->hint, "offer `a` says `exclusive \"g\"` at a.cbr:1:13");
+    cbr_compiler_free(c);
+}
+END_TEST
+
 START_TEST(same_field_in_two_files_is_one_field)
 {
     const char *names[] = {"a.cbr", "b.cbr"};
@@ -1282,6 +1330,8 @@ static Suite *sema_suite(void)
                expect_from_an_unknown_offer, given_key_twice, given_unknown_field, given_derived_field,
                given_value_not_constant, given_value_of_the_wrong_type, given_without_required_fields,
                given_currency_in_lower_case, given_accepts_int_for_money_and_negative_numbers);
+    UNIT_TCASE(s, "best-of", best_misspelt, best_far_word_has_no_hint, best_misspelt_in_a_best_group_is_one_error,
+               best_is_kept_per_offer, best_mixed_across_files);
     UNIT_TCASE(s, "program", offer_in_one_file_names_a_campaign_of_another, same_field_in_two_files_is_one_field,
                same_field_with_different_types_in_two_files, duplicate_offer_across_files,
                bare_rule_id_is_file_stem_and_line, bare_rule_stems_of_unusual_names, program_info_counts,

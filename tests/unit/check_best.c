@@ -1,0 +1,621 @@
+/* check_best.c: best-of exclusive groups (`exclusive "G" best`), end to
+ * end: the group's one award goes to the largest award after limits, ties
+ * to the evaluation order, measured against the row's state where the
+ * group's first member comes up and granted there.  Each scenario runs from
+ * source and from a bundle round trip, in one batch and a batch per row,
+ * and must give the same awards and state each time.  Then the bundle: the
+ * flag is carried, and the verifier refuses a group whose offers disagree
+ * and the flag without a group.  Language reference: "Best-of groups". */
+#include "config.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <cbr.h>
+#include "tests/unit/unit.h"
+
+/* ---- a growable text buffer ---- */
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = (b->n + n + 1) * 2;
+        char *q = realloc(b->p, nc);
+        ck_assert_ptr_nonnull(q);
+        b->p = q;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    ck_assert(w >= 0 && (size_t)w < sizeof tmp);
+    sb_add(b, tmp, (size_t)w);
+}
+
+/* The text so far, never NULL; the caller frees it. */
+static char *sb_take(sbuf *b)
+{
+    if (!b->p)
+        sb_add(b, "", 0);
+    char *p = b->p;
+    b->p = NULL;
+    b->n = b->cap = 0;
+    return p;
+}
+
+/* ---- programs ---- */
+
+static cbr_program *prog_from_source(const char *src)
+{
+    cbr_compiler *c = unit_compile(src);
+    ck_assert_msg(cbr_compiler_error_count(c) == 0, "the source does not compile:\n%s", unit_dump(c));
+    cbr_program *p = NULL;
+    cbr_error err = {0};
+    cbr_status st = cbr_compiler_program(c, &p, &err);
+    ck_assert_msg(st == CBR_OK && p, "cbr_compiler_program: %s", err.message);
+    cbr_compiler_free(c);
+    return p;
+}
+
+/* The program saved as a bundle and loaded back. */
+static cbr_program *prog_reload(const cbr_program *p)
+{
+    void *data = NULL;
+    size_t len = 0;
+    cbr_error err = {0};
+    ck_assert_int_eq(cbr_program_save(p, &data, &len, &err), CBR_OK);
+    cbr_program *q = NULL;
+    cbr_status st = cbr_program_load(NULL, data, len, &q, &err);
+    cbr_free(data);
+    ck_assert_msg(st == CBR_OK && q, "cbr_program_load: %s", err.message);
+    ck_assert_str_eq(cbr_program_hash(q), cbr_program_hash(p));
+    return q;
+}
+
+/* ---- rows and awards as text ---- */
+
+/* Adds one row written "tid=t1;user_id=u1;amount=20.00;...": each name is a
+ * field of p, each value its text as in an input file. */
+static void add_row(cbr_batch *b, const cbr_program *p, const char *row, size_t len)
+{
+    cbr_error err = {0};
+    ck_assert_int_eq(cbr_batch_begin_row(b, &err), CBR_OK);
+    const char *s = row, *end = row + len;
+    while (s < end) {
+        const char *semi = memchr(s, ';', (size_t)(end - s));
+        if (!semi)
+            semi = end;
+        const char *eq = memchr(s, '=', (size_t)(semi - s));
+        ck_assert_msg(eq != NULL, "no `=` in `%.*s`", (int)(semi - s), s);
+        int f = cbr_program_field(p, s, (size_t)(eq - s));
+        ck_assert_msg(f >= 0, "no field `%.*s`", (int)(eq - s), s);
+        cbr_status st = cbr_batch_set(b, (size_t)f, eq + 1, (size_t)(semi - eq - 1), &err);
+        ck_assert_msg(st == CBR_OK, "`%.*s`: %s", (int)(semi - s), s, err.message);
+        s = semi + 1;
+    }
+    size_t r;
+    cbr_status st = cbr_batch_end_row(b, &r, &err);
+    ck_assert_msg(st == CBR_OK, "row `%.*s` refused: %s", (int)len, row, err.message);
+}
+
+/* "t1 offer 2.00 USD" and " cut" when a limit or budget reduced it. */
+static void award_line(sbuf *out, const cbr_batch *b, const cbr_program *p, const cbr_award *a)
+{
+    char amount[32];
+    size_t tlen = 0;
+    int tid = cbr_program_field(p, "tid", 3);
+    ck_assert_int_eq(tid, 0);
+    const char *t = cbr_batch_string(b, a->row, (size_t)tid, &tlen);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_lt(cbr_award_amount(a, amount, sizeof amount), sizeof amount);
+    ck_assert_str_eq(a->offer_id, cbr_program_offer_id(p, a->offer));
+    sb_printf(out, "%.*s %s %s %s%s\n", (int)tlen, t, a->offer_id, amount, a->currency,
+              a->cut ? " cut" : "");
+}
+
+typedef struct collect {
+    sbuf *out;
+    const cbr_batch *b;
+    const cbr_program *p;
+} collect;
+
+static void on_award(void *ud, const cbr_award *a)
+{
+    collect *c = ud;
+    award_line(c->out, c->b, c->p, a);
+}
+
+/* Evaluates the batch and appends its awards to out; the awards given to
+ * the callback must be those cbr_context_awards keeps. */
+static void eval_into(sbuf *out, cbr_context *ctx, cbr_batch *b, const cbr_program *p)
+{
+    sbuf cb = {0}, kept = {0};
+    collect c = {&cb, b, p};
+    cbr_error err = {0};
+    cbr_status st = cbr_eval(ctx, b, on_award, &c, &err);
+    ck_assert_msg(st == CBR_OK, "cbr_eval: %s", err.message);
+    size_t n = 0;
+    const cbr_award *a = cbr_context_awards(ctx, &n);
+    for (size_t i = 0; i < n; i++)
+        award_line(&kept, b, p, &a[i]);
+    char *x = sb_take(&cb), *y = sb_take(&kept);
+    if (strcmp(x, y) != 0)
+        sb_printf(out, "MISMATCH between the callback and cbr_context_awards\n");
+    sb_add(out, x, strlen(x));
+    free(x);
+    free(y);
+}
+
+/* Evaluates rows (one a line) with ctx: all in one batch, or each in a batch
+ * of its own (one batch, cleared between rows).  Returns the awards as text. */
+static char *run_rows(cbr_context *ctx, const cbr_program *p, const char *rows, bool split)
+{
+    sbuf out = {0};
+    cbr_batch *b = t_batch_new(p, 0);
+    ck_assert_ptr_nonnull(b);
+    for (const char *s = rows; *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        if (n > 0) {
+            if (split)
+                cbr_batch_clear(b);
+            add_row(b, p, s, n);
+            if (split)
+                eval_into(&out, ctx, b, p);
+        }
+        s += n + (nl != NULL);
+    }
+    if (!split)
+        eval_into(&out, ctx, b, p);
+    cbr_batch_free(b);
+    return sb_take(&out);
+}
+
+/* The snapshot of a state as a NUL-terminated string; the caller frees it.
+ * (cbr_state_save gives bytes and a length.) */
+static char *state_text(const cbr_state *st)
+{
+    char *data = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(cbr_state_save(st, &data, &len, NULL), CBR_OK);
+    ck_assert_ptr_nonnull(data);
+    char *s = malloc(len + 1);
+    ck_assert_ptr_nonnull(s);
+    memcpy(s, data, len);
+    s[len] = '\0';
+    cbr_free(data);
+    ck_assert_uint_eq(strlen(s), len);
+    return s;
+}
+
+static const char *const mode_name[] = {"from source", "from a bundle",
+                                        "from source, a batch per row",
+                                        "from a bundle, a batch per row"};
+
+/* Runs rows against src in the four ways and checks the awards, and the
+ * limit state afterwards unless want_state is NULL.  Everything is freed
+ * before the one assertion, so a failing test leaks nothing. */
+static void check_run_at(int line, const char *src, const char *rows, const char *want,
+                         const char *want_state)
+{
+    static char msg[8192];
+    bool ok = true;
+    cbr_program *ps = prog_from_source(src);
+    cbr_program *pb = prog_reload(ps);
+    for (int m = 0; m < 4 && ok; m++) {
+        const cbr_program *p = (m & 1) ? pb : ps;
+        cbr_context *ctx = t_context_new(p, 0);
+        ck_assert_ptr_nonnull(ctx);
+        char *got = run_rows(ctx, p, rows, m >= 2);
+        char *state = state_text(cbr_context_state(ctx));
+        if (strcmp(got, want) != 0) {
+            ok = false;
+            snprintf(msg, sizeof msg, "line %d, %s: awards\n--- expected\n%s--- got\n%s", line,
+                     mode_name[m], want, got);
+        } else if (want_state && strcmp(state, want_state) != 0) {
+            ok = false;
+            snprintf(msg, sizeof msg, "line %d, %s: state\n--- expected\n%s--- got\n%s", line,
+                     mode_name[m], want_state, state);
+        }
+        free(got);
+        free(state);
+        cbr_context_free(ctx);
+    }
+    cbr_program_free(pb);
+    cbr_program_free(ps);
+    ck_assert_msg(ok, "%s", msg);
+}
+
+#define CHECK_RUN(src, rows, want, want_state) check_run_at(__LINE__, (src), (rows), (want), (want_state))
+
+/* A row of u1 in USD at the given instant. */
+#define U1(tid, ts) "tid=" tid ";user_id=u1;amount=20.00;currency=USD;timestamp=" ts "\n"
+#include "vm/program.h"
+
+/* A row of u1 in USD with the given amount. */
+#define R(tid, amount) "tid=" tid ";user_id=u1;amount=" amount ";currency=USD;timestamp=2026-03-13T15:00:00Z\n"
+
+/* ---- choosing the winner ---- */
+
+START_TEST(two_members_largest_wins)
+{
+    CHECK_RUN("offer \"a\" { exclusive \"g\" best when amount > 0 then cashback 10% }\n"
+              "offer \"b\" { exclusive \"g\" best when amount > 0 then cashback 1.50 }\n",
+              R("t1", "20.00") R("t2", "10.00") R("t3", "15.00"),
+              "t1 a 2.00 USD\n"
+              "t2 b 1.50 USD\n"
+              "t3 a 1.50 USD\n", /* a tie: a comes first by id */
+              "");
+}
+END_TEST
+
+/* The group's award is printed where its first member comes up in priority
+ * order, between the offers around it. */
+START_TEST(three_members_granted_at_the_first)
+{
+    const char *src = "offer \"hi\" { priority 5 when amount > 0 then cashback 1.00 }\n"
+                      "offer \"m1\" { priority 3 exclusive \"g\" best when amount > 0 then cashback 1% }\n"
+                      "offer \"mid\" { priority 2 when amount > 0 then cashback 0.10 }\n"
+                      "offer \"m2\" { priority 1 exclusive \"g\" best when amount > 0 then cashback 2.00 }\n"
+                      "offer \"m3\" { exclusive \"g\" best when amount > 0 then cashback 3% }\n";
+    CHECK_RUN(src, R("t1", "20.00") R("t2", "100.00") R("t3", "50.00"),
+              "t1 hi 1.00 USD\n"
+              "t1 m2 2.00 USD\n"
+              "t1 mid 0.10 USD\n"
+              "t2 hi 1.00 USD\n"
+              "t2 m3 3.00 USD\n"
+              "t2 mid 0.10 USD\n"
+              "t3 hi 1.00 USD\n"
+              "t3 m2 2.00 USD\n" /* m3 pays 1.50 */
+              "t3 mid 0.10 USD\n",
+              "");
+}
+END_TEST
+
+START_TEST(ties_go_to_priority_then_id)
+{
+    CHECK_RUN("offer \"a\" { priority 1 exclusive \"g\" best when amount > 0 then cashback 1.00 }\n"
+              "offer \"z\" { priority 2 exclusive \"g\" best when amount > 0 then cashback 1.00 }\n",
+              R("t1", "20.00"), "t1 z 1.00 USD\n", "");
+    CHECK_RUN("offer \"b\" { exclusive \"g\" best when amount > 0 then cashback 1.00 }\n"
+              "offer \"a\" { exclusive \"g\" best when amount > 0 then cashback 1.00 }\n",
+              R("t1", "20.00"), "t1 a 1.00 USD\n", "");
+}
+END_TEST
+
+/* A member whose clause does not hold is no candidate: the group's first
+ * member is then the first whose clause holds. */
+START_TEST(only_members_whose_clause_holds)
+{
+    CHECK_RUN("offer \"a\" { priority 3 exclusive \"g\" best when amount > 100 then cashback 50.00 }\n"
+              "offer \"x\" { priority 2 when amount > 0 then cashback 0.01 }\n"
+              "offer \"b\" { priority 1 exclusive \"g\" best when amount > 0 then cashback 1.00 }\n",
+              R("t1", "20.00") R("t2", "200.00"),
+              "t1 x 0.01 USD\n"
+              "t1 b 1.00 USD\n"
+              "t2 a 50.00 USD\n"
+              "t2 x 0.01 USD\n",
+              "");
+}
+END_TEST
+
+/* A best-of group and a first-hit group in one row: each its own way. */
+START_TEST(best_and_first_hit_groups_side_by_side)
+{
+    CHECK_RUN("offer \"x1\" { priority 1 exclusive \"best\" best when amount > 0 then cashback 1.00 }\n"
+              "offer \"x2\" { exclusive \"best\" best when amount > 0 then cashback 2.00 }\n"
+              "offer \"y1\" { priority 1 exclusive \"first\" when amount > 0 then cashback 1.00 }\n"
+              "offer \"y2\" { exclusive \"first\" when amount > 0 then cashback 5.00 }\n",
+              R("t1", "20.00"),
+              "t1 x2 2.00 USD\n"
+              "t1 y1 1.00 USD\n",
+              "");
+}
+END_TEST
+
+/* ---- after limits ---- */
+
+/* big's limit leaves it 1.00 from the second row on: small's 2.00 is
+ * larger, and only the winner counts against its limits. */
+START_TEST(a_member_cut_by_its_limit_loses_to_a_smaller_uncut_one)
+{
+    const char *src = "offer \"big\" { exclusive \"g\" best limit 6.00 per user when amount > 0 then cashback 5.00 }\n"
+                      "offer \"small\" { exclusive \"g\" best limit 100.00 per user when amount > 0 then cashback 2.00 }\n";
+    CHECK_RUN(src, R("t1", "20.00") R("t2", "20.00") R("t3", "20.00"),
+              "t1 big 5.00 USD\n"
+              "t2 small 2.00 USD\n"
+              "t3 small 2.00 USD\n",
+              "a|big|u1|-|USD\t500\n"
+              "a|small|u1|-|USD\t400\n");
+    /* Cut to 1.00, big still beats 0.50, and is granted cut. */
+    CHECK_RUN("offer \"big\" { exclusive \"g\" best limit 6.00 per user when amount > 0 then cashback 5.00 }\n"
+              "offer \"small\" { exclusive \"g\" best when amount > 0 then cashback 0.50 }\n",
+              R("t1", "20.00") R("t2", "20.00") R("t3", "20.00"),
+              "t1 big 5.00 USD\n"
+              "t2 big 1.00 USD cut\n"
+              "t3 small 0.50 USD\n",
+              "a|big|u1|-|USD\t600\n");
+}
+END_TEST
+
+START_TEST(a_member_dropped_by_its_budget_the_next_wins)
+{
+    CHECK_RUN("offer \"first\" { priority 1 exclusive \"g\" best budget 5.00 when amount > 0 then cashback 5.00 }\n"
+              "offer \"second\" { exclusive \"g\" best when amount > 0 then cashback 1.00 }\n",
+              R("t1", "20.00") R("t2", "20.00"),
+              "t1 first 5.00 USD\n"
+              "t2 second 1.00 USD\n",
+              "b|first|USD\t500\n");
+}
+END_TEST
+
+START_TEST(no_partial_measures_as_dropped)
+{
+    CHECK_RUN("offer \"np\" { exclusive \"g\" best limit 6.00 per user no partial\n"
+              "              when amount > 0 then cashback 5.00 }\n"
+              "offer \"other\" { exclusive \"g\" best when amount > 0 then cashback 0.50 }\n",
+              R("t1", "20.00") R("t2", "20.00"),
+              "t1 np 5.00 USD\n"
+              "t2 other 0.50 USD\n",
+              "a|np|u1|-|USD\t500\n");
+}
+END_TEST
+
+/* No member awards anything: the group awards nothing, and counts nothing. */
+START_TEST(no_member_awards)
+{
+    CHECK_RUN("offer \"a\" { exclusive \"g\" best limit 1 per user when amount > 0 then cashback 1.00 }\n"
+              "offer \"b\" { exclusive \"g\" best budget 1.00 when amount > 0 then cashback 1.00 }\n",
+              R("t1", "20.00") R("t2", "20.00") R("t3", "20.00")
+              "tid=t4;amount=20.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n",
+              "t1 a 1.00 USD\n"
+              "t2 b 1.00 USD\n",
+              "b|b|USD\t100\n"
+              "n|a|u1|-\t1\n");
+}
+END_TEST
+
+/* ---- the state as it stands at the first member ---- */
+
+/* early's award, earlier in the row, leaves m1 2.00 of the campaign's 6.00:
+ * m2's 2.50 is larger.  Without early, m1's 3.00 wins. */
+START_TEST(an_earlier_award_of_the_row_reduces_a_member)
+{
+    CHECK_RUN("campaign \"c\" { budget 6.00 }\n"
+              "offer \"early\" { campaign \"c\" priority 5 when amount > 0 then cashback 4.00 }\n"
+              "offer \"m1\" { campaign \"c\" priority 1 exclusive \"g\" best when amount > 0 then cashback 3.00 }\n"
+              "offer \"m2\" { exclusive \"g\" best when amount > 0 then cashback 2.50 }\n",
+              R("t1", "20.00") R("t2", "20.00"),
+              "t1 early 4.00 USD\n"
+              "t1 m2 2.50 USD\n"
+              "t2 early 2.00 USD cut\n"
+              "t2 m2 2.50 USD\n",
+              "c|c|USD\t600\n");
+    CHECK_RUN("campaign \"c\" { budget 6.00 }\n"
+              "offer \"m1\" { campaign \"c\" priority 1 exclusive \"g\" best when amount > 0 then cashback 3.00 }\n"
+              "offer \"m2\" { exclusive \"g\" best when amount > 0 then cashback 2.50 }\n",
+              R("t1", "20.00") R("t2", "20.00") R("t3", "20.00"),
+              "t1 m1 3.00 USD\n"
+              "t2 m1 3.00 USD\n"
+              "t3 m2 2.50 USD\n",
+              "c|c|USD\t600\n");
+}
+END_TEST
+
+/* The winner counts at once: a later offer of the same campaign in the
+ * row sees its award. */
+START_TEST(the_winner_counts_for_later_offers_of_the_row)
+{
+    CHECK_RUN("campaign \"c\" { budget 5.00 }\n"
+              "offer \"m1\" { campaign \"c\" priority 2 exclusive \"g\" best when amount > 0 then cashback 4.00 }\n"
+              "offer \"m2\" { priority 2 exclusive \"g\" best when amount > 0 then cashback 1.00 }\n"
+              "offer \"late\" { campaign \"c\" when amount > 0 then cashback 3.00 }\n",
+              R("t1", "20.00"),
+              "t1 m1 4.00 USD\n"
+              "t1 late 1.00 USD cut\n",
+              "c|c|USD\t500\n");
+}
+END_TEST
+
+/* Two members of one campaign are each measured against the budget as it
+ * stands, not after the other: 4.00 and 3.00 of 5.00, so a wins with 4.00. */
+START_TEST(members_do_not_see_each_other)
+{
+    CHECK_RUN("campaign \"c\" { budget 5.00 }\n"
+              "offer \"a\" { campaign \"c\" exclusive \"g\" best when amount > 0 then cashback 3.00 }\n"
+              "offer \"b\" { campaign \"c\" exclusive \"g\" best when amount > 0 then cashback 4.00 }\n",
+              R("t1", "20.00") R("t2", "20.00"),
+              "t1 b 4.00 USD\n"
+              "t2 a 1.00 USD cut\n", /* a tie at 1.00: a comes first by id */
+              "c|c|USD\t500\n");
+}
+END_TEST
+
+/* ---- a shared store that another writer spends from ---- */
+
+typedef struct racing {
+    cbr_store inner;
+    unsigned reserves, refused;
+} racing;
+
+static cbr_status r_get(void *ud, const char *key, size_t len, int64_t *value)
+{
+    racing *r = ud;
+    return r->inner.get(r->inner.ud, key, len, value);
+}
+
+/* Before the first reservation, another writer takes 4.00 of big's budget. */
+static cbr_status r_reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
+{
+    racing *r = ud;
+    if (r->reserves++ == 0) {
+        cbr_reservation other = {"b|big|USD", 9, 400, INT64_MAX, 0};
+        int ok = 0;
+        cbr_status s = r->inner.reserve(r->inner.ud, &other, 1, &ok);
+        if (s != CBR_OK || !ok)
+            return CBR_ERR_STATE;
+    }
+    cbr_status s = r->inner.reserve(r->inner.ud, items, n, granted);
+    if (s == CBR_OK && !*granted)
+        r->refused++;
+    return s;
+}
+
+/* big won the row against the budget it read; its reservation is refused
+ * because another writer spent meanwhile, and the row decided again gives
+ * the group to small: big has only 1.00 left. */
+START_TEST(a_refused_reservation_decides_the_group_again)
+{
+    cbr_program *p = prog_from_source(
+        "offer \"big\" { exclusive \"g\" best budget 5.00 when amount > 0 then cashback 5.00 }\n"
+        "offer \"small\" { exclusive \"g\" best when amount > 0 then cashback 2.00 }\n");
+    cbr_state *st = t_state_new();
+    ck_assert_ptr_nonnull(st);
+    racing r = {cbr_state_store(st), 0, 0};
+    cbr_store store = {sizeof store, &r, r_get, r_reserve};
+    cbr_context *ctx = t_context_new(p, 0);
+    ck_assert_int_eq(cbr_context_set_store(ctx, &store, NULL), CBR_OK);
+    char *got = run_rows(ctx, p, R("t1", "20.00"), false);
+    ck_assert_str_eq(got, "t1 small 2.00 USD\n");
+    ck_assert_uint_eq(r.refused, 1);
+    char *state = state_text(st);
+    ck_assert_str_eq(state, "b|big|USD\t400\n");
+    free(state);
+    free(got);
+    cbr_context_free(ctx);
+    cbr_state_free(st);
+    cbr_program_free(p);
+}
+END_TEST
+
+/* ---- the bundle ---- */
+
+static const char BEST[] = "offer \"a\" { exclusive \"g\" best when amount > 0 then cashback 1.00 }\n"
+                           "offer \"b\" { exclusive \"g\" best when amount > 0 then cashback 2.00 }\n"
+                           "offer \"c\" { when amount > 0 then cashback 3.00 }\n";
+static const char PLAIN[] = "offer \"a\" { exclusive \"g\" when amount > 0 then cashback 1.00 }\n"
+                            "offer \"b\" { exclusive \"g\" when amount > 0 then cashback 2.00 }\n"
+                            "offer \"c\" { when amount > 0 then cashback 3.00 }\n";
+
+#define HEADER 32
+#define SETTLEMENT 14
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static size_t sec_off(const uint8_t *d, int id) { return get32(d + HEADER + (size_t)(id - 1) * 12 + 4); }
+
+/* The bundle of src, malloc'ed. */
+static uint8_t *bundle_of(const char *src, size_t *len)
+{
+    cbr_program *p = prog_from_source(src);
+    void *d;
+    cbr_error err;
+    ck_assert_msg(cbr_program_save(p, &d, len, &err) == CBR_OK, "%s", err.message);
+    uint8_t *copy = malloc(*len);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, d, *len);
+    cbr_free(d);
+    cbr_program_free(p);
+    return copy;
+}
+
+#define ck_refused(data_, len_, words_)                                                      \
+    do {                                                                                     \
+        cbr_error e_;                                                                        \
+        memset(&e_, 0, sizeof e_);                                                           \
+        cbr_program *p_ = NULL;                                                              \
+        cbr_status st_ = cbr_program_load(NULL, (data_), (len_), &p_, &e_);                  \
+        cbr_program_free(p_);                                                                \
+        ck_assert_msg(st_ == CBR_ERR_BUNDLE, "expected a refusal with \"%s\", got %s: %s",    \
+                      (words_), cbr_status_text(st_), e_.message);                           \
+        ck_assert_msg(strstr(e_.message, (words_)) != NULL, "expected \"%s\" in: %s",         \
+                      (words_), e_.message);                                                 \
+    } while (0)
+
+/* A first-hit group keeps its 13 sections (its bytes and hash as before);
+ * best-of needs the settlement section, which carries the flag, and the
+ * disassembly shows it. */
+START_TEST(the_flag_is_in_the_settlement_section)
+{
+    size_t n;
+    uint8_t *d = bundle_of(PLAIN, &n);
+    ck_assert_uint_eq(get32(d + 12), 13);
+    free(d);
+    d = bundle_of(BEST, &n);
+    ck_assert_uint_eq(get32(d + 12), 14);
+    size_t at = sec_off(d, SETTLEMENT);
+    ck_assert_uint_eq(get32(d + at), 0);     /* no campaigns */
+    ck_assert_uint_eq(get32(d + at + 4), 3); /* three offers: period, flags */
+    ck_assert_uint_eq(d[at + 8 + 1], XO_BEST);
+    ck_assert_uint_eq(d[at + 8 + 3], XO_BEST);
+    ck_assert_uint_eq(d[at + 8 + 5], 0);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_msg(cbr_program_load(NULL, d, n, &p, &err) == CBR_OK, "%s", err.message);
+    char *text = NULL;
+    ck_assert_int_eq(cbr_program_disasm(p, &text, NULL, &err), CBR_OK);
+    ck_assert_ptr_nonnull(strstr(text, "offer 0 \"a\" priority 0 zone UTC rounding down exclusive \"g\" best\n"));
+    ck_assert_ptr_null(strstr(text, "\"c\" priority 0 zone UTC rounding down best"));
+    cbr_free(text);
+    cbr_program_free(p);
+    free(d);
+}
+END_TEST
+
+/* Damaged flags, checksums resealed so that the verifier sees them. */
+START_TEST(the_verifier_refuses_a_group_that_disagrees)
+{
+    size_t n;
+    uint8_t *d = bundle_of(BEST, &n);
+    size_t at = sec_off(d, SETTLEMENT) + 8;
+    d[at + 3] = 0; /* b is no longer best-of */
+    cbrx_seal(d, n);
+    ck_refused(d, n, "offers 0 (\"a\") and 1 (\"b\") of exclusive group \"g\" disagree on best-of");
+    d[at + 3] = XO_BEST;
+    d[at + 5] = XO_BEST; /* c has no group */
+    cbrx_seal(d, n);
+    ck_refused(d, n, "offer 2 (\"c\"): best-of flag without an exclusive group");
+    d[at + 5] = 0x04; /* a flag this cbr does not know */
+    cbrx_seal(d, n);
+    ck_refused(d, n, "offer 2 (\"c\"): unknown flags 0x4");
+    d[at + 5] = 0;
+    cbrx_seal(d, n);
+    cbr_program *p = NULL;
+    cbr_error err;
+    ck_assert_msg(cbr_program_load(NULL, d, n, &p, &err) == CBR_OK, "%s", err.message);
+    cbr_program_free(p);
+    free(d);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("best");
+    UNIT_TCASE(s, "winner", two_members_largest_wins, three_members_granted_at_the_first,
+               ties_go_to_priority_then_id, only_members_whose_clause_holds,
+               best_and_first_hit_groups_side_by_side);
+    UNIT_TCASE(s, "limits", a_member_cut_by_its_limit_loses_to_a_smaller_uncut_one,
+               a_member_dropped_by_its_budget_the_next_wins, no_partial_measures_as_dropped, no_member_awards);
+    UNIT_TCASE(s, "state", an_earlier_award_of_the_row_reduces_a_member, the_winner_counts_for_later_offers_of_the_row,
+               members_do_not_see_each_other, a_refused_reservation_decides_the_group_again);
+    UNIT_TCASE(s, "bundle", the_flag_is_in_the_settlement_section, the_verifier_refuses_a_group_that_disagrees);
+    return s;
+}
+
+UNIT_MAIN(make_suite)
