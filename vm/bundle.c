@@ -246,8 +246,22 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             PUT8(w, p->offers[i].flags);
         }
         break;
-    case SEC_REWARDS:
     case SEC_TABLES:
+        PUT32(w, p->ntables);
+        for (i = 0; i < p->ntables; i++) {
+            const cbrx_table *t = &p->tables[i];
+            PUT32(w, t->name);
+            PUT8(w, t->key);
+            PUT8(w, t->value);
+            PUT8(w, t->scale);
+            PUT32(w, t->n);
+            for (uint32_t j = 0; j < t->n; j++)
+                PUT64(w, t->keys[j]);
+            for (uint32_t j = 0; t->value && j < t->n; j++)
+                PUT64(w, t->vals[j]);
+        }
+        break;
+    case SEC_REWARDS:
     case SEC_TALLIES:
         PUT32(w, 0);
         break;
@@ -285,6 +299,7 @@ static int sections_needed(const cbrx_program *p)
 {
     bool need[SEC_COUNT + 1] = {false};
     need[SEC_SETTLEMENT] = needs_settlement(p);
+    need[SEC_TABLES] = p->ntables > 0;
     int n = SEC_BASE;
     for (int id = SEC_BASE + 1; id <= SEC_COUNT; id++)
         if (need[id])
@@ -585,8 +600,36 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             p->offers[i].flags = GET8(r);
         }
         break;
-    case SEC_REWARDS:
     case SEC_TABLES:
+        n = GET32(r);
+        ARRAY(tables, n, 11);
+        p->ntables = n;
+        for (i = 0; i < n; i++) {
+            cbrx_table *t = &p->tables[i];
+            t->name = GET32(r);
+            t->key = GET8(r);
+            t->value = GET8(r);
+            t->scale = GET8(r);
+            uint32_t rows = GET32(r);
+            /* A forged count meets the bytes left before any allocation. */
+            if (r->bad || (r->n - r->at) / 8 / (t->value ? 2 : 1) < rows) {
+                r->bad = true;
+                return false;
+            }
+            t->keys = cbrx_alloc(p, (size_t)rows * 8);
+            t->vals = t->value ? cbrx_alloc(p, (size_t)rows * 8) : NULL;
+            if (!t->keys || (t->value && !t->vals)) {
+                *oom = true;
+                return false;
+            }
+            t->n = rows;
+            for (uint32_t j = 0; j < rows; j++)
+                t->keys[j] = (int64_t)GET64(r);
+            for (uint32_t j = 0; t->value && j < rows; j++)
+                t->vals[j] = (int64_t)GET64(r);
+        }
+        break;
+    case SEC_REWARDS:
     case SEC_TALLIES:
         if (GET32(r) != 0) {
             r->why = "this cbr reads none of its entries";

@@ -85,6 +85,15 @@ static void insn(cbrtb *o, const cbrx_program *p, const cbrx_insn *in)
         cbrtb_printf(o, "]");
         break;
     }
+    case XOP_TGET:
+        cbrtb_printf(o, " r%u, %s[r%u]", in->d, cbrx_str(p, p->tables[in->k].name), in->a);
+        break;
+    case XOP_TIN:
+        cbrtb_printf(o, " r%u, r%u in %s", in->d, in->a, cbrx_str(p, p->tables[in->k].name));
+        break;
+    case XOP_FTIN:
+        cbrtb_printf(o, " r%u %s %s", in->a, XF_WANT(in->d) ? "in" : "not in", cbrx_str(p, p->tables[in->k].name));
+        break;
     case XOP_FCMP:
         cbrtb_printf(o, " %sr%u %s r%u", XF_WANT(in->d) ? "" : "not ", in->a, cmps[XF_CMP(in->d)], in->b);
         break;

@@ -662,6 +662,27 @@ static void run_offer(cbr_context *ctx, uint32_t o)
             }
             break;
         }
+        case XOP_TGET: {
+            const cbrx_col a = ctx->regs[in->a];
+            const cbrx_table *t = &x->tables[in->k];
+            cbrx_col *d = wreg(ctx, in->d);
+            ROWS {
+                uint32_t row = a.null[r] ? CBRX_NONE : cbrx_table_find(t, a.v[r]);
+                d->null[r] = row == CBRX_NONE;
+                d->v[r] = row == CBRX_NONE ? 0 : t->vals[row];
+            }
+            break;
+        }
+        case XOP_TIN: {
+            const cbrx_col a = ctx->regs[in->a];
+            const cbrx_table *t = &x->tables[in->k];
+            cbrx_col *d = wreg(ctx, in->d);
+            ROWS {
+                d->null[r] = a.null[r];
+                d->v[r] = !a.null[r] && cbrx_table_find(t, a.v[r]) != CBRX_NONE;
+            }
+            break;
+        }
         case XOP_EXISTS: {
             const cbrx_col a = ctx->regs[in->a];
             cbrx_col *d = wreg(ctx, in->d);
@@ -703,6 +724,14 @@ static void run_offer(cbr_context *ctx, uint32_t o)
             const int64_t *set = x->consts + s->first;
             bool want = XF_WANT(in->d);
             KEEP(!an[r] && in_set(set, s->n, av[r]) == want);
+            break;
+        }
+        case XOP_FTIN: {
+            const int64_t *av = ctx->regs[in->a].v;
+            const uint8_t *an = ctx->regs[in->a].null;
+            const cbrx_table *t = &x->tables[in->k];
+            bool want = XF_WANT(in->d);
+            KEEP(!an[r] && (cbrx_table_find(t, av[r]) != CBRX_NONE) == want);
             break;
         }
         case XOP_FNULL: {

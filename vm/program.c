@@ -62,6 +62,7 @@ cbr_status cbrx_status(cbr_error *err, cbr_status st, const char *fmt, ...)
 
 void cbrx_program_release(cbrx_program *p)
 {
+    cbrx_tables_release(p);
     void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
                       p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
@@ -102,7 +103,7 @@ bool cbrx_program_prepare(cbr_program *p, cbr_error *err)
         if (!p->zones[i])
             return cbrx_fail(err, CBR_ERR_IO, "time zone \"%s\": %s", name, why ? why : "cannot load");
     }
-    if (!cbrx_link_externs(p, err))
+    if (!cbrx_link_externs(p, err) || !cbrx_tables_index(x, err))
         return false;
     uint8_t *data;
     size_t len;
