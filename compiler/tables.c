@@ -47,7 +47,7 @@ bool cbrtab_declare(cbrsema_ctx *s, const cbritem *it)
 typedef struct rows {
     cbrtable *t;
     uint32_t cap;
-    uint32_t *lines;     /* the file's line, or the entry's byte offset inline */
+    uint32_t *lines;     /* the file's line, or the entry's number inline */
 } rows;
 
 static bool add_row(cbrsema_ctx *s, rows *r, cbrtabval k, cbrtabval v, uint32_t line)
@@ -153,10 +153,11 @@ static bool sort_rows(cbrsema_ctx *s, rows *r, const char *path, cbrloc at)
                               txt, t->item->name.s);
                 cbrdiag_hint(C(s), "the first is on line %u", l[i - 1]);
             } else {
+                const cbrtabledecl *d = &t->item->u.table;
                 unsigned line, col;
-                cbrdiag_linecol(s->c, at.file, l[i - 1], &line, &col);
-                cbrloc here = {at.file, l[i], l[i] + 1};
-                cbrdiag_error(C(s), here, "table-duplicate-key", "duplicate key %s in table `%s`", txt,
+                cbrloc first = d->keys[l[i - 1]]->loc;
+                cbrdiag_linecol(s->c, first.file, first.start, &line, &col);
+                cbrdiag_error(C(s), d->keys[l[i]]->loc, "table-duplicate-key", "duplicate key %s in table `%s`", txt,
                               t->item->name.s);
                 cbrdiag_hint(C(s), "the first is at line %u, column %u", line, col);
             }
@@ -484,7 +485,8 @@ static bool entry_value(cbrsema_ctx *s, cbrtype t, cbrexpr *x, const char *what,
         ok = xt == T_INT || xt == T_DECIMAL || (xt == T_MONEY && !v->u.m.cur[0]);
         if (xt == T_MONEY && v->u.m.cur[0]) {
             cbrdiag_error(C(s), x->loc, "table-entry",
-                          "a table's money is in the transaction's currency: write %s without `%s`", what, v->u.m.cur);
+                          "a table's money is in the transaction's currency: write the %s without `%s`", what,
+                          v->u.m.cur);
             return false;
         }
         out->d = cbrsema_const_dec(v);
@@ -533,7 +535,7 @@ static void load_inline(cbrsema_ctx *s, cbrtable *t, rows *r)
             ok = false;
             continue;
         }
-        if (!add_row(s, r, k, v, d->keys[i]->loc.start))
+        if (!add_row(s, r, k, v, i))
             return;
     }
     if (ok && sort_rows(s, r, NULL, t->item->loc))
