@@ -994,6 +994,40 @@ static void gen_tables(gen *g)
     }
     memset(p->tables, 0, n * sizeof *p->tables);
     p->ntables = n;
+    /* Room for every string of the tables at once: a million keys would
+     * otherwise copy the string arrays over at every doubling. */
+    uint64_t nstr = 0, nbytes = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const cbrtable *st = &g->m->tables[i];
+        for (uint32_t j = 0; st->key == T_STRING && j < st->n; j++)
+            nstr++, nbytes += st->keys[j].s.n + 1;
+        for (uint32_t j = 0; st->value == T_STRING && j < st->n; j++)
+            nstr++, nbytes += st->vals[j].s.n + 1;
+    }
+    if (nstr && p->nstrings + nstr < CBRX_MAX_STRINGS && p->nbytes + nbytes < CBRX_MAX_STRING_BYTES) {
+        uint32_t want = p->nbytes + (uint32_t)nbytes, wants = p->nstrings + (uint32_t)nstr;
+        if (want > g->cap_bytes) {
+            char *q = cbrx_realloc(p, p->bytes, want);
+            if (!q) {
+                oom(g);
+                return;
+            }
+            p->bytes = q;
+            g->cap_bytes = want;
+        }
+        if (wants > g->cap_strings) {
+            cbrx_string *q = cbrx_realloc(p, p->strings, (size_t)wants * sizeof *q);
+            if (!q) {
+                oom(g);
+                return;
+            }
+            p->strings = q;
+            g->cap_strings = wants;
+        }
+        while ((uint64_t)wants * 2 > g->shcap)
+            if (!rehash(g))
+                return;
+    }
     for (unsigned i = 0; i < n && !g->failed; i++) {
         const cbrtable *st = &g->m->tables[i];
         cbrx_table *t = &p->tables[i];

@@ -48,6 +48,7 @@ typedef struct rows {
     cbrtable *t;
     uint32_t cap;
     uint32_t *lines;     /* the file's line, or the entry's number inline */
+    bool settled;        /* the rows are in the arena (sort_rows) */
 } rows;
 
 static bool add_row(cbrsema_ctx *s, rows *r, cbrtabval k, cbrtabval v, uint32_t line)
@@ -79,6 +80,11 @@ static bool add_row(cbrsema_ctx *s, rows *r, cbrtabval k, cbrtabval v, uint32_t 
 static bool settle(cbrsema_ctx *s, rows *r)
 {
     cbrtable *t = r->t;
+    if (r->settled) {
+        free(r->lines);
+        r->lines = NULL;
+        return true;
+    }
     cbrtabval *k = cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *k);
     cbrtabval *v = t->value != T_NOTHING ? cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *v) : NULL;
     bool ok = k && (v || t->value == T_NOTHING);
@@ -129,21 +135,28 @@ static bool sort_rows(cbrsema_ctx *s, rows *r, const char *path, cbrloc at)
 {
     cbrtable *t = r->t;
     uint32_t *order = malloc(((size_t)t->n + 1) * sizeof *order);
-    cbrtabval *k = malloc(((size_t)t->n + 1) * sizeof *k);
-    cbrtabval *v = malloc(((size_t)t->n + 1) * sizeof *v);
+    /* The sorted rows go straight into the arena the checked model lives in. */
+    cbrtabval *k = cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *k);
+    cbrtabval *v = t->value != T_NOTHING ? cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *v) : NULL;
     uint32_t *l = malloc(((size_t)t->n + 1) * sizeof *l);
-    if (!order || !k || !v || !l) {
-        free(order), free(k), free(v), free(l);
+    if (!order || !k || (!v && t->value != T_NOTHING) || !l) {
+        free(order), free(l);
         return cbrcomp_oom(s->c), false;
     }
-    for (uint32_t i = 0; i < t->n; i++)
+    bool sorted = true;
+    for (uint32_t i = 0; i < t->n; i++) {
         order[i] = i;
+        if (i && sorted && key_cmp(t->key, &t->keys[i - 1], &t->keys[i]) > 0)
+            sorted = false;
+    }
     sort_table = t;
-    qsort(order, t->n, sizeof *order, order_cmp);
+    if (!sorted)
+        qsort(order, t->n, sizeof *order, order_cmp);
     bool ok = true;
     for (uint32_t i = 0; i < t->n; i++) {
         k[i] = t->keys[order[i]];
-        v[i] = t->vals[order[i]];
+        if (v)
+            v[i] = t->vals[order[i]];
         l[i] = r->lines[order[i]];
         if (i && key_cmp(t->key, &k[i - 1], &k[i]) == 0) {
             char txt[80];
@@ -171,6 +184,7 @@ static bool sort_rows(cbrsema_ctx *s, rows *r, const char *path, cbrloc at)
     t->keys = k;
     t->vals = v;
     r->lines = l;
+    r->settled = true;
     return ok;
 }
 

@@ -89,6 +89,19 @@ static void put_le(wbuf *w, uint64_t v, int bytes)
 #define PUT32(w, v) put_le((w), (uint64_t)(v), 4)
 #define PUT64(w, v) put_le((w), (uint64_t)(v), 8)
 
+/* n 64-bit values, little-endian: one copy on a little-endian host (a
+ * table of a million rows is two million of them). */
+static void put_i64s(wbuf *w, const int64_t *v, uint32_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n)
+        put(w, v, (size_t)n * 8);
+#else
+    for (uint32_t i = 0; i < n; i++)
+        put_le(w, (uint64_t)v[i], 8);
+#endif
+}
+
 static void patch_le(wbuf *w, size_t at, uint64_t v, int bytes)
 {
     if (w->oom)
@@ -255,10 +268,9 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             PUT8(w, t->value);
             PUT8(w, t->scale);
             PUT32(w, t->n);
-            for (uint32_t j = 0; j < t->n; j++)
-                PUT64(w, t->keys[j]);
-            for (uint32_t j = 0; t->value && j < t->n; j++)
-                PUT64(w, t->vals[j]);
+            put_i64s(w, t->keys, t->n);
+            if (t->value)
+                put_i64s(w, t->vals, t->n);
         }
         break;
     case SEC_REWARDS:
@@ -399,6 +411,23 @@ static void *get_array(const cbrx_program *p, rbuf *r, uint32_t n, size_t min, s
     if (a)
         memset(a, 0, (size_t)n * elem + 1);
     return a;
+}
+
+/* n 64-bit values, little-endian (the caller has checked they are there). */
+static void get_i64s(rbuf *r, int64_t *v, uint32_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (r->bad || (r->n - r->at) / 8 < n) {
+        r->bad = true;
+        return;
+    }
+    if (n)
+        memcpy(v, r->b + r->at, (size_t)n * 8);
+    r->at += (size_t)n * 8;
+#else
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = (int64_t)GET64(r);
+#endif
 }
 
 static void get_amount(rbuf *r, cbrx_amount *a)
@@ -623,10 +652,9 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
                 return false;
             }
             t->n = rows;
-            for (uint32_t j = 0; j < rows; j++)
-                t->keys[j] = (int64_t)GET64(r);
-            for (uint32_t j = 0; t->value && j < rows; j++)
-                t->vals[j] = (int64_t)GET64(r);
+            get_i64s(r, t->keys, rows);
+            if (t->value)
+                get_i64s(r, t->vals, rows);
         }
         break;
     case SEC_REWARDS:

@@ -457,6 +457,8 @@ static int64_t fold_id(cbr_context *ctx, int64_t id)
         return -1;
     }
     p->e[id].fold = f;
+    if (id < p->nbase && f >= p->nbase)
+        p->base_folds = true;
     return f;
 }
 

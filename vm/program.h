@@ -235,6 +235,11 @@ typedef struct cbrx_program {
     cbrx_table *tables;
     uint32_t ntables;
     uint32_t max_depth;         /* deepest selection stack any offer needs */
+    /* Built at prepare (cbrx_pool_index), shared read-only by every batch's
+     * string pool: the hash of each string and an open-addressing table of
+     * them, so that a batch of a program with a million strings does not
+     * hash them all again. */
+    uint32_t *str_hash, *str_tab, str_cap;
     char hash[CBRX_HASH_HEX + 1]; /* SHA-256 of the bundle bytes, in hex */
 } cbrx_program;
 
