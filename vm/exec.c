@@ -597,7 +597,7 @@ static void op_select(cbr_context *ctx, unsigned op)
  * row it ran on (explain runs batches of one row). */
 static void trace_operands(cbr_context *ctx, cbrx_trace *t, const cbrx_insn *in)
 {
-    if (t->seen || in->op < XOP_FCMP || in->op > XOP_FNULL || ctx->nsel == 0)
+    if (t->seen || ((in->op < XOP_FCMP || in->op > XOP_FNULL) && in->op != XOP_FTIN) || ctx->nsel == 0)
         return;
     uint32_t r = ctx->sel[0];
     t->seen = 1;
