@@ -245,6 +245,15 @@ other_side:
     if (in->op == XOP_FCMP) {
         const cbrx_reg *rb = &x->regs[in->b];
         const char *bname = reg_name(x, of, pc, in->b, &field, &fn);
+        const cbrx_insn *wb = writer(x, of, pc, in->b);
+        if (!bname && wb && wb->op == XOP_TGET) {
+            int kf;
+            const char *kfn;
+            const char *key = reg_name(x, of, (uint32_t)(wb - x->code), wb->a, &kf, &kfn);
+            put(t, ", %s[%s] was ", cbrx_str(x, x->tables[wb->k].name), key && !kfn ? key : "...");
+            put_value(t, ctx, rb->type, rb->scale, tr->b, tr->bn);
+            return;
+        }
         if (bname && fn)
             put(t, ", %s(%s) was ", fn, bname);
         else if (bname)
