@@ -1055,7 +1055,10 @@ static void gen_tables(gen *g)
                 v = st->vals[j].i;
             pairs[2 * j + 1] = v;
         }
-        if (st->key == T_STRING)
+        bool sorted = true;
+        for (uint32_t j = 1; j < st->n && sorted; j++)
+            sorted = pairs[2 * (j - 1)] < pairs[2 * j];
+        if (!sorted)
             qsort(pairs, st->n, 2 * sizeof *pairs, row_order);
         for (uint32_t j = 0; j < st->n; j++) {
             t->keys[j] = pairs[2 * j];

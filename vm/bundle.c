@@ -124,10 +124,18 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
     case SEC_STRINGS:
         PUT32(w, p->nstrings);
         PUT32(w, p->nbytes);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* off and len, 4 bytes each, are the record's bytes: one copy for
+         * the million strings of a big table */
+        _Static_assert(sizeof(cbrx_string) == 8, "cbrx_string is two u32");
+        if (p->nstrings)
+            put(w, p->strings, (size_t)p->nstrings * 8);
+#else
         for (i = 0; i < p->nstrings; i++) {
             PUT32(w, p->strings[i].off);
             PUT32(w, p->strings[i].len);
         }
+#endif
         put(w, p->bytes, p->nbytes);
         break;
     case SEC_CONSTS:
@@ -458,10 +466,16 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
         p->nbytes = GET32(r);
         ARRAY(strings, n, 8);
         p->nstrings = n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n)
+            memcpy(p->strings, r->b + r->at, (size_t)n * 8); /* get_array checked the bytes are there */
+        r->at += (size_t)n * 8;
+#else
         for (i = 0; i < n; i++) {
             p->strings[i].off = GET32(r);
             p->strings[i].len = GET32(r);
         }
+#endif
         ARRAY(bytes, p->nbytes, 1);
         if (r->bad)
             return false;
