@@ -1255,11 +1255,12 @@ static char *assemble(fmt *f, size_t *out_len)
 
 static bool trailing_comma(const cbrlexlog *g, unsigned i)
 {
-    return g->toks[i].kind == TK_COMMA && i + 1 < g->ntok && g->toks[i + 1].kind == TK_RBRACK;
+    return g->toks[i].kind == TK_COMMA && i + 1 < g->ntok &&
+           (g->toks[i + 1].kind == TK_RBRACK || g->toks[i + 1].kind == TK_RBRACE); /* lists, inline tables */
 }
 
 /* Whether b (the output) has the tokens, comments and bare-rule lines of a
- * (the input), trailing commas in lists aside. */
+ * (the input), trailing commas in lists and inline tables aside. */
 static bool same_program(cbr_compiler *a, cbr_compiler *b)
 {
     const cbrlexlog *ga = a->lexlog, *gb = b->lexlog;

@@ -531,10 +531,40 @@ START_TEST(forged_counts_and_flipped_bytes)
 }
 END_TEST
 
+/* ---- cbrc fmt ---- */
+
+START_TEST(fmt_lays_out_tables)
+{
+    const char *in = "table   tier_bonus :string->money={\"gold\":5.00,\"silver\":2.00,}\n"
+                     "table mcc_rate: int -> decimal = {5411: 0.005, 5732: 1%, 5812: 0.02, 5999: 0.001, 4511: 0.03, "
+                     "5311: 0.004, 5912: 0.01}\n"
+                     "table s: string = [ \"a\" , \"b\" ]\n"
+                     "table   f: string from  \"x.csv\"\n"
+                     "offer \"o\" { when tier_bonus[ merchant ] > 1 then cashback 1% }\n";
+    const char *want = "table tier_bonus: string -> money = {\"gold\": 5.00, \"silver\": 2.00}\n"
+                       "table mcc_rate: int -> decimal = {\n"
+                       "    5411: 0.005,\n    5732: 1%,\n    5812: 0.02,\n    5999: 0.001,\n"
+                       "    4511: 0.03,\n    5311: 0.004,\n    5912: 0.01\n}\n"
+                       "table s: string = [\"a\", \"b\"]\n"
+                       "table f: string from \"x.csv\"\n"
+                       "offer \"o\" {\n    when tier_bonus[merchant] > 1 then cashback 1%\n}\n";
+    char *out = NULL;
+    size_t n = 0;
+    cbr_error err;
+    ck_assert_msg(cbr_format(NULL, "t.cbr", in, strlen(in), &out, &n, &err) == CBR_OK, "%s", err.message);
+    ck_assert_str_eq(out, want);
+    char *again = NULL;
+    ck_assert_int_eq(cbr_format(NULL, "t.cbr", out, n, &again, &n, &err), CBR_OK);
+    ck_assert_str_eq(again, want);
+    cbr_free(out);
+    cbr_free(again);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("tables");
-    UNIT_TCASE(s, "check", declarations_parse_and_type, constant_keys_fold, inline_errors);
+    UNIT_TCASE(s, "check", declarations_parse_and_type, constant_keys_fold, inline_errors, fmt_lays_out_tables);
     UNIT_TCASE(s, "run", lookups_award, unknown_key_is_unknown_both_ways);
     UNIT_TCASE(s, "bundle", tables_section_only_when_used, verifier_refuses_damaged_tables,
                forged_counts_and_flipped_bytes);
