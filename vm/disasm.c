@@ -152,6 +152,26 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
             cbrtb_printf(&o, " scale %u", p->regs[i].scale);
         cbrtb_printf(&o, "\n");
     }
+    if (p->ntables)
+        cbrtb_printf(&o, "\n; tables\n");
+    for (uint32_t i = 0; i < p->ntables; i++) {
+        const cbrx_table *t = &p->tables[i];
+        cbrtb_printf(&o, ";   %s: %s", cbrx_str(p, t->name), types[t->key < 9 ? t->key : 0]);
+        if (t->value)
+            cbrtb_printf(&o, " -> %s", types[t->value < 9 ? t->value : 0]);
+        if (t->value == X_DECIMAL || t->value == X_MONEY)
+            cbrtb_printf(&o, " scale %u", t->scale);
+        cbrtb_printf(&o, ", %u rows", t->n);
+        for (uint32_t j = 0; j < t->n && j < 3; j++) {
+            cbrtb_printf(&o, j ? ", " : ": ");
+            constant(&o, p, t->keys[j], t->key, 0);
+            if (t->value) {
+                cbrtb_printf(&o, " ");
+                constant(&o, p, t->vals[j], t->value, t->scale);
+            }
+        }
+        cbrtb_printf(&o, t->n > 3 ? ", ...\n" : "\n");
+    }
     if (p->ncampaigns)
         cbrtb_printf(&o, "\n; campaigns\n");
     for (uint32_t i = 0; i < p->ncampaigns; i++) {
