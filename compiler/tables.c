@@ -113,12 +113,24 @@ static int key_cmp(cbrtype kt, const cbrtabval *a, const cbrtabval *b)
     return c ? c : (a->s.n > b->s.n) - (a->s.n < b->s.n);
 }
 
-static const cbrtable *sort_table; /* qsort has no context argument */
-static int order_cmp(const void *x, const void *y)
+/* A row being sorted: its key and where it was (ties keep file order). */
+typedef struct sortrow {
+    cbrtabval k;
+    uint32_t at;
+} sortrow;
+
+static int int_rows(const void *x, const void *y)
 {
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    int c = key_cmp(sort_table->key, &sort_table->keys[a], &sort_table->keys[b]);
-    return c ? c : (a > b) - (a < b);
+    const sortrow *a = x, *b = y;
+    int c = key_cmp(T_INT, &a->k, &b->k);
+    return c ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+static int str_rows(const void *x, const void *y)
+{
+    const sortrow *a = x, *b = y;
+    int c = key_cmp(T_STRING, &a->k, &b->k);
+    return c ? c : (a->at > b->at) - (a->at < b->at);
 }
 
 static void key_text(const cbrtable *t, const cbrtabval *k, char *buf, size_t n)
@@ -134,7 +146,7 @@ static void key_text(const cbrtable *t, const cbrtabval *k, char *buf, size_t n)
 static bool sort_rows(cbrsema_ctx *s, rows *r, const char *path, cbrloc at)
 {
     cbrtable *t = r->t;
-    uint32_t *order = malloc(((size_t)t->n + 1) * sizeof *order);
+    sortrow *order = malloc(((size_t)t->n + 1) * sizeof *order);
     /* The sorted rows go straight into the arena the checked model lives in. */
     cbrtabval *k = cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *k);
     cbrtabval *v = t->value != T_NOTHING ? cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *v) : NULL;
@@ -145,19 +157,20 @@ static bool sort_rows(cbrsema_ctx *s, rows *r, const char *path, cbrloc at)
     }
     bool sorted = true;
     for (uint32_t i = 0; i < t->n; i++) {
-        order[i] = i;
+        order[i] = (sortrow){t->keys[i], i};
         if (i && sorted && key_cmp(t->key, &t->keys[i - 1], &t->keys[i]) > 0)
             sorted = false;
     }
-    sort_table = t;
+    /* qsort has no context argument, hence one comparator per key type
+     * (a static would race between compilers on two threads). */
     if (!sorted)
-        qsort(order, t->n, sizeof *order, order_cmp);
+        qsort(order, t->n, sizeof *order, t->key == T_INT ? int_rows : str_rows);
     bool ok = true;
     for (uint32_t i = 0; i < t->n; i++) {
-        k[i] = t->keys[order[i]];
+        k[i] = t->keys[order[i].at];
         if (v)
-            v[i] = t->vals[order[i]];
-        l[i] = r->lines[order[i]];
+            v[i] = t->vals[order[i].at];
+        l[i] = r->lines[order[i].at];
         if (i && key_cmp(t->key, &k[i - 1], &k[i]) == 0) {
             char txt[80];
             key_text(t, &k[i], txt, sizeof txt);
