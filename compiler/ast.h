@@ -72,7 +72,8 @@ typedef enum cbrexpr_kind {
     E_OR,       /* u.list.items: n-ary, flattened */
     E_BIN,      /* u.kids.a op u.kids.b: arithmetic and comparison */
     E_IN,       /* u.kids.a in u.kids.b (negated when `negated`) */
-    E_BETWEEN   /* u.kids.a between u.kids.b and u.kids.c */
+    E_BETWEEN,  /* u.kids.a between u.kids.b and u.kids.c */
+    E_INDEX     /* u.kids.a [u.kids.b]: a table lookup, a an E_NAME */
 } cbrexpr_kind;
 
 typedef enum cbrbinop {
@@ -89,7 +90,8 @@ typedef enum cbrsym_kind {
     SYM_LET,       /* index into the lets */
     SYM_WEEKDAY,   /* index 1..7 */
     SYM_EXTERN,    /* index into the externs (calls only) */
-    SYM_BUILTIN    /* index into the built-in function table (calls only) */
+    SYM_BUILTIN,   /* index into the built-in function table (calls only) */
+    SYM_TABLE      /* index into the tables */
 } cbrsym_kind;
 
 typedef struct cbrexpr cbrexpr;
@@ -218,12 +220,25 @@ typedef struct cbrsteps {
 } cbrsteps;
 
 /* ---- top-level items ---- */
-typedef enum cbritem_kind { I_FIELD, I_LET, I_EXTERN, I_CAMPAIGN, I_OFFER, I_RULE, I_TEST } cbritem_kind;
+typedef enum cbritem_kind { I_FIELD, I_LET, I_EXTERN, I_CAMPAIGN, I_OFFER, I_RULE, I_TEST, I_TABLE } cbritem_kind;
 
 typedef struct cbrtyperef {
     cbrstr name;         /* as written: "string" */
     cbrloc loc;
 } cbrtyperef;
+
+/* A table declaration: `table NAME: KEY [-> VALUE] (from "FILE" | = {...} | = [...])`.
+ * Inline entries are expressions the checker requires to be literals; they
+ * are not a list, so the list length limit does not apply. */
+typedef struct cbrtabledecl {
+    cbrtyperef key, value;
+    bool is_set;         /* no `-> VALUE` */
+    bool from_file;
+    cbrstr file;         /* as written */
+    cbrloc file_loc;
+    cbrexpr **keys, **vals; /* inline: n keys, and n values unless a set */
+    uint32_t n, cap;
+} cbrtabledecl;
 
 typedef struct cbritem cbritem;
 struct cbritem {
@@ -239,6 +254,7 @@ struct cbritem {
         cbrattrs attrs;                                          /* I_CAMPAIGN, I_OFFER */
         cbrclause rule;                                          /* I_RULE: a bare rule */
         cbrsteps test;                                           /* I_TEST */
+        cbrtabledecl table;                                      /* I_TABLE */
     } u;
 };
 

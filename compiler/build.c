@@ -509,3 +509,38 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
     }
     cbrdiag_error(lx->cc, *loc, "syntax", "expected %s, found %s", list, what);
 }
+
+bool cbrbuild_table_entry(cbr_compiler *c, cbritem *it, cbrexpr *key, cbrexpr *val)
+{
+    cbrtabledecl *t = &it->u.table;
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap;
+        void *k = cbrarena_grow(&c->arena, t->keys, sizeof *t->keys, &cap, t->n + 1);
+        if (!k)
+            return cbrcomp_oom(c), false;
+        t->keys = k;
+        cap = t->cap;
+        void *v = cbrarena_grow(&c->arena, t->vals, sizeof *t->vals, &cap, t->n + 1);
+        if (!v)
+            return cbrcomp_oom(c), false;
+        t->vals = v;
+        t->cap = cap;
+    }
+    t->keys[t->n] = key;
+    t->vals[t->n] = val;
+    t->n++;
+    return true;
+}
+
+cbrexpr *cbrbuild_index(cbr_compiler *c, cbrexpr *table, cbrexpr *key, cbrloc loc)
+{
+    cbrexpr *e = node(c, E_INDEX, loc);
+    if (!e)
+        return NULL;
+    e->u.kids.a = table;
+    e->u.kids.b = key;
+    e->op_loc = table->loc;
+    deepen(c, e, table);
+    deepen(c, e, key);
+    return e;
+}

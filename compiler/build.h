@@ -23,6 +23,9 @@ void cbrbuild_reward(cbrreward *out, cbrexpr *value, cbrexpr *cap, cbrloc loc, c
 bool cbrbuild_step(cbr_compiler *c, cbrsteps *steps, const cbrstep *st);
 bool cbrbuild_kv(cbr_compiler *c, cbrstep *st, const cbrgiven_kv *kv);
 
+/* Appends an inline entry to a table declaration (val NULL for a set). */
+bool cbrbuild_table_entry(cbr_compiler *c, cbritem *table, cbrexpr *key, cbrexpr *val);
+cbrexpr *cbrbuild_index(cbr_compiler *c, cbrexpr *table, cbrexpr *key, cbrloc loc);
 cbrexpr *cbrbuild_lit(cbr_compiler *c, const cbrval *v, cbrloc loc);
 cbrexpr *cbrbuild_money(cbr_compiler *c, const cbrval *num, cbrstr cur, cbrloc loc, cbrloc cur_loc);
 cbrexpr *cbrbuild_name(cbr_compiler *c, cbrexpr_kind kind, cbrstr name, cbrloc loc);

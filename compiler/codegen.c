@@ -448,6 +448,16 @@ static uint16_t gen_call(gen *g, const cbrexpr *e)
     return 0;
 }
 
+/* T[k]: the value at the table's scale, missing when k is not a key. */
+static uint16_t gen_index(gen *g, const cbrexpr *e)
+{
+    const cbrx_table *t = &g->p->tables[e->sym_index];
+    uint16_t a = gen_value(g, e->u.kids.b);
+    uint16_t d = new_reg(g, (cbrx_type)t->value, t->scale);
+    emit(g, XOP_TGET, d, a, 0, e->sym_index);
+    return d;
+}
+
 static uint16_t gen_value(gen *g, const cbrexpr *e)
 {
     if (g->failed)
@@ -455,6 +465,16 @@ static uint16_t gen_value(gen *g, const cbrexpr *e)
     if (e->is_const && !T_IS_LIST(e->type))
         return gen_const(g, &e->value);
     switch (e->kind) {
+    case E_INDEX:
+        return gen_index(g, e);
+    case E_IN:
+        if (e->sym == SYM_TABLE && !e->negated) {
+            uint16_t a = gen_value(g, e->u.kids.a);
+            uint16_t d = new_reg(g, X_BOOL, 0);
+            emit(g, XOP_TIN, d, a, 0, e->sym_index);
+            return d;
+        }
+        return gen_bool(g, e);
     case E_NAME:
         if (e->sym == SYM_LET)
             return gen_value(g, let_expr(g, e));
@@ -518,6 +538,11 @@ static const cbrexpr *in_list(gen *g, const cbrexpr *e) { return let_expr(g, e);
 
 static void filter_in(gen *g, const cbrexpr *e, int want)
 {
+    if (e->sym == SYM_TABLE) {
+        uint16_t ra = gen_value(g, e->u.kids.a);
+        emit(g, XOP_FTIN, XF_MAKE(0, e->negated ? !want : want), ra, 0, e->sym_index);
+        return;
+    }
     const cbrexpr *list = in_list(g, e->u.kids.b);
     uint16_t ra = gen_value(g, e->u.kids.a);
     if (e->negated)
@@ -966,6 +991,106 @@ typedef struct offer_key {
     unsigned index;
 } offer_key;
 
+/* ---- tables ---- */
+
+static int row_order(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* The checked tables as the VM holds them: keys as ints or string indexes
+ * (the strings are NFC already), sorted again since string indexes do not
+ * follow the bytes; values at the table's scale. */
+static void gen_tables(gen *g)
+{
+    cbrx_program *p = g->p;
+    unsigned n = g->m->ntables;
+    if (!n)
+        return;
+    p->tables = cbrx_alloc(p, n * sizeof *p->tables);
+    if (!p->tables) {
+        oom(g);
+        return;
+    }
+    memset(p->tables, 0, n * sizeof *p->tables);
+    p->ntables = n;
+    /* Room for every string of the tables at once: a million keys would
+     * otherwise copy the string arrays over at every doubling. */
+    uint64_t nstr = 0, nbytes = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const cbrtable *st = &g->m->tables[i];
+        for (uint32_t j = 0; st->key == T_STRING && j < st->n; j++)
+            nstr++, nbytes += st->keys[j].s.n + 1;
+        for (uint32_t j = 0; st->value == T_STRING && j < st->n; j++)
+            nstr++, nbytes += st->vals[j].s.n + 1;
+    }
+    if (nstr && p->nstrings + nstr < CBRX_MAX_STRINGS && p->nbytes + nbytes < CBRX_MAX_STRING_BYTES) {
+        uint32_t want = p->nbytes + (uint32_t)nbytes, wants = p->nstrings + (uint32_t)nstr;
+        if (want > g->cap_bytes) {
+            char *q = cbrx_realloc(p, p->bytes, want);
+            if (!q) {
+                oom(g);
+                return;
+            }
+            p->bytes = q;
+            g->cap_bytes = want;
+        }
+        if (wants > g->cap_strings) {
+            cbrx_string *q = cbrx_realloc(p, p->strings, (size_t)wants * sizeof *q);
+            if (!q) {
+                oom(g);
+                return;
+            }
+            p->strings = q;
+            g->cap_strings = wants;
+        }
+        while ((uint64_t)wants * 2 > g->shcap)
+            if (!rehash(g))
+                return;
+    }
+    for (unsigned i = 0; i < n && !g->failed; i++) {
+        const cbrtable *st = &g->m->tables[i];
+        cbrx_table *t = &p->tables[i];
+        t->name = intern_str(g, st->item->name);
+        t->key = (uint8_t)xtype(st->key);
+        t->value = st->value == T_NOTHING ? 0 : (uint8_t)xtype(st->value);
+        t->scale = (uint8_t)st->scale;
+        int64_t *pairs = cbrx_alloc(p, ((size_t)st->n + 1) * 2 * sizeof *pairs);
+        t->keys = cbrx_alloc(p, ((size_t)st->n + 1) * sizeof *t->keys);
+        t->vals = t->value ? cbrx_alloc(p, ((size_t)st->n + 1) * sizeof *t->vals) : NULL;
+        if (!pairs || !t->keys || (t->value && !t->vals)) {
+            cbrx_dealloc(p, pairs);
+            oom(g);
+            return;
+        }
+        for (uint32_t j = 0; j < st->n; j++) {
+            const cbrtabval *k = &st->keys[j];
+            pairs[2 * j] = st->key == T_STRING ? (int64_t)intern_str(g, k->s) : k->i;
+            int64_t v = 0;
+            if (st->value == T_DECIMAL || st->value == T_MONEY)
+                v = st->vals[j].d.m;
+            else if (st->value == T_STRING)
+                v = intern_str(g, st->vals[j].s);
+            else if (st->value != T_NOTHING)
+                v = st->vals[j].i;
+            pairs[2 * j + 1] = v;
+        }
+        bool sorted = true;
+        for (uint32_t j = 1; j < st->n && sorted; j++)
+            sorted = pairs[2 * (j - 1)] < pairs[2 * j];
+        if (!sorted)
+            qsort(pairs, st->n, 2 * sizeof *pairs, row_order);
+        for (uint32_t j = 0; j < st->n; j++) {
+            t->keys[j] = pairs[2 * j];
+            if (t->vals)
+                t->vals[j] = pairs[2 * j + 1];
+        }
+        t->n = st->n;
+        cbrx_dealloc(p, pairs);
+    }
+}
+
 static int offer_order(const void *a, const void *b)
 {
     const offer_key *x = a, *y = b;
@@ -1054,6 +1179,7 @@ bool cbrx_generate(cbr_compiler *c, cbrx_program *p, cbr_error *err)
     gen_fields(&g);
     gen_externs(&g);
     gen_campaigns(&g);
+    gen_tables(&g);
 
     unsigned n = g.m->noffers;
     offer_key *order = cbrx_alloc(p, (n + 1) * sizeof *order);

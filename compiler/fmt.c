@@ -238,7 +238,7 @@ static spanent espan(fmt *f, const cbrexpr *e)
         return *hit;
     spanent r = {e, 0, 0, 0}, x;
     switch (e->kind) {
-    case E_LIT: case E_NAME: case E_CALL: case E_LIST:
+    case E_LIT: case E_NAME: case E_CALL: case E_LIST: case E_INDEX:
         r.s = tok_at(f, e->loc.start, false);
         r.t = tok_at(f, e->loc.end, true);
         break;
@@ -552,6 +552,12 @@ static void expr(fmt *f, const cbrexpr *e, unsigned ind, unsigned reserve)
     case E_LIST:
         tok(f, TK_LBRACK);
         elements(f, e->u.list.items, e->u.list.n, TK_RBRACK, flat, r);
+        tok(f, TK_RBRACK);
+        break;
+    case E_INDEX:
+        tok(f, TK_IDENT);
+        tok(f, TK_LBRACK);
+        expr(f, e->u.kids.b, ind, r + 1);
         tok(f, TK_RBRACK);
         break;
     case E_NOT:
@@ -995,9 +1001,68 @@ static unsigned let_run(fmt *f, const items_view *iv, uint32_t first, uint32_t *
     return count >= 2 ? maxname : 0;
 }
 
+/* An inline table's entries: on the declaration's line when they fit,
+ * else one entry a line, indented, the bracket closing at the margin. */
+static void table_entries(fmt *f, const cbrtabledecl *t)
+{
+    int open = t->is_set ? TK_LBRACK : TK_LBRACE, close = t->is_set ? TK_RBRACK : TK_RBRACE;
+    unsigned w = f->col + 2;
+    for (uint32_t i = 0; i < t->n; i++)
+        w += measure(f, t->keys[i]) + (t->is_set ? 0 : 2 + measure(f, t->vals[i])) + (i ? 2 : 0);
+    bool flat = w <= f->width;
+    tok(f, open);
+    for (uint32_t i = 0; i < t->n && !f->bad; i++) {
+        if (i)
+            tok(f, TK_COMMA);
+        if (flat) {
+            if (i)
+                sp(f);
+        } else {
+            nl(f, STEP);
+        }
+        f->flat++;
+        expr(f, t->keys[i], STEP, 0);
+        if (!t->is_set) {
+            tok(f, TK_COLON);
+            sp(f);
+            expr(f, t->vals[i], STEP, 0);
+        }
+        f->flat--;
+    }
+    if (f->ti < f->ntok && f->tok[f->ti].kind == TK_COMMA)
+        skip_tok(f);
+    if (!flat && t->n)
+        nl(f, 0);
+    tok(f, close);
+}
+
 static void item(fmt *f, const cbritem *it, unsigned pad_name, unsigned then_col)
 {
     switch (it->kind) {
+    case I_TABLE:
+        tok(f, TK_TABLE);
+        sp(f);
+        tok(f, TK_IDENT);
+        tok(f, TK_COLON);
+        sp(f);
+        tok(f, TK_IDENT);
+        if (!it->u.table.is_set) {
+            sp(f);
+            tok(f, TK_ARROW);
+            sp(f);
+            tok(f, TK_IDENT);
+        }
+        sp(f);
+        if (it->u.table.from_file) {
+            tok(f, TK_FROM);
+            sp(f);
+            tok(f, TK_STRING);
+        } else {
+            tok(f, TK_ASSIGN);
+            sp(f);
+            table_entries(f, &it->u.table);
+        }
+        break;
     case I_FIELD:
         tok(f, TK_FIELD);
         sp(f);
@@ -1229,11 +1294,12 @@ static char *assemble(fmt *f, size_t *out_len)
 
 static bool trailing_comma(const cbrlexlog *g, unsigned i)
 {
-    return g->toks[i].kind == TK_COMMA && i + 1 < g->ntok && g->toks[i + 1].kind == TK_RBRACK;
+    return g->toks[i].kind == TK_COMMA && i + 1 < g->ntok &&
+           (g->toks[i + 1].kind == TK_RBRACK || g->toks[i + 1].kind == TK_RBRACE); /* lists, inline tables */
 }
 
 /* Whether b (the output) has the tokens, comments and bare-rule lines of a
- * (the input), trailing commas in lists aside. */
+ * (the input), trailing commas in lists and inline tables aside. */
 static bool same_program(cbr_compiler *a, cbr_compiler *b)
 {
     const cbrlexlog *ga = a->lexlog, *gb = b->lexlog;

@@ -348,6 +348,7 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
             "per"       { return TK_PER; }
             "budget"    { return TK_BUDGET; }
             "rounding"  { return TK_ROUNDING; }
+            "table"     { return TK_TABLE; }
             ident       { return ident(lx, lval); }
 
             date [Tt] clock offset? { return lex_instant(lx, lval); }

@@ -79,7 +79,7 @@ static void cbr_yyerror(cbrloc *loc, cbr_lexer *lx, const char *msg);
 %token EXPECT "expect" FROM "from" NO "no" TRUE "true" FALSE "false"
 %token TITLE "title" TIMEZONE "timezone" PRIORITY "priority"
 %token EXCLUSIVE "exclusive" LIMIT "limit" PER "per" BUDGET "budget"
-%token ROUNDING "rounding"
+%token ROUNDING "rounding" TABLE "table"
 %token EQ "==" NE "!=" LE "<=" GE ">=" FEQ "~=" ARROW "->"
 %token LT "<" GT ">" PLUS "+" MINUS "-" STAR "*" SLASH "/" PCT "%"
 %token LPAREN "(" RPAREN ")" LBRACK "[" RBRACK "]" LBRACE "{" RBRACE "}"
@@ -100,7 +100,7 @@ static void cbr_yyerror(cbrloc *loc, cbr_lexer *lx, const char *msg);
 %type <step> step given_kvs
 %type <steps> steps
 %type <kv> kv
-%type <item> typelist
+%type <item> typelist table_head table_pairs table_keys
 
 %%
 
@@ -124,10 +124,38 @@ item:
         { NN($$ = cbrbuild_item(CC, I_RULE, @$, (cbrstr){0}, @1)); $$->u.rule = $1; }
   | OFFER error "}"        { $$ = NULL; }
   | CAMPAIGN error "}"     { $$ = NULL; }
+  | table_head FROM STRING
+        { $$ = $1; $$->loc = @$; $$->u.table.from_file = true; $$->u.table.file = $3; $$->u.table.file_loc = @3; }
+  | table_head "=" "{" "}"              { $$ = $1; $$->loc = @$; }
+  | table_head "=" "{" table_pairs "}"  { $$ = $1; $$->loc = @$; }
+  | table_head "=" "{" table_pairs "," "}" { $$ = $1; $$->loc = @$; }
+  | table_head "=" "[" "]"              { $$ = $1; $$->loc = @$; }
+  | table_head "=" "[" table_keys "]"   { $$ = $1; $$->loc = @$; }
+  | table_head "=" "[" table_keys "," "]" { $$ = $1; $$->loc = @$; }
   | TEST STRING "{" steps "}"
         { NN($$ = cbrbuild_item(CC, I_TEST, @$, $2, @2)); $$->u.test = $4; }
   | error
         { $$ = NULL; }
+  ;
+
+/* The entries of an inline table accumulate in the item table_head made
+ * ($<item>-2: table_pairs and table_keys only follow `table_head "=" "{"` or "[");
+ * whether a map has pairs and a set keys is the checker's to say. */
+table_head:
+    TABLE IDENT ":" typeref
+        { NN($$ = cbrbuild_item(CC, I_TABLE, @$, $2, @2)); $$->u.table.key = $4; $$->u.table.is_set = true; }
+  | TABLE IDENT ":" typeref "->" typeref
+        { NN($$ = cbrbuild_item(CC, I_TABLE, @$, $2, @2)); $$->u.table.key = $4; $$->u.table.value = $6; }
+  ;
+
+table_pairs:
+    expr ":" expr         { $$ = $<item>-2; NN(cbrbuild_table_entry(CC, $$, $1, $3)); }
+  | table_pairs "," expr ":" expr { $$ = $1; NN(cbrbuild_table_entry(CC, $$, $3, $5)); }
+  ;
+
+table_keys:
+    expr                  { $$ = $<item>-2; NN(cbrbuild_table_entry(CC, $$, $1, NULL)); }
+  | table_keys "," expr   { $$ = $1; NN(cbrbuild_table_entry(CC, $$, $3, NULL)); }
   ;
 
 typeref:
@@ -327,6 +355,8 @@ unary:
 primary:
     literal
   | IDENT                 { NN($$ = cbrbuild_name(CC, E_NAME, $1, @1)); }
+  | IDENT "[" expr "]"    { cbrexpr *t; NN(t = cbrbuild_name(CC, E_NAME, $1, @1));
+                            NN($$ = cbrbuild_index(CC, t, $3, @$)); }
   | IDENT "(" ")"         { NN($$ = cbrbuild_name(CC, E_CALL, $1, @1)); $$->loc = @$; }
   | IDENT "(" args ")"    { $$ = $3; $$->u.name = $1; $$->op_loc = @1; $$->loc = @$; }
   | "(" expr ")"          { $$ = $2; $$->paren = true; }
@@ -421,7 +451,7 @@ int cbrparse_symbol_class(int kind)
     case YYSYMBOL_ROUNDING: case YYSYMBOL_NO:
         return CBRSYM_ATTRIBUTE;
     case YYSYMBOL_FIELD: case YYSYMBOL_LET: case YYSYMBOL_EXTERN: case YYSYMBOL_OFFER:
-    case YYSYMBOL_TEST:
+    case YYSYMBOL_TEST: case YYSYMBOL_TABLE:
         return CBRSYM_TOPLEVEL;
     case YYSYMBOL_THEN:
         return CBRSYM_THEN;

@@ -83,6 +83,26 @@ typedef struct cbrtest {
     const cbritem *item;
 } cbrtest;
 
+/* A row's key or value: ints, bools and dates in i, decimal and money in d,
+ * strings (NFC) in s. */
+typedef union cbrtabval {
+    int64_t i;
+    cbrdec d;
+    cbrstr s;
+} cbrtabval;
+
+/* A table with its rows, sorted by key (ints ascending, strings bytewise). */
+typedef struct cbrtable {
+    const cbritem *item;
+    cbrtype key;                  /* T_INT or T_STRING; T_ERROR after a bad declaration */
+    cbrtype value;                /* T_NOTHING for a set */
+    bool ok;                      /* every row was read and checked */
+    unsigned scale;               /* decimal and money values: all at this scale */
+    uint32_t n;
+    cbrtabval *keys, *vals;       /* vals NULL for a set */
+    const char *path;             /* the file it was read from, or NULL */
+} cbrtable;
+
 typedef struct cbrsema {
     cbrfield *fields;
     unsigned nfields;
@@ -96,6 +116,8 @@ typedef struct cbrsema {
     unsigned noffers;
     cbrtest *tests;
     unsigned ntests;
+    cbrtable *tables;
+    unsigned ntables;
 } cbrsema;
 
 /* Built-in functions: the sym_index of an E_CALL whose sym is SYM_BUILTIN. */

@@ -54,6 +54,7 @@ typedef struct cbrsema_ctx {
     const char **zones;  /* zone names for suggestions (suggest.c), read on demand */
     unsigned nzones;
     bool zones_read;
+    unsigned tables_cap;
 } cbrsema_ctx;
 
 /* types.c: types and folds e (and its subtree); returns its type (T_ERROR
@@ -82,6 +83,15 @@ bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what);
  * on all of its offers or on none. */
 bool cbrsema_best_word(cbrsema_ctx *s, const cbrattr *a);
 void cbrsema_best_groups(cbrsema_ctx *s);
+/* tables.c: declares table it (its name already checked free); false when
+ * out of memory.  load reads every table's rows (after all declarations).
+ * named is the table an E_NAME names, or -1.  check_index types T[k];
+ * check_in types `k in T` for the table T names. */
+bool cbrtab_declare(cbrsema_ctx *s, const cbritem *it);
+void cbrtab_load(cbrsema_ctx *s);
+int cbrtab_named(cbrsema_ctx *s, const cbrexpr *e);
+cbrtype cbrtab_check_index(cbrsema_ctx *s, cbrexpr *e);
+cbrtype cbrtab_check_in(cbrsema_ctx *s, cbrexpr *e, int table);
 
 /* suggest.c: adds `did you mean X?` to the last diagnostic when one of the
  * candidates is close to name. */

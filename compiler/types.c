@@ -349,6 +349,10 @@ static cbrtype check_name(cbrsema_ctx *s, cbrexpr *e)
         cbrdiag_error(C(s), e->loc, "not-a-value", "`%s` is a function; call it as %s(...)",
                       e->u.name.s, e->u.name.s);
         return fail(e);
+    case SYM_TABLE:
+        cbrdiag_error(C(s), e->loc, "not-a-value", "`%s` is a table, not a value: look a key up with %s[KEY] or test it with KEY in %s",
+                      e->u.name.s, e->u.name.s, e->u.name.s);
+        return fail(e);
     default:
         return fail(e);
     }
@@ -425,6 +429,7 @@ uint32_t cbrtc_size(cbrsema_ctx *s, const cbrexpr *e)
     case E_BIN:
     case E_IN:
     case E_BETWEEN:
+    case E_INDEX:
         n = add_size(n, cbrtc_size(s, e->u.kids.a));
         n = add_size(n, cbrtc_size(s, e->u.kids.b));
         return add_size(n, cbrtc_size(s, e->u.kids.c));
@@ -1033,6 +1038,9 @@ static cbrtype check_bin(cbrsema_ctx *s, cbrexpr *e)
 static cbrtype check_in(cbrsema_ctx *s, cbrexpr *e)
 {
     cbrexpr *a = e->u.kids.a, *l = e->u.kids.b;
+    int table = cbrtab_named(s, l);
+    if (table >= 0)
+        return cbrtab_check_in(s, e, table);
     cbrtype ta = cbrtc_expr(s, a);
     if (ta == T_STRING && l->kind == E_LIST)
         for (uint32_t i = 0; i < l->u.list.n; i++)
@@ -1133,6 +1141,7 @@ cbrtype cbrtc_expr(cbrsema_ctx *s, cbrexpr *e)
     case E_BIN: return check_bin(s, e);
     case E_IN: return check_in(s, e);
     case E_BETWEEN: return check_between(s, e);
+    case E_INDEX: return cbrtab_check_index(s, e);
     }
     return fail(e);
 }

@@ -17,6 +17,10 @@ fmt_set() {
     shift 2
     mkdir -p "$dir"
     set_ok=true
+    # Table files are read from the directory of the rules that name them.
+    for f in "$@"; do
+        for csv in "$(dirname "$f")"/*.csv; do [ -f "$csv" ] && cp "$csv" "$dir/"; done
+    done
     for f in "$@"; do
         b=$(basename "$f")
         run_cbrc fmt "$f"

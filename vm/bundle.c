@@ -89,6 +89,19 @@ static void put_le(wbuf *w, uint64_t v, int bytes)
 #define PUT32(w, v) put_le((w), (uint64_t)(v), 4)
 #define PUT64(w, v) put_le((w), (uint64_t)(v), 8)
 
+/* n 64-bit values, little-endian: one copy on a little-endian host (a
+ * table of a million rows is two million of them). */
+static void put_i64s(wbuf *w, const int64_t *v, uint32_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n)
+        put(w, v, (size_t)n * 8);
+#else
+    for (uint32_t i = 0; i < n; i++)
+        put_le(w, (uint64_t)v[i], 8);
+#endif
+}
+
 static void patch_le(wbuf *w, size_t at, uint64_t v, int bytes)
 {
     if (w->oom)
@@ -113,10 +126,18 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
     case SEC_STRINGS:
         PUT32(w, p->nstrings);
         PUT32(w, p->nbytes);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* off and len, 4 bytes each, are the record's bytes: one copy for
+         * the million strings of a big table */
+        _Static_assert(sizeof(cbrx_string) == 8, "cbrx_string is two u32");
+        if (p->nstrings)
+            put(w, p->strings, (size_t)p->nstrings * 8);
+#else
         for (i = 0; i < p->nstrings; i++) {
             PUT32(w, p->strings[i].off);
             PUT32(w, p->strings[i].len);
         }
+#endif
         put(w, p->bytes, p->nbytes);
         break;
     case SEC_CONSTS:
@@ -261,6 +282,19 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
         break;
     }
     case SEC_TABLES:
+        PUT32(w, p->ntables);
+        for (i = 0; i < p->ntables; i++) {
+            const cbrx_table *t = &p->tables[i];
+            PUT32(w, t->name);
+            PUT8(w, t->key);
+            PUT8(w, t->value);
+            PUT8(w, t->scale);
+            PUT32(w, t->n);
+            put_i64s(w, t->keys, t->n);
+            if (t->value)
+                put_i64s(w, t->vals, t->n);
+        }
+        break;
     case SEC_TALLIES:
         PUT32(w, 0);
         break;
@@ -308,6 +342,7 @@ static int sections_needed(const cbrx_program *p)
     bool need[SEC_COUNT + 1] = {false};
     need[SEC_SETTLEMENT] = needs_settlement(p);
     need[SEC_REWARDS] = needs_rewards(p);
+    need[SEC_TABLES] = p->ntables > 0;
     int n = SEC_BASE;
     for (int id = SEC_BASE + 1; id <= SEC_COUNT; id++)
         if (need[id])
@@ -409,6 +444,23 @@ static void *get_array(const cbrx_program *p, rbuf *r, uint32_t n, size_t min, s
     return a;
 }
 
+/* n 64-bit values, little-endian (the caller has checked they are there). */
+static void get_i64s(rbuf *r, int64_t *v, uint32_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (r->bad || (r->n - r->at) / 8 < n) {
+        r->bad = true;
+        return;
+    }
+    if (n)
+        memcpy(v, r->b + r->at, (size_t)n * 8);
+    r->at += (size_t)n * 8;
+#else
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = (int64_t)GET64(r);
+#endif
+}
+
 static void get_amount(rbuf *r, cbrx_amount *a)
 {
     a->m = (int64_t)GET64(r);
@@ -437,10 +489,16 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
         p->nbytes = GET32(r);
         ARRAY(strings, n, 8);
         p->nstrings = n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n)
+            memcpy(p->strings, r->b + r->at, (size_t)n * 8); /* get_array checked the bytes are there */
+        r->at += (size_t)n * 8;
+#else
         for (i = 0; i < n; i++) {
             p->strings[i].off = GET32(r);
             p->strings[i].len = GET32(r);
         }
+#endif
         ARRAY(bytes, p->nbytes, 1);
         if (r->bad)
             return false;
@@ -623,6 +681,33 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
         }
         break;
     case SEC_TABLES:
+        n = GET32(r);
+        ARRAY(tables, n, 11);
+        p->ntables = n;
+        for (i = 0; i < n; i++) {
+            cbrx_table *t = &p->tables[i];
+            t->name = GET32(r);
+            t->key = GET8(r);
+            t->value = GET8(r);
+            t->scale = GET8(r);
+            uint32_t rows = GET32(r);
+            /* A forged count meets the bytes left before any allocation. */
+            if (r->bad || (r->n - r->at) / 8 / (t->value ? 2 : 1) < rows) {
+                r->bad = true;
+                return false;
+            }
+            t->keys = cbrx_alloc(p, (size_t)rows * 8);
+            t->vals = t->value ? cbrx_alloc(p, (size_t)rows * 8) : NULL;
+            if (!t->keys || (t->value && !t->vals)) {
+                *oom = true;
+                return false;
+            }
+            t->n = rows;
+            get_i64s(r, t->keys, rows);
+            if (t->value)
+                get_i64s(r, t->vals, rows);
+        }
+        break;
     case SEC_TALLIES:
         if (GET32(r) != 0) {
             r->why = "this cbr reads none of its entries";

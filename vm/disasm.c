@@ -85,6 +85,15 @@ static void insn(cbrtb *o, const cbrx_program *p, const cbrx_insn *in)
         cbrtb_printf(o, "]");
         break;
     }
+    case XOP_TGET:
+        cbrtb_printf(o, " r%u, %s[r%u]", in->d, cbrx_str(p, p->tables[in->k].name), in->a);
+        break;
+    case XOP_TIN:
+        cbrtb_printf(o, " r%u, r%u in %s", in->d, in->a, cbrx_str(p, p->tables[in->k].name));
+        break;
+    case XOP_FTIN:
+        cbrtb_printf(o, " r%u %s %s", in->a, XF_WANT(in->d) ? "in" : "not in", cbrx_str(p, p->tables[in->k].name));
+        break;
     case XOP_FCMP:
         cbrtb_printf(o, " %sr%u %s r%u", XF_WANT(in->d) ? "" : "not ", in->a, cmps[XF_CMP(in->d)], in->b);
         break;
@@ -142,6 +151,26 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
         if (X_IS_NUM(p->regs[i].type))
             cbrtb_printf(&o, " scale %u", p->regs[i].scale);
         cbrtb_printf(&o, "\n");
+    }
+    if (p->ntables)
+        cbrtb_printf(&o, "\n; tables\n");
+    for (uint32_t i = 0; i < p->ntables; i++) {
+        const cbrx_table *t = &p->tables[i];
+        cbrtb_printf(&o, ";   %s: %s", cbrx_str(p, t->name), types[t->key < 9 ? t->key : 0]);
+        if (t->value)
+            cbrtb_printf(&o, " -> %s", types[t->value < 9 ? t->value : 0]);
+        if (t->value == X_DECIMAL || t->value == X_MONEY)
+            cbrtb_printf(&o, " scale %u", t->scale);
+        cbrtb_printf(&o, ", %u rows", t->n);
+        for (uint32_t j = 0; j < t->n && j < 3; j++) {
+            cbrtb_printf(&o, j ? ", " : ": ");
+            constant(&o, p, t->keys[j], t->key, 0);
+            if (t->value) {
+                cbrtb_printf(&o, " ");
+                constant(&o, p, t->vals[j], t->value, t->scale);
+            }
+        }
+        cbrtb_printf(&o, t->n > 3 ? ", ...\n" : "\n");
     }
     if (p->ncampaigns)
         cbrtb_printf(&o, "\n; campaigns\n");

@@ -457,6 +457,8 @@ static int64_t fold_id(cbr_context *ctx, int64_t id)
         return -1;
     }
     p->e[id].fold = f;
+    if (id < p->nbase && f >= p->nbase)
+        p->base_folds = true;
     return f;
 }
 
@@ -595,7 +597,7 @@ static void op_select(cbr_context *ctx, unsigned op)
  * row it ran on (explain runs batches of one row). */
 static void trace_operands(cbr_context *ctx, cbrx_trace *t, const cbrx_insn *in)
 {
-    if (t->seen || in->op < XOP_FCMP || in->op > XOP_FNULL || ctx->nsel == 0)
+    if (t->seen || ((in->op < XOP_FCMP || in->op > XOP_FNULL) && in->op != XOP_FTIN) || ctx->nsel == 0)
         return;
     uint32_t r = ctx->sel[0];
     t->seen = 1;
@@ -662,6 +664,27 @@ static void run_offer(cbr_context *ctx, uint32_t o)
             }
             break;
         }
+        case XOP_TGET: {
+            const cbrx_col a = ctx->regs[in->a];
+            const cbrx_table *t = &x->tables[in->k];
+            cbrx_col *d = wreg(ctx, in->d);
+            ROWS {
+                uint32_t row = a.null[r] ? CBRX_NONE : cbrx_table_find(t, a.v[r]);
+                d->null[r] = row == CBRX_NONE;
+                d->v[r] = row == CBRX_NONE ? 0 : t->vals[row];
+            }
+            break;
+        }
+        case XOP_TIN: {
+            const cbrx_col a = ctx->regs[in->a];
+            const cbrx_table *t = &x->tables[in->k];
+            cbrx_col *d = wreg(ctx, in->d);
+            ROWS {
+                d->null[r] = a.null[r];
+                d->v[r] = !a.null[r] && cbrx_table_find(t, a.v[r]) != CBRX_NONE;
+            }
+            break;
+        }
         case XOP_EXISTS: {
             const cbrx_col a = ctx->regs[in->a];
             cbrx_col *d = wreg(ctx, in->d);
@@ -703,6 +726,14 @@ static void run_offer(cbr_context *ctx, uint32_t o)
             const int64_t *set = x->consts + s->first;
             bool want = XF_WANT(in->d);
             KEEP(!an[r] && in_set(set, s->n, av[r]) == want);
+            break;
+        }
+        case XOP_FTIN: {
+            const int64_t *av = ctx->regs[in->a].v;
+            const uint8_t *an = ctx->regs[in->a].null;
+            const cbrx_table *t = &x->tables[in->k];
+            bool want = XF_WANT(in->d);
+            KEEP(!an[r] && (cbrx_table_find(t, av[r]) != CBRX_NONE) == want);
             break;
         }
         case XOP_FNULL: {

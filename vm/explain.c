@@ -125,10 +125,15 @@ static void put_value(text *t, const cbr_context *ctx, uint8_t type, uint8_t sca
 }
 
 /* The instruction that last wrote register r before pc in the offer, or NULL. */
+/* Instructions that write register d (the table ones were appended after
+ * the filters), and filters that can drop a row. */
+static bool writes_reg(unsigned op) { return op < XOP_FCMP || op == XOP_TGET || op == XOP_TIN; }
+static bool is_filter(unsigned op) { return (op >= XOP_FCMP && op <= XOP_NONE) || op == XOP_FTIN; }
+
 static const cbrx_insn *writer(const cbrx_program *x, const cbrx_offer *of, uint32_t pc, uint16_t r)
 {
     for (uint32_t i = pc; i-- > of->code;)
-        if (x->code[i].op < XOP_FCMP && x->code[i].d == r)
+        if (writes_reg(x->code[i].op) && x->code[i].d == r)
             return &x->code[i];
     return NULL;
 }
@@ -143,7 +148,7 @@ static const char *reg_name(const cbrx_program *x, const cbrx_offer *of, uint32_
     *fn = NULL;
     for (uint32_t i = pc; i-- > of->code;) {
         const cbrx_insn *in = &x->code[i];
-        if (in->op >= XOP_FCMP || in->d != r)
+        if (!writes_reg(in->op) || in->d != r)
             continue;
         if (in->op == XOP_LOAD) {
             *field = (int)in->k;
@@ -193,6 +198,28 @@ static void describe_filter(text *t, const cbr_context *ctx, const cbrx_offer *o
     const char *fn;
     const char *name = reg_name(x, of, pc, in->a, &field, &fn);
     const cbrx_insn *wa = writer(x, of, pc, in->a);
+    if (in->op == XOP_FTIN) {
+        /* merchant "Acme" is not in merchant_rate */
+        put(t, "%s ", name ? name : "the key");
+        put_value(t, ctx, ra->type, ra->scale, tr->a, tr->an);
+        if (!tr->an)
+            put(t, " %s %s", XF_WANT(in->d) ? "is not in" : "is in", cbrx_str(x, x->tables[in->k].name));
+        return;
+    }
+    if (!name && wa && wa->op == XOP_TGET) {
+        /* merchant_rate[merchant] was missing (not a key) */
+        int kf;
+        const char *kfn;
+        const char *key = reg_name(x, of, (uint32_t)(wa - x->code), wa->a, &kf, &kfn);
+        const char *tn = cbrx_str(x, x->tables[wa->k].name);
+        put(t, "%s[%s] was ", tn, key && !kfn ? key : "...");
+        put_value(t, ctx, ra->type, ra->scale, tr->a, tr->an);
+        if (tr->an)
+            put(t, " (%s is not a key of %s, or is missing)", key && !kfn ? key : "the key", tn);
+        if (in->op == XOP_FCMPK || in->op == XOP_FCMP)
+            goto other_side;
+        return;
+    }
     if (!name && wa && wa->op == XOP_SUB && x->regs[wa->a].type == X_DATE) {
         /* days_between(d1, d2) is d2 - d1. */
         uint32_t at = (uint32_t)(wa - x->code);
@@ -214,9 +241,19 @@ static void describe_filter(text *t, const cbr_context *ctx, const cbrx_offer *o
     put_value(t, ctx, ra->type, ra->scale, tr->a, tr->an);
     if (field >= 0 && XF_IS_DERIVED((uint32_t)field) && !fn)
         put(t, " (in %s)", cbrx_str(x, x->tzs[of->tz]));
+other_side:
     if (in->op == XOP_FCMP) {
         const cbrx_reg *rb = &x->regs[in->b];
         const char *bname = reg_name(x, of, pc, in->b, &field, &fn);
+        const cbrx_insn *wb = writer(x, of, pc, in->b);
+        if (!bname && wb && wb->op == XOP_TGET) {
+            int kf;
+            const char *kfn;
+            const char *key = reg_name(x, of, (uint32_t)(wb - x->code), wb->a, &kf, &kfn);
+            put(t, ", %s[%s] was ", cbrx_str(x, x->tables[wb->k].name), key && !kfn ? key : "...");
+            put_value(t, ctx, rb->type, rb->scale, tr->b, tr->bn);
+            return;
+        }
         if (bname && fn)
             put(t, ", %s(%s) was ", fn, bname);
         else if (bname)
@@ -266,7 +303,7 @@ static void fill_failed(explainer *e, const cbrx_offer *of, const cbrx_cond *k, 
     for (uint32_t pc = k->code; pc < k->code + k->ncode; pc++) {
         const cbrx_trace *tr = &e->trace[pc];
         unsigned op = x->code[pc].op;
-        bool filter = op >= XOP_FCMP && op <= XOP_NONE;
+        bool filter = is_filter(op);
         if (!filter || tr->in == 0 || tr->out != 0)
             continue;
         if (t.n + 1 >= t.cap || shown == sizeof said / sizeof said[0])

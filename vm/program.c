@@ -8,6 +8,7 @@
 #include <string.h>
 #include "stdlib/tz.h"
 #include "vm/vmint.h"
+#include "vm/strpool.h"
 #include "stdlib/alloc.h"
 
 
@@ -62,8 +63,10 @@ cbr_status cbrx_status(cbr_error *err, cbr_status st, const char *fmt, ...)
 
 void cbrx_program_release(cbrx_program *p)
 {
+    cbrx_tables_release(p);
     void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
-                      p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code};
+                      p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code,
+                      p->str_hash, p->str_tab};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(p, arrays[i]);
     cbr_config cfg = p->cfg;
@@ -102,8 +105,12 @@ bool cbrx_program_prepare(cbr_program *p, cbr_error *err)
         if (!p->zones[i])
             return cbrx_fail(err, CBR_ERR_IO, "time zone \"%s\": %s", name, why ? why : "cannot load");
     }
-    if (!cbrx_link_externs(p, err))
+    if (!cbrx_link_externs(p, err) || !cbrx_tables_index(x, err))
         return false;
+    /* Only a program with tables has strings enough for the shared hash to
+     * matter; others keep the pool's own (the same ids either way). */
+    if (x->ntables && !cbrx_pool_index(x))
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory indexing the program's strings");
     uint8_t *data;
     size_t len;
     if (!cbrx_save(x, &data, &len, err))

@@ -54,6 +54,8 @@
 #define CBRX_MAX_DEPTH    4096          /* the selection stack of one offer */
 #define CBRX_MAX_PARAMS   16            /* parameters of an extern function */
 #define CBRX_MAX_BATCH_ROWS (1u << 20)  /* capacity of a batch or a context */
+#define CBRX_MAX_TABLES   (1u << 16)    /* `table` declarations */
+#define CBRX_MAX_TABLE_ROWS (1u << 24)  /* rows of all tables together (lists stop at 10,000; tables do not) */
 
 /* The standard and derived fields come first, in this order, in every
  * program (the same order as the checker's field table). */
@@ -191,6 +193,24 @@ typedef struct cbrx_set {
     uint32_t first, n;          /* sorted constants consts[first .. first+n) */
 } cbrx_set;
 
+/* A table the rules look up (`table NAME: KEY -> VALUE ...`), loaded when
+ * the rules were compiled.  Keys are ints or string indexes, ascending and
+ * unique; a set has no values.  slots is built when the program is
+ * prepared (cbrx_tables_index), never read from a bundle: an
+ * open-addressing hash of row numbers, so a lookup costs one probe
+ * whatever the table's size. */
+typedef struct cbrx_table {
+    uint32_t name;              /* string index */
+    uint8_t key;                /* X_INT or X_STRING */
+    uint8_t value;              /* cbrx_type of the values; 0 for a set */
+    uint8_t scale;              /* decimal and money values: their fixed scale */
+    uint32_t n;                 /* rows */
+    int64_t *keys;              /* n */
+    int64_t *vals;              /* n, or NULL for a set */
+    uint32_t *slots;            /* mask + 1 entries, CBRX_NONE empty */
+    uint32_t mask;
+} cbrx_table;
+
 /* The whole program.  All arrays are allocated with alloc. */
 typedef struct cbrx_program {
     cbr_config cfg;
@@ -222,7 +242,14 @@ typedef struct cbrx_program {
     uint32_t nregs;
     cbrx_insn *code;
     uint32_t ncode;
+    cbrx_table *tables;
+    uint32_t ntables;
     uint32_t max_depth;         /* deepest selection stack any offer needs */
+    /* Built at prepare (cbrx_pool_index), shared read-only by every batch's
+     * string pool: the hash of each string and an open-addressing table of
+     * them, so that a batch of a program with a million strings does not
+     * hash them all again. */
+    uint32_t *str_hash, *str_tab, str_cap;
     char hash[CBRX_HASH_HEX + 1]; /* SHA-256 of the bundle bytes, in hex */
 } cbrx_program;
 
@@ -270,6 +297,33 @@ cbr_program *cbrx_program_new(const cbr_config *cfg);
  * its externs linked, its hash), the same from source and from a bundle;
  * false with err set. */
 bool cbrx_program_prepare(cbr_program *p, cbr_error *err);
+
+/* tables.c: the tables of a program.  release frees their arrays; verify
+ * checks them (types, order, indexes) and is called by cbrx_verify; index
+ * builds each table's hash at prepare time; find is the row of key in t, or
+ * CBRX_NONE. */
+void cbrx_tables_release(cbrx_program *p);
+bool cbrx_tables_verify(const cbrx_program *p, cbr_error *err);
+bool cbrx_tables_index(cbrx_program *p, cbr_error *err);
+
+static inline uint32_t cbrx_table_hash(int64_t key)
+{
+    uint64_t z = (uint64_t)key + 0x9e3779b97f4a7c15ULL; /* splitmix64's finaliser */
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (uint32_t)(z ^ (z >> 31));
+}
+
+static inline uint32_t cbrx_table_find(const cbrx_table *t, int64_t key)
+{
+    if (!t->slots)
+        return CBRX_NONE;
+    for (uint32_t i = cbrx_table_hash(key) & t->mask;; i = (i + 1) & t->mask) {
+        uint32_t row = t->slots[i];
+        if (row == CBRX_NONE || t->keys[row] == key)
+            return row;
+    }
+}
 
 /* verify.c: checks every table and instruction; false with err set to a
  * message naming the offending part. */

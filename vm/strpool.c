@@ -28,6 +28,42 @@ static uint32_t *probe(const cbrx_pool *p, uint32_t *tab, uint32_t cap, const ch
     }
 }
 
+bool cbrx_pool_index(cbrx_program *prog)
+{
+    if (prog->str_tab)
+        return true;
+    uint32_t cap = pow2_above(prog->nstrings);
+    uint32_t *h = cbrx_alloc(prog, ((size_t)prog->nstrings + 1) * sizeof *h);
+    uint32_t *tab = cbrx_alloc(prog, (size_t)cap * sizeof *tab);
+    if (!h || !tab) {
+        cbrx_dealloc(prog, h);
+        cbrx_dealloc(prog, tab);
+        return false;
+    }
+    memset(tab, 0xff, (size_t)cap * sizeof *tab);
+    for (uint32_t i = 0; i < prog->nstrings; i++) {
+        const cbrx_string *s = &prog->strings[i];
+        const char *b = prog->bytes + s->off;
+        h[i] = cbrhash_fnv32(b, s->len);
+        uint32_t j = h[i] & (cap - 1);
+        for (;; j = (j + 1) & (cap - 1)) {
+            uint32_t id = tab[j];
+            if (id == CBRX_NONE) {
+                tab[j] = i;
+                break;
+            }
+            /* a repeated string keeps its first id */
+            if (h[id] == h[i] && prog->strings[id].len == s->len &&
+                memcmp(prog->bytes + prog->strings[id].off, b, s->len) == 0)
+                break;
+        }
+    }
+    prog->str_hash = h;
+    prog->str_tab = tab;
+    prog->str_cap = cap;
+    return true;
+}
+
 bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog)
 {
     memset(p, 0, sizeof *p);
@@ -35,8 +71,9 @@ bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog)
     p->nbase = prog->nstrings;
     p->cap = prog->nstrings + 1024;
     p->e = cbrx_alloc(prog, (size_t)p->cap * sizeof *p->e);
-    p->base_cap = pow2_above(prog->nstrings);
-    p->base_tab = cbrx_alloc(prog, (size_t)p->base_cap * sizeof *p->base_tab);
+    p->shared_base = prog->str_tab != NULL;
+    p->base_cap = p->shared_base ? prog->str_cap : pow2_above(prog->nstrings);
+    p->base_tab = p->shared_base ? prog->str_tab : cbrx_alloc(prog, (size_t)p->base_cap * sizeof *p->base_tab);
     p->tab_cap = 4096;
     p->tab = cbrx_alloc(prog, (size_t)p->tab_cap * sizeof *p->tab);
     p->capchunks = 8;
@@ -49,8 +86,16 @@ bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog)
         cbrx_pool_free(p);
         return false;
     }
-    memset(p->base_tab, 0xff, (size_t)p->base_cap * sizeof *p->base_tab);
     memset(p->tab, 0xff, (size_t)p->tab_cap * sizeof *p->tab);
+    if (p->shared_base) {
+        for (uint32_t i = 0; i < prog->nstrings; i++) {
+            const cbrx_string *s = &prog->strings[i];
+            p->e[i] = (cbrx_pool_entry){prog->bytes + s->off, s->len, prog->str_hash[i], CBRX_NONE};
+        }
+        p->n = p->nbase;
+        return true;
+    }
+    memset(p->base_tab, 0xff, (size_t)p->base_cap * sizeof *p->base_tab);
     for (uint32_t i = 0; i < prog->nstrings; i++) {
         const cbrx_string *s = &prog->strings[i];
         const char *b = prog->bytes + s->off;
@@ -69,7 +114,8 @@ void cbrx_pool_free(cbrx_pool *p)
     if (!p->prog)
         return;
     cbrx_dealloc(p->prog, p->e);
-    cbrx_dealloc(p->prog, p->base_tab);
+    if (!p->shared_base)
+        cbrx_dealloc(p->prog, p->base_tab);
     cbrx_dealloc(p->prog, p->tab);
     for (uint32_t i = 0; i < p->nchunks; i++)
         cbrx_dealloc(p->prog, p->chunks[i]);
@@ -84,9 +130,13 @@ void cbrx_pool_clear(cbrx_pool *p)
 {
     if (p->n == p->nbase)
         return;
-    for (uint32_t i = 0; i < p->nbase; i++)
+    /* Only when some program string was folded to an added string: a
+     * program with a table of a million string keys would otherwise pay a
+     * million steps a batch here. */
+    for (uint32_t i = 0; p->base_folds && i < p->nbase; i++)
         if (p->e[i].fold >= p->nbase && p->e[i].fold != CBRX_NONE)
             p->e[i].fold = CBRX_NONE; /* folded forms that were added strings */
+    p->base_folds = false;
     p->n = p->nbase;
     p->cur = 0;
     p->used = 0;

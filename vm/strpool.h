@@ -38,11 +38,16 @@ typedef struct cbrx_pool {
     size_t used;            /* bytes of chunks[cur] taken */
     char **own;             /* strings longer than a chunk, one allocation each */
     uint32_t nown, capown;
-    uint32_t *base_tab, base_cap;  /* hash table of the program's strings */
+    uint32_t *base_tab, base_cap;  /* hash table of the program's strings (the program's own, shared) */
     uint32_t *tab, tab_cap;        /* hash table of the added strings */
+    bool base_folds;
+    bool shared_base;       /* base_tab is the program's (cbrx_pool_index) */        /* a program string's folded form is an added string */
 } cbrx_pool;
 
 bool cbrx_pool_init(cbrx_pool *p, const cbrx_program *prog);
+/* Builds prog's shared string hash (prog->str_hash, str_tab); false when
+ * memory runs out. */
+bool cbrx_pool_index(cbrx_program *prog);
 void cbrx_pool_free(cbrx_pool *p);
 /* Forgets every added string: their ids and pointers are void after it. */
 void cbrx_pool_clear(cbrx_pool *p);

@@ -160,7 +160,7 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
         if (X_IS_NUM(r->type) ? r->scale > CBRDEC_MAX_SCALE : r->scale != 0)
             return cbrx_fail(err, CBR_ERR_BUNDLE, "register r%u (%s) has scale %u", i, type_names[r->type], r->scale);
     }
-    return true;
+    return cbrx_tables_verify(p, err);
 }
 
 /* ---- instructions ---- */
@@ -419,6 +419,29 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
         if (in->k < o->first_clause || in->k - o->first_clause >= o->nclauses)
             return bad(v, "clause %u is not one of this offer's", in->k);
         return reward_regs(v, &v->p->clauses[in->k]);
+    case XOP_TGET: case XOP_TIN: case XOP_FTIN: {
+        if (!unused(v, in, 1, 1, 0, 1) || !rd(v, in->a))
+            return false;
+        if (in->k >= p->ntables)
+            return bad(v, "table %u does not exist (%u tables)", in->k, p->ntables);
+        const cbrx_table *t = &p->tables[in->k];
+        if (!want_type(v, in->a, t->key))
+            return false;
+        if (in->op == XOP_FTIN)
+            return flags_ok(v, in->d, false);
+        if (!wr(v, in->d))
+            return false;
+        if (in->op == XOP_TIN)
+            return want_type(v, in->d, X_BOOL);
+        if (!t->value)
+            return bad(v, "table `%s` is a set: it has no values to read", cbrx_str(p, t->name));
+        if (!want_type(v, in->d, t->value))
+            return false;
+        if (S(v, in->d) != t->scale)
+            return bad(v, "register r%u has scale %u; table `%s` holds scale %u", in->d, S(v, in->d),
+                       cbrx_str(p, t->name), t->scale);
+        return true;
+    }
     case XOP_COUNT:
         break;
     }

@@ -112,6 +112,11 @@ static void sx(const cbrexpr *e, char *buf, size_t n)
         }
         strncat(buf, ")", n - strlen(buf) - 1);
         break;
+    case E_INDEX:
+        snprintf(o, m, "(index %s ", e->u.kids.a->u.name.s);
+        sx(e->u.kids.b, buf, n);
+        strncat(buf, ")", n - strlen(buf) - 1);
+        break;
     case E_NOT:
     case E_NEG:
         snprintf(o, m, "(%s ", e->kind == E_NOT ? "not" : "neg");
