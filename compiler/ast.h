@@ -89,7 +89,8 @@ typedef enum cbrsym_kind {
     SYM_LET,       /* index into the lets */
     SYM_WEEKDAY,   /* index 1..7 */
     SYM_EXTERN,    /* index into the externs (calls only) */
-    SYM_BUILTIN    /* index into the built-in function table (calls only) */
+    SYM_BUILTIN,   /* index into the built-in function table (calls only) */
+    SYM_TALLY      /* index into the tallies: read like a field */
 } cbrsym_kind;
 
 typedef struct cbrexpr cbrexpr;
@@ -209,7 +210,18 @@ typedef struct cbrsteps {
 } cbrsteps;
 
 /* ---- top-level items ---- */
-typedef enum cbritem_kind { I_FIELD, I_LET, I_EXTERN, I_CAMPAIGN, I_OFFER, I_RULE, I_TEST } cbritem_kind;
+typedef enum cbritem_kind { I_FIELD, I_LET, I_EXTERN, I_CAMPAIGN, I_OFFER, I_RULE, I_TEST, I_TALLY } cbritem_kind;
+
+/* `tally NAME = KIND [WHAT] per WHO [per PERIOD] [where COND] [timezone "Z"]`
+ * as written: the words are checked in sema (compiler/tallies.c), and each
+ * optional part may be written once. */
+typedef struct cbrtallydef {
+    cbrstr kind, what, who, period, where, zone;
+    cbrloc kind_loc, what_loc, who_loc, period_loc, where_loc, zone_loc;
+    bool has_period, has_zone;
+    unsigned nperiod, nzone;  /* how often each was written */
+    cbrexpr *cond;       /* NULL: counts every purchase */
+} cbrtallydef;
 
 typedef struct cbrtyperef {
     cbrstr name;         /* as written: "string" */
@@ -230,6 +242,7 @@ struct cbritem {
         cbrattrs attrs;                                          /* I_CAMPAIGN, I_OFFER */
         cbrclause rule;                                          /* I_RULE: a bare rule */
         cbrsteps test;                                           /* I_TEST */
+        cbrtallydef tally;                                       /* I_TALLY */
     } u;
 };
 

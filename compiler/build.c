@@ -414,3 +414,21 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
     }
     cbrdiag_error(lx->cc, *loc, "syntax", "expected %s, found %s", list, what);
 }
+
+void cbrbuild_tally_period(cbrtallydef *t, cbrstr word, cbrloc loc)
+{
+    if (t->nperiod++ == 0) {
+        t->has_period = true;
+        t->period = word;
+        t->period_loc = loc;
+    }
+}
+
+void cbrbuild_tally_zone(cbrtallydef *t, cbrstr zone, cbrloc loc)
+{
+    if (t->nzone++ == 0) {
+        t->has_zone = true;
+        t->zone = zone;
+        t->zone_loc = loc;
+    }
+}

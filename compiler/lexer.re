@@ -348,6 +348,7 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
             "per"       { return TK_PER; }
             "budget"    { return TK_BUDGET; }
             "rounding"  { return TK_ROUNDING; }
+            "tally"     { return TK_TALLY; }
             ident       { return ident(lx, lval); }
 
             date [Tt] clock offset? { return lex_instant(lx, lval); }

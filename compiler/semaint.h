@@ -54,6 +54,8 @@ typedef struct cbrsema_ctx {
     const char **zones;  /* zone names for suggestions (suggest.c), read on demand */
     unsigned nzones;
     bool zones_read;
+    bool in_tally;       /* typing a tally's `where` */
+    unsigned tally_cap;
 } cbrsema_ctx;
 
 /* types.c: types and folds e (and its subtree); returns its type (T_ERROR
@@ -76,6 +78,16 @@ int cbrtc_const_cmp(const cbrval *a, const cbrval *b);
 void cbrtc_const_text(const cbrval *v, char *buf, size_t n);
 /* Checks an amount's currency code and digits; reports at the amount. */
 bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what);
+
+/* tallies.c: declares a tally's name (pass 1); false when out of memory. */
+bool cbrtally_declare(cbrsema_ctx *s, const cbritem *it);
+/* Checks every tally: its words, period, zone and condition (pass 2,
+ * before the lets and offers that read them). */
+void cbrtally_check_all(cbrsema_ctx *s);
+/* The type of a name that resolved to a tally. */
+cbrtype cbrtally_read(cbrsema_ctx *s, cbrexpr *e);
+/* Warns of each tally no condition reads. */
+void cbrtally_warn_unused(cbrsema_ctx *s);
 
 /* suggest.c: adds `did you mean X?` to the last diagnostic when one of the
  * candidates is close to name. */

@@ -249,6 +249,7 @@ CBR_API cbr_status cbr_format(const cbr_config *cfg, const char *name, const cha
 typedef struct cbr_program_info {
     size_t size;
     unsigned offers, campaigns, fields, lets, externs, tests, clauses;
+    unsigned tallies;        /* nonzero: cbr_evaluate reads the store (tallies) */
 } cbr_program_info;
 CBR_API cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out, cbr_error *err);
 

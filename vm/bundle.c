@@ -9,7 +9,8 @@
  *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
  *   registers, code, externs, conditions; then the optional sections,
  *   settlement (per campaign its zone and budget period, per offer its
- *   budget period and flags), rewards, tables and tallies, up to the last
+ *   budget period and flags), rewards, tables and tallies (per tally its
+ *   name, kind, period, zone and the code range of its condition), up to the last
  *   one the program uses, each unused one before it written with its
  *   defaults.  A program that uses none of them (every program written
  *   before they existed) is written in 13 sections, byte for byte as then,
@@ -246,9 +247,20 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             PUT8(w, p->offers[i].flags);
         }
         break;
+    case SEC_TALLIES:
+        PUT32(w, p->ntallies);
+        for (i = 0; i < p->ntallies; i++) {
+            const cbrx_tally *t = &p->tallies[i];
+            PUT32(w, t->name);
+            PUT8(w, t->kind);
+            PUT8(w, t->period);
+            PUT32(w, t->tz);
+            PUT32(w, t->code);
+            PUT32(w, t->ncode);
+        }
+        break;
     case SEC_REWARDS:
     case SEC_TABLES:
-    case SEC_TALLIES:
         PUT32(w, 0);
         break;
     case SEC_CODE:
@@ -285,6 +297,7 @@ static int sections_needed(const cbrx_program *p)
 {
     bool need[SEC_COUNT + 1] = {false};
     need[SEC_SETTLEMENT] = needs_settlement(p);
+    need[SEC_TALLIES] = p->ntallies > 0;
     int n = SEC_BASE;
     for (int id = SEC_BASE + 1; id <= SEC_COUNT; id++)
         if (need[id])
@@ -585,9 +598,22 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             p->offers[i].flags = GET8(r);
         }
         break;
+    case SEC_TALLIES:
+        n = GET32(r);
+        ARRAY(tallies, n, 18);
+        p->ntallies = n;
+        for (i = 0; i < n; i++) {
+            cbrx_tally *t = &p->tallies[i];
+            t->name = GET32(r);
+            t->kind = GET8(r);
+            t->period = GET8(r);
+            t->tz = GET32(r);
+            t->code = GET32(r);
+            t->ncode = GET32(r);
+        }
+        break;
     case SEC_REWARDS:
     case SEC_TABLES:
-    case SEC_TALLIES:
         if (GET32(r) != 0) {
             r->why = "this cbr reads none of its entries";
             return false;

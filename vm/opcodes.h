@@ -75,7 +75,9 @@ enum { XC_EQ, XC_NE, XC_LT, XC_LE, XC_GT, XC_GE, XC_COUNT };
     X(POP, "")                /* selection = saved; drop saved */            \
     X(NEXTCLAUSE, "")         /* selection = saved - selection; drop saved */ \
     /* rewards */                                                            \
-    X(REWARD, "clause")       /* the selected rows earn clause k's reward */
+    X(REWARD, "clause")       /* the selected rows earn clause k's reward */ \
+    /* history */                                                            \
+    X(TALLY, "d tally")       /* d = tally k's value for each row, this row included */
 
 typedef enum cbrx_opcode {
 #define CBRX_ENUM(name, shape) XOP_##name,

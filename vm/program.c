@@ -63,7 +63,8 @@ cbr_status cbrx_status(cbr_error *err, cbr_status st, const char *fmt, ...)
 void cbrx_program_release(cbrx_program *p)
 {
     void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
-                      p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code};
+                      p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code,
+                      p->tallies};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(p, arrays[i]);
     cbr_config cfg = p->cfg;
