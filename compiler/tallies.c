@@ -169,9 +169,9 @@ cbrtype cbrtally_read(cbrsema_ctx *s, cbrexpr *e)
     /* Inside a tally's condition (or a let it names) the tally may not be
      * checked yet: its kind word gives the type, and check_one reports the
      * read once, naming the tally it is in. */
+    t->used = true; /* read, even where it may not be: one error, not a warning too */
     if (s->in_tally)
         return e->type = word_is(&t->item->u.tally.kind, "sum") ? T_MONEY : T_INT;
-    t->used = true;
     return e->type = t->type;
 }
 
