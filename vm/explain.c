@@ -128,7 +128,7 @@ static void put_value(text *t, const cbr_context *ctx, uint8_t type, uint8_t sca
 static const cbrx_insn *writer(const cbrx_program *x, const cbrx_offer *of, uint32_t pc, uint16_t r)
 {
     for (uint32_t i = pc; i-- > of->code;)
-        if (x->code[i].op < XOP_FCMP && x->code[i].d == r)
+        if ((x->code[i].op < XOP_FCMP || x->code[i].op == XOP_TALLY) && x->code[i].d == r)
             return &x->code[i];
     return NULL;
 }
@@ -143,12 +143,14 @@ static const char *reg_name(const cbrx_program *x, const cbrx_offer *of, uint32_
     *fn = NULL;
     for (uint32_t i = pc; i-- > of->code;) {
         const cbrx_insn *in = &x->code[i];
-        if (in->op >= XOP_FCMP || in->d != r)
+        if ((in->op >= XOP_FCMP && in->op != XOP_TALLY) || in->d != r)
             continue;
         if (in->op == XOP_LOAD) {
             *field = (int)in->k;
             return cbrx_str(x, x->fields[in->k].name);
         }
+        if (in->op == XOP_TALLY)
+            return cbrx_str(x, x->tallies[in->k].name);
         if (in->op == XOP_FOLD || in->op == XOP_LOWER || in->op == XOP_UPPER || in->op == XOP_LEN) {
             const char *inner_fn;
             const char *inner = reg_name(x, of, i, in->a, field, &inner_fn);
@@ -214,6 +216,14 @@ static void describe_filter(text *t, const cbr_context *ctx, const cbrx_offer *o
     put_value(t, ctx, ra->type, ra->scale, tr->a, tr->an);
     if (field >= 0 && XF_IS_DERIVED((uint32_t)field) && !fn)
         put(t, " (in %s)", cbrx_str(x, x->tzs[of->tz]));
+    const cbrx_insn *wt = writer(x, of, pc, in->a);
+    if (in->op == XOP_FCMPK && wt && wt->op == XOP_TALLY && XF_WANT(in->d)) {
+        /* A tally's value with this purchase, against what the offer asks. */
+        static const char *const ops[] = {"", "not ", "under ", "at most ", "over ", ""};
+        put(t, " (needs %s", ops[XF_CMP(in->d) < XC_COUNT ? XF_CMP(in->d) : 0]);
+        put_value(t, ctx, ra->type, ra->scale, x->consts[in->k], false);
+        put(t, ")");
+    }
     if (in->op == XOP_FCMP) {
         const cbrx_reg *rb = &x->regs[in->b];
         const char *bname = reg_name(x, of, pc, in->b, &field, &fn);
