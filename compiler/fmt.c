@@ -957,9 +957,14 @@ static unsigned let_run(fmt *f, const items_view *iv, uint32_t first, uint32_t *
 }
 
 /* A tally on one line, its parts in the order written (tokens are replayed
- * in source order). */
-static void tally(fmt *f, const cbrtallydef *t)
+ * in source order); too long for a line, each optional part starts a line
+ * of its own, indented. */
+static void tally(fmt *f, const cbrtallydef *t, uint32_t end)
 {
+    unsigned width = 0;
+    for (uint32_t i = f->ti; i < f->ntok && f->tok[i].start < end; i++)
+        width += tok_width(f, i) + 1;
+    bool split = width > WIDTH + 1;
     tok(f, TK_TALLY);
     sp(f);
     tok(f, TK_IDENT);
@@ -989,7 +994,10 @@ static void tally(fmt *f, const cbrtallydef *t)
         if (next < 0)
             break;
         at[next] = UINT32_MAX;
-        sp(f);
+        if (split)
+            nl(f, STEP);
+        else
+            sp(f);
         if (next == 0) {
             tok(f, TK_PER);
             sp(f);
@@ -1074,7 +1082,7 @@ static void item(fmt *f, const cbritem *it, unsigned pad_name, unsigned then_col
         test_block(f, &it->u.test, 0);
         break;
     case I_TALLY:
-        tally(f, &it->u.tally);
+        tally(f, &it->u.tally, it->loc.end);
         break;
     }
 }
