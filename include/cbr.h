@@ -376,6 +376,12 @@ CBR_API cbr_signature cbr_program_signature(const cbr_program *p, char key_id[17
  * registry did not provide. */
 CBR_API cbr_status cbr_program_runnable(const cbr_program *p, cbr_error *err);
 
+/* Tallies in declaration order, and each one's name (NULL out of range).
+ * A program with tallies reads the store in cbr_evaluate (see below), so a
+ * host that evaluates batches in parallel must not do so for it. */
+CBR_API size_t cbr_program_tally_count(const cbr_program *p);
+CBR_API const char *cbr_program_tally_name(const cbr_program *p, size_t tally);
+
 /* Offers in evaluation order (priority, highest first, then id bytes). */
 CBR_API size_t cbr_program_offer_count(const cbr_program *p);
 CBR_API const char *cbr_program_offer_id(const cbr_program *p, size_t offer);

@@ -173,6 +173,13 @@ cbr_status cbr_program_save(const cbr_program *p, void **data, size_t *len, cbr_
 
 
 const char *cbr_program_hash(const cbr_program *p) { return p ? p->x.hash : ""; }
+size_t cbr_program_tally_count(const cbr_program *p) { return p ? p->x.ntallies : 0; }
+
+const char *cbr_program_tally_name(const cbr_program *p, size_t i)
+{
+    return p && i < p->x.ntallies ? cbrx_str(&p->x, p->x.tallies[i].name) : NULL;
+}
+
 size_t cbr_program_offer_count(const cbr_program *p) { return p ? p->x.noffers : 0; }
 
 const char *cbr_program_offer_id(const cbr_program *p, size_t i)

@@ -153,6 +153,10 @@ START_TEST(from_the_bundle_as_from_source)
     cbr_program *p = NULL;
     ck_assert_msg(cbr_program_load(NULL, d, n, &p, &err) == CBR_OK, "%s", err.message);
     cbr_free(d);
+    ck_assert_uint_eq(cbr_program_tally_count(p), 2);
+    ck_assert_str_eq(cbr_program_tally_name(p, 0), "spend");
+    ck_assert_str_eq(cbr_program_tally_name(p, 1), "visits");
+    ck_assert_ptr_null(cbr_program_tally_name(p, 2));
     cbr_context *ctx = t_context_new(p, 0);
     lines l = {0};
     run(ctx, p, 0, NROWS, NROWS, &l);
