@@ -110,7 +110,8 @@ struct cbrexpr {
     cbrsym_kind sym;     /* E_NAME / E_CALL after resolution */
     uint32_t sym_index;
     union {
-        cbrstr name;                                 /* E_NAME, E_CALL */
+        cbrstr name;                                 /* E_NAME, E_CALL; a money E_LIT:
+                                                        its currency word as written */
         struct { cbrexpr **items; uint32_t n; uint32_t cap; } list; /* E_LIST, E_AND, E_OR */
         struct { cbrexpr *a, *b, *c; } kids;
     } u;
@@ -128,14 +129,20 @@ typedef struct cbramount {
     cbrloc cur_loc;
 } cbramount;
 
-typedef enum cbrreward_kind { R_PERCENT, R_FIXED } cbrreward_kind;
+/* A reward written as one literal keeps the forms it always had: R_PERCENT
+ * (`cashback 10%`) and R_FIXED (`cashback 20.00`); anything else is R_EXPR,
+ * a money expression.  A cap written as one amount is `amount`; any other
+ * cap is the expression `cap`. */
+typedef enum cbrreward_kind { R_PERCENT, R_FIXED, R_EXPR } cbrreward_kind;
 
 typedef struct cbrreward {
     cbrreward_kind kind;
     cbrdec percent;      /* R_PERCENT: the rate as written, 15 for 15% */
     bool has_cap;
-    cbramount amount;    /* R_FIXED: the amount; R_PERCENT: the cap */
+    cbramount amount;    /* R_FIXED: the amount; R_PERCENT, R_EXPR: a literal cap */
     cbramount fixed_cap; /* R_FIXED with has_cap: the cap, which is an error */
+    cbrexpr *expr;       /* R_EXPR: the reward */
+    cbrexpr *cap;        /* has_cap with a cap that is not one amount; else NULL */
     cbrloc cap_loc;      /* from `up` to the end of the cap */
     cbrloc loc;
 } cbrreward;

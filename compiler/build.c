@@ -167,7 +167,63 @@ cbrexpr *cbrbuild_money(cbr_compiler *c, const cbrval *num, cbrstr cur, cbrloc l
     e->value.u.m.amount = a.value;
     memcpy(e->value.u.m.cur, a.cur, 4);
     e->op_loc = cur_loc; /* where a bad currency code is reported */
+    e->u.name = cur;     /* a reward or cap of one amount gets it back */
     return e;
+}
+
+/* Whether e is one number or amount as written (no parentheses, no sign),
+ * and if so that amount. */
+static bool literal_amount(const cbrexpr *e, cbramount *out)
+{
+    if (e->kind != E_LIT || e->paren)
+        return false;
+    if (e->value.type == T_MONEY) {
+        /* The number as the lexer gave it: 20 is an int, 20.00 a decimal. */
+        cbrdec d = e->value.u.m.amount;
+        cbrval num = {.type = d.scale ? T_DECIMAL : T_INT};
+        if (d.scale)
+            num.u.d = d;
+        else
+            num.u.i = d.m;
+        cbrbuild_amount(out, &num, e->loc, &e->u.name, e->op_loc);
+        return true;
+    }
+    if (e->value.type == T_INT || (e->value.type == T_DECIMAL && !e->value.is_percent)) {
+        cbrbuild_amount(out, &e->value, e->loc, NULL, e->loc);
+        return true;
+    }
+    return false;
+}
+
+void cbrbuild_reward(cbrreward *out, cbrexpr *value, cbrexpr *cap, cbrloc loc, cbrloc cap_loc)
+{
+    memset(out, 0, sizeof *out);
+    out->loc = loc;
+    out->cap_loc = cap_loc;
+    if (!value)
+        return;
+    cbramount capamt;
+    bool cap_literal = cap && literal_amount(cap, &capamt);
+    out->has_cap = cap != NULL;
+    if (cap && !cap_literal)
+        out->cap = cap;
+    if (value->kind == E_LIT && !value->paren && value->value.type == T_DECIMAL && value->value.is_percent) {
+        out->kind = R_PERCENT;
+        out->percent = value->value.u.d;
+        if (cap_literal)
+            out->amount = capamt;
+        return;
+    }
+    if (literal_amount(value, &out->amount)) {
+        out->kind = R_FIXED;
+        if (cap_literal)
+            out->fixed_cap = capamt;
+        return;
+    }
+    out->kind = R_EXPR;
+    out->expr = value;
+    if (cap_literal)
+        out->amount = capamt;
 }
 
 cbrexpr *cbrbuild_name(cbr_compiler *c, cbrexpr_kind kind, cbrstr name, cbrloc loc)
@@ -342,6 +398,34 @@ static void found_text(cbr_lexer *lx, const cbrloc *loc, bool at_eof, char *out,
     }
 }
 
+/* Whether the last word before byte `at` (across white space) of lx's
+ * source is word; *start is then where that word starts. */
+static bool word_before(cbr_lexer *lx, uint32_t file, size_t at, const char *word, size_t *start)
+{
+    const cbrsource *s = &lx->cc->src[file];
+    size_t i = at <= s->len ? at : s->len, n = strlen(word);
+    while (i > 0 && strchr(" \t\r\n", s->text[i - 1]))
+        i--;
+    if (i < n || memcmp(s->text + i - n, word, n) != 0)
+        return false;
+    char before = i > n ? s->text[i - n - 1] : ' ';
+    *start = i - n;
+    return !(before == '_' || (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
+             (before >= '0' && before <= '9'));
+}
+
+static bool after_word(cbr_lexer *lx, const cbrloc *loc, const char *word)
+{
+    size_t at;
+    return word_before(lx, loc->file, loc->start, word, &at);
+}
+
+static bool after_up_to(cbr_lexer *lx, const cbrloc *loc)
+{
+    size_t at;
+    return word_before(lx, loc->file, loc->start, "to", &at) && word_before(lx, loc->file, at, "up", &at);
+}
+
 void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const char *found,
                            const char *const *names_, const int *kinds, int n)
 {
@@ -374,8 +458,19 @@ void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const 
         cbrdiag_error(lx->cc, *loc, "syntax", "expected `then` after the condition, found %s", what);
         return;
     }
+    if (count[CBRSYM_EXPR_START] && after_up_to(lx, loc)) {
+        cbrdiag_error(lx->cc, *loc, "syntax",
+                      "expected the cap after `up to`: an amount or a money expression, as in `up to 5.00`; found %s",
+                      what);
+        return;
+    }
+    if (count[CBRSYM_EXPR_START] && after_word(lx, loc, "cashback")) {
+        cbrdiag_error(lx->cc, *loc, "syntax",
+                      "expected the reward after `cashback`: a percent, an amount or a money expression, "
+                      "as in `cashback 5%%`, `cashback 2.00` or `cashback amount * 2%%`; found %s", what);
+        return;
+    }
     /* Group long lists into what a rule author thinks in. */
-    /* After `cashback` only numbers fit: list them rather than say "expression". */
     bool expr = count[CBRSYM_EXPR_START] >= 3 && names;
     bool oper = count[CBRSYM_OPERATOR] >= 3;
     bool attrs = count[CBRSYM_ATTRIBUTE] >= 3;

@@ -17,6 +17,9 @@ bool cbrbuild_attr(cbr_compiler *c, cbrattrs *list, const cbrattr *a);
 void cbrbuild_attr_str(cbrattr *a, cbrattr_kind kind, cbrloc loc, cbrloc kw, cbrstr s);
 bool cbrbuild_join(cbr_compiler *c, cbrstr *out, cbrstr a, const char *sep, cbrstr b);
 void cbrbuild_amount(cbramount *out, const cbrval *num, cbrloc loc, const cbrstr *cur, cbrloc cur_loc);
+/* The reward `cashback VALUE [up to CAP]` (cap NULL when there is none):
+ * one literal keeps its old form, anything else is an expression. */
+void cbrbuild_reward(cbrreward *out, cbrexpr *value, cbrexpr *cap, cbrloc loc, cbrloc cap_loc);
 bool cbrbuild_step(cbr_compiler *c, cbrsteps *steps, const cbrstep *st);
 bool cbrbuild_kv(cbr_compiler *c, cbrstep *st, const cbrgiven_kv *kv);
 

@@ -816,6 +816,23 @@ static void gen_when(gen *g, cbrx_offer *x, uint32_t clause, const cbrexpr *cond
     }
 }
 
+/* A reward or cap written as an expression is computed on the rows the
+ * clause selected, just before its REWARD reads it. */
+static void gen_reward(gen *g, uint32_t ci, const cbrreward *rw)
+{
+    if (rw->kind != R_EXPR && !rw->cap)
+        return;
+    uint16_t reg = rw->kind == R_EXPR ? gen_value(g, rw->expr) : CBRX_NO_REG;
+    uint16_t cap = rw->cap ? gen_value(g, rw->cap) : CBRX_NO_REG;
+    uint32_t text = source_text(g, &rw->loc);
+    if (g->failed)
+        return;
+    cbrx_clause *xc = &g->p->clauses[ci]; /* the table may have moved: index again */
+    xc->reg = reg;
+    xc->cap_reg = cap;
+    xc->text = text;
+}
+
 static void filter_valid(gen *g, cbrx_offer *x, int32_t from, int32_t to, const cbrcampaign *cp)
 {
     uint32_t at = g->p->ncode;
@@ -921,13 +938,16 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         uint32_t ci = g->p->nclauses++;
         cbrx_clause *xc = &g->p->clauses[ci];
         memset(xc, 0, sizeof *xc);
-        xc->kind = cl->reward.kind == R_PERCENT ? XR_PERCENT : XR_FIXED;
-        cbrdec pct = cbrdec_trim(cl->reward.percent);
+        const cbrreward *rw = &cl->reward;
+        xc->kind = rw->kind == R_PERCENT ? XR_PERCENT : rw->kind == R_FIXED ? XR_FIXED : XR_EXPR;
+        cbrdec pct = cbrdec_trim(rw->percent);
         xc->pct_m = pct.m;
         xc->pct_scale = pct.scale;
-        xc->has_cap = cl->reward.has_cap;
-        if (cl->reward.kind == R_FIXED || cl->reward.has_cap)
-            xc->amount = amount_of(&cl->reward.amount);
+        xc->has_cap = rw->has_cap && !rw->cap;
+        if (rw->kind == R_FIXED || xc->has_cap)
+            xc->amount = amount_of(&rw->amount);
+        xc->reg = xc->cap_reg = CBRX_NO_REG;
+        xc->text = CBRX_NONE;
         unsigned line, col;
         cbrdiag_linecol(g->c, cl->loc.file, cl->loc.start, &line, &col);
         xc->line = line;
@@ -937,6 +957,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         if (!last)
             emit(g, XOP_PUSH, 0, 0, 0, 0);
         gen_when(g, x, ci, cl->cond);
+        gen_reward(g, ci, rw);
         emit(g, XOP_REWARD, 0, 0, 0, ci);
         if (!last)
             emit(g, XOP_NEXTCLAUSE, 0, 0, 0, 0);

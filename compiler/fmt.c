@@ -447,14 +447,6 @@ static void words(fmt *f, uint32_t end)
     f->space = false;
 }
 
-static unsigned words_width(fmt *f, uint32_t from, uint32_t end)
-{
-    unsigned w = 0;
-    for (uint32_t i = from; i < f->ntok && f->tok[i].start < end; i++)
-        w += (i > from) + tok_width(f, i);
-    return w;
-}
-
 /* ---- expressions ---- */
 
 static void expr(fmt *f, const cbrexpr *e, unsigned ind, unsigned reserve);
@@ -538,7 +530,8 @@ static void expr(fmt *f, const cbrexpr *e, unsigned ind, unsigned reserve)
         return;
     unsigned saved_cont = f->cont;
     f->cont = ind;
-    bool breakable = e->kind == E_AND || e->kind == E_OR || e->kind == E_LIST || e->kind == E_CALL;
+    bool sum = e->kind == E_BIN && (e->op == OP_ADD || e->op == OP_SUB);
+    bool breakable = e->kind == E_AND || e->kind == E_OR || e->kind == E_LIST || e->kind == E_CALL || sum;
     bool flat = f->measuring || f->flat > 0 || (breakable && fits(f, e, reserve));
     if (flat)
         f->flat++;
@@ -590,8 +583,15 @@ static void expr(fmt *f, const cbrexpr *e, unsigned ind, unsigned reserve)
         break;
     }
     case E_BIN:
+        /* A sum that does not fit breaks before its last `+` or `-`, the
+         * operator first, as a chain of `and` does (a tiered reward). */
         expr(f, e->u.kids.a, ind, 0);
-        sp(f);
+        if (sum && !flat && s.k == 0) {
+            nl(f, ind);
+            f->cont = ind;
+        } else {
+            sp(f);
+        }
         tok(f, binop_token(e->op));
         sp(f);
         expr(f, e->u.kids.b, ind, r);
@@ -701,6 +701,46 @@ static void end_block(fmt *f, unsigned ind, bool empty)
     }
 }
 
+/* A reward: `cashback VALUE [up to CAP]`, an expression part laid out as
+ * any expression (`min(amount, 50.00)`), a literal as written. */
+static void reward(fmt *f, const cbrreward *r, unsigned ind)
+{
+    tok(f, TK_CASHBACK);
+    sp(f);
+    if (r->expr)
+        expr(f, r->expr, ind, 0);
+    else
+        words(f, r->has_cap ? r->cap_loc.start : r->loc.end);
+    if (!r->has_cap)
+        return;
+    sp(f);
+    tok(f, TK_UP);
+    sp(f);
+    tok(f, TK_TO);
+    sp(f);
+    if (r->cap)
+        expr(f, r->cap, ind, 0);
+    else
+        words(f, r->loc.end);
+}
+
+/* Its width on one line. */
+static unsigned reward_width(fmt *f, const cbrreward *r)
+{
+    uint32_t ti = f->ti;
+    bool space = f->space;
+    f->ti = tok_at(f, r->loc.start, false);
+    f->measuring = true;
+    f->mw = 0;
+    f->mfirst = true;
+    f->space = false;
+    reward(f, r, 0);
+    f->measuring = false;
+    f->ti = ti;
+    f->space = space;
+    return f->mw;
+}
+
 /* A clause measured for the one-line layout: the width of its condition
  * and of the whole line, or !one when it cannot be on one line. */
 typedef struct clause_shape {
@@ -715,8 +755,7 @@ static clause_shape shape_of(fmt *f, const cbrclause *cl, unsigned ind)
     if (f->bad || comment_within(f, w, last))
         return sh;
     sh.cond_w = measure(f, cl->cond);
-    uint32_t then_tok = espan(f, cl->cond).t + 1;
-    sh.tail_w = 1 + words_width(f, then_tok, cl->reward.loc.end);
+    sh.tail_w = 1 + 5 + reward_width(f, &cl->reward);
     sh.one = ind + 5 + sh.cond_w + sh.tail_w <= f->width;
     return sh;
 }
@@ -742,7 +781,7 @@ static void clause(fmt *f, const cbrclause *cl, unsigned ind, bool one, unsigned
     sp(f);
     tok(f, TK_THEN);
     sp(f);
-    words(f, cl->reward.loc.end);
+    reward(f, &cl->reward, ind + 2 * STEP);
 }
 
 /* The `then` column of a run of clauses, first..n (stopping at a blank line,

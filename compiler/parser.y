@@ -240,17 +240,12 @@ clause:
     WHEN expr THEN reward { $$.cond = $2; $$.reward = $4; $$.loc = @$; $$.unreachable = false; }
   ;
 
+/* Every reward is an expression; cbrbuild_reward gives one literal
+ * (`cashback 10%`, `cashback 20.00`) its old form. */
 reward:
-    CASHBACK PERCENT
-        { memset(&$$, 0, sizeof $$); $$.kind = R_PERCENT; $$.percent = $2.u.d; $$.loc = @$; }
-  | CASHBACK PERCENT UP TO amount
-        { memset(&$$, 0, sizeof $$); $$.kind = R_PERCENT; $$.percent = $2.u.d;
-          $$.has_cap = true; $$.amount = $5; $$.loc = @$; }
-  | CASHBACK amount
-        { memset(&$$, 0, sizeof $$); $$.kind = R_FIXED; $$.amount = $2; $$.loc = @$; }
-  | CASHBACK amount UP TO amount
-        { memset(&$$, 0, sizeof $$); $$.kind = R_FIXED; $$.amount = $2; $$.loc = @$;
-          $$.has_cap = true; $$.fixed_cap = $5; $$.cap_loc = @3; $$.cap_loc.end = @5.end; }
+    CASHBACK sum          { cbrbuild_reward(&$$, $2, NULL, @$, @$); }
+  | CASHBACK sum UP TO sum
+        { cbrloc cl = @3; cl.end = @5.end; cbrbuild_reward(&$$, $2, $5, @$, cl); }
   ;
 
 number:

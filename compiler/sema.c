@@ -357,10 +357,35 @@ static void check_valid(cbrsema_ctx *s, const cbrattr *a)
                       "`valid` ends before it starts: the end date is earlier than the start");
 }
 
+/* A reward or cap written as an expression must be money: a number alone
+ * would leave open what it is a rate or an amount of. */
+static void check_money_expr(cbrsema_ctx *s, cbrexpr *e, bool cap)
+{
+    cbrtype t = cbrtc_expr(s, e);
+    if (t == T_ERROR || t == T_MONEY)
+        return;
+    cbrdiag_error(s->c, e->loc, "reward-type", "%s must be money; this expression is of type %s",
+                  cap ? "the cap after `up to`" : "a reward", cbrtype_name(t));
+    if (cap)
+        cbrdiag_hint(s->c, "a cap is an amount, as in `up to 5.00`, or an expression of money");
+    else if (t == T_DECIMAL || t == T_INT)
+        cbrdiag_hint(s->c, "a rate needs what it is a rate of, as in `amount * 2%%`; "
+                           "a fixed amount is one number alone, as in `cashback 5.00`");
+}
+
 static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
 {
     cbrreward *r = &cl->reward;
-    if (r->kind == R_PERCENT) {
+    if (r->cap)
+        check_money_expr(s, r->cap, true);
+    if (r->kind == R_EXPR) {
+        check_money_expr(s, r->expr, false);
+        if (r->has_cap && !r->cap && cbrtc_amount(s, &r->amount, "the cap"))
+            positive(s, &r->amount, "the cap");
+        const cbrexpr *e = r->expr;
+        if (e->type == T_MONEY && e->is_const && e->value.u.m.amount.m <= 0)
+            cbrdiag_warning(s->c, e->loc, "zero-reward", "this reward is never more than 0, so it never awards anything");
+    } else if (r->kind == R_PERCENT) {
         cbrdec hundred = {100, 0}, zero = {0, 0};
         if (cbrdec_cmp(r->percent, hundred) > 0) {
             char p[32];
@@ -370,16 +395,17 @@ static void check_reward(cbrsema_ctx *s, const cbroffer *o, cbrclause *cl)
         } else if (cbrdec_cmp(r->percent, zero) == 0) {
             cbrdiag_warning(s->c, r->loc, "zero-reward", "a reward of 0%% never awards anything");
         }
-        if (r->has_cap && cbrtc_amount(s, &r->amount, "the cap"))
+        if (r->has_cap && !r->cap && cbrtc_amount(s, &r->amount, "the cap"))
             positive(s, &r->amount, "the cap");
     } else if (r->has_cap) {
-        /* `cashback 1.00 up to 5.00`: only a percent reward has a cap. */
+        /* `cashback 1.00 up to 5.00`: a fixed amount is what it is. */
         cbrdiag_error(s->c, r->cap_loc, "cap-on-fixed",
-                      "a fixed reward takes no cap: `up to` limits a percent reward, as in `cashback 10%% up to 5.00`");
+                      "a fixed reward takes no cap: `up to` limits a percent or an expression, as in `cashback 10%% up to 5.00`");
         char f[40], k[40];
         cbrdec_format(r->amount.value, f, sizeof f);
         cbrdec_format(r->fixed_cap.value, k, sizeof k);
-        if (!strcmp(r->amount.cur, r->fixed_cap.cur) && cbrdec_cmp(r->amount.value, r->fixed_cap.value) <= 0)
+        if (!r->cap && !strcmp(r->amount.cur, r->fixed_cap.cur) &&
+            cbrdec_cmp(r->amount.value, r->fixed_cap.value) <= 0)
             cbrdiag_hint(s->c, "the cap %s could never apply to a fixed %s; write `cashback %s%s%s`", k, f, f,
                          r->amount.cur[0] ? " " : "", r->amount.cur);
     } else if (cbrtc_amount(s, &r->amount, "the reward")) {

@@ -105,6 +105,8 @@ static void put_amount(wbuf *w, const cbrx_amount *a)
     put(w, a->cur, 3);
 }
 
+static bool needs_rewards(const cbrx_program *p);
+
 static void put_section(wbuf *w, const cbrx_program *p, int id)
 {
     uint32_t i;
@@ -259,7 +261,18 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             PUT32(w, t->ncode);
         }
         break;
-    case SEC_REWARDS:
+    case SEC_REWARDS: {
+        /* Per clause its reward and cap registers and their source text, or
+         * nothing when no clause has an expression. */
+        uint32_t n = needs_rewards(p) ? p->nclauses : 0;
+        PUT32(w, n);
+        for (i = 0; i < n; i++) {
+            PUT16(w, p->clauses[i].reg);
+            PUT16(w, p->clauses[i].cap_reg);
+            PUT32(w, p->clauses[i].text);
+        }
+        break;
+    }
     case SEC_TABLES:
         PUT32(w, 0);
         break;
@@ -291,6 +304,15 @@ static bool needs_settlement(const cbrx_program *p)
     return false;
 }
 
+/* Whether a clause's reward or cap is an expression. */
+static bool needs_rewards(const cbrx_program *p)
+{
+    for (uint32_t i = 0; i < p->nclauses; i++)
+        if (p->clauses[i].kind == XR_EXPR || p->clauses[i].cap_reg != CBRX_NO_REG)
+            return true;
+    return false;
+}
+
 /* How many sections p's bundle has: the base ones, and the optional ones
  * up to the last that p needs. */
 static int sections_needed(const cbrx_program *p)
@@ -298,6 +320,7 @@ static int sections_needed(const cbrx_program *p)
     bool need[SEC_COUNT + 1] = {false};
     need[SEC_SETTLEMENT] = needs_settlement(p);
     need[SEC_TALLIES] = p->ntallies > 0;
+    need[SEC_REWARDS] = needs_rewards(p);
     int n = SEC_BASE;
     for (int id = SEC_BASE + 1; id <= SEC_COUNT; id++)
         if (need[id])
@@ -541,6 +564,8 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             c->pct_scale = GET8(r);
             get_amount(r, &c->amount);
             c->line = GET32(r);
+            c->reg = c->cap_reg = CBRX_NO_REG; /* unless the rewards section says */
+            c->text = CBRX_NONE;
         }
         break;
     case SEC_LIMITS:
@@ -613,6 +638,17 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
         }
         break;
     case SEC_REWARDS:
+        n = GET32(r);
+        if (n != 0 && n != p->nclauses) {
+            r->why = "its clauses are not the program's";
+            return false;
+        }
+        for (i = 0; i < n; i++) {
+            p->clauses[i].reg = GET16(r);
+            p->clauses[i].cap_reg = GET16(r);
+            p->clauses[i].text = GET32(r);
+        }
+        break;
     case SEC_TABLES:
         if (GET32(r) != 0) {
             r->why = "this cbr reads none of its entries";

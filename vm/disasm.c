@@ -174,8 +174,17 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
         cbrtb_printf(&o, "\n");
         for (uint32_t c = 0; c < of->nclauses; c++) {
             const cbrx_clause *cl = &p->clauses[of->first_clause + c];
-            cbrtb_printf(&o, "  ; clause %u (line %u): cashback ", of->first_clause + c, cl->line);
-            if (cl->kind == XR_PERCENT) {
+            cbrtb_printf(&o, "  ; clause %u (line %u): ", of->first_clause + c, cl->line);
+            if (cl->kind == XR_EXPR || cl->cap_reg != CBRX_NO_REG) {
+                cbrtb_printf(&o, "%s", cbrx_str(p, cl->text));
+                if (cl->reg != CBRX_NO_REG && cl->cap_reg != CBRX_NO_REG)
+                    cbrtb_printf(&o, " (r%u, cap r%u)", cl->reg, cl->cap_reg);
+                else if (cl->reg != CBRX_NO_REG)
+                    cbrtb_printf(&o, " (r%u)", cl->reg);
+                else
+                    cbrtb_printf(&o, " (cap r%u)", cl->cap_reg);
+            } else if (cl->kind == XR_PERCENT) {
+                cbrtb_printf(&o, "cashback ");
                 char buf[32];
                 cbrdec_format((cbrdec){cl->pct_m, cl->pct_scale}, buf, sizeof buf);
                 cbrtb_printf(&o, "%s%%", buf);
@@ -184,6 +193,7 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
                     amount(&o, &cl->amount);
                 }
             } else {
+                cbrtb_printf(&o, "cashback ");
                 amount(&o, &cl->amount);
             }
             cbrtb_printf(&o, "\n");

@@ -341,11 +341,23 @@ static void describe_limit(text *t, const cbrx_program *x, const cbrx_offer *of,
 }
 
 static void describe_reward(text *t, const cbr_context *ctx, const cbrx_offer *of, uint32_t clause,
-                            int64_t earned)
+                            int64_t earned, bool capped)
 {
     const cbrx_program *x = ctx->x;
     const cbrx_clause *cl = &x->clauses[of->first_clause + clause];
     put(t, "clause %u (line %u) pays ", clause + 1, cl->line);
+    if (cl->kind == XR_EXPR || cl->cap_reg != CBRX_NO_REG) {
+        /* An expression is named as written: its parts are the author's. */
+        put(t, "`%s`, rounded %s", cbrx_str(x, cl->text),
+            of->rounding <= CBR_ROUND_CEIL ? mode_names[of->rounding] : "?");
+        if (capped && cl->has_cap) {
+            put(t, ", capped at ");
+            put_amount(t, &cl->amount);
+        } else if (capped) {
+            put(t, ", capped");
+        }
+        return;
+    }
     if (cl->kind == XR_FIXED) {
         put_amount(t, &cl->amount);
         if (!cl->amount.cur[0]) { /* paid in the transaction's currency */
@@ -384,6 +396,8 @@ static void describe_nothing(text *t, const cbr_context *ctx, const cbrx_offer *
     else if (other && (cl->kind == XR_FIXED || cl->has_cap))
         put(t, "its %s is in %s, the transaction in %.*s", cl->kind == XR_FIXED ? "reward" : "cap",
             cl->amount.cur, (int)n, cur);
+    else if (cl->kind == XR_EXPR || cl->cap_reg != CBRX_NO_REG)
+        put(t, "`%s` is unknown, or comes to zero or less, for this transaction", cbrx_str(x, cl->text));
     else
         put(t, "the cashback rounds to zero");
 }
@@ -431,7 +445,7 @@ static void explain_offer(explainer *e, uint32_t o, cbr_explain_fn fn, void *ud)
             put(&t, "awarded ");
             put_minor(&t, ctx, ex.cashback);
             put(&t, ": ");
-            describe_reward(&t, ctx, of, out->cand.clause, ex.earned);
+            describe_reward(&t, ctx, of, out->cand.clause, ex.earned, out->cand.capped);
             break;
         case XS_CUT:
             put(&t, "awarded ");

@@ -89,16 +89,25 @@ typedef struct cbrx_amount {
     char cur[4];
 } cbrx_amount;
 
-typedef enum cbrx_reward_kind { XR_PERCENT = 0, XR_FIXED = 1 } cbrx_reward_kind;
+/* XR_EXPR: the reward is a money register the clause's code computed
+ * (`cashback amount * merchant_rate[merchant]`), rounded once to the
+ * currency's minor unit with the offer's mode, then capped. */
+typedef enum cbrx_reward_kind { XR_PERCENT = 0, XR_FIXED = 1, XR_EXPR = 2 } cbrx_reward_kind;
 
 typedef struct cbrx_clause {
     uint8_t kind;       /* cbrx_reward_kind */
-    uint8_t has_cap;
+    uint8_t has_cap;    /* a literal cap in amount (XR_PERCENT, XR_EXPR) */
     int64_t pct_m;      /* XR_PERCENT: the rate as written (15 for 15%) ... */
     uint8_t pct_scale;  /* ... at this scale */
-    cbrx_amount amount; /* XR_FIXED: the reward; XR_PERCENT: the cap */
+    cbrx_amount amount; /* XR_FIXED: the reward; XR_PERCENT, XR_EXPR: the cap */
     uint32_t line;      /* source line of `when`, for listings and explain */
+    /* The rewards section (only where a clause uses one of these): */
+    uint16_t reg;       /* XR_EXPR: the money register of the reward, else CBRX_NO_REG */
+    uint16_t cap_reg;   /* a cap written as an expression: its money register, else CBRX_NO_REG */
+    uint32_t text;      /* XR_EXPR or cap_reg: string index of the source text
+                           `cashback ...`, else CBRX_NONE */
 } cbrx_clause;
+#define CBRX_NO_REG UINT16_MAX  /* never a register: CBRX_MAX_REGS is 65535 registers, 0..65534 */
 
 /* Calendar periods in a zone: of limits and of paced budgets.  XP_NONE is
  * all time. */

@@ -1,8 +1,9 @@
 /* reward.c: from a clause that holds to money, and from candidates to awards.
  *
  * cbrx_reward turns the selected rows of a clause into candidates: a percent
- * of the amount rounded to the currency's minor unit with the offer's mode,
- * then capped; or a fixed amount.  cbrx_settle then walks the rows in input
+ * of the amount, or the money register of a reward expression, rounded to
+ * the currency's minor unit with the offer's mode, then capped; or a fixed
+ * amount.  cbrx_settle then walks the rows in input
  * order and each row's candidates in evaluation order (priority, then id),
  * which is the order offers ran in, and grants them: at most one per
  * exclusive group.  All amounts are integers in minor units; the only
@@ -45,11 +46,11 @@ int64_t cbrx_minor_units64(const cbrx_amount *a, int e, cbrround mode)
     return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
 }
 
-static bool add_cand(cbr_context *ctx, uint32_t row, uint32_t clause, int64_t cash)
+static bool add_cand(cbr_context *ctx, uint32_t row, uint32_t clause, bool capped, int64_t cash)
 {
     if (!cbrx_grow(ctx->x, (void **)&ctx->cands, &ctx->capcands, ctx->ncands, sizeof *ctx->cands, 1024))
         return false;
-    ctx->cands[ctx->ncands++] = (cbrx_cand){row, ctx->offer, clause, cash};
+    ctx->cands[ctx->ncands++] = (cbrx_cand){row, ctx->offer, clause, capped, cash};
     return true;
 }
 
@@ -60,38 +61,80 @@ __int128 cbrx_percent_of(int64_t amount, const cbrx_clause *cl, int e, cbrround 
     return cbrx_div_round((__int128)amount * cl->pct_m, pow10w(pscale - (unsigned)e), mode);
 }
 
+/* A money value at scale s in minor units of a currency with e digits,
+ * rounded with mode: the one rounding of a reward expression. */
+static __int128 minor_of(int64_t v, unsigned s, int e, cbrround mode)
+{
+    if (s <= (unsigned)e)
+        return (__int128)v * pow10w((unsigned)e - s);
+    return cbrx_div_round(v, pow10w(s - (unsigned)e), mode);
+}
+
+/* The cap of clause cl on row r in minor units, rounded down (never more
+ * than the cap); false when the row cannot earn: a cap in another currency,
+ * or a cap expression that is unknown.  *cap is INT64_MAX when uncapped. */
+static bool cap_of(const cbr_context *ctx, const cbrx_clause *cl, uint32_t r, int e, __int128 *cap)
+{
+    *cap = INT64_MAX;
+    if (cl->has_cap) {
+        if (!currency_ok(ctx, r, &cl->amount))
+            return false;
+        *cap = cbrx_minor_units(&cl->amount, e, CBR_ROUND_DOWN);
+    } else if (cl->cap_reg != CBRX_NO_REG) {
+        const cbrx_col *c = &ctx->regs[cl->cap_reg];
+        if (c->null[r])
+            return false;
+        *cap = minor_of(c->v[r], ctx->x->regs[cl->cap_reg].scale, e, CBR_ROUND_DOWN);
+    }
+    return true;
+}
+
+__int128 cbrx_clause_cash(const cbr_context *ctx, const cbrx_clause *cl, uint32_t r, cbrround mode,
+                          bool *ok, bool *capped)
+{
+    int e = ctx->b->exp[r];
+    *ok = false;
+    *capped = false;
+    if (cl->kind == XR_FIXED) {
+        if (!currency_ok(ctx, r, &cl->amount))
+            return 0;
+        *ok = true;
+        return cbrx_minor_units(&cl->amount, e, mode);
+    }
+    __int128 cash;
+    if (cl->kind == XR_PERCENT) {
+        cash = cbrx_percent_of(ctx->b->cols[XF_AMOUNT].v[r], cl, e, mode);
+    } else {
+        const cbrx_col *c = &ctx->regs[cl->reg];
+        if (c->null[r])
+            return 0;
+        cash = minor_of(c->v[r], ctx->x->regs[cl->reg].scale, e, mode);
+    }
+    __int128 cap;
+    if (!cap_of(ctx, cl, r, e, &cap))
+        return 0;
+    *ok = true;
+    *capped = cash > cap;
+    return cash > cap ? cap : cash;
+}
+
 void cbrx_reward(cbr_context *ctx, uint32_t k)
 {
     const cbrx_program *x = ctx->x;
     const cbrx_clause *cl = &x->clauses[k];
     cbrround mode = (cbrround)x->offers[ctx->offer].rounding;
     const int64_t *amount = ctx->b->cols[XF_AMOUNT].v;
-    const int8_t *exp = ctx->b->exp;
     for (uint32_t i = 0; i < ctx->nsel; i++) {
         uint32_t r = ctx->sel[i];
-        int e = exp[r];
         if (amount[r] <= 0)
             continue;
-        __int128 cash;
-        if (cl->kind == XR_PERCENT) {
-            cash = cbrx_percent_of(amount[r], cl, e, mode);
-            if (cl->has_cap) {
-                if (!currency_ok(ctx, r, &cl->amount))
-                    continue;
-                /* A cap with more digits than the currency is cut down to
-                 * what can be paid: never more than the cap. */
-                __int128 cap = cbrx_minor_units(&cl->amount, e, CBR_ROUND_DOWN);
-                if (cash > cap)
-                    cash = cap;
-            }
-        } else {
-            if (!currency_ok(ctx, r, &cl->amount))
-                continue;
-            cash = cbrx_minor_units(&cl->amount, e, mode);
-        }
+        bool ok, capped;
+        __int128 cash = cbrx_clause_cash(ctx, cl, r, mode, &ok, &capped);
+        if (!ok)
+            continue;
         if (cash <= 0 || cash > INT64_MAX)
             continue;
-        if (!add_cand(ctx, r, k - x->offers[ctx->offer].first_clause, (int64_t)cash)) {
+        if (!add_cand(ctx, r, k - x->offers[ctx->offer].first_clause, capped, (int64_t)cash)) {
             ctx->oom = true;
             return;
         }

@@ -128,8 +128,16 @@ static bool check_tables(const cbrx_program *p, cbr_error *err)
     }
     for (uint32_t i = 0; i < p->nclauses; i++) {
         const cbrx_clause *c = &p->clauses[i];
-        if (c->kind > XR_FIXED || c->has_cap > 1 || c->pct_scale > CBRDEC_MAX_SCALE || !amount_ok(&c->amount))
+        if (c->kind > XR_EXPR || c->has_cap > 1 || c->pct_scale > CBRDEC_MAX_SCALE || !amount_ok(&c->amount))
             return cbrx_fail(err, CBR_ERR_BUNDLE, "clause %u: bad reward", i);
+        /* A register reward belongs to XR_EXPR, a cap register to a reward
+         * that can be capped, never both a literal cap and a register one;
+         * the registers themselves are checked where REWARD reads them. */
+        if ((c->kind == XR_EXPR) != (c->reg != CBRX_NO_REG) ||
+            (c->cap_reg != CBRX_NO_REG && (c->kind == XR_FIXED || c->has_cap)) ||
+            (c->text != CBRX_NONE && !str_ok(p, c->text)) ||
+            ((c->reg != CBRX_NO_REG || c->cap_reg != CBRX_NO_REG) && c->text == CBRX_NONE))
+            return cbrx_fail(err, CBR_ERR_BUNDLE, "clause %u: bad reward registers or text", i);
     }
     for (uint32_t i = 0; i < p->nlimits; i++) {
         const cbrx_limit *l = &p->limits[i];
@@ -202,6 +210,16 @@ static bool want_type(vctx *v, uint16_t r, uint8_t t)
 {
     if (T(v, r) != t)
         return bad(v, "register r%u is %s, expected %s", r, type_names[T(v, r)], type_names[t]);
+    return true;
+}
+
+/* The money registers a clause's reward reads: written by now. */
+static bool reward_regs(vctx *v, const cbrx_clause *c)
+{
+    if (c->reg != CBRX_NO_REG && (!rd(v, c->reg) || !want_type(v, c->reg, X_MONEY)))
+        return false;
+    if (c->cap_reg != CBRX_NO_REG && (!rd(v, c->cap_reg) || !want_type(v, c->cap_reg, X_MONEY)))
+        return false;
     return true;
 }
 
@@ -421,7 +439,7 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
         const cbrx_offer *o = &p->offers[v->offer];
         if (in->k < o->first_clause || in->k - o->first_clause >= o->nclauses)
             return bad(v, "clause %u is not one of this offer's", in->k);
-        return true;
+        return reward_regs(v, &v->p->clauses[in->k]);
     }
     case XOP_COUNT:
         break;

@@ -34,6 +34,7 @@ typedef struct cbrx_local {
 
 typedef struct cbrx_cand {
     uint32_t row, offer, clause;
+    uint8_t capped;             /* the clause's cap cut it (explain says so) */
     int64_t cashback;           /* minor units of the row's currency */
 } cbrx_cand;
 
@@ -203,6 +204,11 @@ __int128 cbrx_div_round(__int128 n, __int128 den, cbrround mode);
 /* reward.c: a percent clause's cashback on amount (scale 4) in minor units
  * of a currency with e digits, rounded with mode, before any cap. */
 __int128 cbrx_percent_of(int64_t amount, const cbrx_clause *cl, int e, cbrround mode);
+/* reward.c: clause cl's cashback on row r in minor units, rounded with
+ * mode and capped (*capped: the cap cut it); *ok false when the row cannot
+ * earn from it (an amount in another currency, an unknown value or cap). */
+__int128 cbrx_clause_cash(const cbr_context *ctx, const cbrx_clause *cl, uint32_t r, cbrround mode,
+                          bool *ok, bool *capped);
 /* reward.c: the candidates of clause k for the selected rows. */
 void cbrx_reward(cbr_context *ctx, uint32_t k);
 /* reward.c: candidates -> awards: priority order, exclusive groups, limits. */

@@ -687,7 +687,7 @@ END_TEST
 START_TEST(doubled_percent_sign)
 {
     ck_assert_syntax_error("offer \"o\" { when amount > 1 then cashback 5%% }\n", 1, 45,
-                           "expected `when`, `up`, `}` or an offer attribute, found `%`");
+                           "expected `when`, `up`, `}`, an offer attribute or an operator, found `%`");
 }
 END_TEST
 
@@ -757,19 +757,20 @@ END_TEST
 START_TEST(cap_without_amount)
 {
     ck_assert_syntax_error("when amount > 1 then cashback 5% up to\n", 2, 1,
-                           "expected an integer or a decimal number, found end of file");
+                           "expected the cap after `up to`: an amount or a money expression, as in "
+                           "`up to 5.00`; found end of file");
 }
 END_TEST
 
-/* Regression test for a fixed bug: after `cashback` only a percent or an amount
- * may follow, but the three expected tokens (percent, integer, decimal) are
- * all "expression starts", so the message says "expected an expression". */
+/* After a bare `cashback` the message says what a reward is, with
+ * examples, rather than only "an expression". */
 START_TEST(reward_without_value_names_percent_or_amount)
 {
     C = unit_compile("offer \"o\" { when amount > 1 then cashback }\n");
     ck_assert_one_error(C, "syntax", 1, 43);
     const cbr_diagnostic *d = unit_only_error(C);
-    ck_assert_msg(strstr(d->message, "expression") == NULL && strstr(d->message, "percent") != NULL,
+    ck_assert_msg(strstr(d->message, "after `cashback`") && strstr(d->message, "percent") &&
+                      strstr(d->message, "amount * 2%"),
                   "message: %s", d->message);
     done();
 }
