@@ -17,7 +17,7 @@
 BENCH_SEED = 20260302
 BENCH_FLAGS =
 
-EXTRA_PROGRAMS = bench/cbr-bench-gen bench/cbr-bench bench/cbr-bench-tx bench/cbr-bench-state
+EXTRA_PROGRAMS = bench/cbr-bench-gen bench/cbr-bench bench/cbr-bench-tx bench/cbr-bench-state bench/cbr-bench-tally
 
 bench_cbr_bench_gen_SOURCES = bench/gen.c bench/workload.c bench/workload.h
 bench_cbr_bench_gen_LDADD = -lm
@@ -60,6 +60,14 @@ bench_cbr_bench_state_LDADD = libcbr.la
 bench-state: bench/cbr-bench-state$(EXEEXT)
 	bench/cbr-bench-state$(EXEEXT) $(BENCH_STATE_CUSTOMERS)
 
+# `make bench-tally`: state bytes per customer of two tallies, and the time
+# per purchase of reading and counting them.
+bench_cbr_bench_tally_SOURCES = bench/tally_bench.c
+bench_cbr_bench_tally_CFLAGS = $(AM_CFLAGS) -O2
+bench_cbr_bench_tally_LDADD = libcbr.la
+bench-tally: bench/cbr-bench-tally$(EXEEXT)
+	bench/cbr-bench-tally$(EXEEXT) $(BENCH_STATE_CUSTOMERS)
+
 # `make bench-run`: cbrc run itself over a generated file (5 million
 # transactions by default), first against the 1-offer set (reading, parsing
 # and writing dominate) then against the 100-offer set with --summary; GNU
@@ -84,7 +92,7 @@ bench-run: cbrc$(EXEEXT) bench/baseline_1.c bench/baseline_100.c bench/tx_$(BENC
 	done; \
 	awk -v a=$$rate_100 -v b=$$rate_1 'BEGIN { printf "100 offers / 1 offer: %.2f of the speed\n", a / b }'
 
-.PHONY: bench bench-force bench-run bench-state
+.PHONY: bench bench-force bench-run bench-state bench-tally
 
 EXTRA_DIST += bench/README.md bench/local.mk
 CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) $(BENCH_BASELINES) \

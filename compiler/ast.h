@@ -91,7 +91,8 @@ typedef enum cbrsym_kind {
     SYM_WEEKDAY,   /* index 1..7 */
     SYM_EXTERN,    /* index into the externs (calls only) */
     SYM_BUILTIN,   /* index into the built-in function table (calls only) */
-    SYM_TABLE      /* index into the tables */
+    SYM_TABLE,     /* index into the tables */
+    SYM_TALLY      /* index into the tallies: read like a field */
 } cbrsym_kind;
 
 typedef struct cbrexpr cbrexpr;
@@ -220,7 +221,18 @@ typedef struct cbrsteps {
 } cbrsteps;
 
 /* ---- top-level items ---- */
-typedef enum cbritem_kind { I_FIELD, I_LET, I_EXTERN, I_CAMPAIGN, I_OFFER, I_RULE, I_TEST, I_TABLE } cbritem_kind;
+typedef enum cbritem_kind { I_FIELD, I_LET, I_EXTERN, I_CAMPAIGN, I_OFFER, I_RULE, I_TEST, I_TABLE, I_TALLY } cbritem_kind;
+
+/* `tally NAME = KIND [WHAT] per WHO [per PERIOD] [where COND] [timezone "Z"]`
+ * as written: the words are checked in sema (compiler/tallies.c), and each
+ * optional part may be written once. */
+typedef struct cbrtallydef {
+    cbrstr kind, what, who, period, where, zone;
+    cbrloc kind_loc, what_loc, who_loc, period_loc, where_loc, zone_loc;
+    bool has_period, has_zone;
+    unsigned nperiod, nzone;  /* how often each was written */
+    cbrexpr *cond;       /* NULL: counts every purchase */
+} cbrtallydef;
 
 typedef struct cbrtyperef {
     cbrstr name;         /* as written: "string" */
@@ -255,6 +267,7 @@ struct cbritem {
         cbrclause rule;                                          /* I_RULE: a bare rule */
         cbrsteps test;                                           /* I_TEST */
         cbrtabledecl table;                                      /* I_TABLE */
+        cbrtallydef tally;                                       /* I_TALLY */
     } u;
 };
 

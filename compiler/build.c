@@ -544,3 +544,21 @@ cbrexpr *cbrbuild_index(cbr_compiler *c, cbrexpr *table, cbrexpr *key, cbrloc lo
     deepen(c, e, key);
     return e;
 }
+
+void cbrbuild_tally_period(cbrtallydef *t, cbrstr word, cbrloc loc)
+{
+    if (t->nperiod++ == 0) {
+        t->has_period = true;
+        t->period = word;
+        t->period_loc = loc;
+    }
+}
+
+void cbrbuild_tally_zone(cbrtallydef *t, cbrstr zone, cbrloc loc)
+{
+    if (t->nzone++ == 0) {
+        t->has_zone = true;
+        t->zone = zone;
+        t->zone_loc = loc;
+    }
+}

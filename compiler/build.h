@@ -51,4 +51,9 @@ int cbrparse_symbol_class(int kind); /* parser.y */
 void cbrbuild_syntax_error(cbr_lexer *lx, const cbrloc *loc, bool at_eof, const char *found,
                            const char *const *names, const int *kinds, int n);
 
+/* The `per PERIOD` and `timezone "Z"` parts of a tally: the first is kept,
+ * each is counted so that sema can refuse a repeat. */
+void cbrbuild_tally_period(cbrtallydef *t, cbrstr word, cbrloc loc);
+void cbrbuild_tally_zone(cbrtallydef *t, cbrstr zone, cbrloc loc);
+
 #endif

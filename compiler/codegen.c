@@ -204,7 +204,8 @@ static uint16_t new_reg(gen *g, cbrx_type t, unsigned scale)
             return (uint16_t)i;
         }
     if (p->nregs >= CBRX_MAX_REGS) {
-        cbrx_fail(g->err, CBR_ERR_LIMIT, "offer \"%s\" needs more than %d registers", g->offer->id.s,
+        cbrx_fail(g->err, CBR_ERR_LIMIT, "offer \"%s\" needs more than %d registers",
+                  g->offer ? g->offer->id.s : "(a tally)",
                   CBRX_MAX_REGS);
         g->failed = true;
         return 0;
@@ -478,6 +479,12 @@ static uint16_t gen_value(gen *g, const cbrexpr *e)
     case E_NAME:
         if (e->sym == SYM_LET)
             return gen_value(g, let_expr(g, e));
+        if (e->sym == SYM_TALLY) {
+            const cbrtally *t = &g->m->tallies[e->sym_index];
+            uint16_t r = new_reg(g, xtype(t->type), field_scale(t->type));
+            emit(g, XOP_TALLY, r, 0, 0, e->sym_index);
+            return r;
+        }
         return gen_field(g, e->sym_index);
     case E_NEG: {
         uint16_t a = gen_value(g, e->u.kids.a);
@@ -983,6 +990,38 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
     x->ncode = g->p->ncode - x->code;
 }
 
+/* Each tally's condition, after every offer's code, as a filter of the rows
+ * it counts; its zone is that of its period and derived fields. */
+static void gen_tallies(gen *g)
+{
+    cbrx_program *p = g->p;
+    unsigned n = g->m->ntallies;
+    if (!n)
+        return;
+    p->tallies = cbrx_alloc(p, n * sizeof *p->tallies);
+    if (!p->tallies) {
+        oom(g);
+        return;
+    }
+    for (unsigned i = 0; i < n && !g->failed; i++) {
+        const cbrtally *t = &g->m->tallies[i];
+        cbrx_tally *x = &p->tallies[i];
+        memset(x, 0, sizeof *x);
+        x->name = intern_str(g, t->item->name);
+        x->kind = t->kind == TALLY_SUM ? XT_SUM : XT_COUNT;
+        x->period = (uint8_t)t->period;
+        x->tz = tz_index(g, t->timezone);
+        x->code = p->ncode;
+        if (g->reg_used)
+            memset(g->reg_used, 0, g->cap_regs);
+        g->depth = 0;
+        if (t->item->u.tally.cond)
+            gen_filter(g, t->item->u.tally.cond, 1);
+        x->ncode = p->ncode - x->code;
+        p->ntallies = i + 1;
+    }
+}
+
 /* Evaluation order: priority, highest first; ties by id bytes. */
 typedef struct offer_key {
     int64_t priority;
@@ -1198,6 +1237,7 @@ bool cbrx_generate(cbr_compiler *c, cbrx_program *p, cbr_error *err)
         p->noffers = n;
         cbrx_dealloc(p, order);
     }
+    gen_tallies(&g);
     cbrx_dealloc(p, g.shash);
     cbrx_dealloc(p, g.reg_used);
     if (g.failed) {

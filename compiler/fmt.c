@@ -1036,6 +1036,66 @@ static void table_entries(fmt *f, const cbrtabledecl *t)
     tok(f, close);
 }
 
+/* A tally on one line, its parts in the order written (tokens are replayed
+ * in source order); too long for a line, each optional part starts a line
+ * of its own, indented. */
+static void tally(fmt *f, const cbrtallydef *t, uint32_t end)
+{
+    unsigned width = 0;
+    for (uint32_t i = f->ti; i < f->ntok && f->tok[i].start < end; i++)
+        width += tok_width(f, i) + 1;
+    bool split = width > WIDTH + 1;
+    tok(f, TK_TALLY);
+    sp(f);
+    tok(f, TK_IDENT);
+    sp(f);
+    tok(f, TK_ASSIGN);
+    sp(f);
+    tok(f, TK_IDENT);
+    if (t->what.s) {
+        sp(f);
+        tok(f, TK_IDENT);
+    }
+    sp(f);
+    tok(f, TK_PER);
+    sp(f);
+    tok(f, TK_IDENT);
+    /* The optional parts by position; a repeated one is a check error, and
+     * the formatter refuses (f->bad) what it cannot replay. */
+    uint32_t at[3] = {t->has_period ? t->period_loc.start : UINT32_MAX, t->cond ? t->where_loc.start : UINT32_MAX,
+                      t->has_zone ? t->zone_loc.start : UINT32_MAX};
+    if (t->nperiod > 1 || t->nzone > 1)
+        f->bad = true;
+    for (int k = 0; k < 3 && !f->bad; k++) {
+        int next = -1;
+        for (int j = 0; j < 3; j++)
+            if (at[j] != UINT32_MAX && (next < 0 || at[j] < at[next]))
+                next = j;
+        if (next < 0)
+            break;
+        at[next] = UINT32_MAX;
+        if (split)
+            nl(f, STEP);
+        else
+            sp(f);
+        if (next == 0) {
+            tok(f, TK_PER);
+            sp(f);
+            tok(f, TK_IDENT);
+        } else if (next == 1) {
+            tok(f, TK_IDENT);
+            sp(f);
+            f->flat++;
+            expr(f, t->cond, STEP, 0);
+            f->flat--;
+        } else {
+            tok(f, TK_TIMEZONE);
+            sp(f);
+            tok(f, TK_STRING);
+        }
+    }
+}
+
 static void item(fmt *f, const cbritem *it, unsigned pad_name, unsigned then_col)
 {
     switch (it->kind) {
@@ -1124,6 +1184,9 @@ static void item(fmt *f, const cbritem *it, unsigned pad_name, unsigned then_col
         sp(f);
         tok(f, TK_STRING);
         test_block(f, &it->u.test, 0);
+        break;
+    case I_TALLY:
+        tally(f, &it->u.tally, it->loc.end);
         break;
     }
 }

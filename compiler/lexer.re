@@ -349,6 +349,7 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
             "budget"    { return TK_BUDGET; }
             "rounding"  { return TK_ROUNDING; }
             "table"     { return TK_TABLE; }
+            "tally"     { return TK_TALLY; }
             ident       { return ident(lx, lval); }
 
             date [Tt] clock offset? { return lex_instant(lx, lval); }

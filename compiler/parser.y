@@ -79,7 +79,7 @@ static void cbr_yyerror(cbrloc *loc, cbr_lexer *lx, const char *msg);
 %token EXPECT "expect" FROM "from" NO "no" TRUE "true" FALSE "false"
 %token TITLE "title" TIMEZONE "timezone" PRIORITY "priority"
 %token EXCLUSIVE "exclusive" LIMIT "limit" PER "per" BUDGET "budget"
-%token ROUNDING "rounding" TABLE "table"
+%token ROUNDING "rounding" TABLE "table" TALLY "tally"
 %token EQ "==" NE "!=" LE "<=" GE ">=" FEQ "~=" ARROW "->"
 %token LT "<" GT ">" PLUS "+" MINUS "-" STAR "*" SLASH "/" PCT "%"
 %token LPAREN "(" RPAREN ")" LBRACK "[" RBRACK "]" LBRACE "{" RBRACE "}"
@@ -101,6 +101,8 @@ static void cbr_yyerror(cbrloc *loc, cbr_lexer *lx, const char *msg);
 %type <steps> steps
 %type <kv> kv
 %type <item> typelist table_head table_pairs table_keys
+%type <item> tally_def tally_nw tally_w
+%type <str> tally_what
 
 %%
 
@@ -134,6 +136,7 @@ item:
   | table_head "=" "[" table_keys "," "]" { $$ = $1; $$->loc = @$; }
   | TEST STRING "{" steps "}"
         { NN($$ = cbrbuild_item(CC, I_TEST, @$, $2, @2)); $$->u.test = $4; }
+  | tally_def             { $$ = $1; $$->loc = @$; }
   | error
         { $$ = NULL; }
   ;
@@ -156,6 +159,38 @@ table_pairs:
 table_keys:
     expr                  { $$ = $<item>-2; NN(cbrbuild_table_entry(CC, $$, $1, NULL)); }
   | table_keys "," expr   { $$ = $1; NN(cbrbuild_table_entry(CC, $$, $3, NULL)); }
+  ;
+
+ /* The optional parts of a tally in any order, each kept with how often it
+  * was written: sema refuses a repeat.  `where` is a word here, not a
+  * keyword, so fields named `where` keep working; it comes at most once,
+  * since a word after its condition would read as a currency code. */
+tally_def:
+    tally_nw
+  | tally_w
+  ;
+
+tally_nw:
+    TALLY IDENT "=" IDENT tally_what PER IDENT
+        { NN($$ = cbrbuild_item(CC, I_TALLY, @$, $2, @2)); cbrtallydef *t = &$$->u.tally;
+          t->kind = $4; t->kind_loc = @4; t->what = $5; t->what_loc = @5;
+          t->who = $7; t->who_loc = @7; }
+  | tally_nw PER IDENT    { $$ = $1; cbrbuild_tally_period(&$$->u.tally, $3, @3); }
+  | tally_nw TIMEZONE STRING
+                          { $$ = $1; cbrbuild_tally_zone(&$$->u.tally, $3, @3); }
+  ;
+
+tally_w:
+    tally_nw IDENT expr   { $$ = $1; cbrtallydef *t = &$$->u.tally; t->where = $2; t->where_loc = @2;
+                            t->cond = $3; }
+  | tally_w PER IDENT     { $$ = $1; cbrbuild_tally_period(&$$->u.tally, $3, @3); }
+  | tally_w TIMEZONE STRING
+                          { $$ = $1; cbrbuild_tally_zone(&$$->u.tally, $3, @3); }
+  ;
+
+tally_what:
+    %empty                { $$ = (cbrstr){NULL, 0}; }
+  | IDENT                 { $$ = $1; }
   ;
 
 typeref:
@@ -451,7 +486,7 @@ int cbrparse_symbol_class(int kind)
     case YYSYMBOL_ROUNDING: case YYSYMBOL_NO:
         return CBRSYM_ATTRIBUTE;
     case YYSYMBOL_FIELD: case YYSYMBOL_LET: case YYSYMBOL_EXTERN: case YYSYMBOL_OFFER:
-    case YYSYMBOL_TEST: case YYSYMBOL_TABLE:
+    case YYSYMBOL_TEST: case YYSYMBOL_TABLE: case YYSYMBOL_TALLY:
         return CBRSYM_TOPLEVEL;
     case YYSYMBOL_THEN:
         return CBRSYM_THEN;

@@ -151,6 +151,7 @@ static bool name_taken(cbrsema_ctx *s, const cbritem *it)
     const cbritem *first = k == SYM_FIELD ? s->m->fields[NAMEIDX(v)].decl
                          : k == SYM_LET   ? s->m->lets[NAMEIDX(v)].item
                          : k == SYM_TABLE ? s->m->tables[NAMEIDX(v)].item
+                         : k == SYM_TALLY ? s->m->tallies[NAMEIDX(v)].item
                                           : s->m->externs[NAMEIDX(v)].item;
     /* The same field declared alike in two files is one field: files that
      * are checked together may each say what they use. */
@@ -311,6 +312,8 @@ static bool declare(cbrsema_ctx *s, tables_cap *cap, const cbritem *it)
     }
     case I_TABLE:
         return name_taken(s, it) || cbrtab_declare(s, it);
+    case I_TALLY:
+        return name_taken(s, it) || cbrtally_declare(s, it);
     case I_TEST: {
         int v = cbrmap_get(&s->tests, it->name.s, it->name.n);
         if (v >= 0) {
@@ -982,6 +985,7 @@ void cbrsema_check(cbr_compiler *c)
                 return;
 
     cbrtab_load(&s);
+    cbrtally_check_all(&s);
     for (unsigned i = 0; i < m->nlets; i++)
         cbrtc_let(&s, i);
     for (unsigned i = 0; i < m->ncampaigns; i++)
@@ -1005,9 +1009,11 @@ void cbrsema_check(cbr_compiler *c)
             cbrdiag_warning(c, m->lets[i].item->name_loc, "unused-let", "let `%s` is never used",
                             m->lets[i].item->name.s);
 
+    cbrtally_warn_unused(&s);
+
     unsigned ndeclared = 0;
     for (unsigned i = 0; i < m->nfields; i++)
         ndeclared += m->fields[i].origin == FIELD_DECLARED;
     c->info = (cbr_program_info){sizeof c->info, m->noffers, m->ncampaigns, ndeclared, m->nlets, m->nexterns,
-                                 m->ntests, nclauses};
+                                 m->ntests, nclauses, m->ntallies};
 }

@@ -79,6 +79,18 @@ typedef struct cbroffer {
     unsigned nclauses;
 } cbroffer;
 
+typedef enum cbrtally_kind { TALLY_COUNT, TALLY_SUM } cbrtally_kind;
+
+/* A tally (compiler/tallies.c): count or sum of a user's purchases. */
+typedef struct cbrtally {
+    const cbritem *item;
+    cbrtally_kind kind;
+    cbrperiod period;             /* PER_NONE: all time */
+    cbrstr timezone;              /* of its period and its condition; NULL is UTC */
+    cbrtype type;                 /* T_INT, T_MONEY, or T_ERROR when it failed to check */
+    bool used;                    /* read by a condition or a let */
+} cbrtally;
+
 typedef struct cbrtest {
     const cbritem *item;
 } cbrtest;
@@ -118,6 +130,8 @@ typedef struct cbrsema {
     unsigned ntests;
     cbrtable *tables;
     unsigned ntables;
+    cbrtally *tallies;
+    unsigned ntallies;
 } cbrsema;
 
 /* Built-in functions: the sym_index of an E_CALL whose sym is SYM_BUILTIN. */

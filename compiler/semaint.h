@@ -55,6 +55,8 @@ typedef struct cbrsema_ctx {
     unsigned nzones;
     bool zones_read;
     unsigned tables_cap;
+    bool in_tally;       /* typing a tally's `where` */
+    unsigned tally_cap;
 } cbrsema_ctx;
 
 /* types.c: types and folds e (and its subtree); returns its type (T_ERROR
@@ -92,6 +94,15 @@ void cbrtab_load(cbrsema_ctx *s);
 int cbrtab_named(cbrsema_ctx *s, const cbrexpr *e);
 cbrtype cbrtab_check_index(cbrsema_ctx *s, cbrexpr *e);
 cbrtype cbrtab_check_in(cbrsema_ctx *s, cbrexpr *e, int table);
+/* tallies.c: declares a tally's name (pass 1); false when out of memory. */
+bool cbrtally_declare(cbrsema_ctx *s, const cbritem *it);
+/* Checks every tally: its words, period, zone and condition (pass 2,
+ * before the lets and offers that read them). */
+void cbrtally_check_all(cbrsema_ctx *s);
+/* The type of a name that resolved to a tally. */
+cbrtype cbrtally_read(cbrsema_ctx *s, cbrexpr *e);
+/* Warns of each tally no condition reads. */
+void cbrtally_warn_unused(cbrsema_ctx *s);
 
 /* suggest.c: adds `did you mean X?` to the last diagnostic when one of the
  * candidates is close to name. */

@@ -345,6 +345,8 @@ static cbrtype check_name(cbrsema_ctx *s, cbrexpr *e)
         }
         return e->type = t;
     }
+    case SYM_TALLY:
+        return cbrtally_read(s, e);
     case SYM_EXTERN:
         cbrdiag_error(C(s), e->loc, "not-a-value", "`%s` is a function; call it as %s(...)",
                       e->u.name.s, e->u.name.s);

@@ -249,6 +249,7 @@ CBR_API cbr_status cbr_format(const cbr_config *cfg, const char *name, const cha
 typedef struct cbr_program_info {
     size_t size;
     unsigned offers, campaigns, fields, lets, externs, tests, clauses;
+    unsigned tallies;        /* nonzero: cbr_evaluate reads the store (tallies) */
 } cbr_program_info;
 CBR_API cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out, cbr_error *err);
 
@@ -374,6 +375,12 @@ CBR_API cbr_signature cbr_program_signature(const cbr_program *p, char key_id[17
  * naming the function when it calls an extern function that its config's
  * registry did not provide. */
 CBR_API cbr_status cbr_program_runnable(const cbr_program *p, cbr_error *err);
+
+/* Tallies in declaration order, and each one's name (NULL out of range).
+ * A program with tallies reads the store in cbr_evaluate (see below), so a
+ * host that evaluates batches in parallel must not do so for it. */
+CBR_API size_t cbr_program_tally_count(const cbr_program *p);
+CBR_API const char *cbr_program_tally_name(const cbr_program *p, size_t tally);
 
 /* Offers in evaluation order (priority, highest first, then id bytes). */
 CBR_API size_t cbr_program_offer_count(const cbr_program *p);
@@ -546,6 +553,8 @@ CBR_API cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_pro
  *     t|first-1000|-  t|flash|w2026-03-09 (awards of all users: `limit N total`)
  *     b|friday-x|USD  c|new-year|USD    (offer and campaign budgets)
  *     b|daily-pot|d2026-03-13|USD       (a budget per period: `budget 15.00 per day`)
+ *     k|visits|u1|m2026-03-01           (a tally: `count per user per month`)
+ *     s|ny_spend|u1|-|USD               (a tally: `sum amount per user`, minor units)
  * The period part is `-` for all time, else d, w, m or y and the period's
  * first local date (calendar day, ISO week from Monday, month, year); a
  * total counter has no user part.  Ids and user ids are escaped so that
@@ -631,12 +640,22 @@ CBR_API cbr_state *cbr_context_state(cbr_context *ctx);
 /* Evaluation comes in two stages, so that a host can evaluate batches on
  * several threads and settle them in input order on one:
  *
- *   cbr_evaluate  pure: runs every offer's code over every row of b and
- *                 keeps each row's candidate awards in ctx.  It reads only
+ *   cbr_evaluate  runs every offer's code over every row of b and keeps
+ *                 each row's candidate awards in ctx.  It changes nothing
+ *                 anywhere.  For a program without tallies it reads only
  *                 the program and the batch, never the store, so any number
  *                 of threads may evaluate at once over one program, each
- *                 with its own context and batch, and evaluating again
- *                 changes nothing anywhere.
+ *                 with its own context and batch.  For a program with
+ *                 tallies (cbr_program_info.tallies) it also reads the
+ *                 tally counters from the context's store (one get per
+ *                 distinct counter of the batch), so a batch must be
+ *                 evaluated after the one before it is settled (cbr_eval
+ *                 does this); a batch whose tallies another writer moved
+ *                 before it was settled is refused by cbr_settle with
+ *                 CBR_ERR_STATE at the first row concerned ("tally NAME
+ *                 changed since the batch was evaluated"), the rows before
+ *                 it settled: evaluate the rest again.  A failing store
+ *                 makes cbr_evaluate return its status.
  *   cbr_settle    ordered: turns the candidates into awards, row by row in
  *                 row order (priority order, exclusive groups, limits and
  *                 budgets) against the context's store, and passes each

@@ -9,7 +9,8 @@
  *   constants, sets, fields, zones, campaigns, offers, clauses, limits,
  *   registers, code, externs, conditions; then the optional sections,
  *   settlement (per campaign its zone and budget period, per offer its
- *   budget period and flags), rewards, tables and tallies, up to the last
+ *   budget period and flags), rewards, tables and tallies (per tally its
+ *   name, kind, period, zone and the code range of its condition), up to the last
  *   one the program uses, each unused one before it written with its
  *   defaults.  A program that uses none of them (every program written
  *   before they existed) is written in 13 sections, byte for byte as then,
@@ -269,6 +270,18 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             PUT8(w, p->offers[i].flags);
         }
         break;
+    case SEC_TALLIES:
+        PUT32(w, p->ntallies);
+        for (i = 0; i < p->ntallies; i++) {
+            const cbrx_tally *t = &p->tallies[i];
+            PUT32(w, t->name);
+            PUT8(w, t->kind);
+            PUT8(w, t->period);
+            PUT32(w, t->tz);
+            PUT32(w, t->code);
+            PUT32(w, t->ncode);
+        }
+        break;
     case SEC_REWARDS: {
         /* Per clause its reward and cap registers and their source text, or
          * nothing when no clause has an expression. */
@@ -294,9 +307,6 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
             if (t->value)
                 put_i64s(w, t->vals, t->n);
         }
-        break;
-    case SEC_TALLIES:
-        PUT32(w, 0);
         break;
     case SEC_CODE:
         PUT32(w, p->ncode);
@@ -341,6 +351,7 @@ static int sections_needed(const cbrx_program *p)
 {
     bool need[SEC_COUNT + 1] = {false};
     need[SEC_SETTLEMENT] = needs_settlement(p);
+    need[SEC_TALLIES] = p->ntallies > 0;
     need[SEC_REWARDS] = needs_rewards(p);
     need[SEC_TABLES] = p->ntables > 0;
     int n = SEC_BASE;
@@ -668,6 +679,20 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             p->offers[i].flags = GET8(r);
         }
         break;
+    case SEC_TALLIES:
+        n = GET32(r);
+        ARRAY(tallies, n, 18);
+        p->ntallies = n;
+        for (i = 0; i < n; i++) {
+            cbrx_tally *t = &p->tallies[i];
+            t->name = GET32(r);
+            t->kind = GET8(r);
+            t->period = GET8(r);
+            t->tz = GET32(r);
+            t->code = GET32(r);
+            t->ncode = GET32(r);
+        }
+        break;
     case SEC_REWARDS:
         n = GET32(r);
         if (n != 0 && n != p->nclauses) {
@@ -706,12 +731,6 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             get_i64s(r, t->keys, rows);
             if (t->value)
                 get_i64s(r, t->vals, rows);
-        }
-        break;
-    case SEC_TALLIES:
-        if (GET32(r) != 0) {
-            r->why = "this cbr reads none of its entries";
-            return false;
         }
         break;
     case SEC_CODE:

@@ -122,6 +122,9 @@ static void insn(cbrtb *o, const cbrx_program *p, const cbrx_insn *in)
     case XOP_REWARD:
         cbrtb_printf(o, " clause %u", in->k);
         break;
+    case XOP_TALLY:
+        cbrtb_printf(o, " r%u, %s", in->d, cbrx_str(p, p->tallies[in->k].name));
+        break;
     case XOP_NEG: case XOP_ABS: case XOP_EXISTS: case XOP_LOWER: case XOP_UPPER: case XOP_FOLD:
     case XOP_LEN:
         cbrtb_printf(o, " r%u, r%u", in->d, in->a);
@@ -235,6 +238,17 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
         }
         for (uint32_t pc = of->code; pc < of->code + of->ncode; pc++) {
             cbrtb_printf(&o, "  %4u  ", pc - of->code);
+            insn(&o, p, &p->code[pc]);
+        }
+    }
+    static const char *const tper[] = {"", " per day", " per week", " per month", " per year"};
+    for (uint32_t i = 0; i < p->ntallies; i++) {
+        const cbrx_tally *tl = &p->tallies[i];
+        cbrtb_printf(&o, "\ntally %u \"%s\" %s per user%s zone %s%s\n", i, cbrx_str(p, tl->name),
+                     tl->kind == XT_SUM ? "sum amount" : "count", tl->period <= XP_YEAR ? tper[tl->period] : "",
+                     cbrx_str(p, p->tzs[tl->tz]), tl->ncode ? "" : " (every purchase)");
+        for (uint32_t pc = tl->code; pc < tl->code + tl->ncode; pc++) {
+            cbrtb_printf(&o, "  %4u  ", pc - tl->code);
             insn(&o, p, &p->code[pc]);
         }
     }

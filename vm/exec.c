@@ -61,7 +61,7 @@ cbr_status cbr_context_new(const cbr_program *prog, size_t capacity, cbr_context
         ctx->store = cbr_state_store(ctx->own_state);
     bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&
               ctx->frames && ctx->local && ctx->row_first && ctx->groups && ctx->winners && ctx->counters &&
-              ctx->own_state;
+              ctx->own_state && cbrx_tally_alloc(ctx);
     if (ok) {
         memset(ctx->own, 0, nr * sizeof *ctx->own);
         memset(ctx->frames, 0, (x->max_depth + 1) * sizeof *ctx->frames);
@@ -120,6 +120,7 @@ void cbr_context_free(cbr_context *ctx)
                       ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->winners, ctx->cands,
                       ctx->sorted, ctx->awards, ctx->counters, ctx->key, ctx->pend, ctx->resv};
     cbr_state_free(ctx->own_state);
+    cbrx_tally_free(ctx);
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(x, arrays[i]);
     cbrx_dealloc(x, ctx);
@@ -193,7 +194,7 @@ int64_t cbrx_local_date(cbr_context *ctx, uint32_t tz, uint32_t row)
 static void op_load(cbr_context *ctx, uint16_t d, uint32_t field)
 {
     if (XF_IS_DERIVED(field)) {
-        uint32_t z = ctx->x->offers[ctx->offer].tz;
+        uint32_t z = ctx->zone;
         compute_local(ctx, z);
         ctx->regs[d].v = ctx->local[z].v[field - XF_WEEKDAY];
         ctx->regs[d].null = ctx->nonull;
@@ -613,13 +614,19 @@ static void trace_operands(cbr_context *ctx, cbrx_trace *t, const cbrx_insn *in)
 
 static void run_offer(cbr_context *ctx, uint32_t o)
 {
-    const cbrx_program *x = ctx->x;
-    const cbrx_offer *of = &x->offers[o];
+    const cbrx_offer *of = &ctx->x->offers[o];
     ctx->offer = o;
+    ctx->zone = of->tz;
     ctx->depth = 0;
     ctx->nsel = (uint32_t)ctx->b->n;
     memcpy(ctx->sel, ctx->all, ctx->nsel * sizeof *ctx->sel);
-    for (uint32_t pc = of->code; pc < of->code + of->ncode; pc++) {
+    cbrx_run_code(ctx, of->code, of->ncode);
+}
+
+void cbrx_run_code(cbr_context *ctx, uint32_t from, uint32_t ncode)
+{
+    const cbrx_program *x = ctx->x;
+    for (uint32_t pc = from; pc < from + ncode; pc++) {
         const cbrx_insn *in = &x->code[pc];
         /* Nothing left to filter or value: skip to the end of the offer,
          * except for selection changes that may bring rows back. */
@@ -751,6 +758,7 @@ static void run_offer(cbr_context *ctx, uint32_t o)
             if (ctx->nsel)
                 cbrx_reward(ctx, in->k);
             break;
+        case XOP_TALLY: ctx->regs[in->d] = ctx->tcol[in->k]; break;
         case XOP_COUNT: break;
         }
         if (ctx->trace) {
@@ -782,6 +790,16 @@ cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err)
     ctx->nawards = 0;
     ctx->settled = 0;
     ctx->oom = false;
+    ctx->tally_moved = 0;
+    if (ctx->x->ntallies) {
+        cbr_status st = cbrx_tally_prepass(ctx);
+        if (st != CBR_OK) {
+            ctx->b = NULL;
+            if (st == CBR_ERR_NOMEM)
+                return cbrx_fail(err, st, "out of memory reading the tallies"), st;
+            return cbrx_fail(err, st, "the store failed reading the tallies: %s", cbr_status_text(st)), st;
+        }
+    }
     for (uint32_t o = 0; o < ctx->x->noffers && !ctx->oom; o++)
         run_offer(ctx, o);
     ctx->b = NULL;
@@ -812,6 +830,9 @@ cbr_status cbr_settle(cbr_context *ctx, cbr_award_fn fn, void *ud, cbr_error *er
             fn(ud, &ctx->awards[i]);
     if (st == CBR_ERR_NOMEM)
         return cbrx_fail(err, st, "out of memory while settling row %zu", ctx->settled), st;
+    if (st == CBR_ERR_STATE && ctx->tally_moved)
+        return cbrx_fail(err, st, "tally %s changed since the batch was evaluated; evaluate it again (row %zu)",
+                         cbrx_str(ctx->x, ctx->x->tallies[ctx->tally_moved - 1].name), ctx->settled), st;
     if (st == CBR_ERR_STATE)
         return cbrx_fail(err, st, "the limit and budget store kept refusing the reservations of row %zu",
                          ctx->settled), st;

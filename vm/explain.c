@@ -127,7 +127,10 @@ static void put_value(text *t, const cbr_context *ctx, uint8_t type, uint8_t sca
 /* The instruction that last wrote register r before pc in the offer, or NULL. */
 /* Instructions that write register d (the table ones were appended after
  * the filters), and filters that can drop a row. */
-static bool writes_reg(unsigned op) { return op < XOP_FCMP || op == XOP_TGET || op == XOP_TIN; }
+static bool writes_reg(unsigned op)
+{
+    return op < XOP_FCMP || op == XOP_TGET || op == XOP_TIN || op == XOP_TALLY;
+}
 static bool is_filter(unsigned op) { return (op >= XOP_FCMP && op <= XOP_NONE) || op == XOP_FTIN; }
 
 static const cbrx_insn *writer(const cbrx_program *x, const cbrx_offer *of, uint32_t pc, uint16_t r)
@@ -154,6 +157,8 @@ static const char *reg_name(const cbrx_program *x, const cbrx_offer *of, uint32_
             *field = (int)in->k;
             return cbrx_str(x, x->fields[in->k].name);
         }
+        if (in->op == XOP_TALLY)
+            return cbrx_str(x, x->tallies[in->k].name);
         if (in->op == XOP_FOLD || in->op == XOP_LOWER || in->op == XOP_UPPER || in->op == XOP_LEN) {
             const char *inner_fn;
             const char *inner = reg_name(x, of, i, in->a, field, &inner_fn);
@@ -241,6 +246,14 @@ static void describe_filter(text *t, const cbr_context *ctx, const cbrx_offer *o
     put_value(t, ctx, ra->type, ra->scale, tr->a, tr->an);
     if (field >= 0 && XF_IS_DERIVED((uint32_t)field) && !fn)
         put(t, " (in %s)", cbrx_str(x, x->tzs[of->tz]));
+    const cbrx_insn *wt = writer(x, of, pc, in->a);
+    if (in->op == XOP_FCMPK && wt && wt->op == XOP_TALLY && XF_WANT(in->d)) {
+        /* A tally's value with this purchase, against what the offer asks. */
+        static const char *const ops[] = {"", "not ", "under ", "at most ", "over ", ""};
+        put(t, " (needs %s", ops[XF_CMP(in->d) < XC_COUNT ? XF_CMP(in->d) : 0]);
+        put_value(t, ctx, ra->type, ra->scale, x->consts[in->k], false);
+        put(t, ")");
+    }
 other_side:
     if (in->op == XOP_FCMP) {
         const cbrx_reg *rb = &x->regs[in->b];

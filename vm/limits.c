@@ -166,6 +166,24 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
     return ok ? n : -1;
 }
 
+/* A tally's counter, beside the limits' (tally.c reads and counts it):
+ *     k|TALLY|USER|PERIOD       purchases counted      (count per user)
+ *     s|TALLY|USER|PERIOD|CUR   their amounts, in minor units (sum amount per user) */
+bool cbrx_tally_key(cbr_context *ctx, uint32_t t, uint32_t r)
+{
+    const cbrx_tally *tl = &ctx->x->tallies[t];
+    int32_t date = tl->period ? (int32_t)cbrx_local_date(ctx, tl->tz, r) : 0;
+    bool ok = puts_(ctx, tl->kind == XT_SUM ? "s|" : "k|", false) && puts_(ctx, cbrx_str(ctx->x, tl->name), true) &&
+              puts_(ctx, "|", false) && put_pool(ctx, XF_USER_ID, r) && puts_(ctx, "|", false) &&
+              put_period(ctx, tl->period, date);
+    if (ok && tl->kind == XT_SUM) {
+        uint32_t ncur;
+        const char *cur = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_CURRENCY].v[r], &ncur);
+        ok = puts_(ctx, "|", false) && put(ctx, cur, ncur, true);
+    }
+    return ok;
+}
+
 /* The pending entry of the key at ctx->key + off, or -1. */
 static long pending(const cbr_context *ctx, size_t off, size_t len)
 {
@@ -320,6 +338,23 @@ cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted)
     if (st != CBR_OK)
         return st;
     *granted = ok != 0;
+    if (ok)
+        return CBR_OK;
+    /* A tally's maximum is the value evaluation counted on: past it, another
+     * writer counted a purchase since, and the row's tally values (what its
+     * conditions read) are stale.  Deciding the row again cannot help. */
+    for (size_t i = 0, k = 0; i < ctx->npend; i++) {
+        const cbrx_pend *p = &ctx->pend[i];
+        if (!p->delta)
+            continue;
+        const cbr_reservation *rv = &ctx->resv[k++];
+        int64_t sum;
+        if (p->tally1 && p->delta > 0 &&
+            (__builtin_add_overflow(rv->value, p->delta, &sum) || sum > p->max)) {
+            ctx->tally_moved = p->tally1;
+            return CBR_ERR_STATE;
+        }
+    }
     return CBR_OK;
 }
 

@@ -79,7 +79,9 @@ enum { XC_EQ, XC_NE, XC_LT, XC_LE, XC_GT, XC_GE, XC_COUNT };
     /* tables (appended: opcode numbers are part of the bundle format) */   \
     X(TGET, "d a table")      /* d = tables[k][a], missing when a is not a key */ \
     X(TIN, "d a table")       /* d = a is a key of tables[k] (missing when a is) */ \
-    X(FTIN, "flags a table")  /* keep rows where (a is a key of tables[k]) == want */
+    X(FTIN, "flags a table")  /* keep rows where (a is a key of tables[k]) == want */   \
+    /* history */                                                            \
+    X(TALLY, "d tally")       /* d = tally k's value for each row, this row included */
 
 typedef enum cbrx_opcode {
 #define CBRX_ENUM(name, shape) XOP_##name,

@@ -66,7 +66,7 @@ void cbrx_program_release(cbrx_program *p)
     cbrx_tables_release(p);
     void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
                       p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code,
-                      p->str_hash, p->str_tab};
+                      p->str_hash, p->str_tab, p->tallies};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         cbrx_dealloc(p, arrays[i]);
     cbr_config cfg = p->cfg;
@@ -179,6 +179,13 @@ cbr_status cbr_program_save(const cbr_program *p, void **data, size_t *len, cbr_
 
 
 const char *cbr_program_hash(const cbr_program *p) { return p ? p->x.hash : ""; }
+size_t cbr_program_tally_count(const cbr_program *p) { return p ? p->x.ntallies : 0; }
+
+const char *cbr_program_tally_name(const cbr_program *p, size_t i)
+{
+    return p && i < p->x.ntallies ? cbrx_str(&p->x, p->x.tallies[i].name) : NULL;
+}
+
 size_t cbr_program_offer_count(const cbr_program *p) { return p ? p->x.noffers : 0; }
 
 const char *cbr_program_offer_id(const cbr_program *p, size_t i)

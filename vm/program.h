@@ -177,6 +177,23 @@ typedef struct cbrx_cond {
     uint32_t line, col;         /* 1-based; 0 for offer-wide conditions */
 } cbrx_cond;
 
+/* A tally: a count or a sum of amounts per user (and per period in its zone,
+ * and per currency for a sum) of the purchases its condition holds for.
+ * Its condition is code[code, code+ncode) after every offer's code: run on
+ * the rows with a user, it leaves selected the rows it counts (no code:
+ * all of them).  It may not hold REWARD or TALLY. */
+typedef enum cbrx_tally_kind { XT_COUNT = 0, XT_SUM = 1 } cbrx_tally_kind;
+
+typedef struct cbrx_tally {
+    uint32_t name;              /* string index */
+    uint8_t kind;               /* cbrx_tally_kind */
+    uint8_t period;             /* cbrx_period */
+    uint32_t tz;                /* its zone: periods and derived fields */
+    uint32_t code, ncode;
+} cbrx_tally;
+
+#define CBRX_MAX_TALLIES (1u << 16)
+
 /* An extern function the program calls: name and signature (cbrx_type). */
 typedef struct cbrx_extern {
     uint32_t name;              /* string index */
@@ -244,6 +261,8 @@ typedef struct cbrx_program {
     uint32_t ncode;
     cbrx_table *tables;
     uint32_t ntables;
+    cbrx_tally *tallies;        /* their code follows the offers' */
+    uint32_t ntallies;
     uint32_t max_depth;         /* deepest selection stack any offer needs */
     /* Built at prepare (cbrx_pool_index), shared read-only by every batch's
      * string pool: the hash of each string and an open-addressing table of

@@ -244,7 +244,7 @@ static cbr_status settle_best(cbr_context *ctx, uint32_t at, uint32_t to, uint32
 
 /* Decides the awards of one row's candidates, sorted[from, to), and
  * reserves what they count in the store in one call. */
-static cbr_status settle_row(cbr_context *ctx, uint32_t from, uint32_t to, bool *granted)
+static cbr_status settle_row(cbr_context *ctx, uint32_t row, uint32_t from, uint32_t to, bool *granted)
 {
     const cbrx_program *x = ctx->x;
     uint32_t ngroups = 0;
@@ -285,7 +285,9 @@ static cbr_status settle_row(cbr_context *ctx, uint32_t from, uint32_t to, bool 
             ctx->groups[ngroups++] = g;
         }
     }
-    return cbrx_commit_row(ctx, granted);
+    /* The row's tallies count it whatever it was awarded. */
+    cbr_status st = ctx->x->ntallies ? cbrx_tally_pend(ctx, row) : CBR_OK;
+    return st != CBR_OK ? st : cbrx_commit_row(ctx, granted);
 }
 
 /* Row r is settled: the next settle starts after it, and its timestamp
@@ -327,14 +329,14 @@ cbr_status cbrx_settle(cbr_context *ctx)
 
     /* A settle that failed resumes at the first row it did not settle. */
     for (size_t r = ctx->settled; r < n; r++) {
-        if (first[r] == first[r + 1]) {
+        if (first[r] == first[r + 1] && !(x->ntallies && cbrx_tally_counts(ctx, (uint32_t)r))) {
             settled(ctx, r);
             continue;
         }
         size_t nawards = ctx->nawards, noutcomes = ctx->noutcomes;
         for (unsigned attempt = 0;; attempt++) {
             bool granted;
-            cbr_status st = settle_row(ctx, first[r], first[r + 1], &granted);
+            cbr_status st = settle_row(ctx, (uint32_t)r, first[r], first[r + 1], &granted);
             if (st != CBR_OK || !granted) {
                 /* Nothing of this row reached the store. */
                 ctx->nawards = nawards;

@@ -33,6 +33,7 @@ typedef struct vctx {
     const cbrx_program *p;
     cbr_error *err;
     uint32_t offer;
+    uint32_t tally;      /* the tally whose condition is checked, or CBRX_NONE: an offer's code */
     uint32_t pc;
     uint8_t *written;    /* registers written so far in this offer */
 } vctx;
@@ -71,7 +72,7 @@ static bool check_sizes(const cbrx_program *p, cbr_error *err)
         {p->ncode, CBRX_MAX_CODE, "instructions"}, {p->nexterns, CBRX_MAX_EXTERNS, "externs"},
         {p->ntzs, CBRX_MAX_ZONES, "time zones"}, {p->nregs, CBRX_MAX_REGS, "registers"},
         /* each condition has at least one instruction of its own */
-        {p->nconds, CBRX_MAX_CODE, "conditions"},
+        {p->nconds, CBRX_MAX_CODE, "conditions"}, {p->ntallies, CBRX_MAX_TALLIES, "tallies"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i].n > t[i].max)
@@ -175,6 +176,10 @@ static bool bad(vctx *v, const char *fmt, ...)
     va_end(ap);
     const cbrx_program *p = v->p;
     const cbrx_insn *in = &p->code[v->pc];
+    if (v->tally != CBRX_NONE)
+        return cbrx_fail(v->err, CBR_ERR_BUNDLE, "tally %u (\"%s\"), instruction %u (%s): %s", v->tally,
+                         cbrx_str(p, p->tallies[v->tally].name), v->pc - p->tallies[v->tally].code,
+                         cbrx_opname(in->op), msg);
     return cbrx_fail(v->err, CBR_ERR_BUNDLE, "offer %u (\"%s\"), instruction %u (%s): %s", v->offer,
                      cbrx_str(p, p->offers[v->offer].id), v->pc - p->offers[v->offer].code,
                      cbrx_opname(in->op), msg);
@@ -257,7 +262,6 @@ static bool unused(vctx *v, const cbrx_insn *in, bool d, bool a, bool b, bool k)
 static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
 {
     const cbrx_program *p = v->p;
-    const cbrx_offer *o = &p->offers[v->offer];
     switch ((cbrx_opcode)in->op) {
     case XOP_LOAD:
         if (!unused(v, in, 1, 0, 0, 1))
@@ -413,9 +417,26 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
         if (in->op != XOP_ORNEXT && in->op != XOP_RESTORE)
             --*depth;
         return true;
-    case XOP_REWARD:
+    case XOP_TALLY: {
+        if (!unused(v, in, 1, 0, 0, 1))
+            return false;
+        if (v->tally != CBRX_NONE)
+            return bad(v, "a tally's condition reads a tally");
+        if (in->k >= p->ntallies)
+            return bad(v, "tally %u does not exist (%u tallies)", in->k, p->ntallies);
+        bool sum = p->tallies[in->k].kind == XT_SUM;
+        if (!wr(v, in->d) || !want_type(v, in->d, sum ? X_MONEY : X_INT))
+            return false;
+        if (S(v, in->d) != (sum ? CBRX_MONEY_SCALE : 0))
+            return bad(v, "register r%u has scale %u, the tally %u", in->d, S(v, in->d), sum ? CBRX_MONEY_SCALE : 0);
+        return true;
+    }
+    case XOP_REWARD: {
         if (!unused(v, in, 0, 0, 0, 1))
             return false;
+        if (v->tally != CBRX_NONE)
+            return bad(v, "a tally's condition holds a reward");
+        const cbrx_offer *o = &p->offers[v->offer];
         if (in->k < o->first_clause || in->k - o->first_clause >= o->nclauses)
             return bad(v, "clause %u is not one of this offer's", in->k);
         return reward_regs(v, &v->p->clauses[in->k]);
@@ -441,6 +462,7 @@ static bool check_insn(vctx *v, const cbrx_insn *in, uint32_t *depth)
             return bad(v, "register r%u has scale %u; table `%s` holds scale %u", in->d, S(v, in->d),
                        cbrx_str(p, t->name), t->scale);
         return true;
+    }
     }
     case XOP_COUNT:
         break;
@@ -474,9 +496,42 @@ static bool check_conds(const cbrx_program *p, uint32_t i, const cbrx_offer *o, 
     return true;
 }
 
+/* The tallies' conditions follow the offers' code and tile the rest of it. */
+static bool check_tallies(vctx *v, uint32_t *at)
+{
+    const cbrx_program *p = v->p;
+    for (uint32_t i = 0; i < p->ntallies; i++) {
+        const cbrx_tally *t = &p->tallies[i];
+        v->tally = CBRX_NONE;
+        if (!str_ok(p, t->name))
+            return cbrx_fail(v->err, CBR_ERR_BUNDLE, "tally %u: name is string %u of %u", i, t->name, p->nstrings);
+        const char *name = cbrx_str(p, t->name);
+        if (t->kind > XT_SUM || t->period > XP_YEAR || t->tz >= p->ntzs)
+            return cbrx_fail(v->err, CBR_ERR_BUNDLE, "tally %u (\"%s\"): bad kind, period or time zone", i, name);
+        if (t->code != *at || t->ncode > p->ncode - *at)
+            return cbrx_fail(v->err, CBR_ERR_BUNDLE, "tally %u (\"%s\"): code at %u+%u, expected to start at %u",
+                             i, name, t->code, t->ncode, *at);
+        v->tally = i;
+        memset(v->written, 0, p->nregs + 1);
+        uint32_t depth = 0;
+        for (v->pc = t->code; v->pc < t->code + t->ncode; v->pc++) {
+            if (p->code[v->pc].op >= XOP_COUNT)
+                return bad(v, "unknown opcode %u", p->code[v->pc].op);
+            if (!check_insn(v, &p->code[v->pc], &depth))
+                return false;
+        }
+        if (depth != 0)
+            return cbrx_fail(v->err, CBR_ERR_BUNDLE, "tally %u (\"%s\"): %u saved selections left at the end", i,
+                             name, depth);
+        *at += t->ncode;
+    }
+    v->tally = CBRX_NONE;
+    return true;
+}
+
 static bool check_offers(const cbrx_program *p, cbr_error *err)
 {
-    vctx v = {.p = p, .err = err};
+    vctx v = {.p = p, .err = err, .tally = CBRX_NONE};
     v.written = cbrx_alloc(p, p->nregs + 1);
     if (!v.written)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory verifying the program");
@@ -521,8 +576,10 @@ static bool check_offers(const cbrx_program *p, cbr_error *err)
                            cbrx_str(p, o->id), depth);
         at += o->ncode;
     }
+    if (ok)
+        ok = check_tallies(&v, &at);
     if (ok && at != p->ncode)
-        ok = cbrx_fail(err, CBR_ERR_BUNDLE, "%u instructions belong to no offer", p->ncode - at);
+        ok = cbrx_fail(err, CBR_ERR_BUNDLE, "%u instructions belong to no offer or tally", p->ncode - at);
     if (ok && catc != p->nconds)
         ok = cbrx_fail(err, CBR_ERR_BUNDLE, "%u conditions belong to no offer", p->nconds - catc);
     cbrx_dealloc(p, v.written);

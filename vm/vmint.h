@@ -56,7 +56,17 @@ typedef struct cbrx_pend {
     int64_t base;               /* the store's value when the row first read it */
     int64_t delta;              /* what the row's awards add */
     int64_t max;                /* the smallest maximum of the limits it serves */
+    uint32_t tally1;            /* a tally's counter: its index + 1; 0 for a limit's */
 } cbrx_pend;
+
+/* A tally counter read while evaluating a batch (tally.c): its key in the
+ * cache's bytes and its value so far, the store's plus the batch's rows. */
+typedef struct cbrx_tkey {
+    size_t off;
+    uint32_t len, hash;
+    int64_t value;
+    bool used;
+} cbrx_tkey;
 
 typedef struct cbrx_frame {
     uint32_t *base, *acc;
@@ -141,6 +151,16 @@ struct cbr_context {
     cbrx_outcome *outcomes;     /* explain: one per candidate settled, or NULL (borrowed) */
     size_t noutcomes, capoutcomes;
     cbrx_bind bind;
+    uint32_t zone;              /* the zone derived fields are read in: the offer's or the tally's */
+    /* tallies (tally.c), per tally cap rows: */
+    cbrx_col *tcol;             /* its value as TALLY reads it (money at scale 4) */
+    int64_t *tval;              /* its value with the row counted: a count or minor units */
+    int64_t *tdelta;            /* what the row adds to it */
+    cbrx_tkey *tkeys;           /* the batch's distinct counters, open addressing */
+    size_t ntkeys, captkeys;
+    char *tbytes;               /* their keys */
+    size_t ntbytes, captbytes;
+    uint32_t tally_moved;       /* settling: the tally another writer moved, + 1; 0 none */
 };
 
 /* externs.c: looks up and prepares each extern of p in cfg.externs (none
@@ -166,6 +186,22 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
 cbr_status cbrx_measure_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, bool *cut);
 void cbrx_begin_row(cbr_context *ctx);
 cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted);
+
+/* exec.c: runs code[from, from+n) on the selection (a tally's condition). */
+void cbrx_run_code(cbr_context *ctx, uint32_t from, uint32_t n);
+/* tally.c: the tally values of every row of ctx->b (cbr_evaluate calls it
+ * first for a program with tallies); a store's failing status or
+ * CBR_ERR_NOMEM. */
+cbr_status cbrx_tally_prepass(cbr_context *ctx);
+/* tally.c: whether row r counts in a tally, and adding its tally counters to
+ * the row's pending list (after its awards', before commit_row). */
+bool cbrx_tally_counts(const cbr_context *ctx, uint32_t r);
+cbr_status cbrx_tally_pend(cbr_context *ctx, uint32_t r);
+/* tally.c: a context's tally arrays, made and freed with it. */
+bool cbrx_tally_alloc(cbr_context *ctx);
+void cbrx_tally_free(cbr_context *ctx);
+/* limits.c: appends the key of tally t for row r to ctx->key. */
+bool cbrx_tally_key(cbr_context *ctx, uint32_t t, uint32_t r);
 
 /* exec.c */
 /* n / den rounded with mode (den != 0). */

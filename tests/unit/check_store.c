@@ -146,12 +146,12 @@ static void reference(const cbr_program *p, size_t upto, char *awards, size_t ca
  * evaluation of those rows alone settles them (same awards delivered, same
  * counters), the failing row left nothing behind, and evaluating the rest
  * afterwards ends where an uninterrupted run ends. */
-START_TEST(a_store_failing_at_any_call_settles_whole_rows)
+static void failing_at_any_call(const char *src, const char *must_award)
 {
-    cbr_program *p = prog(shared_src);
+    cbr_program *p = prog(src);
     char want_all[8192], *want_snap;
     reference(p, NROWS, want_all, sizeof want_all, &want_snap);
-    ck_assert_ptr_nonnull(strstr(want_all, " b 1.50\n")); /* the scenario exercises both offers */
+    ck_assert_ptr_nonnull(strstr(want_all, must_award)); /* the scenario exercises both offers */
     unsigned failures = 0;
     for (unsigned k = 1;; k++) {
         failing f = {.st = t_state_new(), .fail_at = k};
@@ -206,6 +206,24 @@ START_TEST(a_store_failing_at_any_call_settles_whole_rows)
     ck_assert_uint_gt(failures, 3);
     free(want_snap);
     cbr_program_free(p);
+}
+
+START_TEST(a_store_failing_at_any_call_settles_whole_rows)
+{
+    failing_at_any_call(shared_src, " b 1.50\n");
+}
+END_TEST
+
+/* The same with tallies: a failing get while evaluating reads them leaves
+ * everything as it was (no row settled), and a failing reserve keeps a
+ * row's tally deltas out of the store with its awards. */
+START_TEST(a_store_failing_at_any_call_counts_whole_rows_in_tallies)
+{
+    failing_at_any_call("tally visits = count per user per day\n"
+                        "tally spend = sum amount per user where amount > 10\n"
+                        "offer \"a\" { limit 2 per user when visits <= 2 then cashback 10% }\n"
+                        "offer \"b\" { when spend >= 30.00 then cashback 1.00 }\n",
+                        " b 1.00\n");
 }
 END_TEST
 
@@ -744,6 +762,7 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("store");
     UNIT_TCASE(s, "contract", a_store_failing_at_any_call_settles_whole_rows,
+               a_store_failing_at_any_call_counts_whole_rows_in_tallies,
                two_threads_sharing_a_store_never_overspend, reserve_is_all_or_nothing,
                a_store_of_an_older_size_is_refused, room_never_exceeds_the_budget);
     UNIT_TCASE(s, "snapshot", state_load_is_all_or_nothing, state_load_refuses_overflow_without_wrapping,

@@ -274,13 +274,46 @@ START_TEST(misuse_is_refused)
 }
 END_TEST
 
+/* A test's steps share the tallies as they share limits: the second step
+ * reads the purchase of the first; a new test starts from none. */
+START_TEST(tallies_carry_from_step_to_step)
+{
+    cbr_compiler *c = unit_compile(
+        "tally visits = count per user\n"
+        "offer \"second\" { when visits == 2 then cashback 1.00 }\n"
+        "test \"two steps\" {\n"
+        "    given { tid: \"t1\", user_id: \"u\", amount: 5.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+        "    expect no cashback\n"
+        "    given { tid: \"t2\", user_id: \"u\", amount: 5.00, currency: \"USD\", timestamp: 2026-03-13T11:00:00Z }\n"
+        "    expect cashback 1.00 from \"second\"\n"
+        "}\n"
+        "test \"a fresh start\" {\n"
+        "    given { tid: \"t3\", user_id: \"u\", amount: 5.00, currency: \"USD\", timestamp: 2026-03-13T12:00:00Z }\n"
+        "    expect cashback 1.00 from \"second\"\n"
+        "}\n");
+    ck_assert_no_errors(c);
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
+    seen s = {.n = 0};
+    unsigned passed, failed;
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, collect, &s, &passed, &failed, NULL), CBR_OK);
+    ck_assert_uint_eq(passed, 1);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_str_eq(s.msgs[0], "");
+    ck_assert_msg(strstr(s.msgs[1], "expected cashback 1.00 from \"second\""), "%s", s.msgs[1]);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+END_TEST
+
 static Suite *testblocks_suite(void)
 {
     Suite *s = suite_create("testblocks");
     UNIT_TCASE(s, "run", results_come_in_source_order_with_their_step, each_test_starts_from_empty_state,
                a_declared_date_field_is_given_as_text, misuse_is_refused);
     UNIT_TCASE(s, "s15_steps", steps_count_givens_from_one, expect_no_cashback_from_one_offer,
-               a_failing_step_says_why);
+               a_failing_step_says_why, tallies_carry_from_step_to_step);
     return s;
 }
 
