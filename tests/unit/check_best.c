@@ -8,7 +8,7 @@
  * and the flag without a group.  Language reference: "Best-of groups". */
 #include "config.h"
 #include "tests/unit/run_rows.h"
-
+#include "tests/unit/bundle_bytes.h"
 
 /* A row of u1 in USD at the given instant. */
 #define U1(tid, ts) "tid=" tid ";user_id=u1;amount=20.00;currency=USD;timestamp=" ts "\n"
@@ -279,43 +279,7 @@ static const char PLAIN[] = "offer \"a\" { exclusive \"g\" when amount > 0 then 
                             "offer \"b\" { exclusive \"g\" when amount > 0 then cashback 2.00 }\n"
                             "offer \"c\" { when amount > 0 then cashback 3.00 }\n";
 
-#define HEADER 32
 #define SETTLEMENT 14
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static size_t sec_off(const uint8_t *d, int id) { return get32(d + HEADER + (size_t)(id - 1) * 12 + 4); }
-
-/* The bundle of src, malloc'ed. */
-static uint8_t *bundle_of(const char *src, size_t *len)
-{
-    cbr_program *p = prog_from_source(src);
-    void *d;
-    cbr_error err;
-    ck_assert_msg(cbr_program_save(p, &d, len, &err) == CBR_OK, "%s", err.message);
-    uint8_t *copy = malloc(*len);
-    ck_assert_ptr_nonnull(copy);
-    memcpy(copy, d, *len);
-    cbr_free(d);
-    cbr_program_free(p);
-    return copy;
-}
-
-#define ck_refused(data_, len_, words_)                                                      \
-    do {                                                                                     \
-        cbr_error e_;                                                                        \
-        memset(&e_, 0, sizeof e_);                                                           \
-        cbr_program *p_ = NULL;                                                              \
-        cbr_status st_ = cbr_program_load(NULL, (data_), (len_), &p_, &e_);                  \
-        cbr_program_free(p_);                                                                \
-        ck_assert_msg(st_ == CBR_ERR_BUNDLE, "expected a refusal with \"%s\", got %s: %s",    \
-                      (words_), cbr_status_text(st_), e_.message);                           \
-        ck_assert_msg(strstr(e_.message, (words_)) != NULL, "expected \"%s\" in: %s",         \
-                      (words_), e_.message);                                                 \
-    } while (0)
 
 /* A first-hit group keeps its 13 sections (its bytes and hash as before);
  * best-of needs the settlement section, which carries the flag, and the

@@ -6,6 +6,7 @@
  * rounding (doc/semantics.md). */
 #include "config.h"
 #include "tests/unit/run_rows.h"
+#include "tests/unit/bundle_bytes.h"
 #include "vm/program.h"
 
 #define ROW(tid, amount, cur) "tid=" tid ";user_id=u1;amount=" amount ";currency=" cur \
@@ -130,55 +131,7 @@ END_TEST
 
 /* ---- the bundle ---- */
 
-#define HEADER 32
 #define REWARDS 15
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void set16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static size_t sec_off(const uint8_t *d, int id) { return get32(d + HEADER + (size_t)(id - 1) * 12 + 4); }
-
-/* The bundle of src, malloc'ed. */
-static uint8_t *bundle_of(const char *src, size_t *len)
-{
-    cbr_program *p = prog_from_source(src);
-    void *d;
-    cbr_error err;
-    ck_assert_msg(cbr_program_save(p, &d, len, &err) == CBR_OK, "%s", err.message);
-    uint8_t *copy = malloc(*len);
-    ck_assert_ptr_nonnull(copy);
-    memcpy(copy, d, *len);
-    cbr_free(d);
-    cbr_program_free(p);
-    return copy;
-}
-
-#define ck_refused(data_, len_, words_)                                                      \
-    do {                                                                                     \
-        cbr_error e_;                                                                        \
-        memset(&e_, 0, sizeof e_);                                                           \
-        cbr_program *p_ = NULL;                                                              \
-        cbr_status st_ = cbr_program_load(NULL, (data_), (len_), &p_, &e_);                  \
-        cbr_program_free(p_);                                                                \
-        ck_assert_msg(st_ == CBR_ERR_BUNDLE, "expected a refusal with \"%s\", got %s: %s",    \
-                      (words_), cbr_status_text(st_), e_.message);                           \
-        ck_assert_msg(strstr(e_.message, (words_)) != NULL, "expected \"%s\" in: %s",         \
-                      (words_), e_.message);                                                 \
-    } while (0)
 
 /* r0, r1 money (amount), r2 decimal (2%), r3 money (the product); clause 0 is
  * the expression, clause 1 a literal percent. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tests/unit/unit.h"
+#include "tests/unit/bundle_bytes.h"
 #include "compiler/sema.h"
 #include "vm/program.h"
 
@@ -202,54 +203,7 @@ static const char *awards_of(const char *src, const char *const rows[])
 #define FRI_TS "2026-03-13T15:00:00Z"
 #define TX(tid, amount, extra) "tid=" tid ";amount=" amount ";currency=USD;timestamp=" FRI_TS extra
 
-#define HEADER 32
 #define SETTLEMENT 14
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static size_t sec_off(const uint8_t *d, int id) { return get32(d + HEADER + (size_t)(id - 1) * 12 + 4); }
-static size_t sec_len(const uint8_t *d, int id) { return get32(d + HEADER + (size_t)(id - 1) * 12 + 8); }
-
-/* The bundle of src, malloc'ed. */
-static uint8_t *bundle_of(const char *src, size_t *len)
-{
-    cbr_compiler *c = unit_compile(src);
-    ck_assert_no_errors(c);
-    cbr_program *p = NULL;
-    cbr_error err;
-    ck_assert_msg(cbr_compiler_program(c, &p, &err) == CBR_OK, "%s", err.message);
-    void *d;
-    ck_assert_msg(cbr_program_save(p, &d, len, &err) == CBR_OK, "%s", err.message);
-    uint8_t *copy = malloc(*len);
-    ck_assert_ptr_nonnull(copy);
-    memcpy(copy, d, *len);
-    cbr_free(d);
-    cbr_program_free(p);
-    cbr_compiler_free(c);
-    return copy;
-}
-
-#define ck_refused(data_, len_, words_)                                                      \
-    do {                                                                                     \
-        cbr_error e_;                                                                        \
-        memset(&e_, 0, sizeof e_);                                                           \
-        cbr_program *p_ = NULL;                                                              \
-        cbr_status st_ = cbr_program_load(NULL, (data_), (len_), &p_, &e_);                  \
-        cbr_program_free(p_);                                                                \
-        ck_assert_msg(st_ == CBR_ERR_BUNDLE, "expected a refusal with \"%s\", got %s: %s",    \
-                      (words_), cbr_status_text(st_), e_.message);                           \
-        ck_assert_msg(strstr(e_.message, (words_)) != NULL, "expected \"%s\" in: %s",         \
-                      (words_), e_.message);                                                 \
-    } while (0)
 
 static void *plain_alloc(void *ud, void *p, size_t n)
 {
