@@ -88,7 +88,7 @@ static bool settle(cbrsema_ctx *s, rows *r)
     cbrtabval *k = cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *k);
     cbrtabval *v = t->value != T_NOTHING ? cbrcomp_alloc(s->c, ((size_t)t->n + 1) * sizeof *v) : NULL;
     bool ok = k && (v || t->value == T_NOTHING);
-    if (ok) {
+    if (ok && t->n) { /* an empty table has no rows to copy (and NULL arrays) */
         memcpy(k, t->keys, (size_t)t->n * sizeof *k);
         if (v)
             memcpy(v, t->vals, (size_t)t->n * sizeof *v);
