@@ -590,9 +590,9 @@ int main(int argc, char **argv)
     for (int part = 0; part < 2; part++) {
         int a = part ? V_NT_ANCHOR : V_ANCHOR, f = part ? V_NT_FIELD : V_FIELD;
         int last = part ? V_NT_TABLE : V_TALLY;
-        printf("%s\n| program | awards | VM ns/row | (ns/row - anchor) / %d = ns per compare | "
+        printf("%s| program | awards | VM ns/row | (ns/row - anchor) / %d = ns per compare | "
                "per compare / field compare |\n| --- | ---: | ---: | ---: | ---: |\n",
-               part ? "The same with no tally declared (the table and the anchor only):\n" : "",
+               part ? "The same with no tally declared (the table and the anchor only):\n\n" : "",
                NCMP);
         double field = (ns[f] - ns[a]) / NCMP;
         for (int k = a; k <= last; k++) {
