@@ -21,14 +21,17 @@
  * three of them adding twenty offers of one kind (`amount >= X`,
  * `merchant_rate[merchant] >= X`, `visits >= X`, with X out of reach so
  * that nothing is paid and only the compares differ).  It prints ns per row of
- * each, and (program - anchor) / 20 as the cost of one compare.
+ * each, and (program - anchor) / 20 as the cost of one compare.  Then the
+ * same without the tallies (anchor and field and table programs): their
+ * counting costs far more a row than a compare, and hides it.
  *
  * In part 1 every pass starts from empty tally state on both sides (a new
  * context, or cleared maps, outside the timed region); the timed region is
  * the evaluation of all batches; best of --reps runs of at least --min-time
  * s.  In part 2 each program keeps one context, warmed by one pass (nothing
- * is paid, so awards stay 0 as counts grow); passes of the four programs
- * are taken in turn and the fastest of each kept.
+ * is paid, so awards stay 0 as counts grow); passes of the seven programs
+ * are taken in turn, for --reps * --min-time s of evaluation in all and at
+ * least 5 rounds, and the fastest pass of each kept.
  *
  *     cbr-bench-tables [--tx N] [--seed S] [--min-time S] [--reps N]
  */
