@@ -17,7 +17,8 @@
 BENCH_SEED = 20260302
 BENCH_FLAGS =
 
-EXTRA_PROGRAMS = bench/cbr-bench-gen bench/cbr-bench bench/cbr-bench-tx bench/cbr-bench-state bench/cbr-bench-tally
+EXTRA_PROGRAMS = bench/cbr-bench-gen bench/cbr-bench bench/cbr-bench-tx bench/cbr-bench-state bench/cbr-bench-tally \
+	bench/cbr-bench-tables
 
 bench_cbr_bench_gen_SOURCES = bench/gen.c bench/workload.c bench/workload.h
 bench_cbr_bench_gen_LDADD = -lm
@@ -68,6 +69,16 @@ bench_cbr_bench_tally_LDADD = libcbr.la
 bench-tally: bench/cbr-bench-tally$(EXEEXT)
 	bench/cbr-bench-tally$(EXEEXT) $(BENCH_STATE_CUSTOMERS)
 
+# `make bench-tables`: the workload of `make bench` against offers that read
+# a 5,000-row merchant table and two tallies, timed against the same offers
+# in plain C (hash tables for the rates and the per-user counters), then
+# the cost of one table lookup and one tally read against a field compare.
+bench_cbr_bench_tables_SOURCES = bench/tables_bench.c bench/workload.c bench/workload.h
+bench_cbr_bench_tables_CFLAGS = $(AM_CFLAGS) -O2
+bench_cbr_bench_tables_LDADD = libcbr.la -lm
+bench-tables: bench/cbr-bench-tables$(EXEEXT)
+	bench/cbr-bench-tables$(EXEEXT) --seed $(BENCH_SEED) $(BENCH_FLAGS)
+
 # `make bench-run`: cbrc run itself over a generated file (5 million
 # transactions by default), first against the 1-offer set (reading, parsing
 # and writing dominate) then against the 100-offer set with --summary; GNU
@@ -92,10 +103,10 @@ bench-run: cbrc$(EXEEXT) bench/baseline_1.c bench/baseline_100.c bench/tx_$(BENC
 	done; \
 	awk -v a=$$rate_100 -v b=$$rate_1 'BEGIN { printf "100 offers / 1 offer: %.2f of the speed\n", a / b }'
 
-.PHONY: bench bench-force bench-run bench-state bench-tally
+.PHONY: bench bench-force bench-run bench-state bench-tally bench-tables
 
 EXTRA_DIST += bench/README.md bench/local.mk bench/table-scale.sh
-CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) $(BENCH_BASELINES) \
+CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) bench/cbr-bench-tables$(EXEEXT) $(BENCH_BASELINES) \
 	bench/offers_1.cbr bench/offers_10.cbr bench/offers_100.cbr bench/offers_1000.cbr \
 	bench/seed.stamp bench/seed.stamp-t bench/cbr-bench-tx$(EXEEXT) bench/run-summary-1.txt bench/run-summary-100.txt \
 	bench/tx_$(BENCH_RUN_TX).csv
