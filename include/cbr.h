@@ -81,9 +81,12 @@ CBR_API const char *cbr_status_text(cbr_status st);
  * library never reads or writes past an older program's struct.  Before
  * 1.0 a minor version may change calls: 0.3 gave every fallible call the
  * one error convention and every returned buffer cbr_free (the rules at
- * the top of this file). */
+ * the top of this file); 0.4 added tables, tallies, reward expressions and
+ * best-of groups to the language, cbr_program_info.tallies and
+ * cbr_program_tally_count/_name, and made cbr_evaluate read the store for
+ * a program with tallies. */
 #define CBR_VERSION_MAJOR 0
-#define CBR_VERSION_MINOR 3
+#define CBR_VERSION_MINOR 4
 #define CBR_VERSION_PATCH 0
 #define CBR_VERSION_NUM (CBR_VERSION_MAJOR * 10000 + CBR_VERSION_MINOR * 100 + CBR_VERSION_PATCH)
 
