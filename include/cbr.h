@@ -480,6 +480,13 @@ CBR_API const char *cbr_batch_string(const cbr_batch *b, size_t row, size_t fiel
 
 /* ---- evaluation ----------------------------------------------------------- */
 
+/* What an award line says (since 0.5). */
+typedef enum cbr_event {
+    CBR_EVENT_AWARD = 0,     /* a purchase earned it */
+    CBR_EVENT_REVERSAL = 1,  /* a refund took back part or all of an award (cashback < 0) */
+    CBR_EVENT_VEST = 2       /* a pending award is paid (cbr_ledger_vest) */
+} cbr_event;
+
 /* One award: cashback in the currency's minor units (USD cents). */
 typedef struct cbr_award {
     size_t row;              /* the transaction's row in the batch */
@@ -491,7 +498,23 @@ typedef struct cbr_award {
     char currency[4];
     unsigned clause;         /* the clause that fired, 0-based */
     int cut;                 /* 1 when a limit or budget reduced it */
+    /* Since 0.5: the award ledger (see "the award ledger" below). */
+    cbr_event event;         /* an award, a reversal (cashback < 0) or a vest */
+    int pending;             /* CBR_EVENT_AWARD of a `vest after` offer: paid when it vests */
+    int64_t vests_at;        /* pending: the vesting moment (Unix seconds) */
+    char vests[11];          /* pending: its local date in the offer's zone, YYYY-MM-DD */
+    const char *tid;         /* the purchase's tid (for a reversal, the refunded purchase's) */
+    const char *user_id;     /* the purchase's customer; NULL when it had none */
+    const char *event_tid;   /* the record that made the event: the row's tid (a
+                                reversal: the refund's); NULL for a vest */
 } cbr_award;
+
+/* Writes the award's id: unique and the same in every run and host, made
+ * from the purchase's tid and the offer id (each with `\` and `/` escaped,
+ * joined by `/`: tid `t1/x` with offer `y` is `t1\/x/y`, tid `t1` with offer
+ * `x/y` is `t1/x\/y`).  A reversal and a vest carry the id of the award
+ * they change.  Returns the length, as snprintf. */
+CBR_API size_t cbr_award_id(const cbr_award *a, char *buf, size_t n);
 
 /* Writes an award's amount as a decimal ("2.50", "300", "1.250"); returns
  * the length.  buf of 32 bytes always suffices. */
@@ -591,7 +614,27 @@ typedef struct cbr_store {
      * sets *granted to 0.  The keys of one call are distinct.  Atomic with
      * respect to every other call on the same store. */
     cbr_status (*reserve)(void *ud, cbr_reservation *items, size_t n, int *granted);
+    /* Since 0.5, the award ledger (below): records under keys `l|TID` (the
+     * tid escaped as in counter keys), opaque bytes of at most
+     * CBR_RECORD_MAX.  A store whose size does not reach these, or that
+     * leaves them NULL, keeps no ledger: no record is a duplicate and a
+     * refund reverses nothing.
+     * record_get: the record under key in *data (valid until the next call
+     * on the store) and *n; *data NULL when there is none.
+     * record_put: stores the record under key, replacing one there.  due is
+     * the earliest vesting moment (Unix seconds) of its pending awards,
+     * INT64_MAX when it has none: what a vesting job selects records by
+     * (cbr_ledger_vest); at is the timestamp of the record that made it,
+     * for a retention rule.  Settling a row puts its record right after the
+     * row's granted reserve call; a store shared between processes makes
+     * the two one transaction. */
+    cbr_status (*record_get)(void *ud, const char *key, size_t len, const void **data, size_t *n);
+    cbr_status (*record_put)(void *ud, const char *key, size_t len, const void *data, size_t n,
+                             int64_t due, int64_t at);
 } cbr_store;
+
+/* The longest ledger record: a purchase with every award of a program. */
+#define CBR_RECORD_MAX ((size_t)1 << 24)
 
 /* The in-memory store: counters keyed by interned parts of their keys,
  * with a snapshot that can be written and read back (cbrc run --state).
@@ -631,6 +674,70 @@ CBR_API void cbr_state_track_changes(cbr_state *st, int on);
 CBR_API cbr_status cbr_state_each_change(const cbr_state *st, cbr_change_fn fn, void *ud,
                                          cbr_error *err);
 CBR_API void cbr_state_forget_changes(cbr_state *st);
+
+/* ---- the award ledger ------------------------------------------------------ */
+
+/* A record's `kind` (purchase when absent or empty, or refund) and a
+ * refund's `original_tid` are read by every program, whatever its rules
+ * name: cbr_program_field returns these indexes for "kind" and
+ * "original_tid" when the rules declare no field of that name, and
+ * cbr_batch_set takes them.  A kind of any other value is an unreadable
+ * record (CBR_ERR_RECORD), and so is a refund without an original_tid or
+ * with an amount that is not above zero. */
+#define CBR_FIELD_KIND 0x40000000
+#define CBR_FIELD_ORIGINAL_TID 0x40000001
+
+/* Settling keeps a ledger in the store (cbr_store.record_get/_put; the
+ * in-memory state keeps one): each purchase that changed anything (an
+ * award, a counter or a tally) with its awards, what each is worth now,
+ * pending or vested, the counters each counted in and the tallies that
+ * counted the purchase; and each refund of such a purchase.
+ *  - A row whose tid the ledger holds is a duplicate, and so are a refund in
+ *    another currency than its purchase and one that would take the
+ *    refunded total past the purchase's amount: settling refuses the row
+ *    (cbr_context_refused says why), counts nothing and goes on.
+ *  - A refund is not evaluated.  With R refunded so far and A the
+ *    purchase's amount, each award W of the purchase is worth
+ *    W * (A - R) / A, rounded toward zero (nothing under `refund full`);
+ *    the refund reverses the difference from what it was worth before, one
+ *    CBR_EVENT_REVERSAL per award changed, in the order they were granted,
+ *    and gives the room back to the counters it counted in (a count back
+ *    once the award is worth nothing); the tallies lose the refunded amount
+ *    (sum) or the purchase once it is refunded in full (count), in the
+ *    periods where they counted it.  A refund of a purchase the ledger does
+ *    not hold changes nothing.
+ *  - An award of a `vest after N days` offer is pending until the start of
+ *    the local date N days after the purchase's (offer's zone); it counts
+ *    against limits at once and is paid, at what it is worth then, by
+ *    cbr_ledger_vest. */
+
+/* Why settling refused row `row` of the last settled batch ("duplicate
+ * transaction t1: already in the ledger", "refund in another currency than
+ * purchase t1 (USD)", "refund past the purchase's amount: ..."), or NULL
+ * when it did not.  The text stays valid until the next cbr_evaluate. */
+CBR_API const char *cbr_context_refused(const cbr_context *ctx, size_t row);
+
+/* Vests the pending awards of one ledger record (as a store holds it) due
+ * at or before `at` (Unix seconds): fn gets each one still worth something
+ * as a CBR_EVENT_VEST award (row and offer are (size_t)-1: the record is
+ * read without a program; offer_id, campaign_id, tid and user_id point into
+ * *out).  *out (from cfg's allocator; release it with cbr_free) is the
+ * record as it is after, *out_len its length and *due its new due moment
+ * (cbr_store.record_put); *out is NULL when nothing vested.  A record that
+ * is not one the library wrote is refused with CBR_ERR_STATE. */
+typedef void (*cbr_vest_fn)(void *ud, const cbr_award *a);
+CBR_API cbr_status cbr_ledger_vest(const cbr_config *cfg, const void *data, size_t len, int64_t at,
+                                   cbr_vest_fn fn, void *ud, char **out, size_t *out_len,
+                                   int64_t *due, cbr_error *err);
+/* A ledger record as text, one line per purchase or refund and one per
+ * award (what `cbrc state --dump` prints); *out NUL-terminated, from cfg's
+ * allocator.  CBR_ERR_STATE for a record the library did not write. */
+CBR_API cbr_status cbr_ledger_text(const cbr_config *cfg, const void *data, size_t len, char **out,
+                                   size_t *out_len, cbr_error *err);
+/* Vests every due pending award of the in-memory state, as cbr_ledger_vest
+ * does record by record, calling fn in the order vesting jobs print:
+ * vesting moment, then tid, then offer id. */
+CBR_API cbr_status cbr_state_vest(cbr_state *st, int64_t at, cbr_vest_fn fn, void *ud, cbr_error *err);
 
 /* The store a context reads and updates; NULL restores the context's own
  * in-memory state.  The store must outlive its use by the context.

@@ -458,7 +458,7 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
 
 cbr_store cbr_state_store(cbr_state *st)
 {
-    cbr_store s = {sizeof s, st, state_get, state_reserve};
+    cbr_store s = {.size = sizeof s, .ud = st, .get = state_get, .reserve = state_reserve};
     return s;
 }
 

@@ -204,7 +204,7 @@ static void host_init(host *h)
     h->st = t_state_new();
     ck_assert_ptr_nonnull(h->st);
     h->inner = cbr_state_store(h->st);
-    h->store = (cbr_store){sizeof h->store, h, host_get, host_reserve};
+    h->store = (cbr_store){.size = sizeof h->store, .ud = h, .get = host_get, .reserve = host_reserve};
 }
 
 /* ---- explanations as text ---- */
