@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "hosts/award_line.h"
 #include "hosts/cbrc.h"
 #include "hosts/feed.h"
 #include "hosts/summary.h"
@@ -29,6 +30,12 @@ typedef struct run {
     cbrc_counts counts;
     size_t last_row;            /* of the last award in this batch, to count earning rows */
     bool oom;
+    /* each row of the batch: its line and bytes, to reject it if settling refuses it */
+    uint64_t *lines;
+    size_t *rawoff;             /* rows + 1 offsets into raw */
+    char *raw;
+    size_t nraw, capraw;
+    cbrtb line;                 /* the award line being written */
     /* progress on a terminal */
     bool progress;
     long long input_size;       /* bytes, 0 when unknown */
@@ -38,15 +45,15 @@ typedef struct run {
 static void print_award(void *ud, const cbr_award *a)
 {
     run *r = ud;
-    size_t n;
-    const char *tid = cbr_batch_string(r->b, a->row, 0, &n);
-    char amount[32];
-    cbr_award_amount(a, amount, sizeof amount);
-    fputs("{\"tid\":", r->out);
-    cbrc_json_strn(r->out, tid ? tid : "", tid ? n : 0);
-    fputs(",\"offer\":", r->out);
-    cbrc_json_str(r->out, a->offer_id);
-    fprintf(r->out, ",\"cashback\":\"%s\",\"currency\":\"%.3s\"}\n", amount, a->currency);
+    r->line.n = 0;
+    haward_line(&r->line, a);
+    if (r->line.oom) {
+        r->oom = true;
+        return;
+    }
+    fwrite(r->line.p, 1, r->line.n, r->out);
+    if (a->event != CBR_EVENT_AWARD)
+        return; /* reversals are not earnings of the summary's offers */
     if (a->row != r->last_row) {
         r->counts.earning++;
         r->last_row = a->row;
@@ -70,7 +77,18 @@ static bool flush_batch(run *r)
         fprintf(stderr, "%s: %s\n", prog, err.message);
         return false;
     }
-    r->counts.evaluated += rows;
+    /* Rows settling refused are rejected records, reported in input order
+     * after the batch. */
+    size_t refused = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const char *why = cbr_context_refused(r->ctx, i);
+        if (!why)
+            continue;
+        refused++;
+        cbrc_feed_reject_kept(&r->feed, r->lines[i], r->raw + r->rawoff[i], r->rawoff[i + 1] - r->rawoff[i], why);
+    }
+    r->counts.evaluated += rows - refused;
+    r->nraw = 0;
     cbr_batch_clear(r->b);
     if (r->oom) {
         fprintf(stderr, "%s: out of memory counting the summary\n", prog);
@@ -105,6 +123,35 @@ static void show_progress(run *r, bool last)
     fprintf(stderr, ", %.0f records/s\033[K%s", rate, last ? "\n" : "");
 }
 
+/* Keeps row's line and bytes until the batch is settled. */
+static bool keep_raw(run *r, size_t row, const cbrin_record *rec)
+{
+    if (!r->lines) {
+        size_t cap = cbr_batch_capacity(r->b);
+        r->lines = malloc(cap * sizeof *r->lines);
+        r->rawoff = malloc((cap + 1) * sizeof *r->rawoff);
+        if (!r->lines || !r->rawoff)
+            return false;
+    }
+    if (row == 0)
+        r->nraw = 0;
+    if (r->nraw + rec->rawlen > r->capraw) {
+        size_t nc = (r->nraw + rec->rawlen) * 2 + 4096;
+        char *q = realloc(r->raw, nc);
+        if (!q)
+            return false;
+        r->raw = q;
+        r->capraw = nc;
+    }
+    r->lines[row] = rec->line;
+    r->rawoff[row] = r->nraw;
+    if (rec->rawlen)
+        memcpy(r->raw + r->nraw, rec->raw, rec->rawlen);
+    r->nraw += rec->rawlen;
+    r->rawoff[row + 1] = r->nraw;
+    return true;
+}
+
 static int process(run *r)
 {
     const cbrin_record *rec;
@@ -112,7 +159,11 @@ static int process(run *r)
     while ((k = cbrc_feed_next(&r->feed, &rec)) == 1) {
         if (cbr_batch_rows(r->b) == cbr_batch_capacity(r->b) && !flush_batch(r))
             return EXIT_USAGE;
-        cbrc_feed_row(&r->feed, r->b, rec);
+        size_t row = cbr_batch_rows(r->b);
+        if (cbrc_feed_row(&r->feed, r->b, rec) && !keep_raw(r, row, rec)) {
+            fprintf(stderr, "%s: out of memory keeping the batch's records\n", prog);
+            return EXIT_USAGE;
+        }
         if (r->feed.rejects_failed) /* a reject that cannot be kept would be lost: stop */
             return EXIT_USAGE;
         if (r->progress && (r->feed.records & 4095) == 0)
@@ -411,6 +462,10 @@ int cbrc_cmd_run(int argc, char **argv)
     if (fed)
         cbrc_feed_close(&r.feed);
     cbrc_summary_free(r.summary);
+    free(r.lines);
+    free(r.rawoff);
+    free(r.raw);
+    cbrtb_free(&r.line);
     cbr_context_free(r.ctx);
     cbr_batch_free(r.b);
     cbr_program_free(r.p);

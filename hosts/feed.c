@@ -156,6 +156,31 @@ void cbrc_feed_reject(cbrc_feed *f, const cbrin_record *rec, const char *why)
     }
 }
 
+void cbrc_feed_reject_kept(cbrc_feed *f, uint64_t line, const char *raw, size_t n, const char *why)
+{
+    cbrin_record rec = {.line = line, .raw = raw, .rawlen = n};
+    f->rejected++;
+    if (tally(f, why))
+        fprintf(stderr, "%s:%llu: error: %s\n", f->input_name, (unsigned long long)line, why);
+    if (!f->rejects || f->rejects_failed)
+        return;
+    if (!f->rejects_header_done) {
+        size_t hn;
+        const char *h = cbrin_header_raw(f->reader, &hn);
+        if (h) {
+            fwrite(h, 1, hn, f->rejects);
+            fputc('\n', f->rejects);
+        }
+        f->rejects_header_done = true;
+    }
+    errno = 0;
+    if (fwrite(rec.raw, 1, rec.rawlen, f->rejects) != rec.rawlen || fputc('\n', f->rejects) == EOF ||
+        ferror(f->rejects)) {
+        f->rejects_failed = true;
+        f->rejects_errno = errno ? errno : EIO;
+    }
+}
+
 /* 12345 as "12,345": the tally is read by people. */
 static const char *grouped(uint64_t v, char buf[32])
 {

@@ -55,6 +55,10 @@ bool cbrc_feed_row(cbrc_feed *f, cbr_batch *b, const cbrin_record *rec);
  * have been, counted by reason always) and copies its bytes, whole, to the
  * rejects file; a failed write sets rejects_failed. */
 void cbrc_feed_reject(cbrc_feed *f, const cbrin_record *rec, const char *why);
+/* The same for a record the reader has moved past (settling refused its
+ * row: a duplicate, a bad refund), from the copy of its bytes the host
+ * kept while the batch was filled. */
+void cbrc_feed_reject_kept(cbrc_feed *f, uint64_t line, const char *raw, size_t n, const char *why);
 
 /* After the run: the rejected records not reported on stderr, by reason,
  * as one line ("FILE: ... and 11,900 more rejected records: 11,000 bad

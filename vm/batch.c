@@ -47,7 +47,17 @@ cbr_status cbr_batch_new(const cbr_program *prog, size_t capacity, cbr_batch **o
     restamp(b);
     b->cols = cbrx_alloc(x, x->nfields * sizeof *b->cols);
     b->exp = cbrx_alloc(x, capacity);
-    bool ok = b->cols && b->exp && cbrx_pool_init(&b->pool, x);
+    b->kind = cbrx_alloc(x, capacity);
+    b->orig = cbrx_alloc(x, capacity * sizeof *b->orig);
+    b->kind_field = b->orig_field = CBRX_NONE;
+    for (uint32_t f = XF_FIRST_DECLARED; f < x->nfields; f++) {
+        const char *name = cbrx_str(x, x->fields[f].name);
+        if (x->fields[f].type == X_STRING && !strcmp(name, "kind"))
+            b->kind_field = f;
+        else if (x->fields[f].type == X_STRING && !strcmp(name, "original_tid"))
+            b->orig_field = f;
+    }
+    bool ok = b->cols && b->exp && b->kind && b->orig && cbrx_pool_init(&b->pool, x);
     if (b->cols) {
         memset(b->cols, 0, x->nfields * sizeof *b->cols);
         for (uint32_t f = 0; ok && f < x->nfields; f++) {
@@ -78,6 +88,8 @@ void cbr_batch_free(cbr_batch *b)
         }
     cbrx_dealloc(x, b->cols);
     cbrx_dealloc(x, b->exp);
+    cbrx_dealloc(x, b->kind);
+    cbrx_dealloc(x, b->orig);
     cbrx_pool_free(&b->pool);
     cbrx_dealloc(x, b);
 }
@@ -187,6 +199,8 @@ cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err)
     b->row_err.status = CBR_OK;
     b->row_err.message[0] = '\0';
     b->amount = (cbrdec){0, 0};
+    b->kind[b->n] = XK_PURCHASE;
+    b->orig[b->n] = CBRX_NONE;
     restamp(b);
     return CBR_OK;
 }
@@ -241,12 +255,57 @@ set_string(cbr_batch *b, size_t f, const char *name, const char *s, size_t n, cb
     return CBR_OK;
 }
 
+/* The record's kind: empty or `purchase`, or `refund`; the rules' own
+ * `kind` field, if they read it, gets the word. */
+static cbr_status set_kind(cbr_batch *b, const char *s, size_t n, cbr_error *err)
+{
+    char q[64];
+    uint8_t k;
+    if (n == 0 || (n == 8 && !memcmp(s, "purchase", 8)))
+        k = XK_PURCHASE;
+    else if (n == 6 && !memcmp(s, "refund", 6))
+        k = XK_REFUND;
+    else if (memchr(s, '\0', n))
+        return nul_error(b, err, "kind", s, memchr(s, '\0', n));
+    else
+        return row_error(b, err, "field `kind`: `%s` is not a record kind (purchase or refund)",
+                         quote(s, n, q, sizeof q));
+    b->kind[b->n] = k;
+    return CBR_OK;
+}
+
+/* A refund's original_tid, interned as tids are. */
+static cbr_status set_original(cbr_batch *b, const char *s, size_t n, cbr_error *err)
+{
+    uint32_t f = b->orig_field;
+    if (f != CBRX_NONE) {
+        cbr_status st = set_string(b, f, "original_tid", s, n, err);
+        if (st != CBR_OK)
+            return st;
+        b->cols[f].null[b->n] = 0;
+        b->orig[b->n] = (uint32_t)b->cols[f].v[b->n];
+        return CBR_OK;
+    }
+    /* The tid column is set the same way; borrow its slot for this row. */
+    cbrx_col *c = &b->cols[XF_TID];
+    int64_t keep = c->v[b->n];
+    cbr_status st = set_string(b, XF_TID, "original_tid", s, n, err);
+    if (st == CBR_OK)
+        b->orig[b->n] = (uint32_t)c->v[b->n];
+    c->v[b->n] = keep;
+    return st;
+}
+
 cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *s, size_t n, cbr_error *err)
 {
     if (!b || !s)
         return cbrx_fail(err, CBR_ERR_ARG, "no batch or no text"), CBR_ERR_ARG;
     if (!b->in_row)
         return cbrx_fail(err, CBR_ERR_STATE, "cbr_batch_set outside a row"), CBR_ERR_STATE;
+    if (field == CBR_FIELD_KIND || (field == b->kind_field && b->kind_field != CBRX_NONE))
+        return set_kind(b, s, n, err);
+    if (field == CBR_FIELD_ORIGINAL_TID || (field == b->orig_field && b->orig_field != CBRX_NONE))
+        return set_original(b, s, n, err);
     const cbrx_program *x = &b->prog->x;
     if (field >= x->nfields || x->fields[field].derived)
         return cbrx_fail(err, CBR_ERR_ARG, "field %zu cannot be set", field), CBR_ERR_ARG;
@@ -347,6 +406,20 @@ cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err)
     }
     if (!cbrdec_rescale(a, CBRX_MONEY_SCALE, &a))
         return row_error(b, err, "field `amount`: the amount is too large");
+    if (b->kind[r] == XK_REFUND) {
+        if (b->orig[r] == CBRX_NONE)
+            return row_error(b, err, "a refund needs `original_tid`: the tid of the purchase it refunds");
+        if (a.m <= 0)
+            return row_error(b, err, "field `amount`: a refund's amount is the amount refunded, above zero");
+    }
+    if (b->kind_field != CBRX_NONE) {
+        const char *word = b->kind[r] == XK_REFUND ? "refund" : "purchase";
+        uint32_t id = cbrx_pool_intern(&b->pool, word, strlen(word));
+        if (id == CBRX_NONE)
+            return row_error(b, err, "field `kind`: out of memory");
+        b->cols[b->kind_field].v[r] = id;
+        b->cols[b->kind_field].null[r] = 0;
+    }
     b->cols[XF_AMOUNT].v[r] = a.m;
     b->exp[r] = (int8_t)e;
     b->n++;

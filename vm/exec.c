@@ -11,6 +11,7 @@
  * Arithmetic that overflows, and division by zero, give a missing value:
  * the condition reading it is unknown and never earns cashback. */
 #include "config.h"
+#include <stddef.h>
 #include <string.h>
 #include "stdlib/date.h"
 #include "stdlib/text.h"
@@ -56,17 +57,19 @@ cbr_status cbr_context_new(const cbr_program *prog, size_t capacity, cbr_context
         if (x->offers[o].nlimits > most)
             most = x->offers[o].nlimits;
     ctx->counters = cbrx_alloc(x, (most + 2) * sizeof *ctx->counters);
+    ctx->refused = cbrx_alloc(x, capacity * sizeof *ctx->refused);
     ctx->own_state = cbrx_state_new(x->cfg.alloc, x->cfg.alloc_ud);
     if (ctx->own_state)
         ctx->store = cbr_state_store(ctx->own_state);
     bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&
               ctx->frames && ctx->local && ctx->row_first && ctx->groups && ctx->winners && ctx->counters &&
-              ctx->own_state && cbrx_tally_alloc(ctx);
+              ctx->refused && ctx->own_state && cbrx_tally_alloc(ctx);
     if (ok) {
         memset(ctx->own, 0, nr * sizeof *ctx->own);
         memset(ctx->frames, 0, (x->max_depth + 1) * sizeof *ctx->frames);
         memset(ctx->local, 0, (x->ntzs + 1) * sizeof *ctx->local);
         memset(ctx->nonull, 0, capacity);
+        memset(ctx->refused, 0, capacity * sizeof *ctx->refused);
         for (size_t i = 0; i < capacity; i++)
             ctx->all[i] = (uint32_t)i;
         for (uint32_t r = 0; ok && r < x->nregs; r++) {
@@ -118,7 +121,10 @@ void cbr_context_free(cbr_context *ctx)
                 cbrx_dealloc(x, ctx->local[z].v[i]);
     void *arrays[] = {ctx->regs, ctx->own, ctx->nonull, ctx->sel, ctx->all, ctx->tmp,
                       ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->winners, ctx->cands,
-                      ctx->sorted, ctx->awards, ctx->counters, ctx->key, ctx->pend, ctx->resv};
+                      ctx->sorted, ctx->awards, ctx->counters, ctx->key, ctx->pend, ctx->resv,
+                      ctx->refused, ctx->akeys, ctx->recbuf, ctx->encbuf, ctx->lkey, ctx->back};
+    cbrl_rec_free(&ctx->rec, x->cfg.alloc, x->cfg.alloc_ud);
+    cbrl_arena_reset(&ctx->text, x->cfg.alloc, x->cfg.alloc_ud);
     cbr_state_free(ctx->own_state);
     cbrx_tally_free(ctx);
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
@@ -136,13 +142,18 @@ cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store, cbr_e
     }
     /* A store from a host built against an older cbr_store lacks fields
      * this library would read. */
-    if (store->size < sizeof *store)
+    size_t first = offsetof(cbr_store, record_get);
+    if (store->size < first)
         return cbrx_status(err, CBR_ERR_ARG, "the store is %zu bytes, from an older library; this one needs %zu",
-                           store->size, sizeof *store);
+                           store->size, first);
     if (!store->get || !store->reserve)
         return cbrx_status(err, CBR_ERR_ARG, "the store has no %s function", store->get ? "reserve" : "get");
-    ctx->store = *store;
+    /* A store of 0.4 has no ledger: its record functions read as NULL. */
+    memset(&ctx->store, 0, sizeof ctx->store);
+    memcpy(&ctx->store, store, store->size < sizeof *store ? store->size : sizeof *store);
     ctx->store.size = sizeof ctx->store;
+    if (!ctx->store.record_get || !ctx->store.record_put)
+        ctx->store.record_get = NULL, ctx->store.record_put = NULL;
     return CBR_OK;
 }
 
@@ -618,9 +629,38 @@ static void run_offer(cbr_context *ctx, uint32_t o)
     ctx->offer = o;
     ctx->zone = of->tz;
     ctx->depth = 0;
-    ctx->nsel = (uint32_t)ctx->b->n;
-    memcpy(ctx->sel, ctx->all, ctx->nsel * sizeof *ctx->sel);
+    cbrx_stretch_rows(ctx, false);
     cbrx_run_code(ctx, of->code, of->ncode);
+}
+
+/* The rows of the stretch offers run on: its purchases (a refund is never
+ * evaluated), with a user when with_user. */
+void cbrx_stretch_rows(cbr_context *ctx, bool with_user)
+{
+    const cbr_batch *b = ctx->b;
+    const uint8_t *no_user = b->cols[XF_USER_ID].null;
+    uint32_t n = 0;
+    for (uint32_t r = ctx->from; r < ctx->to; r++)
+        if (b->kind[r] == XK_PURCHASE && !(with_user && no_user[r]))
+            ctx->sel[n++] = r;
+    ctx->nsel = n;
+}
+
+/* Where the stretch from row `from` ends.  A program without tallies reads
+ * nothing of other rows while evaluating, so its stretch is the rest of the
+ * batch.  With tallies, a refund changes what later rows read: it is a
+ * stretch of its own, settled before the rows after it are evaluated. */
+static uint32_t stretch_end(const cbr_context *ctx, const cbr_batch *b, uint32_t from)
+{
+    uint32_t n = (uint32_t)b->n;
+    if (!ctx->x->ntallies || from >= n)
+        return n;
+    if (b->kind[from] == XK_REFUND)
+        return from + 1;
+    uint32_t r = from + 1;
+    while (r < n && b->kind[r] != XK_REFUND)
+        r++;
+    return r;
 }
 
 void cbrx_run_code(cbr_context *ctx, uint32_t from, uint32_t ncode)
@@ -772,6 +812,9 @@ cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err)
 {
     if (!ctx || !b)
         return cbrx_fail(err, CBR_ERR_ARG, "no context or batch"), CBR_ERR_ARG;
+    /* The same batch, settled part way: evaluate the rest (the next stretch,
+     * or the rows after a failure). */
+    bool resume = ctx->eb == b && b->stamp == ctx->eb_stamp && ctx->settled > 0 && ctx->settled < b->n;
     ctx->eb = NULL;
     if (b->prog != ctx->prog)
         return cbrx_fail(err, CBR_ERR_ARG, "the batch belongs to another program"), CBR_ERR_ARG;
@@ -787,8 +830,15 @@ cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err)
     for (uint32_t r = 0; r < ctx->x->nregs; r++)
         ctx->regs[r] = ctx->own[r];
     ctx->ncands = 0;
-    ctx->nawards = 0;
-    ctx->settled = 0;
+    if (!resume) {
+        ctx->nawards = 0;
+        ctx->settled = 0;
+        if (b->n)
+            memset(ctx->refused, 0, b->n * sizeof *ctx->refused);
+        cbrl_arena_reset(&ctx->text, ctx->x->cfg.alloc, ctx->x->cfg.alloc_ud);
+    }
+    ctx->from = (uint32_t)ctx->settled;
+    ctx->to = stretch_end(ctx, b, ctx->from);
     ctx->oom = false;
     ctx->tally_moved = 0;
     if (ctx->x->ntallies) {
@@ -845,5 +895,16 @@ cbr_status cbr_settle(cbr_context *ctx, cbr_award_fn fn, void *ud, cbr_error *er
 cbr_status cbr_eval(cbr_context *ctx, cbr_batch *b, cbr_award_fn fn, void *ud, cbr_error *err)
 {
     cbr_status st = cbr_evaluate(ctx, b, err);
-    return st != CBR_OK ? st : cbr_settle(ctx, fn, ud, err);
+    while (st == CBR_OK) {
+        st = cbr_settle(ctx, fn, ud, err);
+        if (st != CBR_OK || ctx->settled >= b->n)
+            break;
+        st = cbr_evaluate(ctx, b, err); /* the next stretch */
+    }
+    return st;
+}
+
+const char *cbr_context_refused(const cbr_context *ctx, size_t row)
+{
+    return ctx && row < ctx->settled ? ctx->refused[row] : NULL;
 }

@@ -304,6 +304,13 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
             e->max = ks[i].max;
         if (!seen && __builtin_add_overflow(e->delta, ks[i].is_count ? 1 : *cash, &e->delta))
             return CBR_ERR_LIMIT;
+        /* The ledger keeps which counters the award counted in, so that a
+         * refund gives back its room (the award is added next). */
+        if (!seen) {
+            if (!cbrx_grow(ctx->x, (void **)&ctx->akeys, &ctx->capakeys, ctx->nakeys, sizeof *ctx->akeys, 16))
+                return CBR_ERR_NOMEM;
+            ctx->akeys[ctx->nakeys++] = (cbrx_akey){ctx->nawards, (uint32_t)ks[i].pend, ks[i].is_count};
+        }
     }
     return CBR_OK;
 }
@@ -312,6 +319,7 @@ void cbrx_begin_row(cbr_context *ctx)
 {
     ctx->npend = 0;
     ctx->nkey = 0;
+    ctx->nakeys = 0;
 }
 
 cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted)

@@ -231,6 +231,8 @@ cbr_type cbr_program_field_type(const cbr_program *p, size_t f)
 
 int cbr_program_field_is_input(const cbr_program *p, size_t f)
 {
+    if (f == CBR_FIELD_KIND || f == CBR_FIELD_ORIGINAL_TID)
+        return p != NULL;
     return p && f < p->x.nfields && !p->x.fields[f].derived;
 }
 
@@ -243,5 +245,11 @@ int cbr_program_field(const cbr_program *p, const char *name, size_t len)
         if (s->len == len && memcmp(p->x.bytes + s->off, name, len) == 0)
             return (int)f;
     }
+    /* Every record has a kind, and a refund the purchase it refunds,
+     * whether the rules read them or not. */
+    if (len == 4 && !memcmp(name, "kind", 4))
+        return CBR_FIELD_KIND;
+    if (len == 12 && !memcmp(name, "original_tid", 12))
+        return CBR_FIELD_ORIGINAL_TID;
     return -1;
 }

@@ -159,7 +159,8 @@ typedef struct cbrx_offer {
 /* Offer flags. */
 #define XO_NO_PARTIAL 1u        /* an award a limit or budget would cut is dropped */
 #define XO_BEST 2u              /* its exclusive group goes to the largest award (`exclusive "G" best`) */
-#define XO_ALL_FLAGS (XO_NO_PARTIAL | XO_BEST)
+#define XO_REFUND_FULL 4u       /* any refund takes back the whole award (`refund full`) */
+#define XO_ALL_FLAGS (XO_NO_PARTIAL | XO_BEST | XO_REFUND_FULL)
 
 /* A condition as the author wrote it, and the instructions that test it:
  * what explain names when a transaction fails it, and what test coverage

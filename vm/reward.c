@@ -11,6 +11,7 @@
  * rounding is the one the offer names. */
 #include "config.h"
 #include <string.h>
+#include "stdlib/date.h"
 #include "vm/vmint.h"
 
 /* 10^k as a wide integer, k <= 38, from the one table of 10^0 .. 10^18. */
@@ -51,7 +52,7 @@ static bool add_cand(cbr_context *ctx, uint32_t row, uint32_t clause, bool cappe
 {
     if (!cbrx_grow(ctx->x, (void **)&ctx->cands, &ctx->capcands, ctx->ncands, sizeof *ctx->cands, 1024))
         return false;
-    ctx->cands[ctx->ncands++] = (cbrx_cand){row, ctx->offer, clause, capped, cash};
+    ctx->cands[ctx->ncands++] = (cbrx_cand){row, ctx->offer, clause, capped, cash, -1};
     return true;
 }
 
@@ -161,6 +162,20 @@ static bool add_award(cbr_context *ctx, const cbrx_cand *c, int64_t cash, bool c
     const char *cur = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_CURRENCY].v[c->row], &n);
     memcpy(a->currency, cur, n < 3 ? n : 3);
     a->clause = c->clause;
+    a->event = CBR_EVENT_AWARD;
+    a->tid = a->event_tid = cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_TID].v[c->row], &n);
+    a->user_id = ctx->b->cols[XF_USER_ID].null[c->row]
+                     ? NULL : cbrx_pool_str(&ctx->b->pool, (uint32_t)ctx->b->cols[XF_USER_ID].v[c->row], &n);
+    if (c->vest >= 0) {
+        /* Pending until the start of the local date N days after the
+         * purchase's, in the offer's zone; past year 9999 it is that. */
+        int64_t day = cbrx_local_date(ctx, o->tz, c->row);
+        int64_t last = 2932896; /* 9999-12-31 */
+        int64_t vd = c->vest > last - day ? last : day + c->vest;
+        a->pending = 1;
+        a->vests_at = cbrx_day_start(ctx, o->tz, vd);
+        cbrdate_format((int32_t)vd, a->vests);
+    }
     return true;
 }
 
@@ -328,8 +343,33 @@ cbr_status cbrx_settle(cbr_context *ctx)
         ctx->sorted[next[ctx->cands[i].row]++] = ctx->cands[i];
 
     /* A settle that failed resumes at the first row it did not settle. */
-    for (size_t r = ctx->settled; r < n; r++) {
-        if (first[r] == first[r + 1] && !(x->ntallies && cbrx_tally_counts(ctx, (uint32_t)r))) {
+    bool ledger = ctx->store.record_get && !ctx->dry;
+    for (size_t r = ctx->settled; r < ctx->to; r++) {
+        bool tallied = x->ntallies && cbrx_tally_counts(ctx, (uint32_t)r);
+        if (ctx->b->kind[r] == XK_REFUND) {
+            cbr_status st = ledger ? cbrx_refund(ctx, (uint32_t)r) : CBR_OK;
+            if (st != CBR_OK)
+                return st;
+            settled(ctx, r);
+            continue;
+        }
+        if (ledger) {
+            bool refused;
+            cbr_status st = cbrx_ledger_check(ctx, (uint32_t)r, &refused);
+            if (st != CBR_OK)
+                return st;
+            if (refused) {
+                settled(ctx, r);
+                /* Later rows of the stretch counted it in their tallies:
+                 * they are evaluated again. */
+                if (tallied) {
+                    ctx->to = (uint32_t)r + 1;
+                    break;
+                }
+                continue;
+            }
+        }
+        if (first[r] == first[r + 1] && !tallied) {
             settled(ctx, r);
             continue;
         }
@@ -352,6 +392,10 @@ cbr_status cbrx_settle(cbr_context *ctx)
                 return CBR_ERR_STATE;
         }
         settled(ctx, r);
+        /* The row is counted: a failure to record it now cannot undo that. */
+        cbr_status st = ledger ? cbrx_ledger_record(ctx, (uint32_t)r, nawards) : CBR_OK;
+        if (st != CBR_OK)
+            return st;
     }
     return CBR_OK;
 }

@@ -21,6 +21,7 @@
 #include "include/cbr.h"
 #include "stdlib/alloc.h"
 #include "vm/program.h"
+#include "vm/state_records.h"
 
 typedef struct atom {
     uint32_t off, len;      /* in bytes */
@@ -54,6 +55,7 @@ struct cbr_state {
     bool tracking;          /* cbr_state_track_changes */
     struct change { uint32_t user, shape; } *changes; /* counters changed, each once */
     size_t nchanges, capchanges;
+    cbrx_records *records;  /* the ledger (state_records.c), made on its first record */
 };
 
 static void *zalloc(cbr_alloc_fn alloc, void *ud, size_t n)
@@ -164,6 +166,7 @@ void cbr_state_free(cbr_state *st)
     sf(st, st->shapes);
     sf(st, st->stab);
     sf(st, st->changes);
+    cbrx_records_free(st->records, st->alloc, st->ud);
     sf(st, st);
 }
 
@@ -175,7 +178,8 @@ size_t cbr_state_memory(const cbr_state *st)
         return 0;
     return sizeof *st + st->cap * sizeof *st->slots + st->capatoms * sizeof *st->atoms +
            st->capatab * sizeof *st->atab + st->capbytes + st->capshapes * sizeof *st->shapes +
-           st->capstab * sizeof *st->stab + st->capchanges * sizeof *st->changes;
+           st->capstab * sizeof *st->stab + st->capchanges * sizeof *st->changes +
+           cbrx_records_memory(st->records);
 }
 
 /* Grows an array of n elements of size sz to hold one more, by half. */
@@ -456,10 +460,31 @@ static cbr_status state_reserve(void *ud, cbr_reservation *items, size_t n, int 
     return rc;
 }
 
+static cbr_status state_record_get(void *ud, const char *key, size_t len, const void **data, size_t *n)
+{
+    const cbr_state *st = ud;
+    return cbrx_records_get(st->records, key, len, data, n);
+}
+
+static cbr_status state_record_put(void *ud, const char *key, size_t len, const void *data, size_t n,
+                                   int64_t due, int64_t at)
+{
+    cbr_state *st = ud;
+    return cbrx_records_put(&st->records, st->alloc, st->ud, key, len, data, n, due, at);
+}
+
 cbr_store cbr_state_store(cbr_state *st)
 {
-    cbr_store s = {.size = sizeof s, .ud = st, .get = state_get, .reserve = state_reserve};
+    cbr_store s = {.size = sizeof s, .ud = st, .get = state_get, .reserve = state_reserve,
+                   .record_get = state_record_get, .record_put = state_record_put};
     return s;
+}
+
+cbr_status cbr_state_vest(cbr_state *st, int64_t at, cbr_vest_fn fn, void *ud, cbr_error *err)
+{
+    if (!st)
+        return cbrx_status(err, CBR_ERR_ARG, "cbr_state_vest: no state");
+    return cbrx_records_vest(st->records, st->alloc, st->ud, at, fn, ud, err);
 }
 
 /* ---- change tracking ---- */
@@ -655,6 +680,7 @@ static cbr_state *clone(const cbr_state *st)
     if (!c)
         return NULL;
     *c = *st;
+    c->records = NULL; /* the ledger is not in snapshots: it stays with st */
     c->slots = dup(st, st->slots, st->cap * sizeof *c->slots);
     c->atab = dup(st, st->atab, st->capatab * sizeof *c->atab);
     c->stab = dup(st, st->stab, st->capstab * sizeof *c->stab);
@@ -686,6 +712,8 @@ cbr_status cbr_state_load(cbr_state *st, const char *data, size_t len, cbr_error
         cbr_state old = *st;
         *st = *t;
         *t = old;
+        st->records = old.records;
+        t->records = NULL;
     }
     cbr_state_free(t);
     return s;

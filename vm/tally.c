@@ -137,10 +137,7 @@ cbr_status cbrx_tally_prepass(cbr_context *ctx)
         memset(ctx->tkeys, 0, ctx->captkeys * sizeof *ctx->tkeys);
     for (uint32_t t = 0; t < x->ntallies; t++) {
         const cbrx_tally *tl = &x->tallies[t];
-        ctx->nsel = 0;
-        for (uint32_t r = 0; r < n; r++)
-            if (!no_user[r])
-                ctx->sel[ctx->nsel++] = r;
+        cbrx_stretch_rows(ctx, true); /* refunds count in no tally */
         ctx->depth = 0;
         ctx->zone = tl->tz;
         cbrx_run_code(ctx, tl->code, tl->ncode);
@@ -150,13 +147,13 @@ cbr_status cbrx_tally_prepass(cbr_context *ctx)
         for (uint32_t i = 0; i < ctx->nsel; i++)
             TD(ctx, t, ctx->sel[i]) = delta_of(ctx, tl, ctx->sel[i]);
     }
-    for (uint32_t r = 0; r < n; r++)
+    for (uint32_t r = ctx->from; r < ctx->to; r++)
         for (uint32_t t = 0; t < x->ntallies; t++) {
             cbrx_col *c = &ctx->tcol[t];
             c->null[r] = 1;
             c->v[r] = 0;
             TV(ctx, t, r) = 0;
-            if (no_user[r])
+            if (no_user[r] || b->kind[r] != XK_PURCHASE)
                 continue; /* no user: every tally unknown, none counts it */
             ctx->nkey = 0;
             if (!cbrx_tally_key(ctx, t, r))

@@ -6,6 +6,7 @@
 #include "stdlib/decimal.h"
 #include "vm/program.h"
 #include "vm/strpool.h"
+#include "vm/ledger.h"
 
 /* One column of a batch, or one register: values and missing flags. */
 typedef struct cbrx_col {
@@ -24,7 +25,15 @@ struct cbr_batch {
     bool in_row, row_bad;
     cbr_error row_err;
     cbrdec amount;              /* read from text; scaled when the currency is known */
+    /* The record kind of each row (ledger.c): a refund is not evaluated,
+     * settling reverses the awards of its purchase. */
+    uint8_t *kind;              /* XK_* */
+    uint32_t *orig;             /* a refund's original_tid (pool id), else CBRX_NONE */
+    uint32_t kind_field, orig_field; /* the rules' fields of those names, or CBRX_NONE */
 };
+
+/* Record kinds. */
+enum { XK_PURCHASE = 0, XK_REFUND = 1 };
 
 /* Derived fields of one batch in one time zone. */
 typedef struct cbrx_local {
@@ -36,6 +45,7 @@ typedef struct cbrx_cand {
     uint32_t row, offer, clause;
     uint8_t capped;             /* the clause's cap cut it (explain says so) */
     int64_t cashback;           /* minor units of the row's currency */
+    int64_t vest;               /* `vest after N days`: N; -1 when the offer pays at once */
 } cbrx_cand;
 
 /* One limit or budget counter a candidate touches (limits.c). */
@@ -67,6 +77,14 @@ typedef struct cbrx_tkey {
     int64_t value;
     bool used;
 } cbrx_tkey;
+
+/* A counter an award of the row being settled counted in (limits.c):
+ * the award's index in ctx->awards and the row's pending entry. */
+typedef struct cbrx_akey {
+    size_t award;
+    uint32_t pend;
+    bool is_count;
+} cbrx_akey;
 
 typedef struct cbrx_frame {
     uint32_t *base, *acc;
@@ -161,6 +179,26 @@ struct cbr_context {
     char *tbytes;               /* their keys */
     size_t ntbytes, captbytes;
     uint32_t tally_moved;       /* settling: the tally another writer moved, + 1; 0 none */
+    /* The stretch of the batch being evaluated and settled, [from, to): the
+     * whole batch, except that for a program with tallies a refund (which
+     * changes tallies) ends one, and so does a row refused with tally
+     * counts (exec.c). */
+    uint32_t from, to;
+    /* The ledger (settle.c). */
+    const char **refused;       /* per row: why settling refused it, or NULL */
+    cbrx_akey *akeys;           /* the counters each award of the row counted in */
+    size_t nakeys, capakeys;
+    cbrl_rec rec;               /* the record being read or made */
+    unsigned char *recbuf;      /* a copy of the record read */
+    size_t reccap;
+    unsigned char *encbuf;      /* a record written */
+    size_t enccap;
+    char *lkey;                 /* its key `l|TID` */
+    size_t lkeycap;
+    cbrl_arena text;            /* strings of events and refusals, until the next evaluation */
+    cbr_reservation *back;      /* a refund's reservation: room given back */
+    size_t capback;
+    bool stop_after;            /* settling: the row just settled ends the stretch */
 };
 
 /* externs.c: looks up and prepares each extern of p in cfg.externs (none
@@ -187,6 +225,8 @@ cbr_status cbrx_measure_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *ca
 void cbrx_begin_row(cbr_context *ctx);
 cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted);
 
+/* exec.c: selects the stretch's purchases (with a user when with_user). */
+void cbrx_stretch_rows(cbr_context *ctx, bool with_user);
 /* exec.c: runs code[from, from+n) on the selection (a tally's condition). */
 void cbrx_run_code(cbr_context *ctx, uint32_t from, uint32_t n);
 /* tally.c: the tally values of every row of ctx->b (cbr_evaluate calls it
@@ -218,6 +258,15 @@ __int128 cbrx_clause_cash(const cbr_context *ctx, const cbrx_clause *cl, uint32_
 void cbrx_reward(cbr_context *ctx, uint32_t k);
 /* reward.c: candidates -> awards: priority order, exclusive groups, limits. */
 cbr_status cbrx_settle(cbr_context *ctx);
+/* ledger_settle.c: the ledger's part of settling row r.  check: whether the
+ * row is refused (a duplicate) before anything is decided; record: the
+ * purchase's record once its reservation was granted (its awards are
+ * ctx->awards[first, nawards)); refund: all of a refund row. */
+cbr_status cbrx_ledger_check(cbr_context *ctx, uint32_t r, bool *refused);
+cbr_status cbrx_ledger_record(cbr_context *ctx, uint32_t r, size_t first);
+cbr_status cbrx_refund(cbr_context *ctx, uint32_t r);
+/* ledger_settle.c: the first instant of local date `days` in zone tz. */
+int64_t cbrx_day_start(const cbr_context *ctx, uint32_t tz, int64_t days);
 /* batch.c: column index of the amount and currency fields. */
 const cbrx_col *cbrx_batch_col(const cbr_batch *b, uint32_t field);
 

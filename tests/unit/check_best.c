@@ -254,7 +254,7 @@ START_TEST(a_refused_reservation_decides_the_group_again)
     cbr_state *st = t_state_new();
     ck_assert_ptr_nonnull(st);
     racing r = {cbr_state_store(st), 0, 0};
-    cbr_store store = {sizeof store, &r, r_get, r_reserve};
+    cbr_store store = {.size = sizeof store, .ud = &r, .get = r_get, .reserve = r_reserve};
     cbr_context *ctx = t_context_new(p, 0);
     ck_assert_int_eq(cbr_context_set_store(ctx, &store, NULL), CBR_OK);
     char *got = run_rows(ctx, p, R("t1", "20.00"), false);
@@ -324,9 +324,9 @@ START_TEST(the_verifier_refuses_a_group_that_disagrees)
     d[at + 5] = XO_BEST; /* c has no group */
     cbrx_seal(d, n);
     ck_refused(d, n, "offer 2 (\"c\"): best-of flag without an exclusive group");
-    d[at + 5] = 0x04; /* a flag this cbr does not know */
+    d[at + 5] = 0x08; /* a flag this cbr does not know */
     cbrx_seal(d, n);
-    ck_refused(d, n, "offer 2 (\"c\"): unknown flags 0x4");
+    ck_refused(d, n, "offer 2 (\"c\"): unknown flags 0x8");
     d[at + 5] = 0;
     cbrx_seal(d, n);
     cbr_program *p = NULL;

@@ -1217,7 +1217,7 @@ START_TEST(host_store_is_what_evaluation_uses)
     cbr_context *ctx = t_context_new(p, 0);
     rec_store rs;
     memset(&rs, 0, sizeof rs);
-    cbr_store store = {sizeof store, &rs, rec_get, rec_reserve};
+    cbr_store store = {.size = sizeof store, .ud = &rs, .get = rec_get, .reserve = rec_reserve};
     cbr_context_set_store(ctx, &store, NULL);
 
     char *got = run_rows(ctx, p, U1("t1", "2026-03-13T15:00:00Z"), false);
@@ -1275,7 +1275,7 @@ static void check_store_failure(bool in_get)
         rs.fail_get = CBR_ERR_IO;
     else
         rs.fail_add = CBR_ERR_IO;
-    cbr_store store = {sizeof store, &rs, rec_get, rec_reserve};
+    cbr_store store = {.size = sizeof store, .ud = &rs, .get = rec_get, .reserve = rec_reserve};
     cbr_context_set_store(ctx, &store, NULL);
     cbr_batch *b = t_batch_new(p, 0);
     add_row(b, p, U1("t1", "2026-03-13T15:00:00Z"), strlen(U1("t1", "2026-03-13T15:00:00Z")) - 1);
