@@ -21,6 +21,6 @@ check "the examples' test blocks all pass" test "$rc" -eq 0
 check "the examples' tests are counted" contains "$out" " passed, 0 failed"
 run_cbrc run "$ex"/*.cbr --input "$ex/transactions.csv"
 check "run the examples: status 3 for the one bad record" test "$rc" -eq 3
-check "run the examples: the recorded awards" test "$out" = "$(cat "$ex/transactions.expected.jsonl")"
+check "run the examples: the recorded awards" test "$core" = "$(cat "$ex/transactions.expected.jsonl")"
 check "run the examples: the bad record is named" contains "$err" "transactions.csv:14: error: field \`amount\`"
 finish

@@ -15,11 +15,11 @@ cp "$tmp/block1" "$tmp/tiered.csv"
 sed 1d "$tmp/block2" >"$tmp/want"
 check "the document's example has rules, transactions and output" test -s "$tmp/want"
 run_cbrc run "$tmp/tiered.cbr" --input "$tmp/tiered.csv"
-check "the worked example prints what the document shows" test "$out" = "$(cat "$tmp/want")"
+check "the worked example prints what the document shows" test "$core" = "$(cat "$tmp/want")"
 run_cbrc compile "$tmp/tiered.cbr" -o "$tmp/tiered.cbrx"
 check "the example compiles to a bundle" test "$rc" -eq 0
 run_cbrc run "$tmp/tiered.cbrx" --input "$tmp/tiered.csv"
-check "from the bundle it prints the same" test "$out" = "$(cat "$tmp/want")"
+check "from the bundle it prints the same" test "$core" = "$(cat "$tmp/want")"
 
 run_cbrc explain "$tmp/tiered.cbr" --input "$tmp/tiered.csv" --tid x4
 check "explain names the expression as written and the cap" \

@@ -30,7 +30,7 @@ for fmt in csv jsonl; do
     check "$fmt: a NUL in merchant is named at its line" contains "$err" \
         "tx.$fmt:$l3: error: field \`merchant\`: the text holds a NUL character (U+0000) at byte 5"
     check "$fmt: two records rejected, no other error" test "$(printf '%s\n' "$err" | grep -c error:)" = 2
-    check "$fmt: the other records are evaluated" test "$out" = "$awards"
+    check "$fmt: the other records are evaluated" test "$core" = "$awards"
     check "$fmt: the state keeps one counter per user, with its day" test "$(cat "$tmp/state.$fmt")" = "$state"
     expect_status "$fmt: the second run with --state" 3 run "$d/once.cbr" --input "$tmp/tx.$fmt" \
         --state "$tmp/state.$fmt"
@@ -48,7 +48,7 @@ check "jsonl: --rejects keeps the two records as written" cmp -s "$tmp/rejects.j
 # earns nothing.
 printf '%s\nt1,evex,20.00,USD,,2026-03-13T12:00:00Z\nt2,evex,20.00,USD,,2026-03-13T13:00:00Z\n' "$h" >"$tmp/plain.csv"
 expect_status "without the NUL the records are read" 0 run "$d/once.cbr" --input "$tmp/plain.csv"
-check "and the limit holds" test "$out" = '{"tid":"t1","offer":"once","cashback":"1.00","currency":"USD"}'
+check "and the limit holds" test "$core" = '{"tid":"t1","offer":"once","cashback":"1.00","currency":"USD"}'
 
 # A key holding a NUL names no field: the record is refused, not run
 # without the user it meant; a CSV column so named stops the file.
@@ -56,7 +56,7 @@ printf '%s\n' '{"tid":"t9","user_id\u0000":"eve","amount":"20.00","currency":"US
     '{"tid":"t10","user_id":"eve","amount":"20.00","currency":"USD","timestamp":"2026-03-13T12:00:00Z"}' >"$tmp/key.jsonl"
 expect_status "jsonl: a key with a NUL rejects its record, status 3" 3 run "$d/once.cbr" --input "$tmp/key.jsonl"
 check "... naming the key" contains "$err" 'key.jsonl:1: error: key `user_id`: a key holds a NUL character (U+0000)'
-check "... and the next record is evaluated" test "$out" = '{"tid":"t10","offer":"once","cashback":"1.00","currency":"USD"}'
+check "... and the next record is evaluated" test "$core" = '{"tid":"t10","offer":"once","cashback":"1.00","currency":"USD"}'
 printf 'tid,user_id\000,amount,currency,timestamp\nt1,eve,20.00,USD,2026-03-13T12:00:00Z\n' >"$tmp/key.csv"
 expect_status "csv: a header column with a NUL is a header error, status 2" 2 run "$d/once.cbr" --input "$tmp/key.csv"
 check "... naming the column" contains "$err" "key.csv:1: error: column 2 of the header holds a NUL character (U+0000)"
