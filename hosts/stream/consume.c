@@ -324,16 +324,25 @@ static void on_award(void *ud, const cbr_award *a)
     /* The award id is deterministic, so a downstream consumer can drop the
      * copies a crash between Kafka's ack and our delete may produce. */
     cbrtb_puts(&b, "{\"award_id\":");
-    cbrtb id = {0};
-    cbrtb_puts(&id, r->tid);
-    cbrtb_put(&id, "/", 1);
-    cbrtb_puts(&id, a->offer_id);
-    hjson_buf(&b, id.oom ? NULL : id.p);
-    cbrtb_free(&id);
+    size_t idn = cbr_award_id(a, NULL, 0);
+    char *id = malloc(idn + 1);
+    if (id)
+        cbr_award_id(a, id, idn + 1);
+    hjson_buf(&b, id);
+    free(id);
+    b.oom |= !id;
+    static const char *const events[] = {"award", "reversal", "vest"};
+    cbrtb_printf(&b, ",\"event\":\"%s\"", events[a->event <= CBR_EVENT_VEST ? a->event : 0]);
+    if (a->event == CBR_EVENT_AWARD && a->pending)
+        cbrtb_printf(&b, ",\"status\":\"pending\",\"vests\":\"%.10s\"", a->vests);
+    if (a->event == CBR_EVENT_REVERSAL) {
+        cbrtb_puts(&b, ",\"original_tid\":");
+        hjson_buf(&b, a->tid);
+    }
     cbrtb_puts(&b, ",\"tid\":");
     hjson_buf(&b, r->tid);
     cbrtb_puts(&b, ",\"user_id\":");
-    hjson_buf(&b, r->user_id);
+    hjson_buf(&b, a->user_id); /* a reversal's is its purchase's */
     cbrtb_puts(&b, ",\"offer\":");
     hjson_buf(&b, a->offer_id);
     cbrtb_puts(&b, ",\"campaign\":");
@@ -356,9 +365,9 @@ static void on_award(void *ud, const cbr_award *a)
     m->kind = STREAM_AWARD;
     m->value = b.p;
     m->valuelen = b.n;
-    if (r->user_id) {
-        m->key = strdup(r->user_id);
-        m->keylen = strlen(r->user_id);
+    if (a->user_id) {
+        m->key = strdup(a->user_id);
+        m->keylen = strlen(a->user_id);
         if (!m->key)
             e->oom = true;
     }
