@@ -406,6 +406,7 @@ static int add_message(stream_host *h, const rd_kafka_message_t *msg, uint64_t *
         return reject(h, msg, err.message);
     }
     stream_row *r = &h->rows[row];
+    r->msg = msg;
     for (size_t i = 0; i < rec->ncells; i++) {
         const cbrin_cell *c = &rec->cells[i];
         if (c->missing)
@@ -488,6 +489,15 @@ int stream_process_pending(stream_host *h)
     if (eu.oom) {
         fprintf(stderr, STREAM_PROG ": out of memory building a batch\n");
         rc = -1;
+    }
+    /* Duplicates and bad refunds, refused while settling, go to the
+     * rejects in the batch's transaction like unreadable records. */
+    for (size_t r = 0; rc == 0 && r < cbr_batch_rows(h->batch); r++) {
+        const char *why = cbr_context_refused(h->ctx, r);
+        if (why) {
+            rejected++;
+            rc = reject(h, h->rows[r].msg, why);
+        }
     }
     /* One transaction: acknowledged outbox rows leave, counters, new outbox
      * rows and offsets arrive. */

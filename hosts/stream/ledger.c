@@ -46,7 +46,17 @@ bool stream_ledger_load(stream_ledger *l, const char *key, size_t len, int64_t v
 
 void stream_ledger_loaded(stream_ledger *l) { cbr_state_track_changes(l->st, 1); }
 
-cbr_store stream_ledger_store(stream_ledger *l) { return cbr_state_store(l->st); }
+/* Counters only: the award ledger's records would stay in memory for the
+ * life of the process (they are not written to SQLite yet), so cbr-stream
+ * keeps none: a refund reverses nothing and a duplicate is not refused
+ * here (doc/stream.md). */
+cbr_store stream_ledger_store(stream_ledger *l)
+{
+    cbr_store s = cbr_state_store(l->st);
+    s.record_get = NULL;
+    s.record_put = NULL;
+    return s;
+}
 
 typedef struct dirty_walk {
     int (*fn)(void *ud, const char *key, size_t len, int64_t v);

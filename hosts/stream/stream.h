@@ -151,6 +151,7 @@ typedef struct stream_part {
 /* One row of the batch being built: what an award needs besides the offer. */
 typedef struct stream_row {
     char *tid, *user_id, *timestamp;
+    const rd_kafka_message_t *msg;  /* the message it came from (rejected if settling refuses it) */
 } stream_row;
 
 typedef struct stream_host {
