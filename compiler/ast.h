@@ -161,6 +161,8 @@ typedef enum cbrattr_kind {
     A_TITLE, A_CAMPAIGN, A_VALID, A_TIMEZONE, A_PRIORITY, A_EXCLUSIVE,
     A_LIMIT, A_BUDGET, A_ROUNDING,
     A_NO_PARTIAL,        /* `no partial`: u.word holds the word after `no` */
+    A_REFUND_FULL,       /* `refund full`: u.word holds the word after `refund` */
+    A_VEST,              /* `vest after EXPR days`: u.vest */
     A_CLAUSE             /* not an attribute: a `when` clause in the same list */
 } cbrattr_kind;
 
@@ -180,7 +182,9 @@ typedef struct cbrattr {
          * `limit N total per PERIOD`; has_who false for `limit N total` */
         struct { cbramount amount; cbrstr who, period; cbrloc who_loc, period_loc; bool has_who, has_period; } limit;
         struct { cbramount amount; cbrstr period; cbrloc period_loc; bool has_period; } budget;
-        struct { cbrstr s; cbrloc loc; } word;   /* no partial */
+        struct { cbrstr s; cbrloc loc; } word;   /* no partial, refund full */
+        /* vest after EXPR days: the two words as written, checked by sema */
+        struct { struct cbrexpr *e; cbrstr after, days; cbrloc after_loc, days_loc; } vest;
         /* exclusive "G" [WORD]: g aliases str; WORD is `best` when right */
         struct { cbrstr g, word; cbrloc word_loc; bool has_word; } excl;
         struct { cbrstr mode; cbrloc loc; } rounding;   /* "half-up" etc. as written */

@@ -924,7 +924,8 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         x->budget = amount_of(&o->budget);
         x->budget_period = (uint8_t)o->budget_period;
     }
-    x->flags = (o->no_partial ? XO_NO_PARTIAL : 0) | (o->best && x->group != CBRX_NONE ? XO_BEST : 0);
+    x->flags = (o->no_partial ? XO_NO_PARTIAL : 0) | (o->best && x->group != CBRX_NONE ? XO_BEST : 0) |
+               (o->refund_full ? XO_REFUND_FULL : 0);
     x->code = g->p->ncode;
     x->first_cond = g->p->nconds;
 
@@ -971,7 +972,7 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
         xc->has_cap = rw->has_cap && !rw->cap;
         if (rw->kind == R_FIXED || xc->has_cap)
             xc->amount = amount_of(&rw->amount);
-        xc->reg = xc->cap_reg = CBRX_NO_REG;
+        xc->reg = xc->cap_reg = xc->vest_reg = CBRX_NO_REG;
         xc->text = CBRX_NONE;
         unsigned line, col;
         cbrdiag_linecol(g->c, cl->loc.file, cl->loc.start, &line, &col);
@@ -983,6 +984,12 @@ static void gen_offer(gen *g, const cbroffer *o, cbrx_offer *x)
             emit(g, XOP_PUSH, 0, 0, 0, 0);
         gen_when(g, x, ci, cl->cond);
         gen_reward(g, ci, rw);
+        if (o->vest) {
+            /* The days a pending award waits, on the rows the clause pays. */
+            uint16_t vr = gen_value(g, o->vest);
+            if (!g->failed)
+                g->p->clauses[ci].vest_reg = vr;
+        }
         emit(g, XOP_REWARD, 0, 0, 0, ci);
         if (!last)
             emit(g, XOP_NEXTCLAUSE, 0, 0, 0, 0);

@@ -850,6 +850,22 @@ static void attribute(fmt *f, const cbrattr *a)
         }
         return;
     }
+    if (a->kind == A_VEST) {
+        /* `vest after`, then the days as any expression is laid out. */
+        tok(f, 0);
+        sp(f);
+        bool group = f->ti < f->ntok && f->tok[f->ti].kind == TK_LPAREN;
+        if (group) {
+            tok(f, TK_LPAREN);
+            f->space = false;
+        }
+        expr(f, a->u.vest.e, 0, 0);
+        if (group) {
+            f->space = false;
+            tok(f, TK_RPAREN);
+        }
+        sp(f);
+    }
     words(f, a->loc.end);
 }
 

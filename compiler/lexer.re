@@ -350,6 +350,8 @@ static int scan(cbr_lexer *lx, CBR_YYSTYPE *lval)
             "rounding"  { return TK_ROUNDING; }
             "table"     { return TK_TABLE; }
             "tally"     { return TK_TALLY; }
+            "refund"    { return TK_REFUND; }
+            "vest"      { return TK_VEST; }
             ident       { return ident(lx, lval); }
 
             date [Tt] clock offset? { return lex_instant(lx, lval); }

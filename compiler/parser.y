@@ -79,13 +79,13 @@ static void cbr_yyerror(cbrloc *loc, cbr_lexer *lx, const char *msg);
 %token EXPECT "expect" FROM "from" NO "no" TRUE "true" FALSE "false"
 %token TITLE "title" TIMEZONE "timezone" PRIORITY "priority"
 %token EXCLUSIVE "exclusive" LIMIT "limit" PER "per" BUDGET "budget"
-%token ROUNDING "rounding" TABLE "table" TALLY "tally"
+%token ROUNDING "rounding" TABLE "table" TALLY "tally" REFUND "refund" VEST "vest"
 %token EQ "==" NE "!=" LE "<=" GE ">=" FEQ "~=" ARROW "->"
 %token LT "<" GT ">" PLUS "+" MINUS "-" STAR "*" SLASH "/" PCT "%"
 %token LPAREN "(" RPAREN ")" LBRACK "[" RBRACK "]" LBRACE "{" RBRACE "}"
 %token COMMA "," COLON ":" ASSIGN "="
 
-%type <expr> expr or_expr and_expr not_expr cmp_expr sum term unary primary literal
+%type <expr> expr or_expr and_expr not_expr cmp_expr sum term unary primary literal vest_period
 %type <expr> items args
 %type <op> cmp_op
 %type <lit> number
@@ -266,6 +266,26 @@ attr:
   | ROUNDING round_mode
         { cbrbuild_attr_str(&$$, A_ROUNDING, @$, @1, (cbrstr){0});
           $$.u.rounding.mode = $2; $$.u.rounding.loc = @2; }
+  | REFUND IDENT
+        { cbrbuild_attr_str(&$$, A_REFUND_FULL, @$, @1, (cbrstr){0});
+          $$.u.word.s = $2; $$.u.word.loc = @2; }
+  | VEST IDENT vest_period IDENT
+        { cbrbuild_attr_str(&$$, A_VEST, @$, @1, (cbrstr){0});
+          $$.u.vest.e = $3; $$.u.vest.after = $2; $$.u.vest.after_loc = @2;
+          $$.u.vest.days = $4; $$.u.vest.days_loc = @4; }
+  ;
+
+/* The days of `vest after N days`: a number, a field or a parenthesised
+ * expression (`30 days` alone would read as an amount in currency `days`).
+ * A decimal or a string is parsed so that the checker can say what is
+ * wrong with it. */
+vest_period:
+    INT                   { NN($$ = cbrbuild_lit(CC, &$1, @1)); }
+  | "-" INT               { $2.u.i = -$2.u.i; NN($$ = cbrbuild_lit(CC, &$2, @$)); }
+  | DECIMAL               { NN($$ = cbrbuild_lit(CC, &$1, @1)); }
+  | STRING                { cbrval v = {.type = T_STRING}; v.u.s = $1; NN($$ = cbrbuild_lit(CC, &v, @1)); }
+  | IDENT                 { NN($$ = cbrbuild_name(CC, E_NAME, $1, @1)); }
+  | "(" expr ")"          { $$ = $2; } /* the formatter puts these parentheses back */
   ;
 
 /* half-up is the identifier `half`, a minus and `up`: kept as one word here. */
@@ -483,7 +503,7 @@ int cbrparse_symbol_class(int kind)
         return CBRSYM_MINUS;
     case YYSYMBOL_TITLE: case YYSYMBOL_CAMPAIGN: case YYSYMBOL_VALID: case YYSYMBOL_TIMEZONE:
     case YYSYMBOL_PRIORITY: case YYSYMBOL_EXCLUSIVE: case YYSYMBOL_LIMIT: case YYSYMBOL_BUDGET:
-    case YYSYMBOL_ROUNDING: case YYSYMBOL_NO:
+    case YYSYMBOL_ROUNDING: case YYSYMBOL_NO: case YYSYMBOL_REFUND: case YYSYMBOL_VEST:
         return CBRSYM_ATTRIBUTE;
     case YYSYMBOL_FIELD: case YYSYMBOL_LET: case YYSYMBOL_EXTERN: case YYSYMBOL_OFFER:
     case YYSYMBOL_TEST: case YYSYMBOL_TABLE: case YYSYMBOL_TALLY:

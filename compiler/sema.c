@@ -337,6 +337,7 @@ static const char *const attr_names[] = {
     [A_TITLE] = "title", [A_CAMPAIGN] = "campaign", [A_VALID] = "valid",
     [A_TIMEZONE] = "timezone", [A_PRIORITY] = "priority", [A_EXCLUSIVE] = "exclusive",
     [A_LIMIT] = "limit", [A_BUDGET] = "budget", [A_ROUNDING] = "rounding", [A_NO_PARTIAL] = "no partial",
+    [A_REFUND_FULL] = "refund full", [A_VEST] = "vest after",
     [A_CLAUSE] = "when",
 };
 
@@ -613,6 +614,48 @@ static bool check_budget(cbrsema_ctx *s, const cbrattr *a, cbramount *budget, cb
     return ok;
 }
 
+/* `refund full`: the word after `refund` must be `full`. */
+static bool check_refund_full(cbrsema_ctx *s, const cbrattr *a)
+{
+    if (is_word(&a->u.word.s, "full"))
+        return true;
+    cbrdiag_error(s->c, a->u.word.loc, "bad-attribute", "expected `refund full`, found `refund %s`", a->u.word.s.s);
+    cbrsuggest(s->c, a->u.word.s.s, a->u.word.s.n, (const char *const[]){"full"}, 1);
+    return false;
+}
+
+/* `vest after EXPR days`: the two words, and EXPR a whole number of days
+ * (a field such as `return_days`, or a literal that is not negative). */
+static bool check_vest(cbrsema_ctx *s, const cbrattr *a)
+{
+    bool ok = true;
+    if (!is_word(&a->u.vest.after, "after")) {
+        cbrdiag_error(s->c, a->u.vest.after_loc, "bad-attribute", "expected `vest after N days`, found `vest %s`",
+                      a->u.vest.after.s);
+        cbrsuggest(s->c, a->u.vest.after.s, a->u.vest.after.n, (const char *const[]){"after"}, 1);
+        ok = false;
+    }
+    if (!is_word(&a->u.vest.days, "days")) {
+        cbrdiag_error(s->c, a->u.vest.days_loc, "bad-attribute",
+                      "expected `days` after the vesting period, found `%s`", a->u.vest.days.s);
+        cbrsuggest(s->c, a->u.vest.days.s, a->u.vest.days.n, (const char *const[]){"days"}, 1);
+        ok = false;
+    }
+    cbrexpr *e = a->u.vest.e;
+    cbrtype t = cbrtc_expr(s, e);
+    if (t != T_ERROR && t != T_INT) {
+        cbrdiag_error(s->c, e->loc, "vest-type", "a vesting period is a whole number of days; this expression is of type %s",
+                      cbrtype_name(t));
+        cbrdiag_hint(s->c, "write `vest after 30 days`, or name an int field: `vest after return_days days`");
+        return false;
+    }
+    if (t == T_INT && e->is_const && e->value.u.i < 0) {
+        cbrdiag_error(s->c, e->loc, "vest-negative", "a vesting period is a number of days, 0 or more");
+        return false;
+    }
+    return ok && t == T_INT;
+}
+
 /* `no partial`: the word after `no` must be `partial`. */
 static bool check_no_partial(cbrsema_ctx *s, const cbrattr *a)
 {
@@ -675,6 +718,8 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
         }
         if (a->kind == A_NO_PARTIAL && !check_no_partial(s, a))
             continue;
+        if (a->kind == A_REFUND_FULL && !check_refund_full(s, a))
+            continue;
         if (a->kind != A_LIMIT && seen[a->kind]) {
             char w[300];
             cbrdiag_error(s->c, a->kw_loc, "duplicate-attribute", "offer `%s` gives `%s` twice", o->id.s,
@@ -723,6 +768,11 @@ static bool check_offer(cbrsema_ctx *s, cbroffer *o, unsigned *clause_cap)
             o->has_budget = check_budget(s, a, &o->budget, &o->budget_period);
             break;
         case A_NO_PARTIAL: o->no_partial = true; break;
+        case A_REFUND_FULL: o->refund_full = true; break;
+        case A_VEST:
+            if (check_vest(s, a))
+                o->vest = a->u.vest.e;
+            break;
         case A_LIMIT: {
             cbrlimit l;
             if (!check_limit(s, a, &l))

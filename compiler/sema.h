@@ -69,6 +69,8 @@ typedef struct cbroffer {
     bool has_valid, has_budget;
     bool no_partial;              /* an award a limit or budget would cut is dropped */
     bool best;                    /* exclusive "G" best: the group goes to the largest award */
+    bool refund_full;             /* `refund full`: any refund takes back the whole award */
+    struct cbrexpr *vest;         /* `vest after EXPR days`: EXPR (int), or NULL */
     cbrloc exclusive_loc;         /* its `exclusive` attribute */
     int32_t valid_from, valid_to;
     cbramount budget;

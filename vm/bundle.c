@@ -39,14 +39,14 @@ enum {
     /* Optional sections: a bundle holds the base ones and then those up to
      * the last one its program needs, each one before it written with its
      * defaults (an empty section: a count of 0). */
-    SEC_SETTLEMENT, SEC_REWARDS, SEC_TABLES, SEC_TALLIES,
-    SEC_COUNT = SEC_TALLIES, SEC_BASE = SEC_CONDS /* the sections every bundle has */
+    SEC_SETTLEMENT, SEC_REWARDS, SEC_TABLES, SEC_TALLIES, SEC_VESTING,
+    SEC_COUNT = SEC_VESTING, SEC_BASE = SEC_CONDS /* the sections every bundle has */
 };
 
 static const char *const sec_names[] = {"", "strings", "constants", "sets", "fields", "zones",
                                         "campaigns", "offers", "clauses", "limits", "registers",
                                         "code", "externs", "conditions", "settlement", "rewards",
-                                        "tables", "tallies"};
+                                        "tables", "tallies", "vesting"};
 
 /* ---- writing ---- */
 
@@ -119,6 +119,7 @@ static void put_amount(wbuf *w, const cbrx_amount *a)
 }
 
 static bool needs_rewards(const cbrx_program *p);
+static bool needs_vesting(const cbrx_program *p);
 
 static void put_section(wbuf *w, const cbrx_program *p, int id)
 {
@@ -294,6 +295,15 @@ static void put_section(wbuf *w, const cbrx_program *p, int id)
         }
         break;
     }
+    case SEC_VESTING: {
+        /* Per clause the register of its offer's vesting days, or nothing
+         * when no offer has `vest after`. */
+        uint32_t n = needs_vesting(p) ? p->nclauses : 0;
+        PUT32(w, n);
+        for (i = 0; i < n; i++)
+            PUT16(w, p->clauses[i].vest_reg);
+        break;
+    }
     case SEC_TABLES:
         PUT32(w, p->ntables);
         for (i = 0; i < p->ntables; i++) {
@@ -345,6 +355,15 @@ static bool needs_rewards(const cbrx_program *p)
     return false;
 }
 
+/* Whether an offer has `vest after`. */
+static bool needs_vesting(const cbrx_program *p)
+{
+    for (uint32_t i = 0; i < p->nclauses; i++)
+        if (p->clauses[i].vest_reg != CBRX_NO_REG)
+            return true;
+    return false;
+}
+
 /* How many sections p's bundle has: the base ones, and the optional ones
  * up to the last that p needs. */
 static int sections_needed(const cbrx_program *p)
@@ -354,6 +373,7 @@ static int sections_needed(const cbrx_program *p)
     need[SEC_TALLIES] = p->ntallies > 0;
     need[SEC_REWARDS] = needs_rewards(p);
     need[SEC_TABLES] = p->ntables > 0;
+    need[SEC_VESTING] = needs_vesting(p);
     int n = SEC_BASE;
     for (int id = SEC_BASE + 1; id <= SEC_COUNT; id++)
         if (need[id])
@@ -620,7 +640,7 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             c->pct_scale = GET8(r);
             get_amount(r, &c->amount);
             c->line = GET32(r);
-            c->reg = c->cap_reg = CBRX_NO_REG; /* unless the rewards section says */
+            c->reg = c->cap_reg = c->vest_reg = CBRX_NO_REG; /* unless the rewards and vesting sections say */
             c->text = CBRX_NONE;
         }
         break;
@@ -704,6 +724,15 @@ static bool get_section(cbrx_program *p, rbuf *r, int id, bool *oom)
             p->clauses[i].cap_reg = GET16(r);
             p->clauses[i].text = GET32(r);
         }
+        break;
+    case SEC_VESTING:
+        n = GET32(r);
+        if (n != 0 && n != p->nclauses) {
+            r->why = "its clauses are not the program's";
+            return false;
+        }
+        for (i = 0; i < n; i++)
+            p->clauses[i].vest_reg = GET16(r);
         break;
     case SEC_TABLES:
         n = GET32(r);

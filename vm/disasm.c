@@ -202,6 +202,8 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
             cbrtb_printf(&o, " best");
         if (of->flags & XO_NO_PARTIAL)
             cbrtb_printf(&o, " no partial");
+        if (of->flags & XO_REFUND_FULL)
+            cbrtb_printf(&o, " refund full");
         cbrtb_printf(&o, "\n");
         for (uint32_t c = 0; c < of->nclauses; c++) {
             const cbrx_clause *cl = &p->clauses[of->first_clause + c];
@@ -227,6 +229,8 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
                 cbrtb_printf(&o, "cashback ");
                 amount(&o, &cl->amount);
             }
+            if (cl->vest_reg != CBRX_NO_REG)
+                cbrtb_printf(&o, ", vests after r%u days", cl->vest_reg);
             cbrtb_printf(&o, "\n");
         }
         for (uint32_t c = of->first_cond; c < of->first_cond + of->nconds; c++) {

@@ -108,6 +108,9 @@ typedef struct cbrx_clause {
     uint16_t cap_reg;   /* a cap written as an expression: its money register, else CBRX_NO_REG */
     uint32_t text;      /* XR_EXPR or cap_reg: string index of the source text
                            `cashback ...`, else CBRX_NONE */
+    /* The vesting section (only when an offer has `vest after`): */
+    uint16_t vest_reg;  /* the int register of the offer's vesting days, computed
+                           before REWARD, else CBRX_NO_REG */
 } cbrx_clause;
 #define CBRX_NO_REG UINT16_MAX  /* never a register: CBRX_MAX_REGS is 65535 registers, 0..65534 */
 

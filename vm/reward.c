@@ -136,10 +136,19 @@ void cbrx_reward(cbr_context *ctx, uint32_t k)
             continue;
         if (cash <= 0 || cash > INT64_MAX)
             continue;
+        int64_t vest = -1;
+        if (cl->vest_reg != CBRX_NO_REG) {
+            /* An unknown or negative vesting period is no award. */
+            const cbrx_col *v = &ctx->regs[cl->vest_reg];
+            if (v->null[r] || v->v[r] < 0)
+                continue;
+            vest = v->v[r];
+        }
         if (!add_cand(ctx, r, k - x->offers[ctx->offer].first_clause, capped, (int64_t)cash)) {
             ctx->oom = true;
             return;
         }
+        ctx->cands[ctx->ncands - 1].vest = vest;
     }
 }
 

@@ -220,6 +220,9 @@ static bool reward_regs(vctx *v, const cbrx_clause *c)
         return false;
     if (c->cap_reg != CBRX_NO_REG && (!rd(v, c->cap_reg) || !want_type(v, c->cap_reg, X_MONEY)))
         return false;
+    /* The days a pending award waits: a whole number. */
+    if (c->vest_reg != CBRX_NO_REG && (!rd(v, c->vest_reg) || !want_type(v, c->vest_reg, X_INT)))
+        return false;
     return true;
 }
 
