@@ -26,6 +26,9 @@ static const char usage_text[] =
     "  test FILE...        run the test blocks of rule files\n"
     "  explain RULES... --input FILE --tid TID\n"
     "                      say why each offer did or did not award\n"
+    "  vest --state FILE [--at INSTANT]\n"
+    "                      pay the pending awards that are due\n"
+    "  state FILE          show what a --state database holds (--dump: all of it)\n"
     "  fmt FILE...         print rule files in the canonical layout\n"
     "  keygen -o NAME      make a key pair for signing bundles (NAME.key, NAME.pub)\n"
     "  disasm BUNDLE       list a bundle's offers, instructions and constants\n"
@@ -91,9 +94,13 @@ static const char run_help[] =
     "  --rejects FILE     copy unreadable records to FILE (a CSV file keeps its header)\n"
     "  --format F         csv or jsonl, when the extension does not say\n"
     "  --batch N          transactions evaluated together (default 1024)\n"
-    "  --state FILE       read limit and budget counters from FILE (if it exists)\n"
-    "                     and write them back when the run finishes, so that the\n"
-    "                     next day's run carries them on\n"
+    "  --state FILE       keep limits, budgets, tallies and the award ledger in the\n"
+    "                     database FILE (created when missing), so that the next\n"
+    "                     day's run carries them on; a run that fails leaves it\n"
+    "                     as it was (see `cbrc help state`)\n"
+    "  --ledger-days N    keep ledger records with nothing pending N days after\n"
+    "                     the newest one (default 400, kept in FILE): a refund or\n"
+    "                     repeat of an older purchase is no longer recognised\n"
     "  --max-errors N     report the first N unreadable records on stderr (default\n"
     "                     100, 0 for all), then the rest in one line by reason;\n"
     "                     --rejects still gets every one\n"
@@ -208,12 +215,48 @@ static const char fmt_help[] =
     "exit status: 0 done (with --check: all formatted), 1 syntax errors (with\n"
     "--check: some file is not formatted), 2 usage or I/O\n";
 
+static const char vest_help[] =
+    "usage: cbrc vest --state FILE [--at INSTANT]\n"
+    "\n"
+    "Pays every pending award (of a `vest after N days` offer) of the state FILE\n"
+    "whose vesting moment is at or before INSTANT (default: now), at what it is\n"
+    "worth then, and prints one JSON line per award on standard output:\n"
+    "  {\"tid\":\"t1\",\"offer\":\"o\",\"cashback\":\"2.00\",\"currency\":\"USD\",\"event\":\"vest\",...}\n"
+    "ordered by vesting moment, then tid, then offer.  A vested award is not\n"
+    "printed again, and one refunded in full before it vested is never paid.\n"
+    "The lines are written before FILE records them as paid: a run that fails\n"
+    "in between leaves FILE as it was, and the next one prints the same lines,\n"
+    "with the same award ids, again.\n"
+    "\n"
+    "  --state FILE   the database of `cbrc run --state FILE`\n"
+    "  --at INSTANT   YYYY-MM-DDThh:mm[:ss](Z|+hh:mm|-hh:mm)\n"
+    "\n"
+    "exit status: 0 done, 2 usage, I/O or a state that cannot be read\n";
+
+static const char state_help[] =
+    "usage: cbrc state FILE [--dump]\n"
+    "\n"
+    "Shows what the database of `cbrc run --state FILE` holds: its size, the\n"
+    "counters of limits, budgets and tallies, the ledger's records, the pending\n"
+    "cashback per currency and when the next award vests, and the retention of\n"
+    "ledger records.  Reads only; FILE is not changed.\n"
+    "\n"
+    "  --dump   every counter as KEY<TAB>VALUE, sorted by key, then every\n"
+    "           ledger record as text: the purchase or refund, its awards\n"
+    "           (granted, worth now, pending or vested) and what they counted in\n"
+    "\n"
+    "A text state written by an older cbrc is converted to a database by the\n"
+    "first `cbrc run --state` or `cbrc vest` that opens it (the text is kept as\n"
+    "FILE.txt).\n"
+    "\n"
+    "exit status: 0 done, 2 usage, I/O or a state that cannot be read\n";
+
 const char *cbrc_help_for(const char *cmd)
 {
     static const struct { const char *name, *text; } helps[] = {
         {"check", check_help}, {"compile", compile_help}, {"run", run_help}, {"test", test_help},
         {"explain", explain_help}, {"disasm", disasm_help}, {"fmt", fmt_help},
-        {"keygen", keygen_help}};
+        {"keygen", keygen_help}, {"vest", vest_help}, {"state", state_help}};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         if (!strcmp(cmd, helps[i].name))
             return helps[i].text;
@@ -284,5 +327,9 @@ int main(int argc, char **argv)
         return cbrc_cmd_fmt(argc - 2, argv + 2);
     if (!strcmp(cmd, "keygen"))
         return cbrc_cmd_keygen(argc - 2, argv + 2);
+    if (!strcmp(cmd, "vest"))
+        return cbrc_cmd_vest(argc - 2, argv + 2);
+    if (!strcmp(cmd, "state"))
+        return cbrc_cmd_state(argc - 2, argv + 2);
     return cbrc_usage_error("unknown command `%s`", cmd);
 }

@@ -42,9 +42,12 @@ unsigned char *cbrc_read_stream(FILE *f, size_t *len);
  * never sees half a bundle or half a state; false with errno set. */
 bool cbrc_write_atomically(const char *path, const void *data, size_t len);
 
-/* --state FILE: reads limit and budget counters into ctx's state; a
- * missing file is a first run.  0, or the exit status of an error printed. */
-int cbrc_load_state(cbr_context *ctx, const char *path);
+/* --state FILE: the database of counters, tallies and the award ledger
+ * (hosts/statedb.h) becomes ctx's store; a missing file is a first run
+ * (read_only: an empty state, *db NULL).  0, or the exit status of an
+ * error printed; *db is closed by the caller. */
+typedef struct statedb statedb;
+int cbrc_load_state(cbr_context *ctx, const char *path, bool read_only, statedb **db);
 
 /* Whether name ends with suffix. */
 bool cbrc_ends_with(const char *name, const char *suffix);
@@ -58,6 +61,8 @@ int cbrc_cmd_disasm(int argc, char **argv);
 int cbrc_cmd_explain(int argc, char **argv);
 int cbrc_cmd_fmt(int argc, char **argv);
 int cbrc_cmd_run(int argc, char **argv);
+int cbrc_cmd_state(int argc, char **argv);
+int cbrc_cmd_vest(int argc, char **argv);
 int cbrc_cmd_test(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/cbrc.h"
+#include "hosts/statedb.h"
 #include "hosts/feed.h"
 
 #define prog cbrc_prog
@@ -269,8 +270,9 @@ int cbrc_cmd_explain(int argc, char **argv)
             rc = EXIT_USAGE;
         }
     }
+    statedb *db = NULL; /* only read: explain changes nothing */
     if (ctx && rc == 0 && state)
-        rc = cbrc_load_state(ctx, state);
+        rc = cbrc_load_state(ctx, state, true, &db);
     if (ctx && rc == 0 && input) {
         in = !strcmp(input, "-") ? stdin : fopen(input, "rb");
         if (!in) {
@@ -288,6 +290,7 @@ int cbrc_cmd_explain(int argc, char **argv)
         fclose(in);
     cbr_batch_free(x.one);
     cbr_context_free(ctx);
+    statedb_close(db);
     cbr_program_free(p);
     free(rules);
     return rc;

@@ -16,6 +16,7 @@
 #include "hosts/award_line.h"
 #include "hosts/cbrc.h"
 #include "hosts/feed.h"
+#include "hosts/statedb.h"
 #include "hosts/summary.h"
 
 #define prog cbrc_prog
@@ -180,32 +181,26 @@ static int process(run *r)
     return r->feed.rejected ? EXIT_REJECTS : 0;
 }
 
-/* --state FILE: limits and budgets carried from one run to the next.  A
- * missing file is a first run. */
-int cbrc_load_state(cbr_context *ctx, const char *path)
+/* --state FILE: counters, tallies and the award ledger carried from one
+ * run to the next, in a database (hosts/statedb.c); a missing file is a
+ * first run.  explain opens it only to read. */
+int cbrc_load_state(cbr_context *ctx, const char *path, bool read_only, statedb **db)
 {
-    size_t n;
-    char *buf = (char *)cbrc_read_file(path, &n);
-    if (!buf) {
-        if (errno == ENOENT)
-            return 0;
-        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+    *db = NULL;
+    struct stat sb;
+    if (read_only && stat(path, &sb) != 0 && errno == ENOENT)
+        return 0; /* nothing counted yet */
+    *db = statedb_open(path, read_only ? STATEDB_READ : STATEDB_RUN);
+    if (!*db)
+        return EXIT_USAGE;
+    cbr_error err;
+    if (cbr_context_set_store(ctx, statedb_store(*db), &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, err.message);
+        statedb_close(*db);
+        *db = NULL;
         return EXIT_USAGE;
     }
-    cbr_error err;
-    int rc = 0;
-    if (cbr_state_load(cbr_context_state(ctx), buf, n, &err) != CBR_OK) {
-        /* The library says "line N: why"; the operator reads FILE:N: error: why. */
-        unsigned long line;
-        int at = 0;
-        if (sscanf(err.message, "line %lu: %n", &line, &at) == 1 && at > 0)
-            fprintf(stderr, "%s:%lu: error: %s\n", path, line, err.message + at);
-        else
-            fprintf(stderr, "%s: error: %s\n", path, err.message);
-        rc = EXIT_USAGE;
-    }
-    free(buf);
-    return rc;
+    return 0;
 }
 
 /* Whether `path` (of option `opt`) can be written at the end of the run,
@@ -271,28 +266,13 @@ static bool flushed(FILE *f, const char *path)
     return false;
 }
 
-static int save_state(cbr_context *ctx, const char *path)
-{
-    char *data;
-    size_t len;
-    cbr_error err;
-    if (cbr_state_save(cbr_context_state(ctx), &data, &len, &err) != CBR_OK) {
-        fprintf(stderr, "%s: %s: %s\n", prog, path, err.message);
-        return EXIT_USAGE;
-    }
-    bool ok = cbrc_write_atomically(path, data, len);
-    if (!ok)
-        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-    cbr_free(data);
-    return ok ? 0 : EXIT_USAGE;
-}
-
 int cbrc_cmd_run(int argc, char **argv)
 {
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
     const char *input = NULL, *output = NULL, *rejects = NULL, *format = NULL, *state = NULL;
     const char *summary = NULL, *summary_out = NULL;
     long batch = 1024;
+    long ledger_days = -1; /* --ledger-days: the database's own when not given */
     long long max_errors = 100;
     int nrules = 0;
     if (!rules)
@@ -313,13 +293,21 @@ int cbrc_cmd_run(int argc, char **argv)
                 free(rules);
                 return cbrc_usage_error("run: --summary-format takes text or json, not %s", summary);
             }
-        } else if (slot || !strcmp(a, "--batch") || !strcmp(a, "--max-errors")) {
+        } else if (slot || !strcmp(a, "--batch") || !strcmp(a, "--max-errors") || !strcmp(a, "--ledger-days")) {
             if (i + 1 == argc) {
                 free(rules);
                 return cbrc_usage_error("run: %s needs a value", a);
             }
             if (slot) {
                 *slot = argv[++i];
+            } else if (!strcmp(a, "--ledger-days")) {
+                char *end;
+                errno = 0;
+                ledger_days = strtol(argv[++i], &end, 10);
+                if (*end || end == argv[i] || ledger_days < 1 || ledger_days > 36600 || errno) {
+                    free(rules);
+                    return cbrc_usage_error("run: --ledger-days takes a number of days from 1 to 36600, not %s", argv[i]);
+                }
             } else if (!strcmp(a, "--max-errors")) {
                 char *end;
                 errno = 0;
@@ -395,8 +383,11 @@ int cbrc_cmd_run(int argc, char **argv)
     }
     /* Yesterday's state is read before any output file is opened, so a bad
      * one leaves them as they were. */
+    statedb *db = NULL;
     if (r.p && rc == 0 && state)
-        rc = cbrc_load_state(r.ctx, state);
+        rc = cbrc_load_state(r.ctx, state, false, &db);
+    if (db && ledger_days >= 0)
+        statedb_set_ledger_days(db, ledger_days);
     if (r.p && rc == 0) {
         r.out = output ? fopen(output, "wb") : stdout;
         rej = rejects ? fopen(rejects, "wb") : NULL;
@@ -430,7 +421,7 @@ int cbrc_cmd_run(int argc, char **argv)
                 rc = EXIT_USAGE;
             /* A run that finished (rejects included) moves the state on; a
              * failed one leaves yesterday's file as it was. */
-            if (state && (rc == 0 || rc == EXIT_REJECTS) && save_state(r.ctx, state) != 0)
+            if (db && (rc == 0 || rc == EXIT_REJECTS) && !statedb_commit(db))
                 rc = EXIT_USAGE;
             if (r.summary && (rc == 0 || rc == EXIT_REJECTS)) {
                 r.counts.records = r.feed.records;
@@ -467,6 +458,7 @@ int cbrc_cmd_run(int argc, char **argv)
     free(r.raw);
     cbrtb_free(&r.line);
     cbr_context_free(r.ctx);
+    statedb_close(db); /* without a commit: the file as it was */
     cbr_batch_free(r.b);
     cbr_program_free(r.p);
     free(rules);

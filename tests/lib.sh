@@ -45,6 +45,11 @@ run_cbrc() {
     err=$(cat "$tmp/err")
     core=$(core_awards <"$tmp/out")
 }
+# counters FILE: the counters of a --state database as KEY<TAB>VALUE lines,
+# sorted by key (the first part of `cbrc state FILE --dump`).
+counters() {
+    "$CBRC" state "$1" --dump | sed -n '/^# counters/,/^# ledger/{/^#/d;p;}'
+}
 # expect_status NAME WANT ARGS...
 expect_status() {
     name=$1

@@ -37,15 +37,35 @@ expect_status "batches of one row carry limits and budgets across batches" 3 \
 check "batches of one row give the same awards" test "$core" = "$(cat "$d/expected.jsonl")"
 
 # --state: the second day's run starts from the first day's counters.  The
-# same file again finds friday-x used for u1 and u3 that day and the
-# campaign's 5.00 spent, so only x-everyday pays: 1% of 20.00, 50.00, 100.
+# next day's purchases (the same, under new tids) find friday-x used for u1
+# and u3 that day and the campaign's 5.00 spent, so only x-everyday pays:
+# 1% of 20.00, 50.00, 100.
 expect_status "run with a new --state file" 3 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/state"
-check "the state file holds the counters" test "$(cat "$tmp/state")" = "$(printf 'c|spring|USD\t500\nn|friday-x|u1|d2026-03-13\t1\nn|friday-x|u3|d2026-03-13\t1')"
-expect_status "run again with that state" 3 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/state"
+check "the state file is a database" test "$(head -c 15 "$tmp/state")" = "SQLite format 3"
+check "the state holds the counters" test "$(counters "$tmp/state")" = "$(printf 'c|spring|USD\t500\nn|friday-x|u1|d2026-03-13\t1\nn|friday-x|u3|d2026-03-13\t1')"
+sed '2,$s/^t/n/' "$d/tx.csv" >"$tmp/tx-next.csv"
+expect_status "run again with that state" 3 run "$d/rules.cbr" --input "$tmp/tx-next.csv" --state "$tmp/state"
 check "limits and budgets carry over" test "$core" = \
-'{"tid":"t1","offer":"x-everyday","cashback":"0.20","currency":"USD"}
-{"tid":"t2","offer":"x-everyday","cashback":"0.50","currency":"USD"}
-{"tid":"t5","offer":"x-everyday","cashback":"1","currency":"JPY"}'
+'{"tid":"n1","offer":"x-everyday","cashback":"0.20","currency":"USD"}
+{"tid":"n2","offer":"x-everyday","cashback":"0.50","currency":"USD"}
+{"tid":"n5","offer":"x-everyday","cashback":"1","currency":"JPY"}'
+cp "$tmp/state" "$tmp/state.before"
+expect_status "the same file again: every record is a duplicate" 3 run "$d/rules.cbr" --input "$tmp/tx-next.csv" --state "$tmp/state"
+check "... nothing is paid twice" test -z "$out"
+check "... each named at its line" contains "$err" "tx-next.csv:2: error: duplicate transaction n1: already in the ledger"
+check "... and the counters did not move" test "$(counters "$tmp/state")" = "$(counters "$tmp/state.before")"
+
+# A text state of an older cbrc is converted once, the text kept beside.
+printf 'c|spring|USD\t500\nn|friday-x|u1|d2026-03-13\t1\nn|friday-x|u3|d2026-03-13\t1\n' >"$tmp/old"
+expect_status "an older text state is read" 3 run "$d/rules.cbr" --input "$tmp/tx-next.csv" --state "$tmp/old"
+check "... converted, with a message" contains "$err" "cbrc: $tmp/old: converted the text state of an older cbrc to a database (the text is kept as $tmp/old.txt)"
+check "... with its counters carried" test "$core" = \
+'{"tid":"n1","offer":"x-everyday","cashback":"0.20","currency":"USD"}
+{"tid":"n2","offer":"x-everyday","cashback":"0.50","currency":"USD"}
+{"tid":"n5","offer":"x-everyday","cashback":"1","currency":"JPY"}'
+check "... the text kept" test "$(cat "$tmp/old.txt")" = "$(printf 'c|spring|USD\t500\nn|friday-x|u1|d2026-03-13\t1\nn|friday-x|u3|d2026-03-13\t1')"
+check "... and the database in its place" test "$(head -c 15 "$tmp/old")" = "SQLite format 3"
+check "... the same counters as a state that was a database all along" test "$(counters "$tmp/old")" = "$(counters "$tmp/state")"
 printf 'n|x|u1|-\t1\nbroken\n' >"$tmp/badstate"
 expect_status "a malformed state file is refused" 2 run "$d/rules.cbr" --input "$d/tx.csv" --state "$tmp/badstate"
 check "the bad line is named" contains "$err" "badstate:2: error: expected KEY<TAB>NUMBER"

@@ -450,8 +450,9 @@ int h_answer(harness *h, const char *bundle)
     }
     snprintf(cmd, sizeof cmd,
              "'%s' run '%s/%s' --input '%s/input.jsonl' --output '%s/expected.jsonl' --rejects '%s/rejects.jsonl'"
-             " --state '%s/expected-state.txt' 2>'%s/cbrc.err'",
-             h->cbrc, h->work, bundle, h->work, h->work, h->work, h->work, h->work);
+             " --state '%s/expected-state.db' 2>'%s/cbrc.err'; s=$?;"
+             " '%s' state '%s/expected-state.db' --dump >'%s/expected-state.txt' || s=2; exit $s",
+             h->cbrc, h->work, bundle, h->work, h->work, h->work, h->work, h->work, h->cbrc, h->work, h->work);
     int st = sh(cmd);
     if (st != 0 && st != 3) {
         fprintf(stderr, "harness: `%s` exited %d\n", cmd, st);
@@ -795,7 +796,8 @@ void h_check_awards(harness *h)
            h->copies);
 }
 
-/* Appends `KEY\tVALUE\n` lines of non-zero counters. */
+/* The `KEY\tVALUE\n` lines of non-zero counters of `cbrc state --dump`
+ * (its ledger lines hold no tab). */
 static char *read_state_file(const char *path)
 {
     FILE *f = fopen(path, "r");
