@@ -1,0 +1,133 @@
+#!/bin/sh
+# state.sh: the --state database across runs: pending awards and `cbrc vest`
+# (never twice), refunds before and after vesting, `cbrc state`, retention
+# (--ledger-days), a second run on a held file refused, and a run killed
+# with SIGKILL halfway leaving the state as it was.
+. "$(dirname "$0")/lib.sh"
+cd "$tmp" || exit 1
+cat >ret.cbr <<'EOF'
+offer "back-after-return" {
+    vest after 30 days
+    when amount >= 10 then cashback 10%
+}
+offer "now" {
+    limit 2 per user
+    when amount >= 10 then cashback 1.00
+}
+EOF
+h='tid,kind,original_tid,user_id,amount,currency,timestamp'
+printf '%s\n' "$h" 'p1,,,ann,40.00,USD,2026-03-01T10:00:00Z' 'p2,,,bob,20.00,USD,2026-03-02T10:00:00Z' \
+    'p3,,,ann,50.00,USD,2026-03-03T10:00:00Z' >day1.csv
+expect_status "day 1: a new state" 0 run ret.cbr --input day1.csv --state st.db
+check "day 1: pending awards say when they vest" contains "$out" \
+    '{"tid":"p1","offer":"back-after-return","cashback":"4.00","currency":"USD","event":"award","status":"pending","vests":"2026-03-31"'
+check "day 1: six awards" test "$(printf '%s\n' "$out" | grep -c '"event":"award"')" = 6
+
+expect_status "cbrc state" 0 state st.db
+check "... counts the counters and records" contains "$out" "counters: 2 (limits, budgets and tallies)
+ledger: 3 records, 3 with pending awards"
+check "... the pending cashback" contains "$out" "pending: 11.00 USD in 3 awards"
+check "... and when the next one vests" contains "$out" "next vesting: 2026-03-31T00:00:00Z"
+expect_status "cbrc state --dump" 0 state st.db --dump
+check "... lists a record with its awards" contains "$out" "purchase p1 user ann amount 40.00 USD refunded 0.00 at 2026-03-01T10:00:00Z
+  award back-after-return granted 4.00 worth 4.00 pending until 2026-03-31"
+
+# Day 2: p2 refunded in full before it vests, p3 in part.
+printf '%s\n' "$h" 'r2,refund,p2,,20.00,USD,2026-03-10T10:00:00Z' 'r3,refund,p3,,10.00,USD,2026-03-10T11:00:00Z' >day2.csv
+expect_status "day 2: refunds before vesting" 0 run ret.cbr --input day2.csv --state st.db
+check "... reverse the pending awards" test "$out" = "$(printf '%s\n' \
+    '{"tid":"r2","offer":"back-after-return","cashback":"-2.00","currency":"USD","event":"reversal","original_tid":"p2","award_id":"p2/back-after-return","user_id":"bob","campaign":null}' \
+    '{"tid":"r2","offer":"now","cashback":"-1.00","currency":"USD","event":"reversal","original_tid":"p2","award_id":"p2/now","user_id":"bob","campaign":null}' \
+    '{"tid":"r3","offer":"back-after-return","cashback":"-1.00","currency":"USD","event":"reversal","original_tid":"p3","award_id":"p3/back-after-return","user_id":"ann","campaign":null}' \
+    '{"tid":"r3","offer":"now","cashback":"-0.20","currency":"USD","event":"reversal","original_tid":"p3","award_id":"p3/now","user_id":"ann","campaign":null}')"
+
+expect_status "vest before anything is due" 0 vest --state st.db --at 2026-03-30T23:59:59Z
+check "... pays nothing" test -z "$out"
+expect_status "vest when p1 and p3 are due" 0 vest --state st.db --at 2026-04-02T00:00:00-04:00
+check "... pays what each is worth then, not the refunded one" test "$out" = "$(printf '%s\n' \
+    '{"tid":"p1","offer":"back-after-return","cashback":"4.00","currency":"USD","event":"vest","award_id":"p1/back-after-return","user_id":"ann","campaign":null}' \
+    '{"tid":"p3","offer":"back-after-return","cashback":"4.00","currency":"USD","event":"vest","award_id":"p3/back-after-return","user_id":"ann","campaign":null}')"
+expect_status "vest again, later" 0 vest --state st.db --at 2027-01-01T00:00:00Z
+check "... pays nothing twice" test -z "$out"
+expect_status "cbrc state after vesting" 0 state st.db
+check "... nothing is pending" contains "$out" "pending: nothing"
+
+# A refund after vesting reverses the vested award.
+printf '%s\n' "$h" 'r1,refund,p1,,40.00,USD,2026-04-05T10:00:00Z' >day3.csv
+expect_status "day 3: a refund after vesting" 0 run ret.cbr --input day3.csv --state st.db
+check "... reverses the paid award and the other" test "$(printf '%s\n' "$out" | core_awards)" = "$(printf '%s\n' \
+    '{"tid":"r1","offer":"back-after-return","cashback":"-4.00","currency":"USD","event":"reversal","original_tid":"p1","award_id":"p1/back-after-return","user_id":"ann","campaign":null}' \
+    '{"tid":"r1","offer":"now","cashback":"-1.00","currency":"USD","event":"reversal","original_tid":"p1","award_id":"p1/now","user_id":"ann","campaign":null}')"
+expect_status "day 3 again: each record is a duplicate" 3 run ret.cbr --input day3.csv --state st.db
+check "... named" contains "$err" "day3.csv:2: error: duplicate transaction r1: already in the ledger"
+
+# Usage.
+expect_status "vest without a state file" 2 vest --state missing.db --at 2026-04-01T00:00:00Z
+check "... says so" contains "$err" "missing.db: no such state"
+check "... and makes none" test ! -e missing.db
+expect_status "vest --at that is not an instant" 2 vest --state st.db --at 2026-04-01
+check "... says what it needs" contains "$err" "vest: --at 2026-04-01:"
+expect_status "cbrc state of a missing file" 2 state missing.db
+
+# Retention: with --ledger-days 1 a record with nothing pending older than a
+# day before the newest is dropped, and its tid is then not a duplicate.
+cat >plain.cbr <<'EOF'
+offer "plain" {
+    when amount >= 10 then cashback 1.00
+}
+EOF
+printf '%s\n' "$h" 'q1,,,ann,40.00,USD,2026-03-01T10:00:00Z' >q1.csv
+printf '%s\n' "$h" 'q2,,,ann,40.00,USD,2026-03-05T10:00:00Z' >q2.csv
+run_cbrc run plain.cbr --input q1.csv --state keep.db
+expect_status "a later day with --ledger-days 1" 0 run plain.cbr --input q2.csv --state keep.db --ledger-days 1
+expect_status "cbrc state" 0 state keep.db
+check "... the old record is dropped" contains "$out" "ledger: 1 records, 0 with pending awards"
+check "... and the retention kept in the file" contains "$out" "kept 1 days after the newest"
+expect_status "the dropped tid again" 0 run plain.cbr --input q1.csv --state keep.db
+check "... is not recognised" test "$core" = '{"tid":"q1","offer":"plain","cashback":"1.00","currency":"USD"}'
+expect_status "--ledger-days 0 is refused" 2 run plain.cbr --input q1.csv --state keep.db --ledger-days 0
+
+# A second run on a file another holds is refused at once.
+if python3 -c 'import sqlite3' 2>/dev/null; then
+    python3 - "$CBRC" <<'EOF' >held.out 2>&1
+import sqlite3, subprocess, sys
+db = sqlite3.connect("keep.db", isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+p = subprocess.run([sys.argv[1], "run", "plain.cbr", "--input", "q2.csv", "--state", "keep.db"],
+                   capture_output=True, text=True)
+db.execute("ROLLBACK")
+print(p.returncode)
+print(p.stderr)
+EOF
+    check "a run on a state another run holds is refused, status 2" test "$(head -1 held.out)" = 2
+    check "... saying why" contains "$(cat held.out)" "keep.db: opening the state: database is locked"
+fi
+
+# SIGKILL halfway: the state is as it was, and the next run gives what it
+# would have given had the killed one never started.  The run reads a pipe
+# that is kept open, so it is surely in the middle when it is killed: it
+# has written awards and waits for more input.
+awk -v h="$h" 'BEGIN { print h; for (i = 0; i < 20000; i++)
+    printf "k%d,,,u%d,20.00,USD,2026-03-%02dT10:00:00Z\n", i, i % 5000, 1 + i % 28 }' >big.csv
+run_cbrc run ret.cbr --input q2.csv --state kill.db
+"$CBRC" state kill.db --dump >kill.before
+mkfifo in.fifo
+"$CBRC" run ret.cbr --input - --format csv --state kill.db <in.fifo >killed.out 2>/dev/null &
+pid=$!
+exec 3>in.fifo
+cat big.csv >&3
+i=0
+while [ ! -s killed.out ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+running=no
+kill -0 $pid 2>/dev/null && running=yes
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+exec 3>&-
+check "the run had paid awards and was still going when killed" test -s killed.out -a $running = yes
+check "after SIGKILL the state is as it was" test "$("$CBRC" state kill.db --dump)" = "$(cat kill.before)"
+"$CBRC" run ret.cbr --input big.csv --state kill.db --output big.out 2>/dev/null
+"$CBRC" run ret.cbr --input q2.csv --state fresh.db >/dev/null 2>&1
+"$CBRC" run ret.cbr --input big.csv --state fresh.db --output fresh.out 2>/dev/null
+check "... and the run after it pays what an undisturbed one does" cmp -s big.out fresh.out
+check "... leaving the same state" test "$("$CBRC" state kill.db --dump)" = "$("$CBRC" state fresh.db --dump)"
+finish
