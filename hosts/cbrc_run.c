@@ -53,6 +53,8 @@ static void print_award(void *ud, const cbr_award *a)
         return;
     }
     fwrite(r->line.p, 1, r->line.n, r->out);
+    if (r->summary && !cbrc_summary_event(r->summary, a))
+        r->oom = true;
     if (a->event != CBR_EVENT_AWARD)
         return; /* reversals are not earnings of the summary's offers */
     if (a->row != r->last_row) {
@@ -83,8 +85,10 @@ static bool flush_batch(run *r)
     size_t refused = 0;
     for (size_t i = 0; i < rows; i++) {
         const char *why = cbr_context_refused(r->ctx, i);
-        if (!why)
+        if (!why) {
+            r->counts.refunds += (uint64_t)cbr_batch_refund(r->b, i);
             continue;
+        }
         refused++;
         cbrc_feed_reject_kept(&r->feed, r->lines[i], r->raw + r->rawoff[i], r->rawoff[i + 1] - r->rawoff[i], why);
     }

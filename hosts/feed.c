@@ -87,6 +87,10 @@ static void reason_of(const char *why, char *buf, size_t n)
         {"lexical error", "invalid JSON"},
         {"invalid JSON", "invalid JSON"},
         {"out of memory", "out of memory"},
+        {"duplicate transaction", "duplicate"},
+        {"refund past the purchase's amount", "refund past the purchase's amount"},
+        {"refund in another currency", "refund in another currency"},
+        {"a refund needs `original_tid`", "refund without original_tid"},
     };
     const char *k;
     int len = 0;

@@ -49,6 +49,8 @@ struct cbrc_summary {
     tally *campaigns;
     size_t ncampaigns;
     size_t *campaign_of;        /* per offer: campaign tally index, or SIZE_MAX */
+    /* The ledger's totals: awards paid now and pending, and reversals. */
+    tally paid, pending, reversed;
 };
 
 static uint64_t mix(uint64_t h)
@@ -187,6 +189,9 @@ void cbrc_summary_free(cbrc_summary *s)
     free(s->offers);
     free(s->campaigns);
     free(s->campaign_of);
+    free(s->paid.cash);
+    free(s->pending.cash);
+    free(s->reversed.cash);
     free(s);
 }
 
@@ -230,6 +235,15 @@ bool cbrc_summary_award(cbrc_summary *s, const cbr_award *a, const char *user, s
     if (c != SIZE_MAX)
         ok = count(&s->campaigns[c], a, h) && ok;
     return ok;
+}
+
+bool cbrc_summary_event(cbrc_summary *s, const cbr_award *a)
+{
+    tally *t = a->event == CBR_EVENT_REVERSAL ? &s->reversed : a->pending ? &s->pending : &s->paid;
+    if (a->event == CBR_EVENT_VEST)
+        return true; /* `cbrc vest` pays them, not a run */
+    t->awards++;
+    return add_cash(t, a);
 }
 
 /* ---- printing ---- */
@@ -436,6 +450,15 @@ static void print_reasons(FILE *f, bool json, const cbrc_counts *n)
         fputc('\n', f);
 }
 
+/* The rejected records that were duplicates. */
+static uint64_t duplicates(const cbrc_counts *n)
+{
+    for (size_t i = 0; i < n->nreasons; i++)
+        if (!strcmp(n->reasons[i].name, "duplicate"))
+            return n->reasons[i].count;
+    return 0;
+}
+
 void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, const cbrc_counts *n)
 {
     uint64_t awards = 0;
@@ -451,6 +474,16 @@ void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, c
         json_rows(s, f, s->campaigns, s->ncampaigns, 1, ctx);
         fputs(",\"rejected_by_reason\":", f);
         print_reasons(f, true, n);
+        fprintf(f, ",\"purchases\":%llu,\"refunds\":%llu,\"duplicates\":%llu,\"paid_now\":%llu,\"pending\":%llu,"
+                   "\"reversals\":%llu,\"cashback_paid_now\":",
+                (unsigned long long)(n->evaluated - n->refunds), (unsigned long long)n->refunds,
+                (unsigned long long)duplicates(n), (unsigned long long)s->paid.awards,
+                (unsigned long long)s->pending.awards, (unsigned long long)s->reversed.awards);
+        json_cash(f, &s->paid);
+        fputs(",\"cashback_pending\":", f);
+        json_cash(f, &s->pending);
+        fputs(",\"cashback_reversed\":", f);
+        json_cash(f, &s->reversed);
         fputs("}\n", f);
         return;
     }
@@ -458,6 +491,18 @@ void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, c
             (unsigned long long)n->records, (unsigned long long)n->evaluated, (unsigned long long)n->rejected,
             (unsigned long long)n->earning, (unsigned long long)awards);
     print_reasons(f, false, n);
+    if (n->refunds || duplicates(n) || s->pending.awards || s->reversed.awards) {
+        char paid[256], pending[256], reversed[256];
+        cash_text(&s->paid, paid, sizeof paid);
+        cash_text(&s->pending, pending, sizeof pending);
+        cash_text(&s->reversed, reversed, sizeof reversed);
+        fprintf(f, "ledger: %llu purchases + %llu refunds evaluated, %llu duplicates rejected\n",
+                (unsigned long long)(n->evaluated - n->refunds), (unsigned long long)n->refunds,
+                (unsigned long long)duplicates(n));
+        fprintf(f, "awards: %llu paid now (%s) + %llu pending (%s); %llu reversals (%s)\n",
+                (unsigned long long)s->paid.awards, paid, (unsigned long long)s->pending.awards, pending,
+                (unsigned long long)s->reversed.awards, reversed);
+    }
     fputc('\n', f);
     print_rows(s, f, "offer", s->offers, s->noffers, 0, ctx);
     if (s->ncampaigns) {

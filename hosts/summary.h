@@ -25,6 +25,7 @@ typedef struct cbrc_counts {
     uint64_t evaluated;     /* added to a batch and evaluated */
     uint64_t rejected;      /* reported and set aside */
     uint64_t earning;       /* evaluated transactions that earned at least one award */
+    uint64_t refunds;       /* of the evaluated, the refunds (the rest are purchases) */
     const cbrc_reason *reasons; /* the rejected by reason, most first; nreasons of them */
     size_t nreasons;
 } cbrc_counts;
@@ -33,6 +34,9 @@ cbrc_summary *cbrc_summary_new(const cbr_program *p);
 void cbrc_summary_free(cbrc_summary *s);
 /* Counts one award; user is the transaction's user_id (NULL when absent). */
 bool cbrc_summary_award(cbrc_summary *s, const cbr_award *a, const char *user, size_t ulen);
+/* Counts one event in the ledger's totals: an award (paid now or
+ * pending) or a reversal. */
+bool cbrc_summary_event(cbrc_summary *s, const cbr_award *a);
 /* Prints the tables (text) or one JSON object; budgets are read from ctx. */
 void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, const cbrc_counts *n);
 

@@ -41,6 +41,18 @@ check "... reverse the pending awards" test "$out" = "$(printf '%s\n' \
     '{"tid":"r3","offer":"back-after-return","cashback":"-1.00","currency":"USD","event":"reversal","original_tid":"p3","award_id":"p3/back-after-return","user_id":"ann","campaign":null}' \
     '{"tid":"r3","offer":"now","cashback":"-0.20","currency":"USD","event":"reversal","original_tid":"p3","award_id":"p3/now","user_id":"ann","campaign":null}')"
 
+# --summary counts the ledger, and the counts add up.
+{ cat day1.csv; tail -n +2 day2.csv; tail -n +2 day1.csv; } >both.csv
+expect_status "--summary of purchases, refunds and duplicates" 3 run ret.cbr --input both.csv --summary
+check "... records read are evaluated plus rejected" contains "$err" "records: 8 read = 5 evaluated + 3 rejected"
+check "... the rejects by reason" contains "$err" "rejected: 3 duplicate"
+check "... purchases and refunds" contains "$err" "ledger: 3 purchases + 2 refunds evaluated, 3 duplicates rejected"
+check "... awards paid now, pending and reversed" contains "$err" \
+    "awards: 3 paid now (3.00 USD) + 3 pending (11.00 USD); 4 reversals (-4.20 USD)"
+expect_status "--summary-format=json" 3 run ret.cbr --input both.csv --summary-format=json
+check "... the same counts" contains "$err" \
+    '"purchases":3,"refunds":2,"duplicates":3,"paid_now":3,"pending":3,"reversals":4,"cashback_paid_now":{"USD":"3.00"},"cashback_pending":{"USD":"11.00"},"cashback_reversed":{"USD":"-4.20"}'
+
 expect_status "vest before anything is due" 0 vest --state st.db --at 2026-03-30T23:59:59Z
 check "... pays nothing" test -z "$out"
 expect_status "vest when p1 and p3 are due" 0 vest --state st.db --at 2026-04-02T00:00:00-04:00

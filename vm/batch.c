@@ -255,6 +255,8 @@ set_string(cbr_batch *b, size_t f, const char *name, const char *s, size_t n, cb
     return CBR_OK;
 }
 
+int cbr_batch_refund(const cbr_batch *b, size_t row) { return b && row < b->n && b->kind[row] == XK_REFUND; }
+
 /* The record's kind: empty or `purchase`, or `refund`; the rules' own
  * `kind` field, if they read it, gets the word. */
 static cbr_status set_kind(cbr_batch *b, const char *s, size_t n, cbr_error *err)
