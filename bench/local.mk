@@ -105,7 +105,7 @@ bench-run: cbrc$(EXEEXT) bench/baseline_1.c bench/baseline_100.c bench/tx_$(BENC
 
 .PHONY: bench bench-force bench-run bench-state bench-tally bench-tables
 
-EXTRA_DIST += bench/README.md bench/local.mk bench/table-scale.sh
+EXTRA_DIST += bench/README.md bench/local.mk bench/table-scale.sh bench/state-scale.sh
 CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) bench/cbr-bench-tables$(EXEEXT) $(BENCH_BASELINES) \
 	bench/offers_1.cbr bench/offers_10.cbr bench/offers_100.cbr bench/offers_1000.cbr \
 	bench/seed.stamp bench/seed.stamp-t bench/cbr-bench-tx$(EXEEXT) bench/run-summary-1.txt bench/run-summary-100.txt \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "hosts/cbrc.h"
 #include "hosts/statedb.h"
+#include "stdlib/textbuf.h"
 #include "hosts/feed.h"
 
 #define prog cbrc_prog
@@ -23,6 +24,9 @@ typedef struct explain {
     bool json;
     unsigned n, awarded;
     cbr_batch *one;
+    cbr_store store;            /* the ledger's: the state's, or the context's own */
+    unsigned reversals;
+    cbrtb line;
 } explain;
 
 static void text_offer(explain *x, const cbr_explanation *e)
@@ -90,9 +94,111 @@ static void on_offer(void *ud, const cbr_explanation *e)
     x->awarded += e->verdict == CBR_AWARDED || e->verdict == CBR_AWARDED_CUT;
 }
 
+static void on_reversal(void *ud, const cbr_award *a)
+{
+    explain *x = ud;
+    if (a->event != CBR_EVENT_REVERSAL)
+        return;
+    char amt[32], id[512];
+    cbr_award_amount(a, amt, sizeof amt);
+    cbr_award_id(a, id, sizeof id);
+    if (x->json) {
+        fputs(x->reversals ? ",{\"offer\":" : "{\"offer\":", stdout);
+        cbrc_json_str(stdout, a->offer_id);
+        printf(",\"cashback\":\"%s\",\"currency\":\"%.3s\",\"award_id\":", amt, a->currency);
+        cbrc_json_str(stdout, id);
+        fputc('}', stdout);
+    } else {
+        cbr_award back = *a;
+        back.cashback = -a->cashback;
+        cbr_award_amount(&back, amt, sizeof amt);
+        printf("%s: takes back %s %.3s of award %s\n", a->offer_id, amt, a->currency, id);
+    }
+    x->reversals++;
+}
+
+/* The purchase's ledger record as text (cbr_ledger_text), or NULL. */
+static char *record_text(explain *x, const char *tid, size_t n)
+{
+    x->line.n = 0;
+    cbrtb_puts(&x->line, "l|");
+    for (size_t i = 0; i < n; i++) {
+        char c = tid[i];
+        if (c == '|' || c == '\\' || c == '\t' || c == '\n') {
+            cbrtb_put(&x->line, "\\", 1);
+            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
+        }
+        cbrtb_put(&x->line, &c, 1);
+    }
+    const void *data = NULL;
+    size_t len = 0;
+    char *text = NULL;
+    size_t tn;
+    if (x->line.oom || !x->store.record_get ||
+        x->store.record_get(x->store.ud, x->line.p, x->line.n, &data, &len) != CBR_OK || !data ||
+        cbr_ledger_text(NULL, data, len, &text, &tn, NULL) != CBR_OK)
+        return NULL;
+    return text;
+}
+
+/* A refund is not evaluated against the offers: it is settled against its
+ * purchase's ledger record, here in the explain's own copy of the state
+ * (nothing is written), and what it reversed is told. */
+static int explain_refund(explain *x, cbr_context *ctx, const char *tid, const char *where)
+{
+    size_t on = 0;
+    const char *orig = cbr_batch_string(x->one, 0, CBR_FIELD_ORIGINAL_TID, &on);
+    if (x->json) {
+        fputs("{\"tid\":", stdout);
+        cbrc_json_str(stdout, tid);
+        fputs(",\"source\":", stdout);
+        cbrc_json_str(stdout, where);
+        fputs(",\"refund_of\":", stdout);
+        cbrc_json_str(stdout, orig);
+        fputs(",\"reversals\":[", stdout);
+    } else {
+        printf("transaction %s (%s): a refund of purchase %s\n", tid, where, orig ? orig : "?");
+    }
+    cbr_error err;
+    if (cbr_eval(ctx, x->one, on_reversal, x, &err) != CBR_OK) {
+        fflush(stdout);
+        fprintf(stderr, "%s: %s\n", prog, err.message);
+        return EXIT_USAGE;
+    }
+    const char *refused = cbr_context_refused(ctx, 0);
+    char *after = orig && !refused ? record_text(x, orig, on) : NULL;
+    if (x->json) {
+        fputs("],\"refused\":", stdout);
+        cbrc_json_str(stdout, refused);
+        fputs(",\"ledger_after\":", stdout);
+        cbrc_json_str(stdout, after);
+        fputs("}\n", stdout);
+    } else if (refused) {
+        printf("refused, reversing nothing: %s\n", refused);
+    } else if (!after) {
+        printf("reverses nothing: the ledger does not hold purchase %s (it changed nothing, or was not seen%s)\n",
+               orig ? orig : "?", x->store.record_get ? "" : "; explain keeps no ledger");
+    } else {
+        if (!x->reversals)
+            printf("reverses nothing: no award of %s is worth anything more to take back\n", orig);
+        printf("each award of a purchase is worth what it was granted times the part of the purchase not "
+               "refunded, rounded toward zero (none under `refund full`); the ledger after the refund:\n");
+        for (const char *l = after; *l;) {
+            const char *nl = strchr(l, '\n');
+            int len = nl ? (int)(nl - l) : (int)strlen(l);
+            printf("    %.*s\n", len, l);
+            l += len + (nl != NULL);
+        }
+    }
+    cbr_free(after);
+    return 0;
+}
+
 /* Explains the one row of x->one; where says where it came from. */
 static int explain_row(explain *x, cbr_context *ctx, const char *tid, const char *where)
 {
+    if (cbr_batch_refund(x->one, 0))
+        return explain_refund(x, ctx, tid, where);
     cbr_error err;
     if (x->json) {
         fputs("{\"tid\":", stdout);
@@ -273,6 +379,8 @@ int cbrc_cmd_explain(int argc, char **argv)
     statedb *db = NULL; /* only read: explain changes nothing */
     if (ctx && rc == 0 && state)
         rc = cbrc_load_state(ctx, state, true, &db);
+    if (ctx && rc == 0)
+        x.store = db ? *statedb_store(db) : cbr_state_store(cbr_context_state(ctx));
     if (ctx && rc == 0 && input) {
         in = !strcmp(input, "-") ? stdin : fopen(input, "rb");
         if (!in) {
@@ -289,6 +397,7 @@ int cbrc_cmd_explain(int argc, char **argv)
     if (in && in != stdin)
         fclose(in);
     cbr_batch_free(x.one);
+    cbrtb_free(&x.line);
     cbr_context_free(ctx);
     statedb_close(db);
     cbr_program_free(p);

@@ -477,7 +477,8 @@ CBR_API cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err);
  * until the batch is cleared or freed: later rows, the string functions of
  * an evaluation and extern results add strings without moving it. */
 CBR_API const char *cbr_batch_string(const cbr_batch *b, size_t row, size_t field, size_t *len);
-/* Since 0.5: 1 when row `row` is a refund (its `kind`), 0 for a purchase or
+/* (Since 0.5, field CBR_FIELD_ORIGINAL_TID gives a refund's original_tid.)
+ * Since 0.5: 1 when row `row` is a refund (its `kind`), 0 for a purchase or
  * a row the batch does not hold. */
 CBR_API int cbr_batch_refund(const cbr_batch *b, size_t row);
 

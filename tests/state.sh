@@ -53,6 +53,28 @@ expect_status "--summary-format=json" 3 run ret.cbr --input both.csv --summary-f
 check "... the same counts" contains "$err" \
     '"purchases":3,"refunds":2,"duplicates":3,"paid_now":3,"pending":3,"reversals":4,"cashback_paid_now":{"USD":"3.00"},"cashback_pending":{"USD":"11.00"},"cashback_reversed":{"USD":"-4.20"}'
 
+# explain on a refund says what it reverses, and writes nothing.
+cp st.db st.before
+expect_status "explain a refund with --state" 0 explain ret.cbr --state st.db --tx \
+    '{"tid":"r9","kind":"refund","original_tid":"p1","amount":"10.00","currency":"USD","timestamp":"2026-03-11T00:00:00Z"}'
+check "... names the purchase" contains "$out" "transaction r9 (--tx): a refund of purchase p1"
+check "... each award it takes back" contains "$out" "back-after-return: takes back 1.00 USD of award p1/back-after-return
+now: takes back 0.25 USD of award p1/now"
+check "... and the ledger after it" contains "$out" "purchase p1 user ann amount 40.00 USD refunded 10.00 at 2026-03-01T10:00:00Z"
+check "... without writing the state" cmp -s st.db st.before
+expect_status "explain a refund past the purchase" 0 explain ret.cbr --state st.db --tx \
+    '{"tid":"r9","kind":"refund","original_tid":"p3","amount":"45.00","currency":"USD","timestamp":"2026-03-11T00:00:00Z"}'
+check "... says why it is refused" contains "$out" "refused, reversing nothing: refund past the purchase's amount: p3 was 50.00 USD, 10.00 refunded before, this refund 45.00"
+expect_status "explain a refund of a purchase not in the ledger" 0 explain ret.cbr --state st.db --tx \
+    '{"tid":"r9","kind":"refund","original_tid":"zz","amount":"5.00","currency":"USD","timestamp":"2026-03-11T00:00:00Z"}'
+check "... says it reverses nothing" contains "$out" "reverses nothing: the ledger does not hold purchase zz"
+expect_status "explain a refund in its file, from the purchases before it" 0 explain ret.cbr --input day2.csv --tid r3
+check "... without a state the purchase is not seen" contains "$out" "the ledger does not hold purchase p3"
+cat day1.csv >with-refund.csv
+tail -n +2 day2.csv >>with-refund.csv
+expect_status "explain a refund after its purchase in one file" 0 explain ret.cbr --input with-refund.csv --tid r3 --json
+check "... as JSON" contains "$out" '{"tid":"r3","source":"with-refund.csv:6","refund_of":"p3","reversals":[{"offer":"back-after-return","cashback":"-1.00","currency":"USD","award_id":"p3/back-after-return"},{"offer":"now","cashback":"-0.20","currency":"USD","award_id":"p3/now"}],"refused":null,"ledger_after":"purchase p3'
+
 expect_status "vest before anything is due" 0 vest --state st.db --at 2026-03-30T23:59:59Z
 check "... pays nothing" test -z "$out"
 expect_status "vest when p1 and p3 are due" 0 vest --state st.db --at 2026-04-02T00:00:00-04:00

@@ -433,6 +433,15 @@ cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err)
 
 const char *cbr_batch_string(const cbr_batch *b, size_t row, size_t field, size_t *len)
 {
+    if (b && row < b->n && field == CBR_FIELD_ORIGINAL_TID) {
+        if (b->orig[row] == CBRX_NONE)
+            return NULL;
+        uint32_t n;
+        const char *s = cbrx_pool_str(&b->pool, b->orig[row], &n);
+        if (len)
+            *len = n;
+        return s;
+    }
     if (!b || row >= b->n || field >= b->prog->x.nfields || b->prog->x.fields[field].type != X_STRING ||
         b->cols[field].null[row])
         return NULL;

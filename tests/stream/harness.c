@@ -442,7 +442,7 @@ int h_answer(harness *h, const char *bundle)
     rd_kafka_destroy(c);
     fclose(f);
     /* The harness's own check: the log holds each produced record once. */
-    char cmd[2048];
+    char cmd[8192]; /* the command below names the work directory eleven times */
     snprintf(cmd, sizeof cmd, "test $(wc -l < '%s/input.jsonl') -eq %zu", h->work, h->ntx - tombstones);
     if (sh(cmd) != 0) {
         fprintf(stderr, "harness: the mock's input log does not hold each produced record once; no answer\n");
