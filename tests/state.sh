@@ -135,6 +135,13 @@ print(p.stderr)
 EOF
     check "a run on a state another run holds is refused, status 2" test "$(head -1 held.out)" = 2
     check "... saying why" contains "$(cat held.out)" "keep.db: opening the state: database is locked"
+    # A damaged ledger record stops the run that needs it, saying so.
+    python3 -c 'import sqlite3; db = sqlite3.connect("keep.db"); db.execute("UPDATE ledger SET data = x'"'"'00112233'"'"'"); db.commit()'
+    printf '%s\n' "$h" 'x1,refund,q2,,5.00,USD,2026-03-06T10:00:00Z' >damaged.csv
+    cp keep.db keep.before
+    expect_status "a refund of a purchase whose record is damaged stops the run" 2 run plain.cbr --input damaged.csv --state keep.db
+    check "... naming the damage" contains "$err" "whose ledger record in the store is damaged"
+    check "... and the state is left as it was" cmp -s keep.db keep.before
 fi
 
 # SIGKILL halfway: the state is as it was, and the next run gives what it

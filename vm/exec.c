@@ -871,6 +871,7 @@ cbr_status cbr_settle(cbr_context *ctx, cbr_award_fn fn, void *ud, cbr_error *er
         return cbrx_fail(err, CBR_ERR_STATE, "the batch changed after it was evaluated"), CBR_ERR_STATE;
     size_t first = ctx->nawards;
     ctx->b = b;
+    ctx->record_damaged = false;
     cbr_status st = cbrx_settle(ctx);
     ctx->b = NULL;
     /* The awards of the rows settled before a failure are counted in the
@@ -883,6 +884,9 @@ cbr_status cbr_settle(cbr_context *ctx, cbr_award_fn fn, void *ud, cbr_error *er
     if (st == CBR_ERR_STATE && ctx->tally_moved)
         return cbrx_fail(err, st, "tally %s changed since the batch was evaluated; evaluate it again (row %zu)",
                          cbrx_str(ctx->x, ctx->x->tallies[ctx->tally_moved - 1].name), ctx->settled), st;
+    if (st == CBR_ERR_STATE && ctx->record_damaged)
+        return cbrx_fail(err, st, "row %zu refunds a purchase whose ledger record in the store is damaged "
+                                  "(not a record this library wrote)", ctx->settled), st;
     if (st == CBR_ERR_STATE)
         return cbrx_fail(err, st, "the limit and budget store kept refusing the reservations of row %zu",
                          ctx->settled), st;

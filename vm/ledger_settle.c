@@ -233,8 +233,10 @@ cbr_status cbrx_refund(cbr_context *ctx, uint32_t r)
     }
     memcpy(ctx->recbuf, data, len);
     cbrl_rec *rec = &ctx->rec;
-    if (!cbrl_decode(ctx->recbuf, len, rec, ALLOC(ctx)))
+    if (!cbrl_decode(ctx->recbuf, len, rec, ALLOC(ctx))) {
+        ctx->record_damaged = true;
         return CBR_ERR_STATE;
+    }
     if (rec->kind != CBRL_PURCHASE)
         return CBR_OK; /* the refund of a refund takes back nothing */
     if (ncur != 3 || memcmp(cur, rec->currency, 3)) {

@@ -179,6 +179,7 @@ struct cbr_context {
     char *tbytes;               /* their keys */
     size_t ntbytes, captbytes;
     uint32_t tally_moved;       /* settling: the tally another writer moved, + 1; 0 none */
+    bool record_damaged;        /* settling: a ledger record the library cannot read */
     /* The stretch of the batch being evaluated and settled, [from, to): the
      * whole batch, except that for a program with tallies a refund (which
      * changes tallies) ends one, and so does a row refused with tally
