@@ -11,7 +11,6 @@
 #include <string.h>
 #include "hosts/cbrc.h"
 #include "hosts/statedb.h"
-#include "stdlib/textbuf.h"
 #include "hosts/feed.h"
 
 #define prog cbrc_prog
@@ -26,7 +25,6 @@ typedef struct explain {
     cbr_batch *one;
     cbr_store store;            /* the ledger's: the state's, or the context's own */
     unsigned reversals;
-    cbrtb line;
 } explain;
 
 static void text_offer(explain *x, const cbr_explanation *e)
@@ -120,25 +118,16 @@ static void on_reversal(void *ud, const cbr_award *a)
 /* The purchase's ledger record as text (cbr_ledger_text), or NULL. */
 static char *record_text(explain *x, const char *tid, size_t n)
 {
-    x->line.n = 0;
-    cbrtb_puts(&x->line, "l|");
-    for (size_t i = 0; i < n; i++) {
-        char c = tid[i];
-        if (c == '|' || c == '\\' || c == '\t' || c == '\n') {
-            cbrtb_put(&x->line, "\\", 1);
-            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
-        }
-        cbrtb_put(&x->line, &c, 1);
-    }
+    char *key = malloc(2 * n + 2);
     const void *data = NULL;
     size_t len = 0;
     char *text = NULL;
     size_t tn;
-    if (x->line.oom || !x->store.record_get ||
-        x->store.record_get(x->store.ud, x->line.p, x->line.n, &data, &len) != CBR_OK || !data ||
-        cbr_ledger_text(NULL, data, len, &text, &tn, NULL) != CBR_OK)
-        return NULL;
-    return text;
+    bool ok = key && x->store.record_get &&
+              x->store.record_get(x->store.ud, key, cbr_ledger_key(tid, n, key, 2 * n + 2), &data, &len) == CBR_OK &&
+              data && cbr_ledger_text(NULL, data, len, &text, &tn, NULL) == CBR_OK;
+    free(key);
+    return ok ? text : NULL;
 }
 
 /* A refund is not evaluated against the offers: it is settled against its
@@ -397,7 +386,6 @@ int cbrc_cmd_explain(int argc, char **argv)
     if (in && in != stdin)
         fclose(in);
     cbr_batch_free(x.one);
-    cbrtb_free(&x.line);
     cbr_context_free(ctx);
     statedb_close(db);
     cbr_program_free(p);

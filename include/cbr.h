@@ -733,6 +733,10 @@ typedef void (*cbr_vest_fn)(void *ud, const cbr_award *a);
 CBR_API cbr_status cbr_ledger_vest(const cbr_config *cfg, const void *data, size_t len, int64_t at,
                                    cbr_vest_fn fn, void *ud, char **out, size_t *out_len,
                                    int64_t *due, cbr_error *err);
+/* Writes the store key of purchase tid's ledger record (`l|` and the tid
+ * escaped as in counter keys) into buf, up to cap bytes, not terminated;
+ * returns its length (at most 2 * n + 2), as snprintf does. */
+CBR_API size_t cbr_ledger_key(const char *tid, size_t n, char *buf, size_t cap);
 /* A ledger record as text, one line per purchase or refund and one per
  * award (what `cbrc state --dump` prints); *out NUL-terminated, from cfg's
  * allocator.  CBR_ERR_STATE for a record the library did not write. */

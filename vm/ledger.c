@@ -307,6 +307,24 @@ int64_t cbrl_due(const cbrl_rec *r)
     return due;
 }
 
+size_t cbr_ledger_key(const char *tid, size_t n, char *buf, size_t cap)
+{
+    size_t k = 0;
+#define OUT(c) (k < cap ? (void)(buf[k] = (c)) : (void)0, k++)
+    OUT('l');
+    OUT('|');
+    for (size_t i = 0; tid && i < n; i++) {
+        char c = tid[i];
+        if (c == '|' || c == '\\' || c == '\t' || c == '\n') {
+            OUT('\\');
+            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
+        }
+        OUT(c);
+    }
+#undef OUT
+    return k;
+}
+
 bool cbrl_key_of(const char *tid, size_t n, cbr_alloc_fn alloc, void *ud, char **buf, size_t *cap, size_t *len)
 {
     if (2 * n + 3 > *cap) {
@@ -317,19 +335,7 @@ bool cbrl_key_of(const char *tid, size_t n, cbr_alloc_fn alloc, void *ud, char *
         *buf = q;
         *cap = nc;
     }
-    char *o = *buf;
-    size_t k = 0;
-    o[k++] = 'l';
-    o[k++] = '|';
-    for (size_t i = 0; i < n; i++) {
-        char c = tid[i];
-        if (c == '|' || c == '\\' || c == '\t' || c == '\n') {
-            o[k++] = '\\';
-            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
-        }
-        o[k++] = c;
-    }
-    *len = k;
+    *len = cbr_ledger_key(tid, n, *buf, *cap);
     return true;
 }
 

@@ -397,6 +397,18 @@ START_TEST(records_refuse_a_bad_kind_or_refund)
 }
 END_TEST
 
+START_TEST(ledger_keys_escape_the_tid_as_counter_keys_do)
+{
+    char buf[32];
+    size_t n = cbr_ledger_key("t|1\\\t", 5, buf, sizeof buf);
+    ck_assert_uint_eq(n, 10);
+    ck_assert_mem_eq(buf, "l|t\\|1\\\\\\t", 10);
+    ck_assert_uint_eq(cbr_ledger_key("t|1\\\t", 5, NULL, 0), 10); /* the length alone */
+    ck_assert_uint_eq(cbr_ledger_key("t1", 2, buf, 3), 4);        /* cut at cap */
+    ck_assert_mem_eq(buf, "l|t", 3);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -415,6 +427,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("records");
     tcase_add_test(t, award_ids_never_collide);
+    tcase_add_test(t, ledger_keys_escape_the_tid_as_counter_keys_do);
     tcase_add_test(t, a_record_that_is_not_the_librarys_is_refused);
     suite_add_tcase(s, t);
     return s;
