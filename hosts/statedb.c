@@ -141,20 +141,30 @@ static void kfree(kset *k)
 
 /* ---- the store ---- */
 
+/* Looks key up with statement q: SQLITE_ROW (its columns readable until
+ * the next reset), SQLITE_DONE, or 0 with the error printed and the run
+ * marked as not to be committed. */
+static int lookup(statedb *s, sqlite3_stmt *q, const char *key, size_t n, const char *what)
+{
+    sqlite3_reset(q);
+    sqlite3_bind_blob(q, 1, key, (int)n, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc;
+    db_error(s, what);
+    s->failed = true;
+    return 0;
+}
+
 /* Reads a counter from SQLite into the cache the first time it is named. */
 static cbr_status load_counter(statedb *s, const char *key, size_t n)
 {
     if (s->empty || khas(&s->counters_seen, key, n))
         return CBR_OK;
     sqlite3_stmt *q = s->q[Q_GET_COUNTER];
-    sqlite3_reset(q);
-    sqlite3_bind_blob(q, 1, key, (int)n, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_error(s, "reading a counter");
-        s->failed = true;
+    int rc = lookup(s, q, key, n, "reading a counter");
+    if (!rc)
         return CBR_ERR_IO;
-    }
     if (rc == SQLITE_ROW) {
         /* Loading is not a change: tracking is off while it goes in. */
         cbr_reservation r = {key, n, sqlite3_column_int64(q, 0), INT64_MAX, 0};
@@ -193,14 +203,9 @@ static cbr_status db_record_get(void *ud, const char *key, size_t n, const void 
     statedb *s = ud;
     if (!s->empty && !khas(&s->records_seen, key, n)) {
         sqlite3_stmt *q = s->q[Q_GET_RECORD];
-        sqlite3_reset(q);
-        sqlite3_bind_blob(q, 1, key, (int)n, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            db_error(s, "reading the ledger");
-            s->failed = true;
+        int rc = lookup(s, q, key, n, "reading the ledger");
+        if (!rc)
             return CBR_ERR_IO;
-        }
         if (rc == SQLITE_ROW) {
             cbr_status st = s->inner.record_put(s->inner.ud, key, n, sqlite3_column_blob(q, 0),
                                                 (size_t)sqlite3_column_bytes(q, 0), INT64_MAX,
