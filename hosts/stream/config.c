@@ -31,13 +31,17 @@ static const char usage[] =
     "                          SIGHUP or when the file changes\n"
     "      --trusted-key FILE  run only bundles signed by this public key\n"
     "                          (repeatable; a key file of `cbrc keygen`)\n"
-    "      --state FILE        SQLite database: counters, outbox, offsets\n"
+    "      --state FILE        SQLite database: counters, ledger, outbox, offsets\n"
     "      --batch-size N      messages per batch (default 500)\n"
     "      --wait-ms MS        longest a batch waits to fill (default 100)\n"
     "      --metrics ADDR:PORT serve Prometheus text at /metrics (default off)\n"
     "      --flush-timeout-ms MS  how long a stop waits for Kafka (default 30000)\n"
     "      --reload-check-ms MS   how often the bundle file is checked for a\n"
     "                          change (default 1000)\n"
+    "      --vest-every S      vest pending awards every S seconds (default 60;\n"
+    "                          0 never)\n"
+    "      --ledger-days N     keep ledger records N days before the newest one\n"
+    "                          (default 400; pending ones are always kept)\n"
     "  -X KEY=VALUE            librdkafka property for both clients;\n"
     "                          consumer.KEY=V or producer.KEY=V for one\n"
     "  -h, --help, --version\n";
@@ -156,6 +160,10 @@ static int set(stream_config *cfg, const char *name, const char *v, const char *
         return set_long(&cfg->flush_timeout_ms, where, name, v, 0, 3600000);
     if (!strcmp(name, "reload-check-ms"))
         return set_long(&cfg->reload_check_ms, where, name, v, 10, 3600000);
+    if (!strcmp(name, "vest-every"))
+        return set_long(&cfg->vest_every_s, where, name, v, 0, 86400);
+    if (!strcmp(name, "ledger-days"))
+        return set_long(&cfg->ledger_days, where, name, v, 1, 36600);
     return bad("%s: unknown setting `%s`", where, name);
 }
 
@@ -218,7 +226,8 @@ static const struct { const char *flag, *shortf, *name; } flags[] = {
     {"--bundle", NULL, "bundle"}, {"--state", NULL, "state"}, {"--metrics", NULL, "metrics"},
     {"--batch-size", NULL, "batch-size"}, {"--wait-ms", NULL, "wait-ms"},
     {"--flush-timeout-ms", NULL, "flush-timeout-ms"}, {"--reload-check-ms", NULL, "reload-check-ms"},
-    {"--trusted-key", NULL, "trusted-key"},
+    {"--trusted-key", NULL, "trusted-key"}, {"--vest-every", NULL, "vest-every"},
+    {"--ledger-days", NULL, "ledger-days"},
 };
 
 int stream_config_parse(stream_config *cfg, int argc, char **argv)
@@ -228,6 +237,8 @@ int stream_config_parse(stream_config *cfg, int argc, char **argv)
     cfg->wait_ms = 100;
     cfg->flush_timeout_ms = 30000;
     cfg->reload_check_ms = 1000;
+    cfg->vest_every_s = 60;
+    cfg->ledger_days = 400; /* as `cbrc run --state` (hosts/statedb.h) */
     int rc;
     /* First pass: the config file, so that flags can override it. */
     for (int i = 1; i < argc; i++) {

@@ -267,25 +267,10 @@ void stream_consumer_close(stream_host *h)
 
 /* ---- building the batch's messages ---- */
 
-static stream_msg *new_out(stream_host *h)
-{
-    if (h->nout == h->capout) {
-        size_t nc = h->capout ? h->capout * 2 : 256;
-        stream_msg *q = realloc(h->out, nc * sizeof *q);
-        if (!q)
-            return NULL;
-        h->out = q;
-        h->capout = nc;
-    }
-    stream_msg *m = &h->out[h->nout++];
-    memset(m, 0, sizeof *m);
-    return m;
-}
-
 /* An unreadable record: its bytes and key unchanged, the reason and where it came from. */
 static int reject(stream_host *h, const rd_kafka_message_t *msg, const char *why)
 {
-    stream_msg *m = new_out(h);
+    stream_msg *m = stream_out_new(h);
     char src[600];
     if (!m)
         return -1;
@@ -314,67 +299,9 @@ typedef struct eval_ud {
 static void on_award(void *ud, const cbr_award *a)
 {
     eval_ud *e = ud;
-    stream_host *h = e->h;
-    const stream_row *r = &h->rows[a->row];
-    char amount[32], cur[4];
-    cbr_award_amount(a, amount, sizeof amount);
-    memcpy(cur, a->currency, 3);
-    cur[3] = '\0';
-    cbrtb b = {0};
-    /* The award id is deterministic, so a downstream consumer can drop the
-     * copies a crash between Kafka's ack and our delete may produce. */
-    cbrtb_puts(&b, "{\"award_id\":");
-    size_t idn = cbr_award_id(a, NULL, 0);
-    char *id = malloc(idn + 1);
-    if (id)
-        cbr_award_id(a, id, idn + 1);
-    hjson_buf(&b, id);
-    free(id);
-    b.oom |= !id;
-    static const char *const events[] = {"award", "reversal", "vest"};
-    cbrtb_printf(&b, ",\"event\":\"%s\"", events[a->event <= CBR_EVENT_VEST ? a->event : 0]);
-    if (a->event == CBR_EVENT_AWARD && a->pending)
-        cbrtb_printf(&b, ",\"status\":\"pending\",\"vests\":\"%.10s\"", a->vests);
-    if (a->event == CBR_EVENT_REVERSAL) {
-        cbrtb_puts(&b, ",\"original_tid\":");
-        hjson_buf(&b, a->tid);
-    }
-    cbrtb_puts(&b, ",\"tid\":");
-    hjson_buf(&b, r->tid);
-    cbrtb_puts(&b, ",\"user_id\":");
-    hjson_buf(&b, a->user_id); /* a reversal's is its purchase's */
-    cbrtb_puts(&b, ",\"offer\":");
-    hjson_buf(&b, a->offer_id);
-    cbrtb_puts(&b, ",\"campaign\":");
-    hjson_buf(&b, a->campaign_id);
-    cbrtb_puts(&b, ",\"cashback\":");
-    hjson_buf(&b, amount);
-    cbrtb_puts(&b, ",\"currency\":");
-    hjson_buf(&b, cur);
-    cbrtb_puts(&b, ",\"timestamp\":");
-    hjson_buf(&b, r->timestamp);
-    cbrtb_puts(&b, ",\"bundle\":");
-    hjson_buf(&b, cbr_program_hash(h->prog));
-    cbrtb_puts(&b, "}");
-    stream_msg *m = b.oom ? NULL : new_out(h);
-    if (!m) {
-        cbrtb_free(&b);
+    const stream_row *r = &e->h->rows[a->row];
+    if (stream_event_add(e->h, a, r->tid, r->timestamp, cbr_program_hash(e->h->prog)) != 0)
         e->oom = true;
-        return;
-    }
-    m->kind = STREAM_AWARD;
-    m->value = b.p;
-    m->valuelen = b.n;
-    if (a->user_id) {
-        m->key = strdup(a->user_id);
-        m->keylen = strlen(a->user_id);
-        if (!m->key)
-            e->oom = true;
-    }
-    m->campaign = a->campaign_id;
-    memcpy(m->currency, cur, sizeof m->currency);
-    m->exponent = a->exponent;
-    m->cashback = a->cashback;
 }
 
 static void clear_rows(stream_host *h, size_t n)
@@ -499,11 +426,12 @@ int stream_process_pending(stream_host *h)
             rc = reject(h, h->rows[r].msg, why);
         }
     }
-    /* One transaction: acknowledged outbox rows leave, counters, new outbox
-     * rows and offsets arrive. */
+    /* One transaction: acknowledged outbox rows leave, counters, ledger
+     * records, new outbox rows and offsets arrive. */
     if (rc == 0 && stream_store_begin(h->store) == 0) {
         rc = stream_store_outbox_delete(h->store, h->acked, h->nacked) ||
-             stream_store_put_ledger(h->store, h->ledger) || put_offsets(h);
+             stream_store_put_ledger(h->store, h->ledger) || stream_ledger_write_records(h->ledger) ||
+             stream_store_prune(h->store, h->cfg->ledger_days) || put_offsets(h);
         for (size_t i = 0; rc == 0 && i < h->nout; i++)
             rc = stream_store_outbox_add(h->store, &h->out[i]);
         if (rc == 0)
@@ -527,8 +455,8 @@ int stream_process_pending(stream_host *h)
          * granted again after the restart, and must count once. */
         for (size_t i = 0; i < h->nout; i++)
             if (h->out[i].kind == STREAM_AWARD)
-                stream_metrics_award(h->metrics, h->out[i].campaign, h->out[i].currency, h->out[i].exponent,
-                                     h->out[i].cashback);
+                stream_metrics_event(h->metrics, h->out[i].event, h->out[i].campaign, h->out[i].currency,
+                                     h->out[i].exponent, h->out[i].cashback);
         stream_outbox_send(h, h->out, h->nout);
         stream_metrics_batch(h->metrics, records, rejected, seconds_since(&t0));
     }

@@ -1,26 +1,33 @@
-/* ledger.c: the limit and budget counters cbr-stream evaluates against.
+/* ledger.c: the store cbr-stream evaluates against: counters and records.
  *
- * libcbr's own in-memory state (cbr_state), loaded whole from SQLite at
- * start, with change tracking on: each reservation remembers the counters
- * it changed, and store.c writes exactly those inside the batch's
- * transaction, next to the outbox and the offsets, so the table on disk
- * always matches the offsets it was counted up to.  Reads never touch
- * SQLite. */
+ * Counters (limits, budgets, tallies) are libcbr's own in-memory state
+ * (cbr_state), loaded whole from SQLite at start, with change tracking on:
+ * each reservation remembers the counters it changed, and store.c writes
+ * exactly those inside the batch's transaction, next to the outbox and the
+ * offsets, so the table on disk always matches the offsets it was counted
+ * up to.  Reading a counter never touches SQLite.  The award ledger's
+ * records are many more and read rarely (a duplicate, a refund): they stay
+ * in SQLite and are read as a batch names them (records.c). */
 #include "config.h"
 #include <stdlib.h>
 #include "hosts/stream/stream.h"
 
 struct stream_ledger {
     cbr_state *st;
+    cbr_store counters;          /* st's own store */
+    stream_records *records;
 };
 
-stream_ledger *stream_ledger_new(void)
+stream_ledger *stream_ledger_new(stream_store *store)
 {
     stream_ledger *l = calloc(1, sizeof *l);
-    if (l && cbr_state_new(NULL, &l->st, NULL) != CBR_OK) {
-        free(l);
+    if (!l)
+        return NULL;
+    if (cbr_state_new(NULL, &l->st, NULL) != CBR_OK || !(l->records = stream_records_new(store))) {
+        stream_ledger_free(l);
         return NULL;
     }
+    l->counters = cbr_state_store(l->st);
     return l;
 }
 
@@ -29,6 +36,7 @@ void stream_ledger_free(stream_ledger *l)
     if (!l)
         return;
     cbr_state_free(l->st);
+    stream_records_free(l->records);
     free(l);
 }
 
@@ -38,24 +46,40 @@ size_t stream_ledger_count(const stream_ledger *l) { return cbr_state_count(l->s
  * tracking starts only when the load is over. */
 bool stream_ledger_load(stream_ledger *l, const char *key, size_t len, int64_t value)
 {
-    cbr_store s = cbr_state_store(l->st);
     cbr_reservation r = {key, len, value, INT64_MAX, 0};
     int granted = 0;
-    return s.reserve(s.ud, &r, 1, &granted) == CBR_OK && granted;
+    return l->counters.reserve(l->counters.ud, &r, 1, &granted) == CBR_OK && granted;
 }
 
 void stream_ledger_loaded(stream_ledger *l) { cbr_state_track_changes(l->st, 1); }
 
-/* Counters only: the award ledger's records would stay in memory for the
- * life of the process (they are not written to SQLite yet), so cbr-stream
- * keeps none: a refund reverses nothing and a duplicate is not refused
- * here (doc/stream.md). */
+static cbr_status get(void *ud, const char *key, size_t len, int64_t *v)
+{
+    stream_ledger *l = ud;
+    return l->counters.get(l->counters.ud, key, len, v);
+}
+
+static cbr_status reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
+{
+    stream_ledger *l = ud;
+    return l->counters.reserve(l->counters.ud, items, n, granted);
+}
+
+static cbr_status record_get(void *ud, const char *key, size_t len, const void **data, size_t *n)
+{
+    return stream_records_get(((stream_ledger *)ud)->records, key, len, data, n);
+}
+
+static cbr_status record_put(void *ud, const char *key, size_t len, const void *data, size_t n, int64_t due,
+                             int64_t at)
+{
+    return stream_records_put(((stream_ledger *)ud)->records, key, len, data, n, due, at);
+}
+
 cbr_store stream_ledger_store(stream_ledger *l)
 {
-    cbr_store s = cbr_state_store(l->st);
-    s.record_get = NULL;
-    s.record_put = NULL;
-    return s;
+    return (cbr_store){.size = sizeof(cbr_store), .ud = l, .get = get, .reserve = reserve,
+                       .record_get = record_get, .record_put = record_put};
 }
 
 typedef struct dirty_walk {
@@ -79,4 +103,10 @@ int stream_ledger_each_dirty(stream_ledger *l, int (*fn)(void *ud, const char *k
     return st == CBR_OK ? 0 : w.rc ? w.rc : -1;
 }
 
-void stream_ledger_clean(stream_ledger *l) { cbr_state_forget_changes(l->st); }
+int stream_ledger_write_records(stream_ledger *l) { return stream_records_write(l->records); }
+
+void stream_ledger_clean(stream_ledger *l)
+{
+    cbr_state_forget_changes(l->st);
+    stream_records_clear(l->records);
+}

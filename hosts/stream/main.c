@@ -1,9 +1,10 @@
 /* main.c: cbr-stream, the Kafka host of libcbr (doc/stream.md).
  *
  * Start-up order matters: the store is opened and the counters loaded
- * before the rules, the outbox left by the last run is handed to the
- * producer before the consumer joins the group, so that a restart first
- * finishes what the last run committed.  SIGTERM and SIGINT stop after the
+ * before the rules (ledger records are read as batches name them), the
+ * outbox left by the last run is handed to the producer before the
+ * consumer joins the group, so that a restart first finishes what the last
+ * run committed.  Between batches, pending awards vest on a timer (vest.c).  SIGTERM and SIGINT stop after the
  * batch in hand (commit, flush, leave the group); SIGHUP reloads the rules.
  * Exit status: 0 after a clean stop, 1 when the store, Kafka or the rules
  * failed, 2 for usage errors and a bundle refused at start. */
@@ -47,14 +48,17 @@ static void catch_signals(void)
 static int run(stream_host *h)
 {
     char msg[256];
-    if (!(h->ledger = stream_ledger_new()) || !(h->metrics = stream_metrics_new())) {
+    if (!(h->store = stream_store_open(h->cfg->state)))
+        return 1;
+    if (!(h->ledger = stream_ledger_new(h->store)) || !(h->metrics = stream_metrics_new())) {
         fprintf(stderr, STREAM_PROG ": out of memory\n");
         return 1;
     }
     h->cstore = stream_ledger_store(h->ledger);
-    if (!(h->store = stream_store_open(h->cfg->state)) || stream_store_load_ledger(h->store, h->ledger) != 0)
+    if (stream_store_load_ledger(h->store, h->ledger) != 0)
         return 1;
-    fprintf(stderr, STREAM_PROG ": %s: %zu counters\n", h->cfg->state, stream_ledger_count(h->ledger));
+    fprintf(stderr, STREAM_PROG ": %s: %zu counters, %lld ledger records\n", h->cfg->state,
+            stream_ledger_count(h->ledger), (long long)stream_store_record_count(h->store));
     int brc = stream_bundle_load(h);
     if (brc != 0)
         return brc == -2 ? 2 : 1; /* a refused bundle is status 2, as in cbrc */
@@ -73,7 +77,7 @@ static int run(stream_host *h)
             h->cfg->brokers);
     while (!stream_stop) {
         stream_bundle_maybe_reload(h);
-        if (stream_consume_once(h) != 0)
+        if (stream_consume_once(h) != 0 || stream_vest_maybe(h) != 0)
             break;
         stream_outbox_poll(h, 0);
         /* An idle stream still deletes what Kafka acknowledged. */
@@ -121,8 +125,8 @@ int main(int argc, char **argv)
     free(h.acked);
     free(h.retry);
     free(h.parts);
-    stream_store_close(h.store);
     stream_ledger_free(h.ledger);
+    stream_store_close(h.store);
     stream_metrics_free(h.metrics);
     stream_config_free(&cfg);
     if (h.fatal)

@@ -21,6 +21,7 @@ static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 #define NBOUNDS (sizeof bounds / sizeof *bounds)
 
 typedef struct cashback {
+    cbr_event event;      /* granted, reversed or vested */
     char campaign[128];   /* "" for offers outside any campaign */
     char currency[4];
     int exponent;
@@ -30,7 +31,8 @@ typedef struct cashback {
 struct stream_metrics {
     pthread_mutex_t mu;
     struct MHD_Daemon *d;
-    uint64_t records, rejected, awards, batches, reloads_ok, reloads_refused;
+    uint64_t records, rejected, batches, reloads_ok, reloads_refused;
+    uint64_t events[3];   /* by cbr_event: awards, reversals, vests */
     uint64_t buckets[NBOUNDS + 1];
     double seconds_sum;
     cashback *cash;
@@ -77,15 +79,17 @@ void stream_metrics_batch(stream_metrics *m, uint64_t records, uint64_t rejected
     pthread_mutex_unlock(&m->mu);
 }
 
-void stream_metrics_award(stream_metrics *m, const char *campaign, const char *currency, int exponent,
-                          int64_t amount)
+void stream_metrics_event(stream_metrics *m, cbr_event event, const char *campaign, const char *currency,
+                          int exponent, int64_t amount)
 {
     const char *c = campaign ? campaign : "";
+    if (event > CBR_EVENT_VEST)
+        return;
     pthread_mutex_lock(&m->mu);
-    m->awards++;
+    m->events[event]++;
     size_t i;
     for (i = 0; i < m->ncash; i++)
-        if (!strcmp(m->cash[i].campaign, c) && !strcmp(m->cash[i].currency, currency))
+        if (m->cash[i].event == event && !strcmp(m->cash[i].campaign, c) && !strcmp(m->cash[i].currency, currency))
             break;
     if (i == m->ncash && strlen(c) < sizeof m->cash->campaign) {
         if (m->ncash == m->capcash) {
@@ -100,12 +104,13 @@ void stream_metrics_award(stream_metrics *m, const char *campaign, const char *c
         }
         cashback *k = &m->cash[m->ncash++];
         memset(k, 0, sizeof *k);
+        k->event = event;
         strcpy(k->campaign, c);
         snprintf(k->currency, sizeof k->currency, "%s", currency);
         k->exponent = exponent;
     }
     if (i < m->ncash)
-        m->cash[i].total += amount;
+        m->cash[i].total += event == CBR_EVENT_REVERSAL ? -amount : amount; /* counters only grow */
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -182,20 +187,34 @@ static char *render(stream_metrics *m, size_t *len)
     cbrtb_printf(&t, "cbr_stream_records_total %llu\n", (unsigned long long)m->records);
     metric(&t, "cbr_stream_rejected_total", "counter", "Messages that could not be read, sent to the rejects topic.");
     cbrtb_printf(&t, "cbr_stream_rejected_total %llu\n", (unsigned long long)m->rejected);
-    metric(&t, "cbr_stream_awards_total", "counter", "Awards granted.");
-    cbrtb_printf(&t, "cbr_stream_awards_total %llu\n", (unsigned long long)m->awards);
-    metric(&t, "cbr_stream_cashback_total", "counter", "Cashback granted, per campaign and currency.");
-    for (size_t i = 0; i < m->ncash; i++) {
-        const cashback *c = &m->cash[i];
-        int64_t v = c->total, unit = 1;
-        for (int k = 0; k < c->exponent; k++)
-            unit *= 10;
-        cbrtb_printf(&t, "cbr_stream_cashback_total{campaign=\"");
-        add_label(&t, c->campaign);
-        cbrtb_printf(&t, "\",currency=\"%s\"} %s%lld", c->currency, v < 0 ? "-" : "", (long long)(llabs(v) / unit));
-        if (c->exponent > 0)
-            cbrtb_printf(&t, ".%0*lld", c->exponent, (long long)(llabs(v) % unit));
-        cbrtb_printf(&t, "\n");
+    static const char *const names[] = {"awards", "reversals", "vests"};
+    static const char *const helps[][2] = {
+        {"Awards granted (pending ones included).", "Cashback granted, per campaign and currency."},
+        {"Reversals: refunds taking back part or all of an award.", "Cashback taken back, per campaign and currency."},
+        {"Pending awards vested (paid).", "Cashback vested, per campaign and currency."}};
+    static const char *const cash_names[] = {"cashback", "reversed", "vested"};
+    for (int e = 0; e < 3; e++) {
+        char name[64];
+        snprintf(name, sizeof name, "cbr_stream_%s_total", names[e]);
+        metric(&t, name, "counter", helps[e][0]);
+        cbrtb_printf(&t, "%s %llu\n", name, (unsigned long long)m->events[e]);
+        snprintf(name, sizeof name, "cbr_stream_%s_total", cash_names[e]);
+        metric(&t, name, "counter", helps[e][1]);
+        for (size_t i = 0; i < m->ncash; i++) {
+            const cashback *c = &m->cash[i];
+            if (c->event != (cbr_event)e)
+                continue;
+            int64_t v = c->total, unit = 1;
+            for (int k = 0; k < c->exponent; k++)
+                unit *= 10;
+            cbrtb_printf(&t, "%s{campaign=\"", name);
+            add_label(&t, c->campaign);
+            cbrtb_printf(&t, "\",currency=\"%s\"} %s%lld", c->currency, v < 0 ? "-" : "",
+                         (long long)(llabs(v) / unit));
+            if (c->exponent > 0)
+                cbrtb_printf(&t, ".%0*lld", c->exponent, (long long)(llabs(v) % unit));
+            cbrtb_printf(&t, "\n");
+        }
     }
     metric(&t, "cbr_stream_consumer_lag", "gauge", "Messages of an assigned partition not yet evaluated.");
     for (size_t i = 0; i < m->nlag; i++)

@@ -1,7 +1,11 @@
 /* store.c: cbr-stream's embedded store, one SQLite database in WAL mode.
  *
- * Three tables that only ever change together, in one transaction per batch:
- *   state(key, value)              the limit and budget counters (ledger.c)
+ * Four tables that only ever change together, in one transaction per batch:
+ *   state(key, value)              the limit, budget and tally counters (ledger.c)
+ *   ledger(key, data, due, at)     the award ledger's records (records.c), as
+ *                                  `cbrc run --state` keeps them (hosts/statedb.c):
+ *                                  due the earliest pending vesting moment
+ *                                  (INT64_MAX: none), at the record's timestamp
  *   outbox(id, kind, key, value, reason, source)
  *                                  awards and rejects Kafka has not acknowledged
  *   offsets(topic, part, next)     the next input offset to evaluate
@@ -14,7 +18,8 @@
 #include <string.h>
 #include "hosts/stream/stream.h"
 
-enum { Q_PUT_STATE, Q_PUT_OFFSET, Q_GET_OFFSET, Q_ADD_OUT, Q_DEL_OUT, Q_GET_OUT, Q_COUNT };
+enum { Q_PUT_STATE, Q_PUT_OFFSET, Q_GET_OFFSET, Q_ADD_OUT, Q_DEL_OUT, Q_GET_OUT, Q_GET_RECORD, Q_PUT_RECORD,
+       Q_DUE, Q_COUNT };
 
 static const char *const sql[Q_COUNT] = {
     [Q_PUT_STATE] = "INSERT INTO state(key, value) VALUES(?1, ?2) "
@@ -25,6 +30,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_ADD_OUT] = "INSERT INTO outbox(kind, key, value, reason, source) VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_DEL_OUT] = "DELETE FROM outbox WHERE id = ?1",
     [Q_GET_OUT] = "SELECT id, kind, key, value, reason, source FROM outbox WHERE id = ?1",
+    [Q_GET_RECORD] = "SELECT data FROM ledger WHERE key = ?1",
+    [Q_PUT_RECORD] = "INSERT INTO ledger(key, data, due, at) VALUES (?1, ?2, ?3, ?4) "
+                     "ON CONFLICT(key) DO UPDATE SET data = excluded.data, due = excluded.due, at = excluded.at",
+    [Q_DUE] = "SELECT key, data, at FROM ledger WHERE due <= ?1 ORDER BY due, key LIMIT ?2",
 };
 
 static const char schema[] =
@@ -32,7 +41,11 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
     " key BLOB, value BLOB NOT NULL, reason TEXT, source TEXT);"
     "CREATE TABLE IF NOT EXISTS offsets(topic TEXT NOT NULL, part INTEGER NOT NULL,"
-    " next INTEGER NOT NULL, PRIMARY KEY(topic, part)) WITHOUT ROWID;";
+    " next INTEGER NOT NULL, PRIMARY KEY(topic, part)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS ledger(key BLOB PRIMARY KEY, data BLOB NOT NULL,"
+    " due INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS ledger_due ON ledger(due);"
+    "CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at);";
 
 struct stream_store {
     sqlite3 *db;
@@ -149,6 +162,7 @@ void stream_msg_clear(stream_msg *m)
     free(m->value);
     free(m->reason);
     free(m->source);
+    free(m->campaign);
     memset(m, 0, sizeof *m);
 }
 
@@ -229,6 +243,17 @@ int64_t stream_store_outbox_count(stream_store *s)
     sqlite3_stmt *st;
     int64_t n = -1;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+int64_t stream_store_record_count(stream_store *s)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM ledger", -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -321,4 +346,72 @@ int stream_store_outbox_delete(stream_store *s, const int64_t *ids, size_t n)
     }
     sqlite3_reset(q);
     return 0;
+}
+
+/* ---- the award ledger's records (records.c, vest.c) ---- */
+
+int stream_store_get_record(stream_store *s, const char *key, size_t n, char **data, size_t *len)
+{
+    sqlite3_stmt *q = s->q[Q_GET_RECORD];
+    sqlite3_reset(q);
+    sqlite3_bind_blob(q, 1, key, (int)n, SQLITE_STATIC);
+    int rc = sqlite3_step(q), ret;
+    if (rc == SQLITE_ROW) {
+        /* A copy, and the statement reset at once: a statement left
+         * stepping would hold a read transaction open on the file. */
+        *len = (size_t)sqlite3_column_bytes(q, 0);
+        *data = stream_dup(sqlite3_column_blob(q, 0), *len);
+        ret = *data ? 1 : -1;
+        if (!*data)
+            fprintf(stderr, STREAM_PROG ": %s: out of memory reading the ledger\n", s->path);
+    } else {
+        ret = rc == SQLITE_DONE ? 0 : fail(s, "reading the ledger");
+    }
+    sqlite3_reset(q);
+    return ret;
+}
+
+int stream_store_put_record(stream_store *s, const char *key, size_t n, const void *data, size_t len, int64_t due,
+                            int64_t at)
+{
+    sqlite3_stmt *q = s->q[Q_PUT_RECORD];
+    sqlite3_reset(q);
+    sqlite3_bind_blob(q, 1, key, (int)n, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, data, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, due);
+    sqlite3_bind_int64(q, 4, at);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, "writing the ledger");
+}
+
+int stream_store_each_due(stream_store *s, int64_t at, int limit,
+                          int (*fn)(void *ud, const char *key, size_t n, const void *data, size_t len, int64_t at),
+                          void *ud)
+{
+    sqlite3_stmt *q = s->q[Q_DUE];
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, at);
+    sqlite3_bind_int(q, 2, limit);
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if ((ret = fn(ud, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), sqlite3_column_blob(q, 1),
+                      (size_t)sqlite3_column_bytes(q, 1), sqlite3_column_int64(q, 2))) != 0)
+            break;
+    if (!ret && rc != SQLITE_DONE)
+        ret = fail(s, "reading the pending awards");
+    sqlite3_reset(q);
+    return ret;
+}
+
+int stream_store_prune(stream_store *s, long days)
+{
+    /* As `cbrc run --state` does: a record with nothing pending, older
+     * than the window before the newest one, can be refunded or repeated
+     * no more.  The index on `at` makes it cheap when nothing is that old. */
+    char text[320];
+    snprintf(text, sizeof text,
+             "DELETE FROM ledger INDEXED BY ledger_at WHERE at < (SELECT max(at) FROM ledger) - %lld AND due = %lld",
+             (long long)days * 86400, (long long)INT64_MAX);
+    return exec(s, "pruning the ledger", text);
 }

@@ -39,6 +39,8 @@ typedef struct stream_config {
     long wait_ms;           /* longest a batch waits to fill */
     long flush_timeout_ms;  /* how long a graceful stop waits for Kafka */
     long reload_check_ms;   /* how often the bundle file's identity is checked */
+    long vest_every_s;      /* how often pending awards are vested; 0 never */
+    long ledger_days;       /* retention of ledger records (statedb.h's rule) */
     stream_prop *props;     /* -X passthrough, in the order given */
     size_t nprops;
     unsigned char (*trusted_keys)[32]; /* --trusted-key: bundles must be signed by one */
@@ -58,7 +60,8 @@ void stream_config_free(stream_config *cfg);
  * reserves in.  Every counter a batch changes is remembered; store.c writes
  * those in the batch's SQLite transaction (write-through at commit). */
 typedef struct stream_ledger stream_ledger;
-stream_ledger *stream_ledger_new(void);
+typedef struct stream_store stream_store;
+stream_ledger *stream_ledger_new(stream_store *store);
 void stream_ledger_free(stream_ledger *l);
 cbr_store stream_ledger_store(stream_ledger *l);
 /* Adds a counter from the store (before stream_ledger_loaded, so not as a
@@ -70,12 +73,27 @@ void stream_ledger_loaded(stream_ledger *l);
  * return and returns it. */
 int stream_ledger_each_dirty(stream_ledger *l, int (*fn)(void *ud, const char *key, size_t len, int64_t v),
                              void *ud);
+/* Writes the records the batch put (in the batch's transaction). 0 or -1. */
+int stream_ledger_write_records(stream_ledger *l);
+/* The batch is committed: no counter is dirty, no record kept. */
 void stream_ledger_clean(stream_ledger *l);
 size_t stream_ledger_count(const stream_ledger *l);
 
-/* ---- store.c: SQLite in WAL mode ---- */
+/* ---- records.c: the award ledger's records of one batch ---- */
 
-typedef struct stream_store stream_store;
+/* Read from the store as settling names them, kept until the batch's
+ * commit (stream_records_write, then stream_records_clear). */
+typedef struct stream_records stream_records;
+stream_records *stream_records_new(stream_store *store);
+void stream_records_free(stream_records *r);
+/* cbr_store.record_get and record_put (include/cbr.h). */
+cbr_status stream_records_get(stream_records *r, const char *key, size_t n, const void **data, size_t *len);
+cbr_status stream_records_put(stream_records *r, const char *key, size_t n, const void *data, size_t len,
+                              int64_t due, int64_t at);
+int stream_records_write(stream_records *r);
+void stream_records_clear(stream_records *r);
+
+/* ---- store.c: SQLite in WAL mode ---- */
 
 /* One message waiting in the outbox for Kafka's acknowledgement. */
 typedef struct stream_msg {
@@ -85,14 +103,15 @@ typedef struct stream_msg {
     char *value; size_t valuelen;
     char *reason;            /* rejects: why (header cbr-reason) */
     char *source;            /* rejects: TOPIC/PARTITION@OFFSET (header cbr-source) */
-    /* awards: what /metrics counts once the batch is committed (campaign
-     * points into the program, which no reload replaces mid-batch) */
-    const char *campaign;
+    /* awards, reversals and vests: what /metrics counts once the batch is
+     * committed */
+    cbr_event event;
+    char *campaign;          /* NULL: the offer has none */
     char currency[4];
     int exponent;
     int64_t cashback;
 } stream_msg;
-enum { STREAM_AWARD = 0, STREAM_REJECT = 1 };
+enum { STREAM_AWARD = 0, STREAM_REJECT = 1 }; /* kind: an event of cashback_events, or a reject */
 void stream_msg_clear(stream_msg *m);
 /* store.c: a malloc'ed copy of n bytes and a NUL after them; NULL when
  * memory runs out.  Keys, values and reasons of messages are held so. */
@@ -123,6 +142,19 @@ int stream_store_put_offset(stream_store *s, const char *topic, int32_t partitio
 /* Inserts m and sets m->id. */
 int stream_store_outbox_add(stream_store *s, stream_msg *m);
 int stream_store_outbox_delete(stream_store *s, const int64_t *ids, size_t n);
+/* The ledger: one record into *data (malloc'ed): 1 found, 0 none, -1 error. */
+int stream_store_get_record(stream_store *s, const char *key, size_t n, char **data, size_t *len);
+int stream_store_put_record(stream_store *s, const char *key, size_t n, const void *data, size_t len, int64_t due,
+                            int64_t at);
+/* Up to limit records with an award due at or before `at`, by due moment
+ * then key; stops at fn's first nonzero return and returns it. */
+int stream_store_each_due(stream_store *s, int64_t at, int limit,
+                          int (*fn)(void *ud, const char *key, size_t n, const void *data, size_t len, int64_t at),
+                          void *ud);
+/* Retention: deletes records with nothing pending older than `days`
+ * before the newest record. */
+int stream_store_prune(stream_store *s, long days);
+int64_t stream_store_record_count(stream_store *s);
 
 /* ---- metrics.c: /metrics over libmicrohttpd ---- */
 
@@ -132,8 +164,9 @@ void stream_metrics_free(stream_metrics *m);
 /* Serves GET /metrics at addr ("HOST:PORT"); 0, or -1 after printing why. */
 int stream_metrics_serve(stream_metrics *m, const char *addr);
 void stream_metrics_batch(stream_metrics *m, uint64_t records, uint64_t rejected, double seconds);
-void stream_metrics_award(stream_metrics *m, const char *campaign, const char *currency, int exponent,
-                          int64_t cashback);
+/* An award, reversal (cashback < 0) or vest of a committed batch. */
+void stream_metrics_event(stream_metrics *m, cbr_event event, const char *campaign, const char *currency,
+                          int exponent, int64_t cashback);
 void stream_metrics_lag(stream_metrics *m, const char *topic, int32_t partition, int64_t lag);
 void stream_metrics_forget_partitions(stream_metrics *m);
 void stream_metrics_outbox(stream_metrics *m, int64_t pending, uint64_t delivered, uint64_t failed);
@@ -168,6 +201,7 @@ typedef struct stream_host {
     hkeys keys;                 /* key -> field, per program (hosts/keyfield.h) */
     struct stat bundle_st;        /* identity of the file the program came from */
     int64_t next_reload_check_ms;
+    int64_t next_vest_ms;
 
     cbrin_reader *reader;
 
@@ -213,6 +247,22 @@ int stream_consume_once(stream_host *h);
 /* Evaluates and commits the messages collected so far; 0 or -1 (fatal). */
 int stream_process_pending(stream_host *h);
 void stream_consumer_close(stream_host *h);
+
+/* events.c */
+/* A new zeroed message at the end of the batch's; NULL when memory runs out. */
+stream_msg *stream_out_new(stream_host *h);
+/* Adds award a's message: tid and timestamp those of the record that made
+ * the event, bundle the hash of the program that decided it (NULL for a
+ * vest, which no program decides).  0, or -1 when memory runs out. */
+int stream_event_add(stream_host *h, const cbr_award *a, const char *tid, const char *timestamp,
+                     const char *bundle);
+
+/* vest.c */
+/* Vests every pending award due now, in transactions of their own (the
+ * events through the outbox).  0, or -1 after printing why (fatal). */
+int stream_vest_due(stream_host *h);
+/* Between batches: vests when vest_every_s has passed since the last time. */
+int stream_vest_maybe(stream_host *h);
 
 /* outbox.c */
 int stream_producer_start(stream_host *h);

@@ -231,33 +231,111 @@ static char *fmt(const char *f, ...)
     return s;
 }
 
+/* A record scheduled for a later slot: a refund of a purchase, or a copy
+ * of it (a producer's retry upstream). */
+typedef struct later {
+    size_t slot;
+    char *json, *key;
+} later;
+
+static time_t slot_time(harness *h)
+{
+    /* 2026-03-02 plus up to 70 days */
+    return (time_t)1772409600 + (time_t)(h_rand(h) % (70u * 86400));
+}
+
+static void iso(time_t ts, char *out, size_t n)
+{
+    struct tm tm;
+    gmtime_r(&ts, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Refunds and copies of purchase `tid` (amount in cents, at ts), put in
+ * the schedule for slots after i: one refund in full, one in part, two
+ * parts that sum to the whole, one past the amount or in another currency
+ * (refused, when the ledger holds the purchase), or a copy of the record. */
+static size_t schedule(harness *h, later *q, size_t nq, size_t i, const char *tid, const char *key,
+                       const char *json, unsigned cents, const char *cur, time_t ts)
+{
+    unsigned what = (unsigned)(h_rand(h) % 6);
+    unsigned parts[2] = {cents, 0};
+    int nparts = 1;
+    const char *rcur = cur;
+    switch (what) {
+    case 0: break;                                             /* in full */
+    case 1: parts[0] = cents / 2 ? cents / 2 : 1; break;       /* in part */
+    case 2: parts[0] = cents / 3 ? cents / 3 : 1;              /* two parts, the whole */
+        parts[1] = cents - parts[0];
+        nparts = parts[1] ? 2 : 1;
+        break;
+    case 3: parts[0] = cents + 100; break;                     /* past the amount */
+    case 4: rcur = strcmp(cur, "USD") ? "USD" : "EUR"; break;  /* another currency */
+    case 5: /* a copy */
+        q[nq++] = (later){.slot = i + 3 + (size_t)(h_rand(h) % 120), .json = fmt("%s", json), .key = fmt("%s", key)};
+        return nq;
+    }
+    size_t at = i;
+    for (int k = 0; k < nparts; k++) {
+        char when[32];
+        iso(ts + 3600 * (time_t)(1 + k + h_rand(h) % 48), when, sizeof when);
+        at += 3 + (size_t)(h_rand(h) % 120);
+        q[nq++] = (later){.slot = at,
+                          .json = fmt("{\"tid\":\"r%s-%d\",\"kind\":\"refund\",\"original_tid\":\"%s\",\"user_id\":\"%s\","
+                                      "\"amount\":\"%u.%02u\",\"currency\":\"%s\",\"timestamp\":\"%s\"}",
+                                      tid + 1, k, tid, key, parts[k] / 100, parts[k] % 100, rcur, when),
+                          .key = fmt("%s", key)};
+    }
+    return nq;
+}
+
 void h_make_tx(harness *h, size_t n, int nphases)
 {
     static const char *const merchants[] = {"Cafe", "GroceryMart", "BookBarn", "FuelCo", "Corner Shop"};
     static const int mccs[] = {5814, 5411, 5942, 5541, 5422};
     h->tx = calloc(n, sizeof *h->tx);
     h->ntx = n;
+    later *q = calloc(n, sizeof *q);
+    size_t nq = 0;
     for (size_t i = 0; i < n; i++) {
         h_tx *t = &h->tx[i];
+        t->phase = (int)(i * (size_t)nphases / n);
+        /* A scheduled refund or copy due now takes the slot. */
+        size_t due = nq;
+        for (size_t k = 0; k < nq; k++)
+            if (q[k].slot <= i && (due == nq || q[k].slot < q[due].slot))
+                due = k;
+        if (due < nq) {
+            t->json = q[due].json;
+            t->key = q[due].key;
+            q[due] = q[--nq];
+            continue;
+        }
         unsigned user = (unsigned)(h_rand(h) % 37);
         unsigned m = (unsigned)(h_rand(h) % 5);
         unsigned cents = 100 + (unsigned)(h_rand(h) % 30000);
-        /* 2026-03-02 plus up to 70 days */
-        time_t ts = (time_t)1772409600 + (time_t)(h_rand(h) % (70u * 86400));
-        struct tm tm;
-        gmtime_r(&ts, &tm);
-        char when[32];
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        time_t ts = slot_time(h);
+        char when[32], tid[32];
+        iso(ts, when, sizeof when);
+        snprintf(tid, sizeof tid, "t%05zu", i);
         const char *cur = h_rand(h) % 10 == 0 ? "EUR" : "USD";
         const char *channel = h_rand(h) % 3 == 0 ? "online" : "pos";
         t->key = fmt("u%02u", user);
-        t->phase = (int)(i * (size_t)nphases / n);
         unsigned kind = i % 53 == 7 ? (unsigned)(h_rand(h) % 5) + 1 : 0;
+        /* One purchase in seven comes back (refunded or repeated) while
+         * the schedule has room for it. */
+        bool back = kind == 0 && h_rand(h) % 7 == 0 && nq + 2 < n;
         switch (kind) {
         case 0:
-            t->json = fmt("{\"tid\":\"t%05zu\",\"user_id\":\"%s\",\"amount\":\"%u.%02u\",\"currency\":\"%s\","
-                          "\"merchant\":\"%s\",\"mcc\":%d,\"channel\":\"%s\",\"timestamp\":\"%s\"}",
-                          i, t->key, cents / 100, cents % 100, cur, merchants[m], mccs[m], channel, when);
+            /* A purchase that will be refunded gets a window that outlasts
+             * the test: its award is still pending at the refund, however
+             * the vesting timer falls, as in cbrc's answer. */
+            t->json = fmt("{\"tid\":\"%s\",\"user_id\":\"%s\",\"amount\":\"%u.%02u\",\"currency\":\"%s\","
+                          "\"merchant\":\"%s\",\"mcc\":%d,\"channel\":\"%s\",\"return_days\":%d,\"timestamp\":\"%s\"}",
+                          tid, t->key, cents / 100, cents % 100, cur, merchants[m], mccs[m], channel,
+                          back ? 3650 : 7, when);
+            if (back)
+                nq = schedule(h, q, nq, i, tid, t->key, t->json, cents, cur, ts);
             break;
         case 1: /* not JSON */
             t->json = fmt("tid=t%05zu user=%s amount=%u", i, t->key, cents);
@@ -281,6 +359,12 @@ void h_make_tx(harness *h, size_t n, int nphases)
         }
         t->bad = kind != 0;
     }
+    /* What the schedule still holds did not fit before the end. */
+    for (size_t k = 0; k < nq; k++) {
+        free(q[k].json);
+        free(q[k].key);
+    }
+    free(q);
 }
 
 /* Each phase has a producer of its own, made after the faults before it
@@ -448,11 +532,15 @@ int h_answer(harness *h, const char *bundle)
         fprintf(stderr, "harness: the mock's input log does not hold each produced record once; no answer\n");
         return -1;
     }
+    /* The run, then the vesting job at the end of it: every award, reversal
+     * and vest event cbr-stream must produce, one line each. */
     snprintf(cmd, sizeof cmd,
              "'%s' run '%s/%s' --input '%s/input.jsonl' --output '%s/expected.jsonl' --rejects '%s/rejects.jsonl'"
              " --state '%s/expected-state.db' 2>'%s/cbrc.err'; s=$?;"
+             " '%s' vest --state '%s/expected-state.db' >>'%s/expected.jsonl' 2>>'%s/cbrc.err' || s=2;"
              " '%s' state '%s/expected-state.db' --dump >'%s/expected-state.txt' || s=2; exit $s",
-             h->cbrc, h->work, bundle, h->work, h->work, h->work, h->work, h->work, h->cbrc, h->work, h->work);
+             h->cbrc, h->work, bundle, h->work, h->work, h->work, h->work, h->work, h->cbrc, h->work, h->work,
+             h->work, h->cbrc, h->work, h->work);
     int st = sh(cmd);
     if (st != 0 && st != 3) {
         fprintf(stderr, "harness: `%s` exited %d\n", cmd, st);
@@ -463,13 +551,13 @@ int h_answer(harness *h, const char *bundle)
     if (!f)
         return -1;
     char line[4096];
-    size_t cap = 0;
+    size_t cap = 0, events[3] = {0};
     while (fgets(line, sizeof line, f)) {
-        char tid[128], offer[128], cash[64], cur[8];
-        if (!json_get(line, strlen(line), "tid", tid, sizeof tid) ||
-            !json_get(line, strlen(line), "offer", offer, sizeof offer) ||
-            !json_get(line, strlen(line), "cashback", cash, sizeof cash) ||
-            !json_get(line, strlen(line), "currency", cur, sizeof cur)) {
+        char tid[128], award[256], cash[64], cur[8], event[16];
+        size_t n = strlen(line);
+        if (!json_get(line, n, "tid", tid, sizeof tid) || !json_get(line, n, "award_id", award, sizeof award) ||
+            !json_get(line, n, "cashback", cash, sizeof cash) || !json_get(line, n, "currency", cur, sizeof cur) ||
+            !json_get(line, n, "event", event, sizeof event)) {
             fprintf(stderr, "harness: cannot read cbrc's award %s", line);
             fclose(f);
             return -1;
@@ -478,12 +566,16 @@ int h_answer(harness *h, const char *bundle)
             cap = cap ? cap * 2 : 1024;
             h->awards = realloc(h->awards, cap * sizeof *h->awards);
         }
-        h->awards[h->nawards++] = (h_expect){.id = fmt("%s/%s", tid, offer), .amount = fmt("%s %s", cash, cur)};
+        h->awards[h->nawards++] = (h_expect){.id = fmt("%s|%s|%s", award, event, tid),
+                                             .amount = fmt("%s %s", cash, cur)};
+        events[!strcmp(event, "reversal") ? 1 : !strcmp(event, "vest") ? 2 : 0]++;
     }
     fclose(f);
     qsort(h->awards, h->nawards, sizeof *h->awards, cmp_expect);
-    /* The rejects: what the harness made bad, byte for byte; cbrc must
-     * have refused exactly those that reached its input file. */
+    h->naward_events = events[0];
+    /* The rejects: what the harness made bad, byte for byte, and what cbrc
+     * refused while settling (copies of purchases, bad refunds), each
+     * known by the key it was produced with. */
     size_t bad_in_file = 0;
     for (size_t i = 0; i < h->ntx; i++)
         if (h->tx[i].bad) {
@@ -491,12 +583,38 @@ int h_answer(harness *h, const char *bundle)
             h->rejects[h->nrejects++] = (h_expect){.id = fmt("%s|%s", h->tx[i].key, h->tx[i].json ? h->tx[i].json : "")};
             bad_in_file += h->tx[i].json != NULL;
         }
+    snprintf(path, sizeof path, "%s/rejects.jsonl", h->work);
+    f = fopen(path, "r");
+    size_t in_file = 0, refused = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        in_file++;
+        const h_tx *t = NULL;
+        for (size_t i = 0; i < h->ntx && !t; i++)
+            if (h->tx[i].json && !strcmp(h->tx[i].json, line))
+                t = &h->tx[i];
+        if (!t) {
+            fprintf(stderr, "harness: cbrc rejected a record the harness did not produce: %s\n", line);
+            fclose(f);
+            return -1;
+        }
+        if (t->bad)
+            continue;
+        refused++;
+        h->rejects = realloc(h->rejects, (h->nrejects + 1) * sizeof *h->rejects);
+        h->rejects[h->nrejects++] = (h_expect){.id = fmt("%s|%s", t->key, line)};
+    }
+    if (f)
+        fclose(f);
     qsort(h->rejects, h->nrejects, sizeof *h->rejects, cmp_expect);
-    snprintf(cmd, sizeof cmd, "test $(wc -l < '%s/rejects.jsonl') -eq %zu", h->work, bad_in_file);
-    h_ok(h, sh(cmd) == 0 && tombstones == h->nrejects - bad_in_file,
+    h_ok(h, in_file == bad_in_file + refused && tombstones == h->nrejects - bad_in_file - refused,
          "cbrc run rejects the %zu bad records of its input (and the %zu tombstones never reach it)", bad_in_file,
          tombstones);
-    h_diag("the answer: %zu awards over %zu records, %zu rejects", h->nawards, h->ntx, h->nrejects);
+    h_ok(h, refused > 0 && events[1] > 0 && events[2] > 0,
+         "the records hold duplicates and bad refunds (%zu refused), refunds (%zu reversals) and pending awards "
+         "that vest (%zu)", refused, events[1], events[2]);
+    h_diag("the answer: %zu events (%zu awards, %zu reversals, %zu vests) over %zu records, %zu rejects",
+           h->nawards, events[0], events[1], events[2], h->ntx, h->nrejects);
     h->answered = true;
     return h->nawards > 0 ? 0 : -1;
 }
@@ -533,7 +651,7 @@ int h_start(harness *h, const char *bundle)
             close(fd);
         }
         const char *argv[] = {h->stream_bin, "--config", conf, "--bundle", bpath, "--state", state,
-                              "--wait-ms", "50", "--metrics", metrics, "--reload-check-ms", "100",
+                              "--wait-ms", "50", "--metrics", metrics, "--reload-check-ms", "100", "--vest-every", "1",
                               "-X", "consumer.topic.metadata.refresh.interval.ms=2000", NULL};
         execv(h->stream_bin, (char *const *)argv);
         fprintf(stderr, "harness: exec %s: %s\n", h->stream_bin, strerror(errno));
@@ -576,24 +694,27 @@ static h_expect *find(h_expect *v, size_t n, const char *id)
 
 static void got_award(harness *h, const rd_kafka_message_t *m)
 {
-    char id[256], cash[64], cur[8], bundle[80], amount[80];
+    char award[256], event[16], tid[128], id[420], cash[64], cur[8], bundle[80] = "", amount[80];
     const char *s = m->payload;
-    if (!s || !json_get(s, m->len, "award_id", id, sizeof id) || !json_get(s, m->len, "cashback", cash, sizeof cash) ||
-        !json_get(s, m->len, "currency", cur, sizeof cur) || !json_get(s, m->len, "bundle", bundle, sizeof bundle)) {
+    if (!s || !json_get(s, m->len, "award_id", award, sizeof award) ||
+        !json_get(s, m->len, "event", event, sizeof event) || !json_get(s, m->len, "tid", tid, sizeof tid) ||
+        !json_get(s, m->len, "cashback", cash, sizeof cash) || !json_get(s, m->len, "currency", cur, sizeof cur) ||
+        (!json_get(s, m->len, "bundle", bundle, sizeof bundle) && strcmp(event, "vest"))) {
         h_diag("unreadable award: %.*s", (int)m->len, s ? s : "");
         h->unexpected++;
         return;
     }
+    snprintf(id, sizeof id, "%s|%s|%s", award, event, tid);
     snprintf(amount, sizeof amount, "%s %s", cash, cur);
     h_expect *e = find(h->awards, h->nawards, id);
     if (!e) {
         if (h->unexpected++ < 5)
-            h_diag("an award the answer does not hold: %.*s", (int)m->len, s);
+            h_diag("an event the answer does not hold: %.*s", (int)m->len, s);
         return;
     }
     if (strcmp(e->amount, amount)) {
         if (h->conflicts++ < 5)
-            h_diag("award %s: %s, the answer says %s", id, amount, e->amount);
+            h_diag("event %s: %s, the answer says %s", id, amount, e->amount);
         return;
     }
     if (e->seen++ == 0) {
@@ -783,16 +904,17 @@ double h_metric(harness *h, const char *name)
 
 void h_check_awards(harness *h)
 {
-    h_ok(h, h->awards_seen == h->nawards, "every award of the answer arrived (%zu of %zu)", h->awards_seen,
-         h->nawards);
-    h_ok(h, h->unexpected == 0, "no award the answer does not hold (%zu)", h->unexpected);
-    h_ok(h, h->conflicts == 0, "every copy of an award id has the answer's amount (%zu differ)", h->conflicts);
+    h_ok(h, h->awards_seen == h->nawards, "every award, reversal and vest of the answer arrived (%zu of %zu)",
+         h->awards_seen, h->nawards);
+    h_ok(h, h->unexpected == 0, "no event the answer does not hold (%zu)", h->unexpected);
+    h_ok(h, h->conflicts == 0, "every copy of an event has the answer's amount (%zu differ)", h->conflicts);
     h_ok(h, h->rejects_seen == h->nrejects && h->bad_rejects == 0,
-         "every bad record, and only those, is in transactions.rejected (%zu of %zu, %zu wrong)", h->rejects_seen,
+         "every bad record, duplicate and bad refund, and only those, is in transactions.rejected "
+         "(%zu of %zu, %zu wrong)", h->rejects_seen,
          h->nrejects, h->bad_rejects);
     h_ok(h, h->rejects_without_reason == 0, "every reject carries its reason (%zu without)",
          h->rejects_without_reason);
-    h_diag("%zu copies of award ids already seen (allowed: acknowledged but not yet deleted at a crash)",
+    h_diag("%zu copies of events already seen (allowed: acknowledged but not yet deleted at a crash)",
            h->copies);
 }
 
@@ -814,6 +936,36 @@ static char *read_state_file(const char *path)
     }
     fclose(f);
     fclose(o);
+    return out;
+}
+
+/* Every ledger record of the database at path, as `KEY<TAB>hex bytes` lines
+ * sorted by key: cbrc's state and cbr-stream's store keep the same table. */
+static char *ledger_text(const char *path, size_t *count)
+{
+    sqlite3 *db;
+    char *out = NULL;
+    size_t n = 0;
+    *count = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_stmt *st;
+    FILE *o = open_memstream(&out, &n);
+    if (sqlite3_prepare_v2(db, "SELECT key, data FROM ledger ORDER BY key", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            fprintf(o, "%.*s\t", sqlite3_column_bytes(st, 0), (const char *)sqlite3_column_blob(st, 0));
+            const unsigned char *d = sqlite3_column_blob(st, 1);
+            for (int i = 0; i < sqlite3_column_bytes(st, 1); i++)
+                fprintf(o, "%02x", d[i]);
+            fputc('\n', o);
+            ++*count;
+        }
+        sqlite3_finalize(st);
+    }
+    fclose(o);
+    sqlite3_close(db);
     return out;
 }
 
@@ -874,6 +1026,24 @@ void h_check_store(harness *h)
         lines += *p == '\n';
     h_ok(h, same, "the limit and budget counters in the store equal cbrc's (%zu counters, none counted twice)",
          lines);
+    size_t nwant, ngot;
+    snprintf(path, sizeof path, "%s/expected-state.db", h->work);
+    char *lwant = ledger_text(path, &nwant);
+    snprintf(path, sizeof path, "%s/state.db", h->work);
+    char *lgot = ledger_text(path, &ngot);
+    h_ok(h, lwant && lgot && nwant > 0 && !strcmp(lwant, lgot),
+         "the award ledger in the store equals cbrc's after its vesting job (%zu records, %zu in the store)", nwant,
+         ngot);
+    if (lwant && lgot && strcmp(lwant, lgot)) {
+        const char *a = lwant, *b = lgot;
+        while (*a && *a == *b)
+            a++, b++;
+        while (a > lwant && a[-1] != '\n')
+            a--, b--;
+        h_diag("ledgers differ at: want `%.60s`, got `%.60s`", a, b);
+    }
+    free(lwant);
+    free(lgot);
     h_ok(h, outbox == 0, "the outbox is empty after the stop (%lld rows)", (long long)outbox);
     h_ok(h, offsets_ok, "the stored offsets are at the end of every partition");
     free(want);

@@ -25,7 +25,7 @@ typedef struct h_tx {
 
 /* One award id the answer holds, or one reject. */
 typedef struct h_expect {
-    char *id;            /* award: TID/OFFER; reject: the value's bytes */
+    char *id;            /* event: AWARD_ID|EVENT|TID; reject: KEY|the value's bytes */
     char *amount;        /* award: "2.50 USD" */
     int seen;            /* copies received */
     char bundle[80];     /* award: the bundle hash of its first copy */
@@ -42,8 +42,9 @@ typedef struct harness {
     h_tx *tx;
     size_t ntx;
     /* what cbr-stream produced, against the answer */
-    h_expect *awards, *rejects;
+    h_expect *awards, *rejects;     /* awards: every event of cashback_events */
     size_t nawards, nrejects;
+    size_t naward_events;           /* of nawards, those with event "award" */
     size_t awards_seen, rejects_seen, copies, unexpected, conflicts, bad_rejects;
     size_t rejects_without_reason;
     bool answered;                  /* h_answer ran: what arrives can be judged */
