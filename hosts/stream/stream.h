@@ -3,8 +3,9 @@
  * cbr-stream reads transactions from a consumer group, evaluates each poll's
  * worth of messages as one libcbr batch and writes awards and rejects to
  * Kafka.  Main choice: the embedded store (SQLite, store.c) is the source of
- * truth.  Limit and budget counters, the outbox of messages Kafka has not yet
- * acknowledged and the consumed offsets move together in one SQLite
+ * truth.  Limit and budget counters, the award ledger's records, the outbox
+ * of messages Kafka has not yet acknowledged and the consumed offsets move
+ * together in one SQLite
  * transaction per batch; Kafka sees the outbox only after that commit and
  * its own offsets last.  A crash anywhere therefore replays nothing that was
  * counted and loses nothing that was granted (doc/stream.md). */
