@@ -33,7 +33,11 @@ typedef struct kent {
     size_t n;
     uint64_t hash;
     int64_t v;
+    int64_t due;                /* records put: the due moment given with them */
 } kent;
+
+/* A record changed by vesting: its due moment is read from it at commit. */
+#define DUE_UNKNOWN INT64_MIN
 
 typedef struct kset {
     kent *e;
@@ -230,6 +234,7 @@ static cbr_status db_record_put(void *ud, const char *key, size_t n, const void 
     if (!e || !kadd(&s->records_seen, key, n, 0, &added))
         return CBR_ERR_NOMEM;
     e->v = at;
+    e->due = due;
     return s->inner.record_put(s->inner.ud, key, n, data, len, due, at);
 }
 
@@ -462,46 +467,111 @@ void statedb_close(statedb *s)
 
 /* ---- committing ---- */
 
+/* A counter to write: its key copied out of the state's buffer. */
+typedef struct cput {
+    char *key;
+    size_t n;
+    int64_t v;
+} cput;
+
 typedef struct put_walk {
-    statedb *s;
-    bool ok;
+    cput *v;
+    size_t n, cap;
+    bool oom;
 } put_walk;
 
-static cbr_status put_counter(void *ud, const char *key, size_t n, int64_t v)
+static cbr_status take_counter(void *ud, const char *key, size_t n, int64_t v)
 {
     put_walk *w = ud;
-    sqlite3_stmt *q = w->s->q[Q_PUT_COUNTER];
-    sqlite3_reset(q);
-    sqlite3_bind_blob(q, 1, key, (int)n, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, v);
-    w->ok = sqlite3_step(q) == SQLITE_DONE;
-    sqlite3_reset(q);
-    return w->ok ? CBR_OK : CBR_ERR_IO;
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 1024;
+        cput *q = realloc(w->v, nc * sizeof *q);
+        if (!q)
+            return CBR_ERR_NOMEM;
+        w->v = q;
+        w->cap = nc;
+    }
+    char *k = malloc(n ? n : 1);
+    if (!k)
+        return CBR_ERR_NOMEM;
+    memcpy(k, key, n);
+    w->v[w->n++] = (cput){k, n, v};
+    return CBR_OK;
 }
 
-bool statedb_commit(statedb *s)
+static int keycmp(const char *a, size_t an, const char *b, size_t bn)
 {
-    if (s->failed || s->mode == STATEDB_READ)
-        return false;
-    put_walk w = {s, true};
-    if (cbr_state_each_change(s->cache, put_counter, &w, NULL) != CBR_OK) {
-        db_error(s, "writing the counters");
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+static int cmp_cput(const void *a, const void *b)
+{
+    const cput *x = a, *y = b;
+    return keycmp(x->key, x->n, y->key, y->n);
+}
+
+static int cmp_kent(const void *a, const void *b)
+{
+    const kent *x = *(const kent *const *)a, *y = *(const kent *const *)b;
+    return keycmp(x->key, x->n, y->key, y->n);
+}
+
+/* Writes the changed counters in key order: inserted in order, each lands
+ * next to the last in the B-tree, on pages already in the cache. */
+static bool write_counters(statedb *s)
+{
+    put_walk w = {0};
+    bool ok = cbr_state_each_change(s->cache, take_counter, &w, NULL) == CBR_OK;
+    if (!ok)
+        fprintf(stderr, "%s: %s: out of memory saving the state\n", cbrc_prog, s->path);
+    qsort(w.v, w.n, sizeof *w.v, cmp_cput);
+    sqlite3_stmt *q = s->q[Q_PUT_COUNTER];
+    for (size_t i = 0; ok && i < w.n; i++) {
+        sqlite3_reset(q);
+        sqlite3_bind_blob(q, 1, w.v[i].key, (int)w.v[i].n, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, w.v[i].v);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            db_error(s, "writing the counters");
+            ok = false;
+        }
+    }
+    sqlite3_reset(q);
+    for (size_t i = 0; i < w.n; i++)
+        free(w.v[i].key);
+    free(w.v);
+    return ok;
+}
+
+/* The records put, in key order likewise. */
+static bool write_records(statedb *s)
+{
+    kent **v = s->dirty.n ? malloc(s->dirty.n * sizeof *v) : NULL;
+    size_t n = 0;
+    if (s->dirty.n && !v) {
+        fprintf(stderr, "%s: %s: out of memory saving the state\n", cbrc_prog, s->path);
         return false;
     }
+    for (size_t i = 0; i < s->dirty.cap; i++)
+        if (s->dirty.e[i].key)
+            v[n++] = &s->dirty.e[i];
+    qsort(v, n, sizeof *v, cmp_kent);
     sqlite3_stmt *q = s->q[Q_PUT_RECORD];
-    for (size_t i = 0; i < s->dirty.cap; i++) {
-        const kent *e = &s->dirty.e[i];
-        if (!e->key)
-            continue;
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        const kent *e = v[i];
         const void *data;
         size_t len;
-        int64_t due = INT64_MAX;
-        char *out = NULL;
-        size_t on;
         if (s->inner.record_get(s->inner.ud, e->key, e->n, &data, &len) != CBR_OK || !data)
             continue;
-        /* Nothing vests before the dawn of time: this only reads its due. */
-        cbr_ledger_vest(NULL, data, len, INT64_MIN, NULL, NULL, &out, &on, &due, NULL);
+        int64_t due = e->due;
+        if (due == DUE_UNKNOWN) {
+            /* Nothing vests before the dawn of time: this only reads its due. */
+            char *out = NULL;
+            size_t on;
+            due = INT64_MAX;
+            cbr_ledger_vest(NULL, data, len, INT64_MIN, NULL, NULL, &out, &on, &due, NULL);
+        }
         sqlite3_reset(q);
         sqlite3_bind_blob(q, 1, e->key, (int)e->n, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, data, (int)len, SQLITE_STATIC);
@@ -509,10 +579,20 @@ bool statedb_commit(statedb *s)
         sqlite3_bind_int64(q, 4, e->v);
         if (sqlite3_step(q) != SQLITE_DONE) {
             db_error(s, "writing the ledger");
-            return false;
+            ok = false;
         }
-        sqlite3_reset(q);
     }
+    sqlite3_reset(q);
+    free(v);
+    return ok;
+}
+
+bool statedb_commit(statedb *s)
+{
+    if (s->failed || s->mode == STATEDB_READ)
+        return false;
+    if (!write_counters(s) || !write_records(s))
+        return false;
     /* Retention: a record with nothing pending, older than the window
      * before the newest one, can be refunded or repeated no more. */
     char prune[400];
@@ -543,6 +623,8 @@ bool statedb_vest(statedb *s, int64_t at, cbr_vest_fn fn, void *ud)
         size_t n = (size_t)sqlite3_column_bytes(q, 0);
         bool added;
         kent *e = kadd(&s->dirty, key, n, sqlite3_column_int64(q, 2), &added);
+        if (e)
+            e->due = DUE_UNKNOWN; /* vesting changes it: read at commit */
         ok = e && kadd(&s->records_seen, key, n, 0, &added) &&
              s->inner.record_put(s->inner.ud, key, n, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
                                  at, e->v) == CBR_OK;

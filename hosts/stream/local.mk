@@ -20,6 +20,13 @@ cbr_stream_SOURCES = hosts/stream/main.c hosts/stream/stream.h hosts/stream/conf
 cbr_stream_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) $(MHD_CFLAGS) -pthread
 cbr_stream_LDADD = libcbr-runtime.la $(CSV_LIBS) $(YAJL_LIBS) $(RDKAFKA_LIBS) $(SQLITE3_LIBS) $(MHD_LIBS) -lpthread
 
+# The ledger records of a batch against a real SQLite file (Check).
+check_PROGRAMS += tests/unit/check_stream_records
+tests_unit_check_stream_records_SOURCES = tests/unit/check_stream_records.c tests/unit/unit.h \
+	hosts/stream/records.c hosts/stream/ledger.c hosts/stream/store.c hosts/stream/stream.h
+tests_unit_check_stream_records_CFLAGS = $(UNIT_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS)
+tests_unit_check_stream_records_LDADD = $(UNIT_LDADD) $(SQLITE3_LIBS)
+
 EXTRA_PROGRAMS += tests/stream/stream-harness
 tests_stream_stream_harness_SOURCES = tests/stream/harness.c tests/stream/harness.h \
 	tests/stream/scenarios.c tests/stream/offsets.c
