@@ -140,13 +140,29 @@ cbr_status stream_records_put(stream_records *r, const char *key, size_t n, cons
     return CBR_OK;
 }
 
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = *(const rec *const *)a, *y = *(const rec *const *)b;
+    int c = memcmp(x->key, y->key, x->n < y->n ? x->n : y->n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
 int stream_records_write(stream_records *r)
 {
-    for (size_t i = 0; i < r->cap; i++) {
-        const rec *e = &r->e[i];
-        if (e->key && e->dirty &&
-            stream_store_put_record(r->store, e->key, e->n, e->data, e->len, e->due, e->at) != 0)
-            return -1;
+    /* In key order: each insert lands beside the last in the B-tree. */
+    const rec **v = r->n ? malloc(r->n * sizeof *v) : NULL;
+    size_t n = 0;
+    if (r->n && !v) {
+        fprintf(stderr, STREAM_PROG ": out of memory writing the ledger\n");
+        return -1;
     }
-    return 0;
+    for (size_t i = 0; i < r->cap; i++)
+        if (r->e[i].key && r->e[i].dirty)
+            v[n++] = &r->e[i];
+    qsort(v, n, sizeof *v, cmp_rec);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = stream_store_put_record(r->store, v[i]->key, v[i]->n, v[i]->data, v[i]->len, v[i]->due, v[i]->at);
+    free(v);
+    return rc;
 }
