@@ -47,7 +47,7 @@ bool cbrc_write_atomically(const char *path, const void *data, size_t len);
  * (read_only: an empty state, *db NULL).  0, or the exit status of an
  * error printed; *db is closed by the caller. */
 typedef struct statedb statedb;
-int cbrc_load_state(cbr_context *ctx, const char *path, bool read_only, statedb **db);
+int cbrc_load_state(const cbr_program *p, cbr_context *ctx, const char *path, bool read_only, statedb **db);
 
 /* Whether name ends with suffix. */
 bool cbrc_ends_with(const char *name, const char *suffix);

@@ -367,7 +367,7 @@ int cbrc_cmd_explain(int argc, char **argv)
     }
     statedb *db = NULL; /* only read: explain changes nothing */
     if (ctx && rc == 0 && state)
-        rc = cbrc_load_state(ctx, state, true, &db);
+        rc = cbrc_load_state(p, ctx, state, true, &db);
     if (ctx && rc == 0)
         x.store = db ? *statedb_store(db) : cbr_state_store(cbr_context_state(ctx));
     if (ctx && rc == 0 && input) {

@@ -188,7 +188,7 @@ static int process(run *r)
 /* --state FILE: counters, tallies and the award ledger carried from one
  * run to the next, in a database (hosts/statedb.c); a missing file is a
  * first run.  explain opens it only to read. */
-int cbrc_load_state(cbr_context *ctx, const char *path, bool read_only, statedb **db)
+int cbrc_load_state(const cbr_program *p, cbr_context *ctx, const char *path, bool read_only, statedb **db)
 {
     *db = NULL;
     struct stat sb;
@@ -197,6 +197,11 @@ int cbrc_load_state(cbr_context *ctx, const char *path, bool read_only, statedb 
     *db = statedb_open(path, read_only ? STATEDB_READ : STATEDB_RUN);
     if (!*db)
         return EXIT_USAGE;
+    if (!statedb_migrate_pots(*db, p)) {
+        statedb_close(*db);
+        *db = NULL;
+        return EXIT_USAGE;
+    }
     cbr_error err;
     if (cbr_context_set_store(ctx, statedb_store(*db), &err) != CBR_OK) {
         fprintf(stderr, "%s: %s: %s\n", prog, path, err.message);
@@ -389,7 +394,7 @@ int cbrc_cmd_run(int argc, char **argv)
      * one leaves them as they were. */
     statedb *db = NULL;
     if (r.p && rc == 0 && state)
-        rc = cbrc_load_state(r.ctx, state, false, &db);
+        rc = cbrc_load_state(r.p, r.ctx, state, false, &db);
     if (db && ledger_days >= 0)
         statedb_set_ledger_days(db, ledger_days);
     if (r.p && rc == 0) {

@@ -262,6 +262,7 @@ static bool create_schema(statedb *s)
                    "CREATE INDEX IF NOT EXISTS ledger_due ON ledger(due);"
                    "CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at);"
                    "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value);"
+                   "INSERT OR IGNORE INTO meta(name, value) VALUES ('pots', 1);"
                    "PRAGMA user_version = 1;",
                 "creating the state");
 }
@@ -463,6 +464,118 @@ void statedb_close(statedb *s)
     kfree(&s->dirty);
     free(s->path);
     free(s);
+}
+
+/* ---- pots ---- */
+
+static bool has_meta(statedb *s, const char *name)
+{
+    sqlite3_stmt *q;
+    bool yes = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta WHERE name = ?1", -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        yes = sqlite3_step(q) == SQLITE_ROW;
+    }
+    sqlite3_finalize(q);
+    return yes;
+}
+
+/* Adds v to the cached counter key (read from the file first, so that a
+ * pot some other counter already fed adds up), as a load: not a change. */
+static bool cache_add(statedb *s, const char *key, size_t n, int64_t v)
+{
+    if (load_counter(s, key, n) != CBR_OK)
+        return false;
+    cbr_reservation r = {key, n, v, INT64_MAX, 0};
+    int granted = 0;
+    cbr_state_track_changes(s->cache, 0);
+    cbr_status st = s->inner.reserve(s->inner.ud, &r, 1, &granted);
+    cbr_state_track_changes(s->cache, 1);
+    return st == CBR_OK && granted;
+}
+
+bool statedb_migrate_pots(statedb *s, const cbr_program *p)
+{
+    if (s->empty || has_meta(s, "pots"))
+        return true;
+    /* A state kept before pots: each currency's counter of a limit or
+     * budget written without one goes into its pot (cbr.h). */
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM counters WHERE key >= CAST('a|' AS BLOB) AND key < CAST('d' AS BLOB)", -1, &q, NULL) !=
+        SQLITE_OK) {
+        db_error(s, "reading the counters");
+        return false;
+    }
+    bool ok = true;
+    size_t moved = 0;
+    sqlite3_stmt *del = NULL;
+    if (s->mode != STATEDB_READ &&
+        sqlite3_prepare_v2(s->db, "DELETE FROM counters WHERE key = ?1", -1, &del, NULL) != SQLITE_OK) {
+        db_error(s, "converting the counters");
+        ok = false;
+    }
+    char *keys = NULL;          /* old keys, NUL-separated, deleted after the scan */
+    size_t nkeys = 0, capkeys = 0;
+    int rc;
+    while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *key = sqlite3_column_blob(q, 0);
+        size_t n = (size_t)sqlite3_column_bytes(q, 0), pn;
+        int64_t pv;
+        char pot[1024];
+        if (cbr_program_pot_key(p, key, n, sqlite3_column_int64(q, 1), pot, sizeof pot, &pn, &pv) != 1)
+            continue;
+        /* The pot in the cache, as a change, so that the commit writes it
+         * (only read: in the cache alone). */
+        ok = load_counter(s, pot, pn) == CBR_OK;
+        if (ok) {
+            cbr_reservation r = {pot, pn, pv, INT64_MAX, 0};
+            int granted = 0;
+            ok = (s->mode == STATEDB_READ ? cache_add(s, pot, pn, pv)
+                                          : s->inner.reserve(s->inner.ud, &r, 1, &granted) == CBR_OK && granted);
+        }
+        if (ok && s->mode != STATEDB_READ) {
+            if (nkeys + n + 1 > capkeys) {
+                capkeys = (nkeys + n + 1) * 2;
+                char *k2 = realloc(keys, capkeys);
+                ok = k2 != NULL;
+                keys = k2 ? k2 : keys;
+            }
+            if (ok) {
+                memcpy(keys + nkeys, key, n);
+                keys[nkeys + n] = '\0';
+                nkeys += n + 1;
+            }
+        }
+        moved++;
+    }
+    if (ok && rc != SQLITE_DONE) {
+        db_error(s, "reading the counters");
+        ok = false;
+    }
+    sqlite3_finalize(q);
+    /* Older keys hold no NUL (cbr.h), so the list splits back cleanly. */
+    for (size_t at = 0; ok && at < nkeys; at += strlen(keys + at) + 1) {
+        sqlite3_reset(del);
+        sqlite3_bind_blob(del, 1, keys + at, (int)strlen(keys + at), SQLITE_STATIC);
+        if (sqlite3_step(del) != SQLITE_DONE) {
+            db_error(s, "converting the counters");
+            ok = false;
+        }
+    }
+    sqlite3_finalize(del);
+    free(keys);
+    if (ok && s->mode != STATEDB_READ)
+        ok = exec(s, "INSERT INTO meta(name, value) VALUES ('pots', 1)", "converting the counters");
+    if (!ok) {
+        s->failed = true;
+        return false;
+    }
+    if (moved && s->mode != STATEDB_READ)
+        fprintf(stderr,
+                "%s: %s: %zu counters of limits and budgets written without a currency, kept per currency by an "
+                "older cbrc, are now one pot each across currencies\n",
+                cbrc_prog, s->path, moved);
+    return true;
 }
 
 /* ---- committing ---- */

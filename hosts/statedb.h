@@ -27,6 +27,11 @@ typedef enum statedb_mode { STATEDB_RUN, STATEDB_READ, STATEDB_VEST } statedb_mo
 
 /* Opens path; NULL with the error printed (as `cbrc: FILE: why`). */
 statedb *statedb_open(const char *path, statedb_mode mode);
+/* A state kept before pots (cbr_program_pot_key): the counters of each
+ * money limit and budget of p written without a currency are put into
+ * their pot, once (the file remembers it; a state opened only to read is
+ * converted in memory).  false with the error printed. */
+bool statedb_migrate_pots(statedb *db, const cbr_program *p);
 /* The store a context uses (cbr_context_set_store); valid while db is. */
 const cbr_store *statedb_store(statedb *db);
 /* Sets the retention kept in the database (cbrc run --ledger-days). */

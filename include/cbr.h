@@ -737,6 +737,19 @@ CBR_API cbr_status cbr_ledger_vest(const cbr_config *cfg, const void *data, size
  * escaped as in counter keys) into buf, up to cap bytes, not terminated;
  * returns its length (at most 2 * n + 2), as snprintf does. */
 CBR_API size_t cbr_ledger_key(const char *tid, size_t n, char *buf, size_t cap);
+
+/* Since 0.5, a money limit or budget written without a currency is one pot
+ * across currencies: its counter's key ends in `|*` instead of a currency
+ * code and counts in units of 10^-4 (the finest minor unit of ISO 4217;
+ * 2.50 is 25000), where before each currency had its own counter in its
+ * minor units.  For a host converting a state kept before: when counter
+ * key (of value value) is such an older counter of a pot of program p,
+ * writes the pot's key into out (up to cap bytes, not terminated) with its
+ * length and the value in the pot's units, and returns 1 (the host adds the
+ * values of every currency's counter of one pot); 0 when the key is not
+ * one (it stays as it is); -1 when cap is too small. */
+CBR_API int cbr_program_pot_key(const cbr_program *p, const char *key, size_t n, int64_t value, char *out,
+                                size_t cap, size_t *out_len, int64_t *out_value);
 /* A ledger record as text, one line per purchase or refund and one per
  * award (what `cbrc state --dump` prints); *out NUL-terminated, from cfg's
  * allocator.  CBR_ERR_STATE for a record the library did not write. */

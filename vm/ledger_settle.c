@@ -270,7 +270,10 @@ cbr_status cbrx_refund(cbr_context *ctx, uint32_t r)
             w->flags |= CBRL_COUNT_BACK;
         for (uint32_t k = 0; k < w->nkeys; k++) {
             const cbrl_key *key = &rec->keys[w->first_key + k];
-            if (!key->is_count ? !give_back(ctx, &nback, key->key, diff)
+            /* A pot counts in its own units (vmint.h); diff cannot pass
+             * what the award added to it, so the product fits. */
+            if (!key->is_count ? !give_back(ctx, &nback, key->key,
+                                            diff * cbrx_pot_unit(key->key.p, key->key.n, rec->exponent))
                                : counts_back && !give_back(ctx, &nback, key->key, 1))
                 return CBR_ERR_NOMEM;
         }

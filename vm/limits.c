@@ -5,9 +5,9 @@
  * counter key; the candidate's cashback is cut to the smallest room left
  * among them (dropped instead under `no partial`), dropped when one has no
  * room, and once awarded, added to every counter (an award counts as one
- * for `limit N` even when it was cut).  Counters of money are per currency,
- * in minor units: a limit written without a currency is in the
- * transaction's.  A period (of a limit or a paced budget) is part of the
+ * for `limit N` even when it was cut).  A money limit or budget with a
+ * currency counts in that currency's minor units; one without is one pot
+ * across currencies, in units of 10^-CBRX_POT_EXP (vmint.h).  A period (of a limit or a paced budget) is part of the
  * key, so each period starts from zero: the offer's zone decides the local
  * date, the campaign's for a campaign budget.
  *
@@ -100,13 +100,38 @@ static bool put_budget_tail(cbr_context *ctx, uint8_t period, int32_t date, cons
     return ok && put(ctx, cur, ncur, true);
 }
 
+static int64_t pow10_of(int n)
+{
+    int64_t u = 1;
+    while (n-- > 0)
+        u *= 10;
+    return u;
+}
+
+int64_t cbrx_pot_unit(const char *key, size_t n, int exponent)
+{
+    bool pot = n > 3 && (key[0] == 'a' || key[0] == 'b' || key[0] == 'c') && key[1] == '|' &&
+               key[n - 2] == '|' && key[n - 1] == '*';
+    return pot && exponent >= 0 && exponent <= CBRX_POT_EXP ? pow10_of(CBRX_POT_EXP - exponent) : 1;
+}
+
+/* A money counter's maximum and units for amount a in a row of exponent e:
+ * in the currency's minor units, or a pot's (no currency written). */
+static void money_bound(cbrx_counter *k, const cbrx_amount *a, int e)
+{
+    bool pot = !a->cur[0];
+    k->max = cbrx_minor_units64(a, pot ? CBRX_POT_EXP : e, CBR_ROUND_DOWN);
+    k->unit = pot && e >= 0 && e <= CBRX_POT_EXP ? pow10_of(CBRX_POT_EXP - e) : 1;
+}
+
 /* Appends the keys of every counter the candidate touches to ctx->key:
  *     n|OFFER|USER|PERIOD       awards per user        (limit N per user)
  *     a|OFFER|USER|PERIOD|CUR   cashback per user      (limit AMOUNT per user)
  *     t|OFFER|PERIOD            awards of all users    (limit N total)
  *     b|OFFER[|PERIOD]|CUR      the offer's budget     (budget AMOUNT [per PERIOD])
  *     c|CAMPAIGN[|PERIOD]|CUR   its campaign's budget
- * PERIOD is `-` for all time.  A total counter has no user part. */
+ * PERIOD is `-` for all time.  A total counter has no user part.  CUR is
+ * `*` for a pot: an amount written without a currency. */
 static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *no_user)
 {
     const cbrx_program *x = ctx->x;
@@ -133,23 +158,27 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         cbrx_counter *k = &out[n++];
         k->off = ctx->nkey;
         k->is_count = l->kind != XL_MONEY;
-        k->max = k->is_count ? l->count : cbrx_minor_units64(&l->amount, e, CBR_ROUND_DOWN);
+        k->max = l->count;
+        k->unit = 1;
+        if (!k->is_count)
+            money_bound(k, &l->amount, e);
         static const char *const kinds[] = {[XL_MONEY] = "a|", [XL_COUNT] = "n|", [XL_TOTAL] = "t|"};
         ok = ok && puts_(ctx, kinds[l->kind], false) && puts_(ctx, oid, true) && puts_(ctx, "|", false);
         if (l->kind != XL_TOTAL)
             ok = ok && put_pool(ctx, XF_USER_ID, c->row) && puts_(ctx, "|", false);
         ok = ok && put_period(ctx, l->period, date);
         if (l->kind == XL_MONEY)
-            ok = ok && puts_(ctx, "|", false) && put(ctx, cur, ncur, true);
+            ok = ok && puts_(ctx, "|", false) && (!l->amount.cur[0] ? puts_(ctx, "*", false)
+                                                                                  : put(ctx, cur, ncur, true));
         k->len = ctx->nkey - k->off;
     }
     if (o->has_budget) {
         cbrx_counter *k = &out[n++];
         k->off = ctx->nkey;
         k->is_count = false;
-        k->max = cbrx_minor_units64(&o->budget, e, CBR_ROUND_DOWN);
+        money_bound(k, &o->budget, e);
         ok = ok && puts_(ctx, "b|", false) && puts_(ctx, oid, true) &&
-             put_budget_tail(ctx, o->budget_period, date, cur, ncur);
+             put_budget_tail(ctx, o->budget_period, date, o->budget.cur[0] ? cur : "*", o->budget.cur[0] ? ncur : 1);
         k->len = ctx->nkey - k->off;
     }
     if (o->campaign != CBRX_NONE && x->campaigns[o->campaign].has_budget) {
@@ -157,10 +186,11 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         cbrx_counter *k = &out[n++];
         k->off = ctx->nkey;
         k->is_count = false;
-        k->max = cbrx_minor_units64(&cp->budget, e, CBR_ROUND_DOWN);
+        money_bound(k, &cp->budget, e);
         int32_t cdate = cp->budget_period ? (int32_t)cbrx_local_date(ctx, cp->tz, c->row) : 0;
         ok = ok && puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true) &&
-             put_budget_tail(ctx, cp->budget_period, cdate, cur, ncur);
+             put_budget_tail(ctx, cp->budget_period, cdate, cp->budget.cur[0] ? cur : "*",
+                             cp->budget.cur[0] ? ncur : 1);
         k->len = ctx->nkey - k->off;
     }
     return ok ? n : -1;
@@ -257,7 +287,9 @@ static cbr_status measure(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, b
         cbr_status s = used_of(ctx, &ks[i], &used);
         if (s != CBR_OK)
             return s;
-        int64_t before = *cash, room = room_of(ks[i].max, used);
+        /* A pot's room in the row's currency: whole minor units of it. */
+        int64_t unit = ks[i].is_count ? 1 : ks[i].unit;
+        int64_t before = *cash, room = room_of(ks[i].max, used) / unit;
         bool dropped_whole = false;
         if (room <= 0)
             *cash = 0;
@@ -271,8 +303,8 @@ static cbr_status measure(cbr_context *ctx, const cbrx_cand *c, int64_t *cash, b
             /* Counters come in build's order: limits, offer budget, campaign budget. */
             bool campaign = has_campaign_budget && i == n - 1;
             ctx->bind = (cbrx_bind){.which = i, .budget = i >= (int)o->nlimits && !campaign,
-                                    .campaign = campaign, .no_partial = dropped_whole, .used = used,
-                                    .max = ks[i].max};
+                                    .campaign = campaign, .no_partial = dropped_whole, .used = used / unit,
+                                    .max = ks[i].max / unit};
         }
     }
     return CBR_OK;
@@ -302,7 +334,12 @@ cbr_status cbrx_apply_limits(cbr_context *ctx, const cbrx_cand *c, int64_t *cash
         cbrx_pend *e = &ctx->pend[ks[i].pend];
         if (ks[i].max < e->max)
             e->max = ks[i].max;
-        if (!seen && __builtin_add_overflow(e->delta, ks[i].is_count ? 1 : *cash, &e->delta))
+        int64_t add;
+        if (ks[i].is_count)
+            add = 1;
+        else if (__builtin_mul_overflow(*cash, ks[i].unit, &add))
+            return CBR_ERR_LIMIT;
+        if (!seen && __builtin_add_overflow(e->delta, add, &e->delta))
             return CBR_ERR_LIMIT;
         /* The ledger keeps which counters the award counted in, so that a
          * refund gives back its room (the award is added next). */
@@ -387,7 +424,8 @@ cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campai
         return cbrx_status(err, CBR_ERR_ARG, "\"%.8s\" is not a currency code", cur);
     if (budget->cur[0] && strcmp(budget->cur, cur))
         return cbrx_status(err, CBR_ERR_ARG, "the budget of offer \"%s\" is in %s, not %s", oid, budget->cur, cur);
-    int64_t max = cbrx_minor_units64(budget, e, CBR_ROUND_DOWN);
+    cbrx_counter k;
+    money_bound(&k, budget, e);
     uint8_t period = of_campaign ? cp->budget_period : o->budget_period;
     int64_t used = 0;
     /* A paced budget is read in the period of the latest row settled;
@@ -398,15 +436,16 @@ cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campai
         ctx->nkey = 0;
         bool ok = of_campaign ? puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true)
                               : puts_(ctx, "b|", false) && puts_(ctx, cbrx_str(x, o->id), true);
-        if (!ok || !put_budget_tail(ctx, period, date, cur, strlen(cur)))
+        if (!ok || !put_budget_tail(ctx, period, date, budget->cur[0] ? cur : "*", budget->cur[0] ? strlen(cur) : 1))
             return cbrx_status(err, CBR_ERR_NOMEM, "out of memory reading a budget");
         cbr_status st = ctx->store.get(ctx->store.ud, ctx->key, ctx->nkey, &used);
         if (st != CBR_OK)
             return cbrx_status(err, st, "the store failed reading the budget of offer \"%s\"", oid);
     }
-    *left = room_of(max, used);
+    /* A pot's in the currency asked for: whole minor units of it. */
+    *left = room_of(k.max, used) / k.unit;
     if (total)
-        *total = max;
+        *total = k.max / k.unit;
     if (exponent)
         *exponent = e;
     return CBR_OK;
@@ -432,4 +471,102 @@ cbr_status cbr_context_budget_period(cbr_context *ctx, size_t offer, int of_camp
     if (period && ctx->has_latest)
         cbrdate_format(period_start(period, date_at(ctx, of_campaign ? cp->tz : o->tz, ctx->latest)), start);
     return CBR_OK;
+}
+
+/* ---- states from before pots ---- */
+
+/* The parts of a counter key split at its unescaped `|`: starts and ends
+ * (escapes included); at most max parts, the count returned. */
+static int key_parts(const char *key, size_t n, size_t *start, size_t *end, int max)
+{
+    int k = 0;
+    start[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (key[i] == '\\') {
+            i++;
+            continue;
+        }
+        if (key[i] == '|') {
+            if (k + 1 == max)
+                return -1;
+            end[k++] = i;
+            start[k] = i + 1;
+        }
+    }
+    end[k] = n;
+    return k + 1;
+}
+
+/* Whether the key part (escaped) is the text s. */
+static bool part_is(const char *key, size_t from, size_t to, const char *s)
+{
+    size_t j = 0, sn = strlen(s);
+    for (size_t i = from; i < to; i++, j++) {
+        char c = key[i];
+        if (c == '\\' && i + 1 < to) {
+            c = key[++i];
+            c = c == 't' ? '\t' : c == 'n' ? '\n' : c;
+        }
+        if (j >= sn || s[j] != c)
+            return false;
+    }
+    return j == sn;
+}
+
+static char period_letter(uint8_t period) { return period <= XP_YEAR ? "-dwmy"[period] : '?'; }
+
+int cbr_program_pot_key(const cbr_program *p, const char *key, size_t n, int64_t value, char *out, size_t cap,
+                        size_t *out_len, int64_t *out_value)
+{
+    size_t st[6], en[6];
+    int np = p && key && out && out_len && out_value ? key_parts(key, n, st, en, 6) : -1;
+    if (np < 3 || en[0] != 1 || (key[0] != 'a' && key[0] != 'b' && key[0] != 'c'))
+        return 0;
+    size_t cl = en[np - 1] - st[np - 1];
+    int e = cl == 3 ? cbrcur_exponent(key + st[np - 1], 3) : -1;
+    if (e < 0 || e > CBRX_POT_EXP)
+        return 0; /* a pot's already, or not a currency */
+    const cbrx_program *x = &p->x;
+    /* The period letter of the key: `-` for all time. */
+    char per = np >= 4 ? key[st[np - 2]] : '-';
+    bool pot = false;
+    if (key[0] == 'c') {
+        for (uint32_t i = 0; i < x->ncampaigns && !pot; i++) {
+            const cbrx_campaign *cp = &x->campaigns[i];
+            pot = cp->has_budget && !cp->budget.cur[0] && part_is(key, st[1], en[1], cbrx_str(x, cp->id)) &&
+                  (np == 3 ? !cp->budget_period : np == 4 && period_letter(cp->budget_period) == per);
+        }
+    } else {
+        for (uint32_t i = 0; i < x->noffers && !pot; i++) {
+            const cbrx_offer *o = &x->offers[i];
+            if (!part_is(key, st[1], en[1], cbrx_str(x, o->id)))
+                continue;
+            if (key[0] == 'b') {
+                pot = o->has_budget && !o->budget.cur[0] &&
+                      (np == 3 ? !o->budget_period : np == 4 && period_letter(o->budget_period) == per);
+                continue;
+            }
+            /* a|OFFER|USER|PERIOD|CUR: a money limit of that period
+             * without a currency, and none with one (they shared it). */
+            bool bare = false, coded = false;
+            for (uint32_t j = 0; np == 5 && j < o->nlimits; j++) {
+                const cbrx_limit *l = &x->limits[o->first_limit + j];
+                if (l->kind == XL_MONEY && period_letter(l->period) == per) {
+                    coded |= l->amount.cur[0] != 0;
+                    bare |= l->amount.cur[0] == 0;
+                }
+            }
+            pot = bare && !coded;
+        }
+    }
+    int64_t v;
+    if (!pot || __builtin_mul_overflow(value, pow10_of(CBRX_POT_EXP - e), &v))
+        return 0;
+    *out_len = st[np - 1] + 1;
+    if (*out_len > cap)
+        return -1;
+    memcpy(out, key, st[np - 1]);
+    out[st[np - 1]] = '*';
+    *out_value = v;
+    return 1;
 }

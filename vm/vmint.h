@@ -51,10 +51,20 @@ typedef struct cbrx_cand {
 /* One limit or budget counter a candidate touches (limits.c). */
 typedef struct cbrx_counter {
     size_t off, len;            /* of its key in the context's key buffer */
-    int64_t max;                /* a count, or minor units */
+    int64_t max;                /* a count, or minor units (a pot's units) */
     bool is_count;
+    int64_t unit;               /* money: counter units per minor unit of the row's currency */
     size_t pend;                /* its entry in the row's pending list, once read */
 } cbrx_counter;
+
+/* A money limit or budget written without a currency is one pot across
+ * currencies ("at most 10.00 in total"): its counter's key ends in `|*`
+ * and it counts in units of 10^-CBRX_POT_EXP, the finest minor unit of
+ * ISO 4217, so that an award in any currency adds to it exactly. */
+#define CBRX_POT_EXP 4
+/* The counter units per minor unit of a currency of this exponent in the
+ * counter under key: 10^(CBRX_POT_EXP - exponent) for a pot, else 1. */
+int64_t cbrx_pot_unit(const char *key, size_t n, int exponent);
 
 /* How often a row is decided again when a shared store refuses its
  * reservation before settling gives up with CBR_ERR_STATE. */

@@ -1,7 +1,7 @@
 /* main.c: cbr-stream, the Kafka host of libcbr (doc/stream.md).
  *
- * Start-up order matters: the store is opened and the counters loaded
- * before the rules (ledger records are read as batches name them), the
+ * Start-up order matters: the store is opened, the rules loaded, the
+ * counters loaded (ledger records are read as batches name them), the
  * outbox left by the last run is handed to the producer before the
  * consumer joins the group, so that a restart first finishes what the last
  * run committed.  Between batches, pending awards vest on a timer (vest.c).  SIGTERM and SIGINT stop after the
@@ -55,13 +55,15 @@ static int run(stream_host *h)
         return 1;
     }
     h->cstore = stream_ledger_store(h->ledger);
-    if (stream_store_load_ledger(h->store, h->ledger) != 0)
-        return 1;
-    fprintf(stderr, STREAM_PROG ": %s: %zu counters, %lld ledger records\n", h->cfg->state,
-            stream_ledger_count(h->ledger), (long long)stream_store_record_count(h->store));
+    /* The rules before the counters: a database of an older cbr-stream is
+     * converted with them (pots), and nothing is evaluated until both are in. */
     int brc = stream_bundle_load(h);
     if (brc != 0)
         return brc == -2 ? 2 : 1; /* a refused bundle is status 2, as in cbrc */
+    if (stream_store_migrate_pots(h->store, h->prog) != 0 || stream_store_load_ledger(h->store, h->ledger) != 0)
+        return 1;
+    fprintf(stderr, STREAM_PROG ": %s: %zu counters, %lld ledger records\n", h->cfg->state,
+            stream_ledger_count(h->ledger), (long long)stream_store_record_count(h->store));
     h->next_reload_check_ms = stream_now_ms() + h->cfg->reload_check_ms;
     if (!(h->reader = cbrin_open(NULL, CBRIN_JSONL, NULL, msg, sizeof msg))) {
         fprintf(stderr, STREAM_PROG ": %s\n", msg);

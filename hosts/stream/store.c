@@ -45,7 +45,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS ledger(key BLOB PRIMARY KEY, data BLOB NOT NULL,"
     " due INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS ledger_due ON ledger(due);"
-    "CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at);";
+    "CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at);"
+    "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value);";
 
 struct stream_store {
     sqlite3 *db;
@@ -86,8 +87,17 @@ stream_store *stream_store_open(const char *path)
     /* Another process holding the write lock (a second instance on the same
      * file, a backup) makes us wait rather than fail a batch. */
     sqlite3_busy_timeout(s->db, 10000);
-    if (exec(s, "setting WAL mode", "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") ||
-        exec(s, "creating the tables", schema)) {
+    if (exec(s, "setting WAL mode", "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) {
+        stream_store_close(s);
+        return NULL;
+    }
+    /* A new database keeps pots from the start (stream_store_migrate_pots). */
+    sqlite3_stmt *q;
+    bool fresh = sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE name = 'state'", -1, &q, NULL) ==
+                     SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+    sqlite3_finalize(q);
+    if (exec(s, "creating the tables", schema) ||
+        (fresh && exec(s, "creating the tables", "INSERT OR IGNORE INTO meta(name, value) VALUES ('pots', 1)"))) {
         stream_store_close(s);
         return NULL;
     }
@@ -414,4 +424,83 @@ int stream_store_prune(stream_store *s, long days)
              "DELETE FROM ledger INDEXED BY ledger_at WHERE at < (SELECT max(at) FROM ledger) - %lld AND due = %lld",
              (long long)days * 86400, (long long)INT64_MAX);
     return exec(s, "pruning the ledger", text);
+}
+
+int stream_store_migrate_pots(stream_store *s, const cbr_program *p)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta WHERE name = 'pots'", -1, &q, NULL) != SQLITE_OK)
+        return fail(s, "reading the state");
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc != SQLITE_DONE)
+        return fail(s, "reading the state");
+    /* A database kept before pots: each currency's counter of a limit or
+     * budget written without one goes into its pot (cbr.h), in one
+     * transaction with the mark that it was done. */
+    sqlite3_stmt *add = NULL, *del = NULL;
+    int ret = stream_store_begin(s);
+    if (!ret && (sqlite3_prepare_v2(s->db, "SELECT key, value FROM state WHERE key >= 'a|' AND key < 'd'", -1, &q,
+                                    NULL) != SQLITE_OK ||
+                 sqlite3_prepare_v2(s->db, "INSERT INTO state(key, value) VALUES(?1, ?2) "
+                                           "ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+                                    -1, &add, NULL) != SQLITE_OK ||
+                 sqlite3_prepare_v2(s->db, "DELETE FROM state WHERE key = ?1", -1, &del, NULL) != SQLITE_OK))
+        ret = fail(s, "converting the counters");
+    /* The keys are collected first: the table changes under the scan. */
+    typedef struct move { char *old, *pot; size_t oldn, potn; int64_t v; } move;
+    move *mv = NULL;
+    size_t n = 0, cap = 0;
+    while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(q, 0);
+        size_t kn = (size_t)sqlite3_column_bytes(q, 0), pn;
+        char buf[1024];
+        int64_t pv;
+        if (cbr_program_pot_key(p, key, kn, sqlite3_column_int64(q, 1), buf, sizeof buf, &pn, &pv) != 1)
+            continue;
+        move *m2 = n == cap ? realloc(mv, (cap = cap ? cap * 2 : 64) * sizeof *mv) : mv;
+        mv = m2 ? m2 : mv;
+        if (m2)
+            mv[n] = (move){stream_dup(key, kn), stream_dup(buf, pn), kn, pn, pv};
+        if (!m2 || !mv[n].old || !mv[n].pot) {
+            if (m2)
+                free(mv[n].old), free(mv[n].pot);
+            fprintf(stderr, STREAM_PROG ": %s: out of memory converting the counters\n", s->path);
+            ret = -1;
+            break;
+        }
+        n++;
+    }
+    if (!ret && rc != SQLITE_DONE)
+        ret = fail(s, "converting the counters");
+    for (size_t i = 0; !ret && i < n; i++) {
+        sqlite3_reset(add);
+        sqlite3_bind_text(add, 1, mv[i].pot, (int)mv[i].potn, SQLITE_STATIC);
+        sqlite3_bind_int64(add, 2, mv[i].v);
+        sqlite3_reset(del);
+        sqlite3_bind_text(del, 1, mv[i].old, (int)mv[i].oldn, SQLITE_STATIC);
+        if (sqlite3_step(add) != SQLITE_DONE || sqlite3_step(del) != SQLITE_DONE)
+            ret = fail(s, "converting the counters");
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(add);
+    sqlite3_finalize(del);
+    for (size_t i = 0; i < n; i++)
+        free(mv[i].old), free(mv[i].pot);
+    free(mv);
+    if (!ret)
+        ret = exec(s, "converting the counters", "INSERT INTO meta(name, value) VALUES ('pots', 1)");
+    if (!ret)
+        ret = stream_store_commit(s);
+    if (ret) {
+        stream_store_rollback(s);
+        return -1;
+    }
+    if (n)
+        fprintf(stderr, STREAM_PROG ": %s: %zu counters of limits and budgets written without a currency, kept per "
+                        "currency by an older cbr-stream, are now one pot each across currencies\n", s->path, n);
+    return 0;
 }

@@ -156,6 +156,10 @@ int stream_store_each_due(stream_store *s, int64_t at, int limit,
  * before the newest record. */
 int stream_store_prune(stream_store *s, long days);
 int64_t stream_store_record_count(stream_store *s);
+/* Once per database: the counters an older cbr-stream kept per currency
+ * for limits and budgets of p written without one become their pots
+ * (cbr_program_pot_key), before the counters are loaded.  0 or -1. */
+int stream_store_migrate_pots(stream_store *s, const cbr_program *p);
 
 /* ---- metrics.c: /metrics over libmicrohttpd ---- */
 
