@@ -254,15 +254,20 @@ static bool is_sqlite(const char *path, bool *exists, bool *empty)
     return n == 16 && !memcmp(head, "SQLite format 3", 16);
 }
 
-static bool create_schema(statedb *s)
+/* pots: the counters will be kept as pots (statedb_migrate_pots) from the
+ * start; not for a state converted from an older cbrc's text. */
+static bool create_schema(statedb *s, bool pots)
 {
+    if (pots && !exec(s, "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value);"
+                         "INSERT OR IGNORE INTO meta(name, value) VALUES ('pots', 1);",
+                      "creating the state"))
+        return false;
     return exec(s, "CREATE TABLE IF NOT EXISTS counters(key BLOB PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
                    "CREATE TABLE IF NOT EXISTS ledger(key BLOB PRIMARY KEY, data BLOB NOT NULL,"
                    " due INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
                    "CREATE INDEX IF NOT EXISTS ledger_due ON ledger(due);"
                    "CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at);"
                    "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value);"
-                   "INSERT OR IGNORE INTO meta(name, value) VALUES ('pots', 1);"
                    "PRAGMA user_version = 1;",
                 "creating the state");
 }
@@ -343,7 +348,7 @@ static bool convert_text(const char *path)
     sqlite3 *db = NULL;
     ok = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK;
     statedb s = {.db = db, .path = tmp};
-    ok = ok && exec(&s, "BEGIN", "converting the state") && create_schema(&s);
+    ok = ok && exec(&s, "BEGIN", "converting the state") && create_schema(&s, false);
     sqlite3_stmt *q = NULL;
     ok = ok && sqlite3_prepare_v2(db, sql[Q_PUT_COUNTER], -1, &q, NULL) == SQLITE_OK;
     for (char *line = merged; ok && line && *line;) {
@@ -412,7 +417,7 @@ statedb *statedb_open(const char *path, statedb_mode mode)
         ok = false;
     int v = ok ? user_version(s) : -1;
     if (ok && v == 0 && mode != STATEDB_READ)
-        ok = create_schema(s);
+        ok = create_schema(s, true);
     else if (ok && v == 0)
         s->empty = true;
     else if (ok && v != SCHEMA_VERSION) {

@@ -391,8 +391,8 @@ CBR_API const char *cbr_program_offer_id(const cbr_program *p, size_t offer);
 /* The offer's campaign id, or NULL. */
 CBR_API const char *cbr_program_offer_campaign(const cbr_program *p, size_t offer);
 /* The budget of an offer (of_campaign 0) or of its campaign (1) as written:
- * amount "500.00" and currency "USD", or "" when it is counted in each
- * transaction's currency.  0 when there is no such budget. */
+ * amount "500.00" and currency "USD", or "" when it is one pot for every
+ * currency.  0 when there is no such budget. */
 CBR_API int cbr_program_offer_budget(const cbr_program *p, size_t offer, int of_campaign,
                                      char amount[40], char currency[4]);
 
@@ -581,7 +581,7 @@ CBR_API cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_pro
  *     n|friday-x|u1|d2026-03-13         (awards of an offer per user per day)
  *     a|friday-x|u1|m2026-03-01|USD     (cashback per user per month)
  *     t|first-1000|-  t|flash|w2026-03-09 (awards of all users: `limit N total`)
- *     b|friday-x|USD  c|new-year|USD    (offer and campaign budgets)
+ *     b|friday-x|USD  c|new-year|*      (offer and campaign budgets; `*`: a pot)
  *     b|daily-pot|d2026-03-13|USD       (a budget per period: `budget 15.00 per day`)
  *     k|visits|u1|m2026-03-01           (a tally: `count per user per month`)
  *     s|ny_spend|u1|-|USD               (a tally: `sum amount per user`, minor units)
@@ -590,6 +590,9 @@ CBR_API cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_pro
  * total counter has no user part.  Ids and user ids are escaped so that
  * `|`, `\`, tab and newline cannot make two keys collide; no key holds a
  * NUL.  Each value is an integer: a count, or minor units of the currency.
+ * A money limit or budget written without a currency is one pot across
+ * currencies (since 0.5): its CUR part is `*` and it counts in units of
+ * 10^-4 (see cbr_program_pot_key).
  *
  * The contract that keeps a budget from ever being overspent, even when
  * several contexts or processes share one store: settling a row reads what
@@ -822,7 +825,8 @@ CBR_API size_t cbr_context_settled(const cbr_context *ctx);
 /* What is left of the budget of an offer (of_campaign 0) or of its campaign
  * (1) in currency cur ("USD"), as the context's store counts it: *left and
  * *total (the whole budget; may be NULL) in minor units, *exponent (may be
- * NULL) the currency's minor digits.  CBR_ERR_ARG when there is no such
+ * NULL) the currency's minor digits.  A budget written without a currency
+ * is one pot: what is left of it, in whole minor units of cur.  CBR_ERR_ARG when there is no such
  * budget, or it is written in another currency.
  * A paced budget (`budget 10.00 per day`) starts afresh each period, so
  * what is left is the current period's: the period that holds the latest

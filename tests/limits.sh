@@ -26,14 +26,15 @@ check "check: no warnings" contains "$out$err" "0 errors, 0 warnings"
 # ---- two days with --state ----
 expect_status "day 1 with a new --state file" 0 run "$rules" --input "$d/day1.csv" --state "$tmp/state"
 check "day 1: the awards" test "$core" = "$(cat "$d/expected-day1.jsonl")"
+# The budgets are written without a currency: pots, in units of 10^-4.
 check "day 1: total counters have no user part, periods are in the key" test "$(counters "$tmp/state")" = "$(printf '%s\n' \
-    'b|pot|d2026-12-31|USD	200' 'c|launch|d2026-12-31|USD	400' 'n|first-two|u1|-	1' 'n|first-two|u2|-	1' \
+    'b|pot|d2026-12-31|*	20000' 'c|launch|d2026-12-31|*	40000' 'n|first-two|u1|-	1' 'n|first-two|u2|-	1' \
     'n|yearly|u1|y2026-01-01	1' 'n|yearly|u2|y2026-01-01	1' 'n|yearly|u3|y2026-01-01	1' \
     't|daily-two|d2026-12-31	2' 't|first-two|-	2')"
 expect_status "day 2 from day 1's state" 0 run "$rules" --input "$d/day2.csv" --state "$tmp/state"
 check "day 2: the awards carry day 1's totals and budgets" test "$core" = "$(cat "$d/expected-day2.jsonl")"
 check "day 2: the new day's and year's counters start from zero" contains "$(counters "$tmp/state")" \
-    "$(printf 'b|pot|d2026-12-31|USD\t200\nb|pot|d2027-01-01|USD\t300\nc|launch|d2026-12-31|USD\t400\nc|launch|d2027-01-01|USD\t400')"
+    "$(printf 'b|pot|d2026-12-31|*\t20000\nb|pot|d2027-01-01|*\t30000\nc|launch|d2026-12-31|*\t40000\nc|launch|d2027-01-01|*\t40000')"
 check "day 2: the total of all time stays" contains "$(counters "$tmp/state")" "$(printf 't|daily-two|d2027-01-01\t2\nt|first-two|-\t2')"
 
 # The two days in one run give the awards of the two runs.

@@ -144,6 +144,60 @@ EOF
     check "... and the state is left as it was" cmp -s keep.db keep.before
 fi
 
+# Pots: a budget or money limit written without a currency is one pot
+# across currencies (units of 10^-4).  A state an older cbrc kept per
+# currency (a text state, or a database from before pots) is converted
+# once: each currency's counter added into the pot, the same as if the run
+# had counted pots all along.
+cat >pot.cbr <<'RULES'
+offer "o" {
+    budget 10.00
+    limit 6.00 per user per month
+    when amount >= 1 then cashback 50%
+}
+offer "p" {
+    budget 5.00 USD
+    when amount >= 1 then cashback 10%
+}
+RULES
+printf 'tid,user_id,amount,currency,timestamp\na1,u1,4.00,USD,2026-03-02T10:00:00Z\na2,u1,4.00,EUR,2026-03-02T11:00:00Z\na3,u2,2000,JPY,2026-03-02T11:00:00Z\n' >pot1.csv
+printf 'tid,user_id,amount,currency,timestamp\nb1,u3,20.00,EUR,2026-03-02T12:00:00Z\nb2,u1,20.00,USD,2026-03-02T12:00:00Z\n' >pot2.csv
+run_cbrc run pot.cbr --input pot1.csv --state pot.db
+check "a pot takes every currency: 2.00 USD, 2.00 EUR and 6 JPY of one budget of 10.00" test \
+    "$(counters pot.db)" = "$(printf 'a|o|u1|m2026-03-01|*\t40000\na|o|u2|m2026-03-01|*\t60000\nb|o|*\t100000\nb|p|USD\t40')"
+run_cbrc run pot.cbr --input pot2.csv --state pot.db
+check "... and once it is spent, no currency earns from it" test "$out" = \
+'{"tid":"b2","offer":"p","cashback":"2.00","currency":"USD","event":"award","award_id":"b2/p","user_id":"u1","campaign":null}'
+# The same first day as an older cbrc kept it: per currency, in minor units.
+printf 'a|o|u1|m2026-03-01|EUR\t200\na|o|u1|m2026-03-01|USD\t200\na|o|u2|m2026-03-01|JPY\t6\nb|o|EUR\t200\nb|o|JPY\t6\nb|o|USD\t200\nb|p|USD\t40\n' >pot-old.st
+run_cbrc run pot.cbr --input pot2.csv --state pot-old.st
+check "an older text state kept per currency: its counters go into the pots, with a message" contains "$err" \
+    "pot-old.st: 6 counters of limits and budgets written without a currency, kept per currency by an older cbrc, are now one pot each across currencies"
+check "... and the day after pays what it pays after a day counted in pots" test "$out" = \
+'{"tid":"b2","offer":"p","cashback":"2.00","currency":"USD","event":"award","award_id":"b2/p","user_id":"u1","campaign":null}'
+check "... leaving the same counters" test "$(counters pot-old.st)" = "$(counters pot.db)"
+run_cbrc run pot.cbr --input pot2.csv --state pot-old.st
+check "... converted once" test -z "$(printf '%s' "$err" | grep 'one pot each')"
+if python3 -c 'import sqlite3' 2>/dev/null; then
+    # A database of the first day from before pots: per-currency counters
+    # and no mark that it holds pots.
+    run_cbrc run pot.cbr --input pot1.csv --state pot-v1.db
+    python3 - <<'PY'
+import sqlite3
+db = sqlite3.connect("pot-v1.db")
+db.execute("DELETE FROM counters")
+old = [("a|o|u1|m2026-03-01|EUR", 200), ("a|o|u1|m2026-03-01|USD", 200), ("a|o|u2|m2026-03-01|JPY", 6),
+       ("b|o|EUR", 200), ("b|o|JPY", 6), ("b|o|USD", 200), ("b|p|USD", 40)]
+db.executemany("INSERT INTO counters(key, value) VALUES (CAST(? AS BLOB), ?)", old)
+db.execute("DELETE FROM meta WHERE name = 'pots'")
+db.commit()
+PY
+    run_cbrc explain pot.cbr --input pot2.csv --tid b1 --state pot-v1.db
+    check "explain reads an older database's counters as pots, changing nothing" contains "$out" "spent the offer's budget of 10.00"
+    run_cbrc run pot.cbr --input pot2.csv --state pot-v1.db
+    check "a database from before pots is converted like a text state" test "$(counters pot-v1.db)" = "$(counters pot.db)"
+fi
+
 # SIGKILL halfway: the state is as it was, and the next run gives what it
 # would have given had the killed one never started.  The run reads a pipe
 # that is kept open, so it is surely in the middle when it is killed: it

@@ -107,8 +107,8 @@ START_TEST(a_member_cut_by_its_limit_loses_to_a_smaller_uncut_one)
               "t1 big 5.00 USD\n"
               "t2 small 2.00 USD\n"
               "t3 small 2.00 USD\n",
-              "a|big|u1|-|USD\t500\n"
-              "a|small|u1|-|USD\t400\n");
+              "a|big|u1|-|*\t50000\n"
+              "a|small|u1|-|*\t40000\n");
     /* Cut to 1.00, big still beats 0.50, and is granted cut. */
     CHECK_RUN("offer \"big\" { exclusive \"g\" best limit 6.00 per user when amount > 0 then cashback 5.00 }\n"
               "offer \"small\" { exclusive \"g\" best when amount > 0 then cashback 0.50 }\n",
@@ -116,7 +116,7 @@ START_TEST(a_member_cut_by_its_limit_loses_to_a_smaller_uncut_one)
               "t1 big 5.00 USD\n"
               "t2 big 1.00 USD cut\n"
               "t3 small 0.50 USD\n",
-              "a|big|u1|-|USD\t600\n");
+              "a|big|u1|-|*\t60000\n");
 }
 END_TEST
 
@@ -127,7 +127,7 @@ START_TEST(a_member_dropped_by_its_budget_the_next_wins)
               R("t1", "20.00") R("t2", "20.00"),
               "t1 first 5.00 USD\n"
               "t2 second 1.00 USD\n",
-              "b|first|USD\t500\n");
+              "b|first|*\t50000\n");
 }
 END_TEST
 
@@ -139,7 +139,7 @@ START_TEST(no_partial_measures_as_dropped)
               R("t1", "20.00") R("t2", "20.00"),
               "t1 np 5.00 USD\n"
               "t2 other 0.50 USD\n",
-              "a|np|u1|-|USD\t500\n");
+              "a|np|u1|-|*\t50000\n");
 }
 END_TEST
 
@@ -152,7 +152,7 @@ START_TEST(no_member_awards)
               "tid=t4;amount=20.00;currency=USD;timestamp=2026-03-13T15:00:00Z\n",
               "t1 a 1.00 USD\n"
               "t2 b 1.00 USD\n",
-              "b|b|USD\t100\n"
+              "b|b|*\t10000\n"
               "n|a|u1|-\t1\n");
 }
 END_TEST
@@ -172,7 +172,7 @@ START_TEST(an_earlier_award_of_the_row_reduces_a_member)
               "t1 m2 2.50 USD\n"
               "t2 early 2.00 USD cut\n"
               "t2 m2 2.50 USD\n",
-              "c|c|USD\t600\n");
+              "c|c|*\t60000\n");
     CHECK_RUN("campaign \"c\" { budget 6.00 }\n"
               "offer \"m1\" { campaign \"c\" priority 1 exclusive \"g\" best when amount > 0 then cashback 3.00 }\n"
               "offer \"m2\" { exclusive \"g\" best when amount > 0 then cashback 2.50 }\n",
@@ -180,7 +180,7 @@ START_TEST(an_earlier_award_of_the_row_reduces_a_member)
               "t1 m1 3.00 USD\n"
               "t2 m1 3.00 USD\n"
               "t3 m2 2.50 USD\n",
-              "c|c|USD\t600\n");
+              "c|c|*\t60000\n");
 }
 END_TEST
 
@@ -195,7 +195,7 @@ START_TEST(the_winner_counts_for_later_offers_of_the_row)
               R("t1", "20.00"),
               "t1 m1 4.00 USD\n"
               "t1 late 1.00 USD cut\n",
-              "c|c|USD\t500\n");
+              "c|c|*\t50000\n");
 }
 END_TEST
 
@@ -209,7 +209,7 @@ START_TEST(members_do_not_see_each_other)
               R("t1", "20.00") R("t2", "20.00"),
               "t1 b 4.00 USD\n"
               "t2 a 1.00 USD cut\n", /* a tie at 1.00: a comes first by id */
-              "c|c|USD\t500\n");
+              "c|c|*\t50000\n");
 }
 END_TEST
 
@@ -226,12 +226,13 @@ static cbr_status r_get(void *ud, const char *key, size_t len, int64_t *value)
     return r->inner.get(r->inner.ud, key, len, value);
 }
 
-/* Before the first reservation, another writer takes 4.00 of big's budget. */
+/* Before the first reservation, another writer takes 4.00 of big's budget
+ * (a pot: written without a currency, in units of 10^-4). */
 static cbr_status r_reserve(void *ud, cbr_reservation *items, size_t n, int *granted)
 {
     racing *r = ud;
     if (r->reserves++ == 0) {
-        cbr_reservation other = {"b|big|USD", 9, 400, INT64_MAX, 0};
+        cbr_reservation other = {"b|big|*", 7, 40000, INT64_MAX, 0};
         int ok = 0;
         cbr_status s = r->inner.reserve(r->inner.ud, &other, 1, &ok);
         if (s != CBR_OK || !ok)
@@ -261,7 +262,7 @@ START_TEST(a_refused_reservation_decides_the_group_again)
     ck_assert_str_eq(got, "t1 small 2.00 USD\n");
     ck_assert_uint_eq(r.refused, 1);
     char *state = state_text(st);
-    ck_assert_str_eq(state, "b|big|USD\t400\n");
+    ck_assert_str_eq(state, "b|big|*\t40000\n");
     free(state);
     free(got);
     cbr_context_free(ctx);

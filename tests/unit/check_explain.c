@@ -999,10 +999,10 @@ START_TEST(explain_never_counts_over_many_rows)
          * hits o's daily count (p takes the campaign to 5.70); t4's 4.00
          * is cut by the campaign's 0.30 left, which leaves nothing for t5
          * and t6. */
-        ck_assert_str_eq(sa, "a|o|u1|m2026-03-01|USD\t270\n"
-                             "a|o|u2|m2026-03-01|USD\t30\n"
-                             "b|o|USD\t300\n"
-                             "c|c|USD\t600\n"
+        ck_assert_str_eq(sa, "a|o|u1|m2026-03-01|*\t27000\n"
+                             "a|o|u2|m2026-03-01|*\t3000\n"
+                             "b|o|*\t30000\n"
+                             "c|c|*\t60000\n"
                              "n|o|u1|d2026-03-13\t2\n"
                              "n|o|u2|d2026-03-14\t1\n");
         free(sa);
@@ -1366,9 +1366,11 @@ START_TEST(budget_left_before_and_after_awards)
                               "0 0 ZZZ: ERR_ARG\n"
                               "3 0 USD: ERR_ARG\n");
         free(got);
-        /* Budgets without a currency count each currency on its own:
-         * a takes 12.00 USD (10% of 120.00), 0.50 EUR and 10 JPY from
-         * its budget and the campaign's; b, in EUR only, 1.00 EUR. */
+        /* Budgets without a currency are one pot for every currency: a
+         * takes 12.00 USD (10% of 120.00), 0.50 EUR and 10 JPY, 22.50 in
+         * all, from its budget and the campaign's, each read in the
+         * currency asked for (whole minor units: 27.50 is 27 JPY); b, in
+         * EUR only, 1.00 EUR. */
         eval_rows(ctx, p, TX("t1", "120.00", "")
                           "tid=t2;user_id=u1;currency=EUR;timestamp=2026-03-13T15:00:00Z;amount=5.00\n"
                           "tid=t3;user_id=u1;currency=JPY;timestamp=2026-03-13T15:00:00Z;amount=100\n");
@@ -1378,11 +1380,11 @@ START_TEST(budget_left_before_and_after_awards)
         free(x);
         cbr_batch_free(one);
         got = budgets_text(ctx);
-        ck_assert_str_eq(got, "0 0 USD: 3800 of 5000, exp 2\n"
-                              "0 0 JPY: 40 of 50, exp 0\n"
-                              "0 1 USD: 8800 of 10000, exp 2\n"
-                              "0 1 EUR: 9950 of 10000, exp 2\n"
-                              "0 1 JPY: 90 of 100, exp 0\n"
+        ck_assert_str_eq(got, "0 0 USD: 2750 of 5000, exp 2\n"
+                              "0 0 JPY: 27 of 50, exp 0\n"
+                              "0 1 USD: 7750 of 10000, exp 2\n"
+                              "0 1 EUR: 7750 of 10000, exp 2\n"
+                              "0 1 JPY: 77 of 100, exp 0\n"
                               "1 0 EUR: 1900 of 2000, exp 2\n"
                               "1 0 USD: ERR_ARG\n"
                               "1 1 USD: ERR_ARG\n"
@@ -1393,7 +1395,7 @@ START_TEST(budget_left_before_and_after_awards)
         /* total and exponent may be NULL; left may not. */
         int64_t left = 0;
         ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", &left, NULL, NULL, NULL), CBR_OK);
-        ck_assert_int_eq(left, 3800);
+        ck_assert_int_eq(left, 2750);
         ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, "USD", NULL, NULL, NULL, NULL), CBR_ERR_ARG);
         ck_assert_int_eq(cbr_context_budget_left(ctx, 0, 0, NULL, &left, NULL, NULL, NULL), CBR_ERR_ARG);
         ck_assert_int_eq(cbr_context_budget_left(NULL, 0, 0, "USD", &left, NULL, NULL, NULL), CBR_ERR_ARG);

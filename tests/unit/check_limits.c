@@ -170,8 +170,8 @@ START_TEST(no_user_id_never_earns_from_a_per_user_limit)
               "t2 mon 1.00 USD\n"
               "t3 bud 1.00 USD\n"
               "t3 free 1.00 USD\n",
-              "a|mon|u1|m2026-03-01|USD\t100\n"
-              "b|bud|USD\t300\n"
+              "a|mon|u1|m2026-03-01|*\t10000\n"
+              "b|bud|*\t30000\n"
               "n|lim|u1|-\t1\n");
 }
 END_TEST
@@ -254,11 +254,11 @@ START_TEST(per_year_limits_and_budget)
               "t4 b 2.00 USD\n"
               "t4 m 2.00 USD\n"
               "t4 o 1.00 USD\n",
-              "a|m|u1|y2026-01-01|USD\t300\n"
-              "a|m|u1|y2027-01-01|USD\t200\n"
-              "a|m|u2|y2027-01-01|USD\t200\n"
-              "b|b|y2026-01-01|USD\t400\n"
-              "b|b|y2027-01-01|USD\t400\n"
+              "a|m|u1|y2026-01-01|*\t30000\n"
+              "a|m|u1|y2027-01-01|*\t20000\n"
+              "a|m|u2|y2027-01-01|*\t20000\n"
+              "b|b|y2026-01-01|*\t40000\n"
+              "b|b|y2027-01-01|*\t40000\n"
               "n|o|u1|y2026-01-01\t1\n"
               "n|o|u1|y2027-01-01\t1\n"
               "n|o|u2|y2027-01-01\t1\n");
@@ -276,8 +276,8 @@ START_TEST(budget_per_day_starts_afresh)
               "t2 pot 2.00 USD\n"
               "t3 pot 1.00 USD cut\n"
               "t4 pot 2.00 USD\n",
-              "b|pot|d2026-03-13|USD\t500\n"
-              "b|pot|d2026-03-14|USD\t200\n");
+              "b|pot|d2026-03-13|*\t50000\n"
+              "b|pot|d2026-03-14|*\t20000\n");
 }
 END_TEST
 
@@ -294,8 +294,8 @@ START_TEST(campaign_budget_per_period_in_its_zone)
               "t1 n 1.00 USD cut\n"
               "t3 a 2.00 USD\n"
               "t3 n 1.00 USD cut\n",
-              "c|c|d2026-03-13|USD\t300\n"
-              "c|c|d2026-03-14|USD\t300\n");
+              "c|c|d2026-03-13|*\t30000\n"
+              "c|c|d2026-03-14|*\t30000\n");
 }
 END_TEST
 
@@ -314,8 +314,8 @@ START_TEST(no_partial_drops_what_a_limit_would_cut)
               "t2 whole 2.00 USD\n"
               "t3 part 1.00 USD cut\n"
               "t4 whole 1.00 USD\n",
-              "a|part|u1|-|USD\t500\n"
-              "a|whole|u1|-|USD\t500\n");
+              "a|part|u1|-|*\t50000\n"
+              "a|whole|u1|-|*\t50000\n");
 }
 END_TEST
 
@@ -336,8 +336,8 @@ START_TEST(no_partial_with_budgets_and_groups)
               "t1 o 2.00 USD\n"
               "t2 small 0.50 USD\n"
               "t3 small 0.50 USD\n",
-              "b|big|USD\t200\n"
-              "c|c|USD\t200\n"
+              "b|big|*\t20000\n"
+              "c|c|*\t20000\n"
               "n|o|u1|-\t1\n");
 }
 END_TEST
@@ -356,8 +356,8 @@ START_TEST(money_limit_cuts_to_the_room_left_then_drops)
               "t1 o 40.00 USD\n"
               "t2 o 10.00 USD cut\n"
               "t4 o 10.00 USD\n",
-              "a|o|u1|m2026-03-01|USD\t5000\n"
-              "a|o|u1|m2026-04-01|USD\t1000\n");
+              "a|o|u1|m2026-03-01|*\t500000\n"
+              "a|o|u1|m2026-04-01|*\t100000\n");
 }
 END_TEST
 
@@ -371,7 +371,7 @@ START_TEST(a_cut_award_counts_as_one)
               U1("t3", "2026-03-14T10:00:00Z"),
               "t1 o 3.00 USD\n"
               "t2 o 2.00 USD cut\n",
-              "a|o|u1|d2026-03-13|USD\t500\n"
+              "a|o|u1|d2026-03-13|*\t50000\n"
               "n|o|u1|-\t2\n");
 }
 END_TEST
@@ -386,8 +386,8 @@ START_TEST(a_dropped_award_does_not_count)
               U1("t3", "2026-03-14T10:00:00Z") U1("t4", "2026-03-15T10:00:00Z"),
               "t1 o 3.00 USD\n"
               "t3 o 3.00 USD\n",
-              "a|o|u1|d2026-03-13|USD\t300\n"
-              "a|o|u1|d2026-03-14|USD\t300\n"
+              "a|o|u1|d2026-03-13|*\t30000\n"
+              "a|o|u1|d2026-03-14|*\t30000\n"
               "n|o|u1|-\t2\n");
 }
 END_TEST
@@ -408,8 +408,8 @@ START_TEST(count_and_money_limits_both_apply)
               "t2 o 2.00 USD\n"
               "t4 o 4.00 USD\n"
               "t5 o 1.00 USD cut\n",
-              "a|o|u1|d2026-03-13|USD\t400\n"
-              "a|o|u1|d2026-03-14|USD\t500\n"
+              "a|o|u1|d2026-03-13|*\t40000\n"
+              "a|o|u1|d2026-03-14|*\t50000\n"
               "n|o|u1|d2026-03-13\t2\n"
               "n|o|u1|d2026-03-14\t2\n");
 }
@@ -427,8 +427,8 @@ START_TEST(money_limits_of_one_period_share_a_counter)
               "t1 o 6.00 USD\n"
               "t2 o 4.00 USD cut\n"
               "t4 o 6.00 USD\n",
-              "a|o|u1|m2026-03-01|USD\t1000\n"
-              "a|o|u2|m2026-03-01|USD\t600\n");
+              "a|o|u1|m2026-03-01|*\t100000\n"
+              "a|o|u2|m2026-03-01|*\t60000\n");
 }
 END_TEST
 
@@ -445,7 +445,7 @@ START_TEST(offer_budget_is_shared_by_all_users)
               "t1 o 2.00 USD\n"
               "t2 o 2.00 USD\n"
               "t3 o 1.00 USD cut\n",
-              "b|o|USD\t500\n");
+              "b|o|*\t50000\n");
 }
 END_TEST
 
@@ -467,7 +467,7 @@ START_TEST(campaign_budget_runs_out_mid_batch)
               "t2 b 1.00 USD cut\n"
               "t2 x 0.10 USD\n"
               "t3 x 0.10 USD\n",
-              "c|spring|USD\t900\n");
+              "c|spring|*\t90000\n");
 }
 END_TEST
 
@@ -484,35 +484,50 @@ START_TEST(offer_and_campaign_budgets_both_apply)
               "t1 p 3.00 USD\n"
               "t2 o 1.00 USD cut\n"
               "t2 p 3.00 USD\n",
-              "b|o|USD\t400\n"
-              "c|c|USD\t1000\n");
+              "b|o|*\t40000\n"
+              "c|c|*\t100000\n");
 }
 END_TEST
 
-/* `budget 5.00` without a code is 5.00 of each transaction's currency, kept
- * apart: 5.00 USD, 5.00 EUR and 5 JPY. */
-START_TEST(budget_without_a_code_is_per_currency)
+/* `budget 5.00` without a code is one pot of 5.00 whatever the currency
+ * (the contract: "at most AMOUNT of cashback from this offer in total"),
+ * counted in units of 10^-4: 4.00 USD, then 1.00 EUR of the 4.00 a EUR
+ * purchase would earn, then nothing in any currency. */
+START_TEST(budget_without_a_code_is_one_pot_across_currencies)
 {
     CHECK_RUN("offer \"o\" { budget 5.00 when amount > 0 then cashback 10% }\n",
               "tid=t1;user_id=u1;amount=40.00;currency=USD;timestamp=2026-03-13T10:00:00Z\n"
               "tid=t2;user_id=u2;amount=40.00;currency=EUR;timestamp=2026-03-13T10:00:00Z\n"
               "tid=t3;user_id=u3;amount=20.00;currency=USD;timestamp=2026-03-13T10:00:00Z\n"
-              "tid=t4;user_id=u4;amount=20.00;currency=EUR;timestamp=2026-03-13T10:00:00Z\n"
-              "tid=t5;user_id=u5;amount=1000;currency=JPY;timestamp=2026-03-13T10:00:00Z\n"
-              "tid=t6;user_id=u6;amount=10.00;currency=USD;timestamp=2026-03-13T10:00:00Z\n",
+              "tid=t4;user_id=u5;amount=1000;currency=JPY;timestamp=2026-03-13T10:00:00Z\n",
               "t1 o 4.00 USD\n"
-              "t2 o 4.00 EUR\n"
-              "t3 o 1.00 USD cut\n"
-              "t4 o 1.00 EUR cut\n"
-              "t5 o 5 JPY cut\n",
-              "b|o|EUR\t500\n"
-              "b|o|JPY\t5\n"
-              "b|o|USD\t500\n");
+              "t2 o 1.00 EUR cut\n",
+              "b|o|*\t50000\n");
+}
+END_TEST
+
+/* A pot across currencies of other exponents: 2 JPY is 2.00 of the pots,
+ * 1.500 KWD is 1.50 (u1 at 3.50 of 4.00, the budget at 3.50 of 5.00), so
+ * u2's 2.000 KWD is cut to the 1.500 the budget has left, and u2's USD
+ * purchase finds it spent. */
+START_TEST(a_pot_adds_currencies_of_every_exponent_exactly)
+{
+    CHECK_RUN("offer \"o\" { budget 5.00 limit 4.00 per user when amount > 0 then cashback 10% }\n",
+              "tid=t1;user_id=u1;amount=20;currency=JPY;timestamp=2026-03-13T10:00:00Z\n"
+              "tid=t2;user_id=u1;amount=15.000;currency=KWD;timestamp=2026-03-13T11:00:00Z\n"
+              "tid=t3;user_id=u2;amount=20.000;currency=KWD;timestamp=2026-03-13T12:00:00Z\n"
+              "tid=t4;user_id=u2;amount=20.00;currency=USD;timestamp=2026-03-13T13:00:00Z\n",
+              "t1 o 2 JPY\n"
+              "t2 o 1.500 KWD\n"
+              "t3 o 1.500 KWD cut\n",
+              "a|o|u1|-|*\t35000\n"
+              "a|o|u2|-|*\t15000\n"
+              "b|o|*\t50000\n");
 }
 END_TEST
 
 /* A money limit or budget with a code lets only that currency earn; one
- * without a code counts each currency apart. */
+ * without a code is one pot for every currency (u1's 5.00 is spent in EUR). */
 START_TEST(a_currency_code_lets_only_that_currency_earn)
 {
     CHECK_RUN("campaign \"usd-only\" { budget 100.00 USD }\n"
@@ -526,13 +541,9 @@ START_TEST(a_currency_code_lets_only_that_currency_earn)
               "t1 bud 5.00 EUR\n"
               "t1 plain 5.00 EUR\n"
               "t2 camp 5.00 USD\n"
-              "t2 lim 5.00 USD\n"
-              "t2 plain 5.00 USD\n"
-              "t3 plain 5.00 GBP\n",
+              "t2 lim 5.00 USD\n",
               "a|lim|u1|-|USD\t500\n"
-              "a|plain|u1|-|EUR\t500\n"
-              "a|plain|u1|-|GBP\t500\n"
-              "a|plain|u1|-|USD\t500\n"
+              "a|plain|u1|-|*\t50000\n"
               "b|bud|EUR\t500\n"
               "c|usd-only|USD\t500\n");
 }
@@ -621,8 +632,8 @@ START_TEST(exclusive_cut_award_keeps_the_group)
               "t2 first 1.00 USD cut\n"
               "t3 second 1.00 USD\n"
               "t4 first 2.00 USD\n",
-              "a|first|u1|-|USD\t300\n"
-              "a|first|u2|-|USD\t200\n");
+              "a|first|u1|-|*\t30000\n"
+              "a|first|u2|-|*\t20000\n");
 }
 END_TEST
 
@@ -990,14 +1001,14 @@ START_TEST(state_snapshot_is_sorted_key_value_lines)
                          false);
     ck_assert_str_eq(got, "t1 o 2.00 USD\nt2 o 3.00 EUR\n");
     free(got);
-    ck_assert_uint_eq(cbr_state_count(cbr_context_state(ctx)), 8);
+    /* Amounts written without a currency are pots across currencies, in
+     * units of 10^-4: the budgets hold 2.00 USD and 3.00 EUR together. */
+    ck_assert_uint_eq(cbr_state_count(cbr_context_state(ctx)), 6);
     char *snap = state_text(cbr_context_state(ctx));
-    ck_assert_str_eq(snap, "a|o|u1|m2026-03-01|USD\t200\n"
-                           "a|o|u2|m2026-03-01|EUR\t300\n"
-                           "b|o|EUR\t300\n"
-                           "b|o|USD\t200\n"
-                           "c|c|EUR\t300\n"
-                           "c|c|USD\t200\n"
+    ck_assert_str_eq(snap, "a|o|u1|m2026-03-01|*\t20000\n"
+                           "a|o|u2|m2026-03-01|*\t30000\n"
+                           "b|o|*\t50000\n"
+                           "c|c|*\t50000\n"
                            "n|o|u1|w2026-03-09\t1\n"
                            "n|o|u2|w2026-03-09\t1\n");
     free(snap);
@@ -1224,9 +1235,9 @@ START_TEST(host_store_is_what_evaluation_uses)
     ck_assert_str_eq(got, "t1 free 0.10 USD\nt1 o 1.00 USD\n");
     free(got);
     char *calls = rec_calls(&rs);
-    ck_assert_str_eq(calls, "add b|o|USD 100\n"
+    ck_assert_str_eq(calls, "add b|o|* 10000\n"
                             "add n|o|u1|d2026-03-13 1\n"
-                            "get b|o|USD\n"
+                            "get b|o|*\n"
                             "get n|o|u1|d2026-03-13\n");
     free(calls);
     ck_assert_uint_eq(cbr_state_count(cbr_context_state(ctx)), 0);
@@ -1256,7 +1267,7 @@ START_TEST(host_store_is_what_evaluation_uses)
     free(got);
     ck_assert_int_eq(rs.nlog, 0);
     char *snap = state_text(cbr_context_state(ctx));
-    ck_assert_str_eq(snap, "b|o|USD\t100\nn|o|u1|d2026-03-13\t1\n");
+    ck_assert_str_eq(snap, "b|o|*\t10000\nn|o|u1|d2026-03-13\t1\n");
     free(snap);
     cbr_context_free(ctx);
     cbr_program_free(p);
@@ -1346,6 +1357,57 @@ START_TEST(contexts_keep_their_own_state)
 }
 END_TEST
 
+/* What a host converting an older state is told of each counter key. */
+static const char *pot_of(const cbr_program *p, const char *key, int64_t v)
+{
+    static char out[160];
+    char buf[128];
+    size_t n = 0;
+    int64_t pv = 0;
+    int rc = cbr_program_pot_key(p, key, strlen(key), v, buf, sizeof buf, &n, &pv);
+    if (rc != 1)
+        snprintf(out, sizeof out, "%d", rc);
+    else
+        snprintf(out, sizeof out, "%.*s %lld", (int)n, buf, (long long)pv);
+    return out;
+}
+
+START_TEST(older_per_currency_counters_name_their_pot)
+{
+    cbr_program *p = prog_from_source("campaign \"c\" { budget 100.00 per day }\n"
+                                      "campaign \"k\" { budget 50.00 USD }\n"
+                                      "offer \"o|x\" { campaign \"c\" budget 10.00 limit 6.00 per user per month\n"
+                                      "              when amount > 0 then cashback 10% }\n"
+                                      "offer \"m\" { campaign \"k\" limit 5.00 per user per month limit 7.00 USD per user per month\n"
+                                      "            limit 9.00 per user budget 5.00 EUR when amount > 0 then cashback 10% }\n");
+    ck_assert_str_eq(pot_of(p, "b|o\\|x|USD", 200), "b|o\\|x|* 20000");
+    ck_assert_str_eq(pot_of(p, "b|o\\|x|JPY", 6), "b|o\\|x|* 60000");
+    ck_assert_str_eq(pot_of(p, "b|o\\|x|KWD", 1500), "b|o\\|x|* 15000");
+    ck_assert_str_eq(pot_of(p, "a|o\\|x|u\\|1|m2026-03-01|EUR", 250), "a|o\\|x|u\\|1|m2026-03-01|* 25000");
+    ck_assert_str_eq(pot_of(p, "c|c|d2026-03-02|USD", 40), "c|c|d2026-03-02|* 4000");
+    /* Not pots: a currency was written, the period does not match, a pot
+     * already, a count, an offer or campaign the program lacks, and a
+     * money limit of a month that shared its counter with a USD one. */
+    ck_assert_str_eq(pot_of(p, "c|k|USD", 40), "0");
+    ck_assert_str_eq(pot_of(p, "b|m|EUR", 40), "0");
+    ck_assert_str_eq(pot_of(p, "c|c|USD", 40), "0");
+    ck_assert_str_eq(pot_of(p, "b|o\\|x|*", 40), "0");
+    ck_assert_str_eq(pot_of(p, "n|o\\|x|u1|d2026-03-02", 1), "0");
+    ck_assert_str_eq(pot_of(p, "b|gone|USD", 40), "0");
+    ck_assert_str_eq(pot_of(p, "b|o|USD", 40), "0");
+    ck_assert_str_eq(pot_of(p, "a|m|u1|m2026-03-01|USD", 40), "0");
+    ck_assert_str_eq(pot_of(p, "a|m|u1|-|USD", 40), "a|m|u1|-|* 4000");
+    ck_assert_str_eq(pot_of(p, "b|o\\|x|ZZZ", 40), "0");
+    /* Too small a buffer, and a value past 64 bits in the pot's units. */
+    char small[4];
+    size_t n;
+    int64_t v;
+    ck_assert_int_eq(cbr_program_pot_key(p, "b|o\\|x|USD", 10, 1, small, sizeof small, &n, &v), -1);
+    ck_assert_str_eq(pot_of(p, "b|o\\|x|JPY", INT64_MAX / 1000), "0");
+    cbr_program_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("limits");
@@ -1358,7 +1420,8 @@ static Suite *make_suite(void)
                a_cut_award_counts_as_one, a_dropped_award_does_not_count,
                count_and_money_limits_both_apply, money_limits_of_one_period_share_a_counter);
     UNIT_TCASE(s, "s11_budget", offer_budget_is_shared_by_all_users, campaign_budget_runs_out_mid_batch,
-               offer_and_campaign_budgets_both_apply, budget_without_a_code_is_per_currency,
+               offer_and_campaign_budgets_both_apply, budget_without_a_code_is_one_pot_across_currencies,
+               a_pot_adds_currencies_of_every_exponent_exactly,
                a_currency_code_lets_only_that_currency_earn);
     UNIT_TCASE(s, "s10_exclusive", exclusive_first_candidate_by_priority_then_id,
                exclusive_next_candidate_after_a_limit, exclusive_cut_award_keeps_the_group,
@@ -1378,7 +1441,8 @@ static Suite *make_suite(void)
     UNIT_TCASE(s, "state", state_snapshot_is_sorted_key_value_lines, state_load_continues_the_limits,
                state_load_refuses_a_malformed_line, state_keys_with_separators_round_trip,
                host_store_is_what_evaluation_uses, host_store_get_failure_fails_the_evaluation,
-               host_store_add_failure_fails_the_evaluation, contexts_keep_their_own_state);
+               host_store_add_failure_fails_the_evaluation, contexts_keep_their_own_state,
+               older_per_currency_counters_name_their_pot);
     return s;
 }
 

@@ -125,7 +125,7 @@ START_TEST(limits_cut_the_expression)
               ROW("t1", "15.00", "USD") ROW("t2", "15.00", "USD"),
               "t1 o 0.75 USD\n"
               "t2 o 0.25 USD cut\n",
-              "a|o|u1|-|USD\t100\n");
+              "a|o|u1|-|*\t10000\n");
 }
 END_TEST
 
