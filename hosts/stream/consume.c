@@ -291,14 +291,9 @@ static int reject(stream_host *h, const rd_kafka_message_t *msg, const char *why
     return 0;
 }
 
-typedef struct eval_ud {
-    stream_host *h;
-    bool oom;
-} eval_ud;
-
 static void on_award(void *ud, const cbr_award *a)
 {
-    eval_ud *e = ud;
+    stream_event_ud *e = ud;
     const stream_row *r = &e->h->rows[a->row];
     if (stream_event_add(e->h, a, r->tid, r->timestamp, cbr_program_hash(e->h->prog)) != 0)
         e->oom = true;
@@ -407,7 +402,7 @@ int stream_process_pending(stream_host *h)
         sp->next = msg->offset + 1;
         sp->touched = true;
     }
-    eval_ud eu = {.h = h};
+    stream_event_ud eu = {.h = h};
     cbr_error err;
     if (rc == 0 && cbr_batch_rows(h->batch) > 0 && cbr_eval(h->ctx, h->batch, on_award, &eu, &err) != CBR_OK) {
         fprintf(stderr, STREAM_PROG ": evaluating a batch: %s\n", err.message);
@@ -451,13 +446,7 @@ int stream_process_pending(stream_host *h)
     } else {
         h->nacked = 0;
         stream_ledger_clean(h->ledger);
-        /* Counted only now: an award of a batch that did not commit is
-         * granted again after the restart, and must count once. */
-        for (size_t i = 0; i < h->nout; i++)
-            if (h->out[i].kind == STREAM_AWARD)
-                stream_metrics_event(h->metrics, h->out[i].event, h->out[i].campaign, h->out[i].currency,
-                                     h->out[i].exponent, h->out[i].cashback);
-        stream_outbox_send(h, h->out, h->nout);
+        stream_events_committed(h);
         stream_metrics_batch(h->metrics, records, rejected, seconds_since(&t0));
     }
     for (size_t i = 0; i < h->nout; i++)

@@ -90,3 +90,12 @@ int stream_event_add(stream_host *h, const cbr_award *a, const char *tid, const 
     m->cashback = a->cashback;
     return 0;
 }
+
+void stream_events_committed(stream_host *h)
+{
+    for (size_t i = 0; i < h->nout; i++)
+        if (h->out[i].kind == STREAM_AWARD)
+            stream_metrics_event(h->metrics, h->out[i].event, h->out[i].campaign, h->out[i].currency,
+                                 h->out[i].exponent, h->out[i].cashback);
+    stream_outbox_send(h, h->out, h->nout);
+}

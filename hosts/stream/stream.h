@@ -261,6 +261,15 @@ stream_msg *stream_out_new(stream_host *h);
  * vest, which no program decides).  0, or -1 when memory runs out. */
 int stream_event_add(stream_host *h, const cbr_award *a, const char *tid, const char *timestamp,
                      const char *bundle);
+/* What an award callback that adds events carries: oom once one could not be. */
+typedef struct stream_event_ud {
+    stream_host *h;
+    bool oom;
+} stream_event_ud;
+/* The batch's messages are committed: /metrics counts its events (only
+ * now: an event of a batch that did not commit comes again after the
+ * restart, and must count once) and the producer gets them all. */
+void stream_events_committed(stream_host *h);
 
 /* vest.c */
 /* Vests every pending award due now, in transactions of their own (the

@@ -48,15 +48,10 @@ static void drop(due_list *l)
     l->n = 0;
 }
 
-typedef struct vest_ud {
-    stream_host *h;
-    bool oom;
-} vest_ud;
-
 /* A vest event's timestamp is the moment it vested (UTC). */
 static void on_vest(void *ud, const cbr_award *a)
 {
-    vest_ud *v = ud;
+    stream_event_ud *v = ud;
     char when[32];
     time_t t = (time_t)a->vests_at;
     struct tm tm;
@@ -83,7 +78,7 @@ static int vest_chunk(stream_host *h, int64_t now, due_list *l, bool *more)
     }
     if (l->n == 0)
         return 0;
-    vest_ud vu = {h, false};
+    stream_event_ud vu = {h, false};
     for (size_t i = 0; i < l->n; i++) {
         due_rec *r = &l->v[i];
         cbr_error err;
@@ -115,12 +110,9 @@ static int vest_chunk(stream_host *h, int64_t now, due_list *l, bool *more)
     if (rc != 0)
         return -1;
     h->nacked = 0;
-    for (size_t i = 0; i < h->nout; i++)
-        stream_metrics_event(h->metrics, h->out[i].event, h->out[i].campaign, h->out[i].currency,
-                             h->out[i].exponent, h->out[i].cashback);
     if (h->nout)
         fprintf(stderr, STREAM_PROG ": vested %zu awards of %zu ledger records\n", h->nout, l->n);
-    stream_outbox_send(h, h->out, h->nout);
+    stream_events_committed(h);
     *more = l->n == CHUNK;
     return 0;
 }
