@@ -643,7 +643,8 @@ static bool write_counters(statedb *s)
     bool ok = cbr_state_each_change(s->cache, take_counter, &w, NULL) == CBR_OK;
     if (!ok)
         fprintf(stderr, "%s: %s: out of memory saving the state\n", cbrc_prog, s->path);
-    qsort(w.v, w.n, sizeof *w.v, cmp_cput);
+    if (w.n > 1)
+        qsort(w.v, w.n, sizeof *w.v, cmp_cput);
     sqlite3_stmt *q = s->q[Q_PUT_COUNTER];
     for (size_t i = 0; ok && i < w.n; i++) {
         sqlite3_reset(q);
@@ -673,7 +674,8 @@ static bool write_records(statedb *s)
     for (size_t i = 0; i < s->dirty.cap; i++)
         if (s->dirty.e[i].key)
             v[n++] = &s->dirty.e[i];
-    qsort(v, n, sizeof *v, cmp_kent);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_kent);
     sqlite3_stmt *q = s->q[Q_PUT_RECORD];
     bool ok = true;
     for (size_t i = 0; ok && i < n; i++) {

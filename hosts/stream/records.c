@@ -159,7 +159,8 @@ int stream_records_write(stream_records *r)
     for (size_t i = 0; i < r->cap; i++)
         if (r->e[i].key && r->e[i].dirty)
             v[n++] = &r->e[i];
-    qsort(v, n, sizeof *v, cmp_rec);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_rec);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = stream_store_put_record(r->store, v[i]->key, v[i]->n, v[i]->data, v[i]->len, v[i]->due, v[i]->at);
