@@ -506,8 +506,11 @@ bool statedb_migrate_pots(statedb *s, const cbr_program *p)
     /* A state kept before pots: each currency's counter of a limit or
      * budget written without one goes into its pot (cbr.h). */
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "SELECT key, value FROM counters WHERE key >= CAST('a|' AS BLOB) AND key < CAST('d' AS BLOB)", -1, &q, NULL) !=
-        SQLITE_OK) {
+    /* Keys are blobs, and a blob never compares equal to text: the bounds
+     * are blobs too (kinds a, b and c: money counters). */
+    static const char scan[] =
+        "SELECT key, value FROM counters WHERE key >= CAST('a|' AS BLOB) AND key < CAST('d' AS BLOB)";
+    if (sqlite3_prepare_v2(s->db, scan, -1, &q, NULL) != SQLITE_OK) {
         db_error(s, "reading the counters");
         return false;
     }
@@ -521,7 +524,7 @@ bool statedb_migrate_pots(statedb *s, const cbr_program *p)
     }
     char *keys = NULL;          /* old keys, NUL-separated, deleted after the scan */
     size_t nkeys = 0, capkeys = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *key = sqlite3_column_blob(q, 0);
         size_t n = (size_t)sqlite3_column_bytes(q, 0), pn;

@@ -826,8 +826,9 @@ CBR_API size_t cbr_context_settled(const cbr_context *ctx);
  * (1) in currency cur ("USD"), as the context's store counts it: *left and
  * *total (the whole budget; may be NULL) in minor units, *exponent (may be
  * NULL) the currency's minor digits.  A budget written without a currency
- * is one pot: what is left of it, in whole minor units of cur.  CBR_ERR_ARG when there is no such
- * budget, or it is written in another currency.
+ * is one pot: what is left of it, in whole minor units of cur.
+ * CBR_ERR_ARG when there is no such budget, or it is written in another
+ * currency.
  * A paced budget (`budget 10.00 per day`) starts afresh each period, so
  * what is left is the current period's: the period that holds the latest
  * timestamp (the latest in time, not the last in input order) of the rows

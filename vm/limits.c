@@ -7,9 +7,10 @@
  * room, and once awarded, added to every counter (an award counts as one
  * for `limit N` even when it was cut).  A money limit or budget with a
  * currency counts in that currency's minor units; one without is one pot
- * across currencies, in units of 10^-CBRX_POT_EXP (vmint.h).  A period (of a limit or a paced budget) is part of the
- * key, so each period starts from zero: the offer's zone decides the local
- * date, the campaign's for a campaign budget.
+ * across currencies, in units of 10^-CBRX_POT_EXP (vmint.h).  A period
+ * (of a limit or a paced budget) is part of the key, so each period starts
+ * from zero: the offer's zone decides the local date, the campaign's for a
+ * campaign budget.
  *
  * A row is settled all or nothing: what its candidates add is kept in the
  * row's pending list (read back by the row's later candidates, so two
@@ -168,8 +169,8 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
             ok = ok && put_pool(ctx, XF_USER_ID, c->row) && puts_(ctx, "|", false);
         ok = ok && put_period(ctx, l->period, date);
         if (l->kind == XL_MONEY)
-            ok = ok && puts_(ctx, "|", false) && (!l->amount.cur[0] ? puts_(ctx, "*", false)
-                                                                                  : put(ctx, cur, ncur, true));
+            ok = ok && puts_(ctx, "|", false) &&
+                 (l->amount.cur[0] ? put(ctx, cur, ncur, true) : puts_(ctx, "*", false));
         k->len = ctx->nkey - k->off;
     }
     if (o->has_budget) {
@@ -178,7 +179,8 @@ static int build(cbr_context *ctx, const cbrx_cand *c, cbrx_counter *out, bool *
         k->is_count = false;
         money_bound(k, &o->budget, e);
         ok = ok && puts_(ctx, "b|", false) && puts_(ctx, oid, true) &&
-             put_budget_tail(ctx, o->budget_period, date, o->budget.cur[0] ? cur : "*", o->budget.cur[0] ? ncur : 1);
+             put_budget_tail(ctx, o->budget_period, date, o->budget.cur[0] ? cur : "*",
+                             o->budget.cur[0] ? ncur : 1);
         k->len = ctx->nkey - k->off;
     }
     if (o->campaign != CBRX_NONE && x->campaigns[o->campaign].has_budget) {
@@ -436,7 +438,8 @@ cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campai
         ctx->nkey = 0;
         bool ok = of_campaign ? puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true)
                               : puts_(ctx, "b|", false) && puts_(ctx, cbrx_str(x, o->id), true);
-        if (!ok || !put_budget_tail(ctx, period, date, budget->cur[0] ? cur : "*", budget->cur[0] ? strlen(cur) : 1))
+        if (!ok ||
+            !put_budget_tail(ctx, period, date, budget->cur[0] ? cur : "*", budget->cur[0] ? strlen(cur) : 1))
             return cbrx_status(err, CBR_ERR_NOMEM, "out of memory reading a budget");
         cbr_status st = ctx->store.get(ctx->store.ud, ctx->key, ctx->nkey, &used);
         if (st != CBR_OK)

@@ -16,7 +16,8 @@ if BUILD_STREAM
 bin_PROGRAMS += cbr-stream
 cbr_stream_SOURCES = hosts/stream/main.c hosts/stream/stream.h hosts/stream/config.c \
 	hosts/stream/ledger.c hosts/stream/records.c hosts/stream/store.c hosts/stream/bundle.c \
-	hosts/stream/consume.c hosts/stream/events.c hosts/stream/vest.c hosts/stream/outbox.c hosts/stream/metrics.c hosts/input.c hosts/input_csv.c hosts/input_jsonl.c hosts/input_int.h hosts/input.h hosts/json.c hosts/json.h hosts/keyfield.c hosts/keyfield.h stdlib/textbuf.c
+	hosts/stream/consume.c hosts/stream/events.c hosts/stream/vest.c hosts/stream/outbox.c hosts/stream/metrics.c \
+	hosts/input.c hosts/input_csv.c hosts/input_jsonl.c hosts/input_int.h hosts/input.h hosts/json.c hosts/json.h hosts/keyfield.c hosts/keyfield.h stdlib/textbuf.c
 cbr_stream_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) $(MHD_CFLAGS) -pthread
 cbr_stream_LDADD = libcbr-runtime.la $(CSV_LIBS) $(YAJL_LIBS) $(RDKAFKA_LIBS) $(SQLITE3_LIBS) $(MHD_LIBS) -lpthread
 
