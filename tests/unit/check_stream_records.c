@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include "hosts/stream/stream.h"
 #include "tests/unit/unit.h"
 
@@ -246,6 +247,51 @@ START_TEST(many_records_in_one_batch)
 }
 END_TEST
 
+/* A database of an older cbr-stream kept a pot's counters per currency:
+ * the first start with a program converts them, once. */
+START_TEST(an_older_database_gets_its_pots_once)
+{
+    make_dir();
+    stream_store *st = stream_store_open(db);
+    stream_store_close(st);
+    sqlite3 *raw;
+    ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(raw,
+                                  "DELETE FROM meta;"
+                                  "INSERT INTO state(key, value) VALUES ('b|o|USD', 200), ('b|o|EUR', 150),"
+                                  " ('b|o|JPY', 6), ('b|p|USD', 40), ('n|o|u1|-', 2);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    cbr_compiler *c = unit_compile("offer \"o\" { budget 10.00 limit 1 per user when amount > 0 then cashback 1.00 }\n"
+                                   "offer \"p\" { budget 5.00 USD when amount > 0 then cashback 1.00 }\n");
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
+    cbr_compiler_free(c);
+    for (int start = 0; start < 2; start++) {
+        st = stream_store_open(db);
+        ck_assert_int_eq(stream_store_migrate_pots(st, p), 0);
+        stream_ledger *l = stream_ledger_new(st);
+        ck_assert_int_eq(stream_store_load_ledger(st, l), 0);
+        cbr_store s = stream_ledger_store(l);
+        int64_t v = -1;
+        ck_assert_int_eq(s.get(s.ud, "b|o|*", 5, &v), CBR_OK);
+        ck_assert_int_eq(v, 20000 + 15000 + 60000);
+        ck_assert_int_eq(s.get(s.ud, "b|o|USD", 7, &v), CBR_OK);
+        ck_assert_int_eq(v, 0);
+        ck_assert_int_eq(s.get(s.ud, "b|p|USD", 7, &v), CBR_OK);
+        ck_assert_int_eq(v, 40);
+        ck_assert_int_eq(s.get(s.ud, "n|o|u1|-", 8, &v), CBR_OK);
+        ck_assert_int_eq(v, 2);
+        ck_assert_uint_eq(stream_ledger_count(l), 3);
+        stream_ledger_free(l);
+        stream_store_close(st);
+    }
+    cbr_program_free(p);
+    remove_dir();
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("stream_records");
@@ -256,6 +302,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, pending_records_are_found_by_due_moment_in_order);
     tcase_add_test(t, retention_keeps_recent_and_pending_records);
     tcase_add_test(t, many_records_in_one_batch);
+    tcase_add_test(t, an_older_database_gets_its_pots_once);
     suite_add_tcase(s, t);
     return s;
 }
