@@ -84,9 +84,11 @@ CBR_API const char *cbr_status_text(cbr_status st);
  * the top of this file); 0.4 added tables, tallies, reward expressions and
  * best-of groups to the language, cbr_program_info.tallies and
  * cbr_program_tally_count/_name, and made cbr_evaluate read the store for
- * a program with tallies. */
+ * a program with tallies; 0.5 added the award ledger (record kinds, the
+ * store's record calls, cbr_ledger_*, cbr_award_id) and made a money
+ * limit or budget without a currency one pot (cbr_program_pot_key). */
 #define CBR_VERSION_MAJOR 0
-#define CBR_VERSION_MINOR 4
+#define CBR_VERSION_MINOR 5
 #define CBR_VERSION_PATCH 0
 #define CBR_VERSION_NUM (CBR_VERSION_MAJOR * 10000 + CBR_VERSION_MINOR * 100 + CBR_VERSION_PATCH)
 

@@ -198,6 +198,25 @@ PY
     check "a database from before pots is converted like a text state" test "$(counters pot-v1.db)" = "$(counters pot.db)"
 fi
 
+# Copies of purchases the ledger holds, among new purchases, in a program
+# with tallies: refused before the tallies count (so the new purchases'
+# visits are what they would be without the copies), each reported.
+cat >visits.cbr <<'RULES'
+tally visits = count per user per month
+offer "third" { when visits == 3 then cashback 5.00 }
+RULES
+printf 'tid,user_id,amount,currency,timestamp\nv1,u1,20.00,USD,2026-03-01T10:00:00Z\nv2,u1,20.00,USD,2026-03-02T10:00:00Z\n' >visits1.csv
+printf 'tid,user_id,amount,currency,timestamp\nv1,u1,20.00,USD,2026-03-01T10:00:00Z\nv3,u1,20.00,USD,2026-03-03T10:00:00Z\nv2,u1,20.00,USD,2026-03-02T10:00:00Z\nv4,u1,20.00,USD,2026-03-04T10:00:00Z\n' >visits2.csv
+printf 'tid,user_id,amount,currency,timestamp\nv3,u1,20.00,USD,2026-03-03T10:00:00Z\nv4,u1,20.00,USD,2026-03-04T10:00:00Z\n' >visits2-new.csv
+run_cbrc run visits.cbr --input visits1.csv --state visits.db
+cp visits.db visits-new.db
+expect_status "copies among new purchases, with tallies" 3 run visits.cbr --input visits2.csv --state visits.db
+check "... the copies are refused" test "$(printf '%s\n' "$err" | grep -c 'duplicate transaction v[12]')" -eq 2
+check "... and the new purchases earn what they earn without them (the third visit is v3)" test "$core" = \
+'{"tid":"v3","offer":"third","cashback":"5.00","currency":"USD"}'
+run_cbrc run visits.cbr --input visits2-new.csv --state visits-new.db
+check "... the same counters as without the copies" test "$(counters visits.db)" = "$(counters visits-new.db)"
+
 # SIGKILL halfway: the state is as it was, and the next run gives what it
 # would have given had the killed one never started.  The run reads a pipe
 # that is kept open, so it is surely in the middle when it is killed: it

@@ -362,6 +362,10 @@ cbr_status cbrx_settle(cbr_context *ctx)
             settled(ctx, r);
             continue;
         }
+        if (ledger && ctx->refused[r]) {
+            settled(ctx, r); /* a copy found before the tallies counted */
+            continue;
+        }
         if (ledger) {
             bool refused;
             cbr_status st = cbrx_ledger_check(ctx, (uint32_t)r, &refused);

@@ -147,13 +147,28 @@ cbr_status cbrx_tally_prepass(cbr_context *ctx)
         for (uint32_t i = 0; i < ctx->nsel; i++)
             TD(ctx, t, ctx->sel[i]) = delta_of(ctx, tl, ctx->sel[i]);
     }
+    /* A purchase the ledger already holds is refused by settling and
+     * counts in no tally.  Found here, before counting, it leaves the later
+     * rows' tallies as they will be; found only at settling, each one would
+     * make the rest of the stretch be evaluated again (a batch of copies,
+     * a producer's replay, would cost its square).  A copy within the batch
+     * is still found at settling. */
+    bool ledger = ctx->store.record_get && !ctx->dry;
+    for (uint32_t r = ctx->from; ledger && r < ctx->to; r++) {
+        bool refused = false;
+        cbr_status st = b->kind[r] == XK_PURCHASE && !ctx->refused[r] ? cbrx_ledger_check(ctx, r, &refused) : CBR_OK;
+        if (st != CBR_OK)
+            return st;
+    }
     for (uint32_t r = ctx->from; r < ctx->to; r++)
         for (uint32_t t = 0; t < x->ntallies; t++) {
             cbrx_col *c = &ctx->tcol[t];
             c->null[r] = 1;
             c->v[r] = 0;
             TV(ctx, t, r) = 0;
-            if (no_user[r] || b->kind[r] != XK_PURCHASE)
+            if (ctx->refused[r])
+                TD(ctx, t, r) = 0; /* a copy: refused, counted nowhere */
+            if (no_user[r] || b->kind[r] != XK_PURCHASE || ctx->refused[r])
                 continue; /* no user: every tally unknown, none counts it */
             ctx->nkey = 0;
             if (!cbrx_tally_key(ctx, t, r))
