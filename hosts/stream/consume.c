@@ -367,6 +367,14 @@ static int put_offsets(stream_host *h)
     return 0;
 }
 
+/* What a batch's messages stand for, in its transaction. */
+static int write_batch(stream_host *h, void *ud)
+{
+    (void)ud;
+    return stream_store_put_ledger(h->store, h->ledger) || stream_ledger_write_records(h->ledger) ||
+           stream_store_prune(h->store, h->cfg->ledger_days) || put_offsets(h);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -423,19 +431,8 @@ int stream_process_pending(stream_host *h)
     }
     /* One transaction: acknowledged outbox rows leave, counters, ledger
      * records, new outbox rows and offsets arrive. */
-    if (rc == 0 && stream_store_begin(h->store) == 0) {
-        rc = stream_store_outbox_delete(h->store, h->acked, h->nacked) ||
-             stream_store_put_ledger(h->store, h->ledger) || stream_ledger_write_records(h->ledger) ||
-             stream_store_prune(h->store, h->cfg->ledger_days) || put_offsets(h);
-        for (size_t i = 0; rc == 0 && i < h->nout; i++)
-            rc = stream_store_outbox_add(h->store, &h->out[i]);
-        if (rc == 0)
-            rc = stream_store_commit(h->store);
-        if (rc != 0)
-            stream_store_rollback(h->store);
-    } else {
-        rc = -1;
-    }
+    if (rc == 0)
+        rc = stream_commit_out(h, write_batch, NULL);
     if (rc != 0) {
         /* The counters in memory are ahead of the store now: stop and let a
          * restart resume from the last commit rather than go on from a
@@ -444,7 +441,6 @@ int stream_process_pending(stream_host *h)
         h->fatal = true;
         stream_stop = 1;
     } else {
-        h->nacked = 0;
         stream_ledger_clean(h->ledger);
         stream_events_committed(h);
         stream_metrics_batch(h->metrics, records, rejected, seconds_since(&t0));

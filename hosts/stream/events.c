@@ -99,3 +99,20 @@ void stream_events_committed(stream_host *h)
                                  h->out[i].exponent, h->out[i].cashback);
     stream_outbox_send(h, h->out, h->nout);
 }
+
+int stream_commit_out(stream_host *h, int (*write)(stream_host *h, void *ud), void *ud)
+{
+    if (stream_store_begin(h->store) != 0)
+        return -1;
+    int rc = stream_store_outbox_delete(h->store, h->acked, h->nacked) || write(h, ud);
+    for (size_t i = 0; rc == 0 && i < h->nout; i++)
+        rc = stream_store_outbox_add(h->store, &h->out[i]);
+    if (rc == 0)
+        rc = stream_store_commit(h->store);
+    if (rc != 0) {
+        stream_store_rollback(h->store);
+        return -1;
+    }
+    h->nacked = 0;
+    return 0;
+}

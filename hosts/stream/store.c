@@ -248,27 +248,19 @@ int stream_store_outbox_get(stream_store *s, int64_t id, stream_msg *m)
     return ret;
 }
 
-int64_t stream_store_outbox_count(stream_store *s)
+static int64_t count_of(stream_store *s, const char *text)
 {
     sqlite3_stmt *st;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(s->db, text, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return n;
 }
 
-int64_t stream_store_record_count(stream_store *s)
-{
-    sqlite3_stmt *st;
-    int64_t n = -1;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM ledger", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
+int64_t stream_store_outbox_count(stream_store *s) { return count_of(s, "SELECT count(*) FROM outbox"); }
+
+int64_t stream_store_record_count(stream_store *s) { return count_of(s, "SELECT count(*) FROM ledger"); }
 
 int stream_store_begin(stream_store *s)
 {

@@ -266,6 +266,10 @@ typedef struct stream_event_ud {
     stream_host *h;
     bool oom;
 } stream_event_ud;
+/* One transaction: the acknowledged outbox rows leave, write(h, ud) adds
+ * what the messages stand for (counters, records, offsets), the batch's
+ * messages arrive.  0, or -1 with nothing of it stored. */
+int stream_commit_out(stream_host *h, int (*write)(stream_host *h, void *ud), void *ud);
 /* The batch's messages are committed: /metrics counts its events (only
  * now: an event of a batch that did not commit comes again after the
  * restart, and must count once) and the producer gets them all. */

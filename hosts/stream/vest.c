@@ -68,6 +68,18 @@ static void clear_out(stream_host *h)
     h->nout = 0;
 }
 
+/* The records after vesting, in the transaction of their events. */
+static int write_vested(stream_host *h, void *ud)
+{
+    const due_list *l = ud;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < l->n; i++)
+        if (l->v[i].vested)
+            rc = stream_store_put_record(h->store, l->v[i].key, l->v[i].n, l->v[i].vested, l->v[i].vlen,
+                                         l->v[i].due, l->v[i].at);
+    return rc;
+}
+
 /* One chunk; *more when it was full (there may be more due). */
 static int vest_chunk(stream_host *h, int64_t now, due_list *l, bool *more)
 {
@@ -93,23 +105,8 @@ static int vest_chunk(stream_host *h, int64_t now, due_list *l, bool *more)
         fprintf(stderr, STREAM_PROG ": out of memory vesting\n");
         return -1;
     }
-    int rc = stream_store_begin(h->store);
-    if (rc == 0) {
-        rc = stream_store_outbox_delete(h->store, h->acked, h->nacked);
-        for (size_t i = 0; rc == 0 && i < l->n; i++)
-            if (l->v[i].vested)
-                rc = stream_store_put_record(h->store, l->v[i].key, l->v[i].n, l->v[i].vested, l->v[i].vlen,
-                                             l->v[i].due, l->v[i].at);
-        for (size_t i = 0; rc == 0 && i < h->nout; i++)
-            rc = stream_store_outbox_add(h->store, &h->out[i]);
-        if (rc == 0)
-            rc = stream_store_commit(h->store);
-        if (rc != 0)
-            stream_store_rollback(h->store);
-    }
-    if (rc != 0)
+    if (stream_commit_out(h, write_vested, l) != 0)
         return -1;
-    h->nacked = 0;
     if (h->nout)
         fprintf(stderr, STREAM_PROG ": vested %zu awards of %zu ledger records\n", h->nout, l->n);
     stream_events_committed(h);
