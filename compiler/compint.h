@@ -57,6 +57,7 @@ struct cbr_compiler {
     cbr_program_info info;
     struct cbrsema *sema;  /* the checked program (sema.h) */
     cbrlexlog *lexlog;     /* NULL unless the formatter records positions */
+    struct cbrsymbols *symbols; /* built on the first ask (symbols.c) */
 };
 
 /* ---- diag.c ---- */

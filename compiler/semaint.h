@@ -64,6 +64,9 @@ typedef struct cbrsema_ctx {
 cbrtype cbrtc_expr(cbrsema_ctx *s, cbrexpr *e);
 /* Registers the built-in functions in s->funcs; false when out of memory. */
 bool cbrtc_init_builtins(cbrsema_ctx *s);
+/* The name of built-in function i and, when sig is not NULL, its signature
+ * for messages; NULL past the last one. */
+const char *cbrtc_builtin(unsigned i, const char **sig);
 /* Checks a let on first use (cycles are errors); returns its type. */
 cbrtype cbrtc_let(cbrsema_ctx *s, unsigned index);
 /* The size of a checked expression once every let it uses is written out:

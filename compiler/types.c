@@ -71,6 +71,15 @@ static const struct {
 
 enum { NBUILTINS = sizeof builtins / sizeof builtins[0] };
 
+const char *cbrtc_builtin(unsigned i, const char **sig)
+{
+    if (i >= NBUILTINS)
+        return NULL;
+    if (sig)
+        *sig = builtins[i].sig;
+    return builtins[i].name;
+}
+
 bool cbrtc_init_builtins(cbrsema_ctx *s)
 {
     for (unsigned i = 0; i < NBUILTINS; i++)

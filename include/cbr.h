@@ -86,9 +86,10 @@ CBR_API const char *cbr_status_text(cbr_status st);
  * cbr_program_tally_count/_name, and made cbr_evaluate read the store for
  * a program with tallies; 0.5 added the award ledger (record kinds, the
  * store's record calls, cbr_ledger_*, cbr_award_id) and made a money
- * limit or budget without a currency one pot (cbr_program_pot_key). */
+ * limit or budget without a currency one pot (cbr_program_pot_key); 0.6
+ * added what the sources name (cbr_compiler_symbol, _reference). */
 #define CBR_VERSION_MAJOR 0
-#define CBR_VERSION_MINOR 5
+#define CBR_VERSION_MINOR 6
 #define CBR_VERSION_PATCH 0
 #define CBR_VERSION_NUM (CBR_VERSION_MAJOR * 10000 + CBR_VERSION_MINOR * 100 + CBR_VERSION_PATCH)
 
@@ -257,6 +258,63 @@ typedef struct cbr_program_info {
     unsigned tallies;        /* nonzero: cbr_evaluate reads the store (tallies) */
 } cbr_program_info;
 CBR_API cbr_status cbr_compiler_info(const cbr_compiler *c, cbr_program_info *out, cbr_error *err);
+
+/* ---- what the sources name, for editors ------------------------------------ */
+
+/* After cbr_compiler_check, with or without errors, a compiler lists every
+ * name the program declares (symbols) and every place a name is used
+ * (references), as the checker resolved them: what a language server needs
+ * for hover, go to definition, find references, completion and outlines.
+ * A half-written program has whatever was declared and resolved in it. */
+typedef enum cbr_symbol_kind {
+    CBR_SYMBOL_FIELD,     /* a standard, derived or declared field */
+    CBR_SYMBOL_LET,
+    CBR_SYMBOL_TALLY,
+    CBR_SYMBOL_TABLE,
+    CBR_SYMBOL_EXTERN,    /* an `extern fn` */
+    CBR_SYMBOL_FUNCTION,  /* a built-in function */
+    CBR_SYMBOL_WEEKDAY,   /* MON .. SUN */
+    CBR_SYMBOL_CAMPAIGN,
+    CBR_SYMBOL_OFFER,     /* an offer or a bare rule */
+    CBR_SYMBOL_TEST
+} cbr_symbol_kind;
+
+/* A stretch of a source: lines and columns as in cbr_diagnostic (1-based,
+ * columns in code points, the end one past the last character).  file is
+ * the name the source was added under; NULL, with zero lines, for what the
+ * language itself defines (standard fields, built-in functions, weekdays). */
+typedef struct cbr_span {
+    const char *file;
+    unsigned line, column, end_line, end_column;
+} cbr_span;
+
+typedef struct cbr_symbol {
+    cbr_symbol_kind kind;
+    const char *name;     /* a name, or an offer's, campaign's or test's id */
+    const char *type;     /* "money", "list of string"; a table's "string -> decimal"
+                             or "set of int"; a function's signature; "" for
+                             campaigns, offers and tests */
+    const char *what;     /* for people: "standard field", "let", "bare rule", ... */
+    const char *campaign; /* an offer's campaign id, else NULL */
+    cbr_span name_at;     /* its name where it is declared */
+    cbr_span decl;        /* the whole declaration */
+} cbr_symbol;
+
+typedef struct cbr_reference {
+    size_t symbol;        /* the index of the symbol named here */
+    cbr_span at;          /* the name as written (a campaign's or offer's id with its quotes) */
+} cbr_reference;
+
+/* The symbols, in a fixed order: fields, lets, tallies, tables, externs,
+ * built-in functions, weekdays, campaigns, offers, tests, each in the order
+ * of declaration; 0 and NULL before the check or when memory ran out.
+ * Strings belong to the compiler. */
+CBR_API size_t cbr_compiler_symbol_count(cbr_compiler *c);
+CBR_API const cbr_symbol *cbr_compiler_symbol(cbr_compiler *c, size_t index);
+/* The references, in the order of the sources and, within one, of the
+ * declarations that hold them.  A declaration is not a reference to itself. */
+CBR_API size_t cbr_compiler_reference_count(cbr_compiler *c);
+CBR_API const cbr_reference *cbr_compiler_reference(cbr_compiler *c, size_t index);
 
 /* ---- programs ------------------------------------------------------------- */
 
