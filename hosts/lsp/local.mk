@@ -14,7 +14,7 @@ cbr_lsp_SOURCES = hosts/lsp/main.c hosts/lsp/lsp.h hosts/lsp/rpc.c hosts/lsp/pos
 cbr_lsp_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
 cbr_lsp_LDADD = libcbr.la $(YAJL_LIBS)
 
-LSP_TESTS = tests/lsp/protocol.sh
+LSP_TESTS = tests/lsp/protocol.sh tests/lsp/nvim.sh
 TESTS += $(LSP_TESTS)
-EXTRA_DIST += $(LSP_TESTS) tests/lsp/client.py tests/lsp/protocol.py
-tests/lsp/protocol.log: cbr-lsp$(EXEEXT) cbrc$(EXEEXT)
+EXTRA_DIST += $(LSP_TESTS) tests/lsp/client.py tests/lsp/protocol.py tests/lsp/nvim.lua
+tests/lsp/protocol.log tests/lsp/nvim.log: cbr-lsp$(EXEEXT) cbrc$(EXEEXT)
