@@ -13,21 +13,36 @@ run_examples=yes
 
 # Build and test dependencies, all from Debian.
 # clang and its runtime build the libFuzzer targets (make fuzz); valgrind runs
-# scripts/valgrind.sh; neovim is the editor the language server is tested in.
+# scripts/valgrind.sh; neovim is the editor the language server is tested in;
+# nodejs runs the VS Code extension's grammar test and packaging.
 packages="build-essential autoconf automake libtool pkgconf re2c bison check
 libffi-dev libunistring-dev libsodium-dev libcsv-dev libyajl-dev tzdata python3
-librdkafka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev valgrind neovim"
+librdkafka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev valgrind neovim
+nodejs"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
         missing="$missing $p"
 done
+# Debian's npm, unless a Node.js that brings its own is there already.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
     echo "setup: installing Debian packages:$missing"
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# The VS Code extension's packages, from the npm registry: its language
+# client, and the tokenizer and packager its test uses (tests/editors).
+# Without them that test is skipped, so a failure here is only a warning.
+ext=editors/vscode
+if [ ! -f "$ext/node_modules/.package-lock.json" ] ||
+    [ "$ext/package-lock.json" -nt "$ext/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in $ext"
+    (cd "$ext" && npm ci --no-audit --no-fund --loglevel=error) ||
+        echo "setup: warning: npm ci failed; the VS Code extension's test will be skipped" >&2
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)

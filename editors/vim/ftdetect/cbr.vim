@@ -1,0 +1,2 @@
+" ftdetect/cbr.vim: .cbr files are cbr cashback rules.
+autocmd BufRead,BufNewFile *.cbr setfiletype cbr
