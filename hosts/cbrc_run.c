@@ -17,7 +17,9 @@
 #include "hosts/cbrc.h"
 #include "hosts/feed.h"
 #include "hosts/statedb.h"
+#include "hosts/report.h"
 #include "hosts/summary.h"
+#include "stdlib/date.h"
 
 #define prog cbrc_prog
 
@@ -27,12 +29,13 @@ typedef struct run {
     cbr_batch *b;
     cbr_context *ctx;
     FILE *out;
-    cbrc_summary *summary;      /* --summary, or NULL */
+    cbrc_summary *summary;      /* --summary or --report, or NULL */
     cbrc_counts counts;
     size_t last_row;            /* of the last award in this batch, to count earning rows */
     bool oom;
     /* each row of the batch: its line and bytes, to reject it if settling refuses it */
     uint64_t *lines;
+    int32_t *days;              /* the date each row's timestamp is written with (the report's days) */
     size_t *rawoff;             /* rows + 1 offsets into raw */
     char *raw;
     size_t nraw, capraw;
@@ -64,7 +67,7 @@ static void print_award(void *ud, const cbr_award *a)
     if (r->summary) {
         size_t un;
         const char *user = cbr_batch_string(r->b, a->row, 1, &un);
-        if (!cbrc_summary_award(r->summary, a, user, un))
+        if (!cbrc_summary_award(r->summary, a, user, un, r->days[a->row]))
             r->oom = true;
     }
 }
@@ -128,16 +131,28 @@ static void show_progress(run *r, bool last)
     fprintf(stderr, ", %.0f records/s\033[K%s", rate, last ? "\n" : "");
 }
 
+/* The date a record's timestamp is written with ("2026-03-13T..." is
+ * 2026-03-13, whatever its offset), or CBRC_NO_DAY. */
+static int32_t day_of(const cbrin_record *rec)
+{
+    size_t n;
+    const char *ts = cbrc_feed_cell(rec, "timestamp", &n);
+    int32_t day;
+    return ts && n >= 10 && cbrdate_parse(ts, 10, &day) ? day : CBRC_NO_DAY;
+}
+
 /* Keeps row's line and bytes until the batch is settled. */
 static bool keep_raw(run *r, size_t row, const cbrin_record *rec)
 {
     if (!r->lines) {
         size_t cap = cbr_batch_capacity(r->b);
         r->lines = malloc(cap * sizeof *r->lines);
+        r->days = malloc(cap * sizeof *r->days);
         r->rawoff = malloc((cap + 1) * sizeof *r->rawoff);
-        if (!r->lines || !r->rawoff)
+        if (!r->lines || !r->days || !r->rawoff)
             return false;
     }
+    r->days[row] = r->summary ? day_of(rec) : CBRC_NO_DAY;
     if (row == 0)
         r->nraw = 0;
     if (r->nraw + rec->rawlen > r->capraw) {
@@ -279,7 +294,7 @@ int cbrc_cmd_run(int argc, char **argv)
 {
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
     const char *input = NULL, *output = NULL, *rejects = NULL, *format = NULL, *state = NULL;
-    const char *summary = NULL, *summary_out = NULL;
+    const char *summary = NULL, *summary_out = NULL, *report = NULL;
     long batch = 1024;
     long ledger_days = -1; /* --ledger-days: the database's own when not given */
     long long max_errors = 100;
@@ -293,7 +308,8 @@ int cbrc_cmd_run(int argc, char **argv)
                           : !strcmp(a, "--rejects") ? &rejects
                           : !strcmp(a, "--format") ? &format
                           : !strcmp(a, "--state") ? &state
-                          : !strcmp(a, "--summary-output") ? &summary_out : NULL;
+                          : !strcmp(a, "--summary-output") ? &summary_out
+                          : !strcmp(a, "--report") ? &report : NULL;
         if (!strcmp(a, "--summary")) {
             summary = "text";
         } else if (!strncmp(a, "--summary-format=", 17)) {
@@ -370,6 +386,7 @@ int cbrc_cmd_run(int argc, char **argv)
     if (r.p && rc == 0 && ((output && !writable("--output", output, false))
                            || (rejects && !writable("--rejects", rejects, false))
                            || (summary_out && !writable("--summary-output", summary_out, false))
+                           || (report && !writable("--report", report, false))
                            || (state && !writable("--state", state, true))))
         rc = EXIT_USAGE;
     if (r.p && rc == 0) {
@@ -385,7 +402,7 @@ int cbrc_cmd_run(int argc, char **argv)
             cbr_context_new(r.p, (size_t)batch, &r.ctx, &err) != CBR_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.message);
             rc = EXIT_USAGE;
-        } else if (summary && !(r.summary = cbrc_summary_new(r.p))) {
+        } else if ((summary || report) && !(r.summary = cbrc_summary_new(r.p))) {
             fprintf(stderr, "%s: out of memory\n", prog);
             rc = EXIT_USAGE;
         }
@@ -437,7 +454,12 @@ int cbrc_cmd_run(int argc, char **argv)
                 r.counts.rejected = r.feed.rejected;
                 r.counts.reasons = r.feed.reasons;
                 r.counts.nreasons = r.feed.nreasons;
-                cbrc_summary_print(r.summary, sumf, !strcmp(summary, "json"), r.ctx, &r.counts);
+                if (summary)
+                    cbrc_summary_print(r.summary, sumf, !strcmp(summary, "json"), r.ctx, &r.counts);
+                cbrc_report_info info = {.input = input, .input_size = r.input_size,
+                                         .bundle = cbr_program_hash(r.p), .rules = rules, .nrules = nrules};
+                if (report && !cbrc_report_save(report, r.summary, r.ctx, &r.counts, &info))
+                    rc = EXIT_USAGE;
             }
         }
     }
@@ -463,6 +485,7 @@ int cbrc_cmd_run(int argc, char **argv)
         cbrc_feed_close(&r.feed);
     cbrc_summary_free(r.summary);
     free(r.lines);
+    free(r.days);
     free(r.rawoff);
     free(r.raw);
     cbrtb_free(&r.line);

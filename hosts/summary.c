@@ -14,44 +14,7 @@
 #include "hosts/cbrc.h"
 #include "hosts/json.h"
 #include "hosts/summary.h"
-
-#define DISTINCT_EXACT 2048       /* 32 KiB of hashes at most, then the sketch */
-#define HLL_BITS 14
-#define HLL_M (1u << HLL_BITS)
-
-typedef struct distinct {
-    uint64_t *slot;             /* exact: open addressing, 0 = empty */
-    size_t n, cap;
-    uint8_t *reg;               /* the sketch, once past DISTINCT_EXACT */
-} distinct;
-
-typedef struct money {
-    char cur[4];
-    int exponent;
-    int64_t minor;
-    bool overflow;
-} money;
-
-typedef struct tally {
-    const char *id;             /* offer or campaign id */
-    const char *campaign;       /* offers: their campaign, or NULL */
-    size_t offer;               /* offers: index; campaigns: one of their offers */
-    uint64_t awards, cut;
-    distinct customers;
-    money *cash;
-    size_t ncash;
-} tally;
-
-struct cbrc_summary {
-    const cbr_program *p;
-    tally *offers;
-    size_t noffers;
-    tally *campaigns;
-    size_t ncampaigns;
-    size_t *campaign_of;        /* per offer: campaign tally index, or SIZE_MAX */
-    /* The ledger's totals: awards paid now and pending, and reversals. */
-    tally paid, pending, reversed;
-};
+#include "hosts/summary_int.h"
 
 static uint64_t mix(uint64_t h)
 {
@@ -183,6 +146,7 @@ void cbrc_summary_free(cbrc_summary *s)
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < counts[k]; i++) {
             free(lists[k][i].cash);
+            free(lists[k][i].days);
             free(lists[k][i].customers.slot);
             free(lists[k][i].customers.reg);
         }
@@ -195,7 +159,8 @@ void cbrc_summary_free(cbrc_summary *s)
     free(s);
 }
 
-static bool add_cash(tally *t, const cbr_award *a)
+/* Adds the award to t's total in its currency; *which is that total's index. */
+static bool add_cash(tally *t, const cbr_award *a, size_t *which)
 {
     size_t i = 0;
     while (i < t->ncash && memcmp(t->cash[i].cur, a->currency, 4))
@@ -213,27 +178,67 @@ static bool add_cash(tally *t, const cbr_award *a)
     money *m = &t->cash[i];
     if (__builtin_add_overflow(m->minor, a->cashback, &m->minor))
         m->overflow = true;
+    if (which)
+        *which = i;
     return true;
 }
 
-static bool count(tally *t, const cbr_award *a, uint64_t user)
+/* Counts the award in its day's entry, made when new. */
+static bool add_day(tally *t, int32_t day, size_t cur, const cbr_award *a)
+{
+    size_t lo = 0, hi = t->ndays;
+    if (hi && (t->days[hi - 1].day < day || (t->days[hi - 1].day == day && t->days[hi - 1].cur <= cur)))
+        lo = hi - 1; /* in time order: the last entry, or one after it */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const daily *d = &t->days[mid];
+        if (d->day < day || (d->day == day && d->cur < cur))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == t->ndays || t->days[lo].day != day || t->days[lo].cur != cur) {
+        if (t->ndays == t->capdays) {
+            size_t nc = t->capdays ? 2 * t->capdays : 32;
+            daily *nd = realloc(t->days, nc * sizeof *nd);
+            if (!nd)
+                return false;
+            t->days = nd;
+            t->capdays = nc;
+        }
+        memmove(&t->days[lo + 1], &t->days[lo], (t->ndays - lo) * sizeof *t->days);
+        t->days[lo] = (daily){.day = day, .cur = (uint32_t)cur};
+        t->ndays++;
+    }
+    daily *d = &t->days[lo];
+    d->awards++;
+    /* Past INT64_MAX the total says `>` (money.overflow); a day saturates. */
+    if (__builtin_add_overflow(d->minor, a->cashback, &d->minor))
+        d->minor = INT64_MAX;
+    return true;
+}
+
+static bool count(tally *t, const cbr_award *a, uint64_t user, int32_t day)
 {
     t->awards++;
     t->cut += a->cut != 0;
     if (user && !distinct_add(&t->customers, user))
         return false;
-    return add_cash(t, a);
+    size_t cur;
+    if (!add_cash(t, a, &cur))
+        return false;
+    return day == CBRC_NO_DAY || add_day(t, day, cur, a);
 }
 
-bool cbrc_summary_award(cbrc_summary *s, const cbr_award *a, const char *user, size_t ulen)
+bool cbrc_summary_award(cbrc_summary *s, const cbr_award *a, const char *user, size_t ulen, int32_t day)
 {
     if (a->offer >= s->noffers)
         return true;
     uint64_t h = user ? hash_user(user, ulen) : 0;
-    bool ok = count(&s->offers[a->offer], a, h);
+    bool ok = count(&s->offers[a->offer], a, h, day);
     size_t c = s->campaign_of[a->offer];
     if (c != SIZE_MAX)
-        ok = count(&s->campaigns[c], a, h) && ok;
+        ok = count(&s->campaigns[c], a, h, day) && ok;
     return ok;
 }
 
@@ -243,12 +248,17 @@ bool cbrc_summary_event(cbrc_summary *s, const cbr_award *a)
     if (a->event == CBR_EVENT_VEST)
         return true; /* `cbrc vest` pays them, not a run */
     t->awards++;
-    return add_cash(t, a);
+    return add_cash(t, a, NULL);
+}
+
+uint64_t cbrc_summary_reach(const tally *t, bool *estimated)
+{
+    return distinct_count(&t->customers, estimated);
 }
 
 /* ---- printing ---- */
 
-static void fmt_minor(char *buf, size_t n, int64_t v, int e)
+void cbrc_summary_minor_text(char *buf, size_t n, int64_t v, int e)
 {
     cbr_award a = {.cashback = v, .exponent = e};
     char amt[40];
@@ -257,7 +267,7 @@ static void fmt_minor(char *buf, size_t n, int64_t v, int e)
 }
 
 /* The cashback column: "24.00 USD", several currencies joined with " + ". */
-static void cash_text(const tally *t, char *buf, size_t n)
+void cbrc_summary_cash_text(const tally *t, char *buf, size_t n)
 {
     size_t k = 0;
     buf[0] = '\0';
@@ -265,7 +275,7 @@ static void cash_text(const tally *t, char *buf, size_t n)
         snprintf(buf, n, "0");
     for (size_t i = 0; i < t->ncash && k < n; i++) {
         char amt[40];
-        fmt_minor(amt, sizeof amt, t->cash[i].minor, t->cash[i].exponent);
+        cbrc_summary_minor_text(amt, sizeof amt, t->cash[i].minor, t->cash[i].exponent);
         k += (size_t)snprintf(buf + k, n - k, "%s%s%s %s", i ? " + " : "", t->cash[i].overflow ? ">" : "",
                               amt, t->cash[i].cur);
     }
@@ -279,8 +289,8 @@ static bool budget_in(cbr_context *ctx, const tally *t, int of_campaign, size_t 
     int e;
     if (cbr_context_budget_left(ctx, t->offer, of_campaign, t->cash[i].cur, &l, &tot, &e, NULL) != CBR_OK)
         return false;
-    fmt_minor(left, 40, l, e);
-    fmt_minor(total, 40, tot, e);
+    cbrc_summary_minor_text(left, 40, l, e);
+    cbrc_summary_minor_text(total, 40, tot, e);
     return true;
 }
 
@@ -304,9 +314,10 @@ static void period_text(cbr_context *ctx, const tally *t, int of_campaign, char 
  * 500.00 USD"; a budget nothing was paid from, all of it ("500.00 of
  * 500.00 USD", as the JSON says); "-" without a budget.  A budget per
  * period says which period: "6.40 of 10.00 USD per day (2026-03-13)". */
-static void budget_text(const cbr_program *p, cbr_context *ctx, const tally *t, int of_campaign, char *buf,
-                        size_t n)
+void cbrc_summary_budget_text(const cbrc_summary *s, cbr_context *ctx, const tally *t, int of_campaign,
+                              char *buf, size_t n)
 {
+    const cbr_program *p = s->p;
     size_t k = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < t->ncash && k < n; i++) {
@@ -335,7 +346,7 @@ static void print_rows(const cbrc_summary *s, FILE *f, const char *title, const 
     }
     size_t w = strlen(title), wc = strlen("cashback");
     for (size_t i = 0; i < n; i++) {
-        cash_text(&ts[i], cash[i], sizeof cash[i]);
+        cbrc_summary_cash_text(&ts[i], cash[i], sizeof cash[i]);
         if (strlen(ts[i].id) > w)
             w = strlen(ts[i].id);
         if (strlen(cash[i]) > wc)
@@ -346,7 +357,7 @@ static void print_rows(const cbrc_summary *s, FILE *f, const char *title, const 
             "budget left");
     for (size_t i = 0; i < n; i++) {
         char budget[256];
-        budget_text(s->p, ctx, &ts[i], of_campaign, budget, sizeof budget);
+        cbrc_summary_budget_text(s, ctx, &ts[i], of_campaign, budget, sizeof budget);
         bool est;
         uint64_t reach = distinct_count(&ts[i].customers, &est);
         char reached[32];
@@ -362,7 +373,7 @@ static void json_cash(FILE *f, const tally *t)
     fputc('{', f);
     for (size_t i = 0; i < t->ncash; i++) {
         char amt[40];
-        fmt_minor(amt, sizeof amt, t->cash[i].minor, t->cash[i].exponent);
+        cbrc_summary_minor_text(amt, sizeof amt, t->cash[i].minor, t->cash[i].exponent);
         fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", t->cash[i].cur, amt);
     }
     fputc('}', f);
@@ -493,9 +504,9 @@ void cbrc_summary_print(cbrc_summary *s, FILE *f, bool json, cbr_context *ctx, c
     print_reasons(f, false, n);
     if (n->refunds || duplicates(n) || s->pending.awards || s->reversed.awards) {
         char paid[256], pending[256], reversed[256];
-        cash_text(&s->paid, paid, sizeof paid);
-        cash_text(&s->pending, pending, sizeof pending);
-        cash_text(&s->reversed, reversed, sizeof reversed);
+        cbrc_summary_cash_text(&s->paid, paid, sizeof paid);
+        cbrc_summary_cash_text(&s->pending, pending, sizeof pending);
+        cbrc_summary_cash_text(&s->reversed, reversed, sizeof reversed);
         fprintf(f, "ledger: %llu purchases + %llu refunds evaluated, %llu duplicates rejected\n",
                 (unsigned long long)(n->evaluated - n->refunds), (unsigned long long)n->refunds,
                 (unsigned long long)duplicates(n));

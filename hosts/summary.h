@@ -32,8 +32,12 @@ typedef struct cbrc_counts {
 
 cbrc_summary *cbrc_summary_new(const cbr_program *p);
 void cbrc_summary_free(cbrc_summary *s);
-/* Counts one award; user is the transaction's user_id (NULL when absent). */
-bool cbrc_summary_award(cbrc_summary *s, const cbr_award *a, const char *user, size_t ulen);
+/* No day: a record whose timestamp's date could not be read. */
+#define CBRC_NO_DAY INT32_MIN
+/* Counts one award; user is the transaction's user_id (NULL when absent),
+ * day the date its timestamp is written with (days since 1970-01-01, or
+ * CBRC_NO_DAY), which the report's charts count by. */
+bool cbrc_summary_award(cbrc_summary *s, const cbr_award *a, const char *user, size_t ulen, int32_t day);
 /* Counts one event in the ledger's totals: an award (paid now or
  * pending) or a reversal. */
 bool cbrc_summary_event(cbrc_summary *s, const cbr_award *a);

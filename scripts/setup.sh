@@ -14,11 +14,12 @@ run_examples=yes
 # Build and test dependencies, all from Debian.
 # clang and its runtime build the libFuzzer targets (make fuzz); valgrind runs
 # scripts/valgrind.sh; neovim is the editor the language server is tested in;
-# nodejs runs the VS Code extension's grammar test and packaging.
+# nodejs runs the VS Code extension's grammar test and packaging; chromium
+# renders the HTML report in its test.
 packages="build-essential autoconf automake libtool pkgconf re2c bison check
 libffi-dev libunistring-dev libsodium-dev libcsv-dev libyajl-dev tzdata python3
 librdkafka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev valgrind neovim
-nodejs"
+nodejs chromium"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
