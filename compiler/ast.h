@@ -205,8 +205,21 @@ typedef struct cbrgiven_kv {
     cbrexpr *value;      /* a literal (possibly negated number) */
 } cbrgiven_kv;
 
-/* STEP_EXPECT_NONE_FROM: `expect no cashback from "o"`, nothing from offer o. */
-typedef enum cbrstep_kind { STEP_GIVEN, STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE, STEP_EXPECT_NONE_FROM } cbrstep_kind;
+/* STEP_EXPECT_NONE_FROM: `expect no cashback from "o"`, nothing from offer o.
+ * A test may start from what came before (the counters of limits, budgets
+ * and tallies), each written `already VERB AMOUNT ... { FIELDS }` with the
+ * fields of the earlier purchase that place it (user_id, currency,
+ * timestamp):
+ *     STEP_ALREADY_EARNED   already earned 45.00 from "OFFER" { ... }
+ *     STEP_ALREADY_SPENT    already spent 490.00 from campaign "C" { ... }
+ *     STEP_ALREADY_COUNTED  already counted 3 in TALLY { ... }
+ * and may stand in for an extern function (STEP_STUB):
+ *     stub NAME(ARGS) = VALUE     stub NAME = VALUE (any arguments)
+ * `already`, the verbs and `stub` are words, not keywords: sema checks them. */
+typedef enum cbrstep_kind {
+    STEP_GIVEN, STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE, STEP_EXPECT_NONE_FROM,
+    STEP_ALREADY_EARNED, STEP_ALREADY_SPENT, STEP_ALREADY_COUNTED, STEP_STUB
+} cbrstep_kind;
 
 typedef struct cbrstep {
     cbrstep_kind kind;
@@ -214,9 +227,15 @@ typedef struct cbrstep {
     bool broken;         /* STEP_GIVEN: a syntax error was recovered from inside */
     cbrgiven_kv *kvs;    /* STEP_GIVEN */
     uint32_t nkv, kvcap;
-    cbramount amount;    /* STEP_EXPECT_CASHBACK */
-    cbrstr offer;        /* STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE_FROM */
+    cbramount amount;    /* STEP_EXPECT_CASHBACK, STEP_ALREADY_* */
+    cbrstr offer;        /* STEP_EXPECT_CASHBACK, STEP_EXPECT_NONE_FROM; STEP_ALREADY_*: the
+                            offer, campaign or tally named */
     cbrloc offer_loc;
+    cbrstr word, verb;   /* STEP_ALREADY_*: `already` and its verb as written; STEP_STUB: `stub` */
+    cbrloc word_loc, verb_loc;
+    cbrloc block_loc;    /* STEP_ALREADY_*: the `{` of its fields */
+    cbrexpr *call;       /* STEP_STUB: the call stood in for (an E_CALL, or an E_NAME for any) */
+    cbrexpr *value;      /* STEP_STUB: what it returns */
 } cbrstep;
 
 typedef struct cbrsteps {

@@ -900,10 +900,8 @@ static void block(fmt *f, const cbrattrs *list, unsigned ind)
 
 /* given { k: v, ... }: fields fill lines, continuing under the first; a
  * line break the author put after a comma is kept, so fields can be grouped. */
-static void given(fmt *f, const cbrstep *st, unsigned ind)
+static void fields(fmt *f, const cbrstep *st)
 {
-    tok(f, TK_GIVEN);
-    sp(f);
     tok(f, TK_LBRACE);
     if (st->nkv == 0) {
         tok(f, TK_RBRACE);
@@ -934,7 +932,34 @@ static void given(fmt *f, const cbrstep *st, unsigned ind)
     f->cont = al;
     sp(f);
     tok(f, TK_RBRACE);
-    (void)ind;
+}
+
+static void given(fmt *f, const cbrstep *st)
+{
+    tok(f, TK_GIVEN);
+    sp(f);
+    fields(f, st);
+}
+
+/* already VERB AMOUNT from "X" { k: v, ... }: its words, then its fields
+ * laid out as a given's. */
+static void already(fmt *f, const cbrstep *st)
+{
+    words(f, st->block_loc.start);
+    sp(f);
+    fields(f, st);
+}
+
+/* stub NAME(ARGS) = VALUE */
+static void stub(fmt *f, const cbrstep *st, unsigned ind)
+{
+    tok(f, TK_IDENT);
+    sp(f);
+    expr(f, st->call, ind, 0);
+    sp(f);
+    tok(f, TK_ASSIGN);
+    sp(f);
+    expr(f, st->value, ind, 0);
 }
 
 static void test_block(fmt *f, const cbrsteps *steps, unsigned ind)
@@ -951,7 +976,11 @@ static void test_block(fmt *f, const cbrsteps *steps, unsigned ind)
         const cbrstep *st = &steps->items[i];
         begin_stmt(f, ind + STEP, i == 0, 0);
         if (st->kind == STEP_GIVEN)
-            given(f, st, ind + STEP);
+            given(f, st);
+        else if (st->kind == STEP_STUB)
+            stub(f, st, ind + STEP);
+        else if (st->kind >= STEP_ALREADY_EARNED)
+            already(f, st);
         else
             words(f, st->loc.end);
     }

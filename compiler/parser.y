@@ -99,6 +99,7 @@ static void cbr_yyerror(cbrloc *loc, cbr_lexer *lx, const char *msg);
 %type <str> round_mode
 %type <step> step given_kvs
 %type <steps> steps
+%type <expr> stub_value
 %type <kv> kv
 %type <item> typelist table_head table_pairs table_keys
 %type <item> tally_def tally_nw tally_w
@@ -334,8 +335,38 @@ step:
   | EXPECT NO CASHBACK FROM STRING
         { memset(&$$, 0, sizeof $$); $$.kind = STEP_EXPECT_NONE_FROM; $$.loc = @$;
           $$.offer = $5; $$.offer_loc = @5; }
+  | IDENT IDENT amount FROM STRING "{" given_kvs "}"
+        { $$ = $7; $$.kind = STEP_ALREADY_EARNED; $$.loc = @$; $$.word = $1; $$.word_loc = @1;
+          $$.verb = $2; $$.verb_loc = @2; $$.amount = $3; $$.offer = $5; $$.offer_loc = @5;
+          $$.block_loc = @6; }
+  | IDENT IDENT amount FROM CAMPAIGN STRING "{" given_kvs "}"
+        { $$ = $8; $$.kind = STEP_ALREADY_SPENT; $$.loc = @$; $$.word = $1; $$.word_loc = @1;
+          $$.verb = $2; $$.verb_loc = @2; $$.amount = $3; $$.offer = $6; $$.offer_loc = @6;
+          $$.block_loc = @7; }
+  | IDENT IDENT amount IN IDENT "{" given_kvs "}"
+        { $$ = $7; $$.kind = STEP_ALREADY_COUNTED; $$.loc = @$; $$.word = $1; $$.word_loc = @1;
+          $$.verb = $2; $$.verb_loc = @2; $$.amount = $3; $$.offer = $5; $$.offer_loc = @5;
+          $$.block_loc = @6; }
+  | IDENT primary "=" stub_value
+        { memset(&$$, 0, sizeof $$); $$.kind = STEP_STUB; $$.loc = @$; $$.word = $1; $$.word_loc = @1;
+          $$.call = $2; $$.value = $4; }
   | error
         { memset(&$$, 0, sizeof $$); $$.kind = (cbrstep_kind)-1; }
+  ;
+
+/* What a stub returns: a literal, but not a money literal (`3 USD`): a
+ * step after it may open with a word, and an extern returns money as a
+ * decimal anyway. */
+stub_value:
+    INT                   { NN($$ = cbrbuild_lit(CC, &$1, @1)); }
+  | DECIMAL               { NN($$ = cbrbuild_lit(CC, &$1, @1)); }
+  | "-" INT               { cbrexpr *e; NN(e = cbrbuild_lit(CC, &$2, @2)); NN($$ = cbrbuild_unary(CC, E_NEG, e, @$, @1)); }
+  | "-" DECIMAL           { cbrexpr *e; NN(e = cbrbuild_lit(CC, &$2, @2)); NN($$ = cbrbuild_unary(CC, E_NEG, e, @$, @1)); }
+  | STRING                { cbrval v = {.type = T_STRING}; v.u.s = $1; NN($$ = cbrbuild_lit(CC, &v, @1)); }
+  | DATE                  { NN($$ = cbrbuild_lit(CC, &$1, @1)); }
+  | INSTANT               { NN($$ = cbrbuild_lit(CC, &$1, @1)); }
+  | TRUE                  { cbrval v = {.type = T_BOOL}; v.u.b = true; NN($$ = cbrbuild_lit(CC, &v, @1)); }
+  | FALSE                 { cbrval v = {.type = T_BOOL}; v.u.b = false; NN($$ = cbrbuild_lit(CC, &v, @1)); }
   ;
 
 given_kvs:

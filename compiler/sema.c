@@ -897,115 +897,6 @@ static void check_windows(cbrsema_ctx *s, const cbroffer *o)
                         o->id.s, of, ot, cp->id.s, cf, ct);
 }
 
-/* ---- tests ---- */
-
-/* Checks a given transaction; *cur gets its currency code ("" if none). */
-static void check_given(cbrsema_ctx *s, const cbrstep *st, char cur[4])
-{
-    const cbrexpr *amount = NULL;
-    cur[0] = '\0';
-    static const int required[] = {FIELD_TID, FIELD_AMOUNT, FIELD_CURRENCY, FIELD_TIMESTAMP};
-    bool have[4] = {false, false, false, false};
-    for (uint32_t i = 0; i < st->nkv; i++) {
-        const cbrgiven_kv *kv = &st->kvs[i];
-        for (uint32_t j = 0; j < i; j++)
-            if (st->kvs[j].key.n == kv->key.n && !memcmp(st->kvs[j].key.s, kv->key.s, kv->key.n)) {
-                cbrdiag_error(s->c, kv->key_loc, "duplicate-key", "`%s` is given twice", kv->key.s);
-                break;
-            }
-        cbrtype vt = cbrtc_expr(s, kv->value);
-        int v = cbrmap_get(&s->names, kv->key.s, kv->key.n);
-        if (v < 0 || NAMEKIND(v) != SYM_FIELD) {
-            cbrdiag_error(s->c, kv->key_loc, "unknown-field", "unknown field `%s`", kv->key.s);
-            cbrsuggest_map(s->c, kv->key.s, kv->key.n, &s->names, SYM_FIELD);
-            continue;
-        }
-        const cbrfield *f = &s->m->fields[NAMEIDX(v)];
-        if (f->origin == FIELD_DERIVED) {
-            cbrdiag_error(s->c, kv->key_loc, "derived-field",
-                          "`%s` is derived from `timestamp`; give the timestamp instead", kv->key.s);
-            continue;
-        }
-        for (int k = 0; k < 4; k++)
-            if ((int)NAMEIDX(v) == required[k])
-                have[k] = true;
-        if (vt == T_ERROR || f->type == T_ERROR)
-            continue;
-        if (!kv->value->is_const) {
-            cbrdiag_error(s->c, kv->value->loc, "not-const", "a test gives fields constant values");
-            continue;
-        }
-        bool fits = vt == f->type || (f->type == T_DECIMAL && vt == T_INT) ||
-                    (f->type == T_MONEY && T_IS_NUM(vt));
-        if (!fits) {
-            cbrdiag_error(s->c, kv->value->loc, "type", "field `%s` is %s, given %s", kv->key.s,
-                          cbrtype_name(f->type), cbrtype_name(vt));
-            continue;
-        }
-        if (NAMEIDX(v) == FIELD_CURRENCY) {
-            cbramount a = {.loc = kv->value->loc, .cur_loc = kv->value->loc};
-            const cbrstr *c = &kv->value->value.u.s;
-            if (c->n == 3)
-                memcpy(a.cur, c->s, 3);
-            else
-                a.cur[0] = '?';
-            if (cbrtc_amount(s, &a, "the currency"))
-                memcpy(cur, a.cur, 4);
-        } else if (NAMEIDX(v) == FIELD_AMOUNT) {
-            amount = kv->value;
-        }
-    }
-    /* The amount must be expressible in the currency: 2.001 USD is not. */
-    if (amount && cur[0] && amount->type != T_MONEY) {
-        cbramount a = {.loc = amount->loc, .cur_loc = amount->loc};
-        if (amount->type == T_INT)
-            a.value.m = amount->value.u.i;
-        else
-            a.value = amount->value.u.d;
-        memcpy(a.cur, cur, 4);
-        cbrtc_amount(s, &a, "the amount");
-    }
-    static const char *const req_names[] = {"tid", "amount", "currency", "timestamp"};
-    for (int k = 0; k < 4 && !st->broken; k++)
-        if (!have[k]) {
-            cbrdiag_error(s->c, st->loc, "missing-field", "this transaction has no `%s`; a test transaction needs tid, amount, currency and timestamp",
-                          req_names[k]);
-            break;
-        }
-}
-
-static void check_test(cbrsema_ctx *s, const cbrtest *t)
-{
-    const cbrsteps *ss = &t->item->u.test;
-    bool given = false;
-    char cur[4] = "";
-    if (ss->n == 0)
-        cbrdiag_warning(s->c, t->item->name_loc, "empty-test", "test \"%s\" has no steps", t->item->name.s);
-    for (uint32_t i = 0; i < ss->n; i++) {
-        const cbrstep *st = &ss->items[i];
-        if (st->kind == STEP_GIVEN) {
-            given = true;
-            check_given(s, st, cur);
-            continue;
-        }
-        if (!given)
-            cbrdiag_error(s->c, st->loc, "expect-before-given", "`expect` needs a `given` transaction before it");
-        if (st->kind == STEP_EXPECT_CASHBACK) {
-            /* An expected cashback without a code is in the given currency. */
-            cbramount a = st->amount;
-            if (!a.cur[0])
-                memcpy(a.cur, cur, 4);
-            cbrtc_amount(s, &a, "the expected cashback");
-        }
-        if (st->kind == STEP_EXPECT_CASHBACK || st->kind == STEP_EXPECT_NONE_FROM) {
-            if (cbrmap_get(&s->offers, st->offer.s, st->offer.n) < 0) {
-                cbrdiag_error(s->c, st->offer_loc, "unknown-offer", "unknown offer \"%s\"", st->offer.s);
-                cbrsuggest_map(s->c, st->offer.s, st->offer.n, &s->offers, -1);
-            }
-        }
-    }
-}
-
 /* ---- the pass driver ---- */
 
 void cbrsema_check(cbr_compiler *c)
@@ -1050,7 +941,7 @@ void cbrsema_check(cbr_compiler *c)
     }
     cbrsema_best_groups(&s);
     for (unsigned i = 0; i < m->ntests; i++)
-        check_test(&s, &m->tests[i]);
+        cbrsema_check_test(&s, &m->tests[i]);
     /* A let no condition names is dead code, or a condition meant to be
      * used.  A program without offers (a file of shared lets checked on its
      * own) is not told so. */

@@ -88,6 +88,8 @@ bool cbrtc_amount(cbrsema_ctx *s, const cbramount *a, const char *what);
  * on all of its offers or on none. */
 bool cbrsema_best_word(cbrsema_ctx *s, const cbrattr *a);
 void cbrsema_best_groups(cbrsema_ctx *s);
+/* testcheck.c: checks one test block's steps (after every offer). */
+void cbrsema_check_test(cbrsema_ctx *s, const cbrtest *t);
 /* tables.c: declares table it (its name already checked free); false when
  * out of memory.  load reads every table's rows (after all declarations).
  * named is the table an E_NAME names, or -1.  check_index types T[k];

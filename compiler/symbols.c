@@ -199,7 +199,20 @@ static void walk_item(cbr_compiler *c, symtab *t, const cbrsema *m, const cbrite
                 if (f >= 0)
                     add_ref(c, t, t->fields + (unsigned)f, st->kvs[k].key_loc);
             }
-            if (st->offer.s) {
+            if (st->kind == STEP_STUB && st->call && st->call->sym == SYM_EXTERN) {
+                cbrloc at = st->call->loc;
+                at.end = at.start + st->call->u.name.n;
+                add_ref(c, t, t->externs + st->call->sym_index, at);
+            } else if (st->kind == STEP_ALREADY_SPENT && st->offer.s) {
+                int k = cbrmap_get(&t->campaign_ids, st->offer.s, st->offer.n);
+                if (k >= 0)
+                    add_ref(c, t, t->campaigns + (unsigned)k, st->offer_loc);
+            } else if (st->kind == STEP_ALREADY_COUNTED && st->offer.s) {
+                for (unsigned k = 0; k < m->ntallies; k++)
+                    if (m->tallies[k].item->name.n == st->offer.n &&
+                        !memcmp(m->tallies[k].item->name.s, st->offer.s, st->offer.n))
+                        add_ref(c, t, t->tallies + k, st->offer_loc);
+            } else if (st->offer.s) {
                 int o = cbrmap_get(&t->offer_ids, st->offer.s, st->offer.n);
                 if (o >= 0)
                     add_ref(c, t, t->offers + (unsigned)o, st->offer_loc);

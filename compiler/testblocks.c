@@ -13,10 +13,17 @@
 #include <stdio.h>
 #include <string.h>
 #include "compiler/semaint.h"
+#include "stdlib/currency.h"
 #include "vm/vmint.h"
+
+/* A stub's decimal result, as text the VM parses. */
+typedef struct stub_text {
+    char s[48];
+} stub_text;
 
 typedef struct run {
     cbr_compiler *c;
+    const cbrsema *m;
     const cbr_program *p;
     cbr_batch *b;
     cbr_context *ctx;
@@ -24,6 +31,12 @@ typedef struct run {
     char why[320];              /* the explain verdict of the failing step's offer */
     size_t nawards;             /* of the last given transaction */
     int given_exp;              /* its currency's minor digits */
+    /* The stubs of the test being run: its STEP_STUB steps, and each one's
+     * decimal result as text. */
+    const cbrstep **stubs;
+    stub_text *stub_texts;
+    uint32_t nstubs;
+    char miss[200];             /* the first call no stub answered, or "" */
 } run;
 
 static void say(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -51,12 +64,20 @@ static void list_awards(run *r, char *buf, size_t n)
     }
 }
 
-/* The row of one `given`, as the only row of r->b. */
-static bool given_row(run *r, const cbrstep *st)
+/* The row of the fields of a step, as the only row of r->b, with dflt's
+ * text (when not NULL) for each standard field the step leaves out. */
+static bool fill_row(run *r, const cbrstep *st, const char *const *dflt)
 {
     cbr_error err;
     cbr_batch_clear(r->b);
     cbr_batch_begin_row(r->b, NULL);
+    for (int f = 0; dflt && f < FIELD_FIRST_DECLARED; f++) {
+        bool given = false;
+        for (uint32_t i = 0; i < st->nkv && !given; i++)
+            given = cbr_program_field(r->p, st->kvs[i].key.s, st->kvs[i].key.n) == f;
+        if (dflt[f] && !given)
+            cbr_batch_set(r->b, (size_t)f, dflt[f], strlen(dflt[f]), NULL);
+    }
     for (uint32_t i = 0; i < st->nkv; i++) {
         const cbrgiven_kv *kv = &st->kvs[i];
         int f = cbr_program_field(r->p, kv->key.s, kv->key.n);
@@ -84,14 +105,219 @@ static bool given_row(run *r, const cbrstep *st)
     return true;
 }
 
+/* The row of one `given`. */
+static bool given_row(run *r, const cbrstep *st)
+{
+    return fill_row(r, st, NULL);
+}
+
 /* One `given`: a batch of one row, evaluated. */
 static bool given(run *r, const cbrstep *st)
 {
     cbr_error err;
     if (!given_row(r, st))
         return false;
+    r->miss[0] = '\0';
     if (cbr_eval(r->ctx, r->b, NULL, NULL, &err) != CBR_OK) {
         say(r, "evaluation failed: %s", err.message);
+        return false;
+    }
+    if (r->miss[0]) {
+        say(r, "%s has no stub in this test: add `stub %.*s(...) = VALUE`", r->miss,
+            (int)strcspn(r->miss + 10, "("), r->miss + 10);
+        return false;
+    }
+    return true;
+}
+
+/* ---- stubs ---- */
+
+/* Whether argument a of a call equals the stub's literal of type t. */
+static bool arg_is(const cbrx_arg *a, cbrtype t, const cbrexpr *lit)
+{
+    const cbrval *v = &lit->value;
+    switch (t) {
+    case T_BOOL: return (a->i != 0) == v->u.b;
+    case T_INT: return a->l == v->u.i;
+    case T_DATE: return a->l == v->u.date;
+    case T_INSTANT: return a->l == v->u.inst.secs;
+    case T_STRING: return a->s && strlen(a->s) == v->u.s.n && !memcmp(a->s, v->u.s.s, v->u.s.n);
+    case T_DECIMAL: case T_MONEY: {
+        cbrdec have, want = v->type == T_INT ? (cbrdec){v->u.i, 0} : v->type == T_MONEY ? v->u.m.amount : v->u.d;
+        return a->s && cbrdec_parse(a->s, strlen(a->s), false, &have) && cbrdec_cmp(have, want) == 0;
+    }
+    default: return false;
+    }
+}
+
+/* `f("u1", 3)`: a call as a message shows it. */
+static void call_text(const run *r, uint32_t ext, const cbrx_arg *args, unsigned n, char *buf, size_t cap)
+{
+    const cbrextern *x = &r->m->externs[ext];
+    size_t k = (size_t)snprintf(buf, cap, "extern fn %s(", x->item->name.s);
+    for (unsigned i = 0; i < n && k < cap; i++) {
+        const char *sep = i ? ", " : "";
+        cbrtype t = x->params[i];
+        if (t == T_STRING)
+            k += (size_t)snprintf(buf + k, cap - k, "%s\"%s\"", sep, args[i].s ? args[i].s : "");
+        else if (t == T_DECIMAL || t == T_MONEY)
+            k += (size_t)snprintf(buf + k, cap - k, "%s%s", sep, args[i].s ? args[i].s : "");
+        else if (t == T_BOOL)
+            k += (size_t)snprintf(buf + k, cap - k, "%s%s", sep, args[i].i ? "true" : "false");
+        else
+            k += (size_t)snprintf(buf + k, cap - k, "%s%lld", sep, (long long)args[i].l);
+    }
+    if (k < cap)
+        snprintf(buf + k, cap - k, ")");
+}
+
+/* The VM's stand-in for extern function ext: the test's first stub whose
+ * arguments are these, else its stub for any arguments. */
+static bool stub_call(void *ud, uint32_t ext, const cbrx_arg *args, unsigned n, cbrx_arg *ret)
+{
+    run *r = ud;
+    const cbrextern *x = &r->m->externs[ext];
+    int any = -1, hit = -1;
+    for (uint32_t k = 0; k < r->nstubs && hit < 0; k++) {
+        const cbrexpr *call = r->stubs[k]->call;
+        if (call->sym != SYM_EXTERN || call->sym_index != ext)
+            continue;
+        if (call->kind == E_NAME) {
+            if (any < 0)
+                any = (int)k;
+            continue;
+        }
+        bool same = call->args.n == n;
+        for (unsigned i = 0; i < n && same; i++)
+            same = arg_is(&args[i], x->params[i], call->args.items[i]);
+        if (same)
+            hit = (int)k;
+    }
+    if (hit < 0)
+        hit = any;
+    if (hit < 0) {
+        if (!r->miss[0])
+            call_text(r, ext, args, n, r->miss, sizeof r->miss);
+        return false;
+    }
+    const cbrval *v = &r->stubs[hit]->value->value;
+    switch (x->ret) {
+    case T_BOOL: ret->i = v->u.b; break;
+    case T_STRING: ret->s = v->u.s.s; break;
+    case T_DECIMAL: case T_MONEY:
+        if (v->type == T_INT)
+            snprintf(r->stub_texts[hit].s, sizeof r->stub_texts[hit].s, "%lld", (long long)v->u.i);
+        else
+            cbrdec_format(v->u.d, r->stub_texts[hit].s, sizeof r->stub_texts[hit].s);
+        ret->s = r->stub_texts[hit].s;
+        break;
+    case T_DATE: ret->l = v->u.date; break;
+    case T_INSTANT: ret->l = v->u.inst.secs; break;
+    default: ret->l = v->u.i; break;
+    }
+    return true;
+}
+
+/* Gathers the stubs of a test; false when memory runs out. */
+static bool collect_stubs(run *r, const cbrsteps *ss)
+{
+    r->nstubs = 0;
+    for (uint32_t k = 0; k < ss->n; k++)
+        if (ss->items[k].kind == STEP_STUB) {
+            const cbrstep **v = cbrcomp_alloc(r->c, (r->nstubs + 1) * sizeof *v);
+            stub_text *t = cbrcomp_alloc(r->c, (r->nstubs + 1) * sizeof *t);
+            if (!v || !t)
+                return false;
+            if (r->nstubs) {
+                memcpy(v, r->stubs, r->nstubs * sizeof *v);
+                memcpy(t, r->stub_texts, r->nstubs * sizeof *t);
+            }
+            v[r->nstubs++] = &ss->items[k];
+            r->stubs = v;
+            r->stub_texts = t;
+        }
+    return true;
+}
+
+/* A fresh context for a test: its stubs stand in for the extern functions
+ * when it has any, or when the host registered none (cbrc test): then a
+ * call no stub answers fails the step that made it, naming the call. */
+static cbr_status new_context(run *r, cbr_context **out, cbr_error *err)
+{
+    cbr_status st = cbr_context_new(r->p, 1, out, err);
+    if (st == CBR_OK && (r->nstubs || cbr_program_runnable(r->p, NULL) != CBR_OK))
+        cbrx_context_set_stub(*out, stub_call, r);
+    return st;
+}
+
+/* ---- what came before: `already` ---- */
+
+/* The row of an `already` step: its fields, and what it leaves out made up
+ * (a tid, the amount, a currency for a count), so that it reads as the
+ * purchase that counted. */
+static bool already_row(run *r, const cbrstep *st, const char *cur)
+{
+    char amount[48];
+    cbrdec_format(st->amount.value, amount, sizeof amount);
+    const char *dflt[FIELD_FIRST_DECLARED] = {[FIELD_TID] = "already", [FIELD_AMOUNT] = amount,
+                                              [FIELD_CURRENCY] = cur};
+    return fill_row(r, st, dflt);
+}
+
+/* The index of the program's offer, campaign or tally named by an
+ * `already` step, or -1. */
+static long target_of(run *r, const cbrstep *st)
+{
+    const cbrx_program *x = &r->p->x;
+    if (st->kind == STEP_ALREADY_EARNED) {
+        for (size_t i = 0; i < cbr_program_offer_count(r->p); i++)
+            if (!strcmp(cbr_program_offer_id(r->p, i), st->offer.s))
+                return (long)i;
+    } else if (st->kind == STEP_ALREADY_SPENT) {
+        for (uint32_t i = 0; i < x->ncampaigns; i++)
+            if (!strcmp(cbrx_str(x, x->campaigns[i].id), st->offer.s))
+                return (long)i;
+    } else {
+        for (size_t i = 0; i < cbr_program_tally_count(r->p); i++)
+            if (!strcmp(cbr_program_tally_name(r->p, i), st->offer.s))
+                return (long)i;
+    }
+    return -1;
+}
+
+/* One `already`: what it says came before is counted in the context's
+ * store, as the purchase its fields describe would have been. */
+static bool already(run *r, const cbrstep *st)
+{
+    /* The currency: the amount's code, else the fields'; a count has none,
+     * and its made-up purchase any. */
+    char cur[4] = "";
+    memcpy(cur, st->amount.cur, 4);
+    for (uint32_t i = 0; i < st->nkv && !cur[0]; i++)
+        if (cbr_program_field(r->p, st->kvs[i].key.s, st->kvs[i].key.n) == FIELD_CURRENCY &&
+            st->kvs[i].value->value.u.s.n == 3)
+            memcpy(cur, st->kvs[i].value->value.u.s.s, 4);
+    if (!cur[0])
+        memcpy(cur, "USD", 4);
+    long target = target_of(r, st);
+    if (target < 0 || !already_row(r, st, cur)) {
+        if (target < 0)
+            say(r, "\"%s\" is not in the program", st->offer.s);
+        return false;
+    }
+    int e = cbrcur_exponent(cur, 3);
+    cbrdec v;
+    bool count = st->kind == STEP_ALREADY_COUNTED && !st->amount.has_point && !st->amount.cur[0] &&
+                 r->p->x.tallies[target].kind != XT_SUM;
+    if (!cbrdec_rescale(st->amount.value, count ? st->amount.value.scale : (unsigned)(e < 0 ? 0 : e), &v)) {
+        say(r, "the amount cannot be counted");
+        return false;
+    }
+    static const int what[] = {[STEP_ALREADY_EARNED] = CBRX_SEED_AWARD, [STEP_ALREADY_SPENT] = CBRX_SEED_CAMPAIGN,
+                               [STEP_ALREADY_COUNTED] = CBRX_SEED_TALLY};
+    cbr_error err;
+    if (cbrx_seed(r->ctx, r->b, what[st->kind], (uint32_t)target, v.m, &err) != CBR_OK) {
+        say(r, "what came before cannot be counted: %s", err.message);
         return false;
     }
     return true;
@@ -119,13 +345,15 @@ static void explain_step(run *r, const cbrsteps *ss, uint32_t at, const cbrstr *
     cbr_context *saved = r->ctx, *ctx;
     char msg[sizeof r->msg];
     memcpy(msg, r->msg, sizeof msg);
-    if (cbr_context_new(r->p, 1, &ctx, NULL) != CBR_OK)
+    if (new_context(r, &ctx, NULL) != CBR_OK)
         return;
     r->ctx = ctx;
     bool ok = true;
     for (uint32_t k = 0; k < at && ok; k++)
         if (ss->items[k].kind == STEP_GIVEN)
             ok = given(r, &ss->items[k]);
+        else if (ss->items[k].kind >= STEP_ALREADY_EARNED && ss->items[k].kind <= STEP_ALREADY_COUNTED)
+            ok = already(r, &ss->items[k]);
     if (ok && given_row(r, &ss->items[at])) {
         why_of w = {offer, r->why, sizeof r->why};
         cbr_explain(ctx, r->b, on_verdict, &w, NULL);
@@ -217,14 +445,19 @@ cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
     if (!c->checked || !m || c->nerr)
         return cbrx_fail(err, CBR_ERR_STATE, "the sources must be checked without errors first"),
                CBR_ERR_STATE;
-    run r = {.c = c, .p = p};
+    run r = {.c = c, .m = m, .p = p};
     cbr_status st = cbr_batch_new(p, 1, &r.b, err);
     if (st != CBR_OK)
         return st;
     for (unsigned i = 0; i < m->ntests && st == CBR_OK; i++) {
         const cbrtest *t = &m->tests[i];
         /* A fresh context: each test starts from empty limits and budgets. */
-        if ((st = cbr_context_new(p, 1, &r.ctx, err)) != CBR_OK)
+        if (!collect_stubs(&r, &t->item->u.test)) {
+            cbrx_fail(err, CBR_ERR_NOMEM, "out of memory");
+            st = CBR_ERR_NOMEM;
+            break;
+        }
+        if ((st = new_context(&r, &r.ctx, err)) != CBR_OK)
             break;
         if (cov && (st = cbr_context_set_coverage(r.ctx, cov, err)) != CBR_OK) {
             cbr_context_free(r.ctx);
@@ -241,6 +474,14 @@ cbr_status cbr_compiler_run_tests_covered(cbr_compiler *c, const cbr_program *p,
             /* A step is a `given` and the `expect`s after it (language.md,
              * section 15): the number counts the givens, and the failing
              * expect is told apart by its line. */
+            if (s->kind == STEP_STUB)
+                continue; /* stubs hold for the whole test */
+            if (s->kind >= STEP_ALREADY_EARNED) {
+                ok = already(&r, s);
+                if (!ok)
+                    bad = s;
+                continue;
+            }
             if (s->kind == STEP_GIVEN || step == 0)
                 step++;
             if (s->kind == STEP_GIVEN)

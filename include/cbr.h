@@ -618,8 +618,11 @@ typedef struct cbr_test_result {
 typedef void (*cbr_test_fn)(void *ud, const cbr_test_result *r);
 
 /* Runs every `test` block of the checked compiler c against p (made from c),
- * in source order.  Each test starts from empty limit and budget state and
- * carries it from step to step; a `given` evaluates one transaction and the
+ * in source order.  Each test starts from empty limit and budget state (plus
+ * what its `already` steps count in it) and carries it from step to step;
+ * its `stub` steps stand in for the extern functions, and so they do
+ * whenever p's config registered none (a call no stub answers then fails
+ * its step); a `given` evaluates one transaction and the
  * `expect` steps after it check that transaction's awards:
  * `expect cashback X from "o"` that offer o awarded exactly X, `expect no
  * cashback` that nothing was awarded, `expect no cashback from "o"` that

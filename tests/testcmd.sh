@@ -1,10 +1,17 @@
 #!/bin/sh
-# testcmd.sh: `cbrc test` end to end on tests/testcmd-inputs: `expect no
-# cashback from`, the `why` line of a failure and the --junit report.
+# testcmd.sh: `cbrc test` end to end on tests/testcmd-inputs: stubs and
+# `already`, `expect no cashback from`, the `why` line of a failure and the
+# --junit report.
 . "$(dirname "$0")/lib.sh"
 d="$CBR_SRCDIR/tests/testcmd-inputs"
 wellformed() { python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$1" 2>"$tmp/xmlerr"; }
 count() { grep -c -- "$2" "$1"; }
+
+# ---- stubs and a state to start from ----
+expect_status "rules with extern functions are tested with stubs" 1 test "$d/stubs.cbr"
+check "a stubbed test passes, and the closing line counts both" test "$(printf '%s\n' "$out" | tail -1)" = "1 passed, 1 failed"
+check "a call no stub answers fails its step, naming the call" contains "$out$err" \
+    "stubs.cbr:26:5: error: test \"a merchant the test did not stub\" failed at step 1: extern fn rate(\"Elsewhere\") has no stub in this test"
 
 # ---- expect no cashback from, and why ----
 expect_status "passing tests" 0 test "$d/pass.cbr"

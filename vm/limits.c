@@ -405,6 +405,73 @@ cbr_status cbrx_commit_row(cbr_context *ctx, bool *granted)
     return CBR_OK;
 }
 
+/* ---- what came before a test ---- */
+
+cbr_status cbrx_seed(cbr_context *ctx, cbr_batch *b, int what, uint32_t index, int64_t value, cbr_error *err)
+{
+    const cbrx_program *x = ctx->x;
+    ctx->b = b;
+    cbrx_begin_row(ctx);
+    cbrx_counter *ks = ctx->counters, one;
+    int n = 0;
+    bool no_user = false, ok = true;
+    uint32_t ncur;
+    const char *cur = cbrx_pool_str(&b->pool, (uint32_t)b->cols[XF_CURRENCY].v[0], &ncur);
+    int e = b->exp[0];
+    if (what == CBRX_SEED_AWARD) {
+        n = build(ctx, &(cbrx_cand){.row = 0, .offer = index}, ks, &no_user);
+    } else if (what == CBRX_SEED_CAMPAIGN) {
+        const cbrx_campaign *cp = &x->campaigns[index];
+        int32_t date = cp->budget_period ? (int32_t)cbrx_local_date(ctx, cp->tz, 0) : 0;
+        one = (cbrx_counter){.off = ctx->nkey};
+        money_bound(&one, &cp->budget, e);
+        ok = puts_(ctx, "c|", false) && puts_(ctx, cbrx_str(x, cp->id), true) &&
+             put_budget_tail(ctx, cp->budget_period, date, cp->budget.cur[0] ? cur : "*",
+                             cp->budget.cur[0] ? ncur : 1);
+        one.len = ctx->nkey - one.off;
+        ks = &one;
+        n = 1;
+    } else {
+        no_user = b->cols[XF_USER_ID].null[0] != 0;
+        one = (cbrx_counter){.off = ctx->nkey, .unit = 1, .is_count = x->tallies[index].kind != XT_SUM};
+        ok = !no_user && cbrx_tally_key(ctx, index, 0);
+        one.len = ctx->nkey - one.off;
+        ks = &one;
+        n = 1;
+    }
+    if (no_user)
+        return cbrx_fail(err, CBR_ERR_RECORD, "a counter kept per user needs a user_id"), CBR_ERR_RECORD;
+    if (n < 0 || !ok)
+        return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
+    if ((size_t)n > ctx->capresv) {
+        cbr_reservation *r = cbrx_realloc(x, ctx->resv, (size_t)n * sizeof *r);
+        if (!r)
+            return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory"), CBR_ERR_NOMEM;
+        ctx->resv = r;
+        ctx->capresv = (size_t)n;
+    }
+    cbr_reservation *rs = ctx->resv;
+    size_t nr = 0;
+    for (int i = 0; i < n; i++) {
+        /* Two limits of one kind and period share a counter: counted once. */
+        bool seen = false;
+        for (size_t j = 0; j < nr && !seen; j++)
+            seen = rs[j].len == ks[i].len && !memcmp(rs[j].key, ctx->key + ks[i].off, ks[i].len);
+        int64_t add = value;
+        if (what == CBRX_SEED_AWARD && ks[i].is_count)
+            add = 1;
+        else if (!ks[i].is_count && __builtin_mul_overflow(value, ks[i].unit, &add))
+            return cbrx_fail(err, CBR_ERR_LIMIT, "the amount is too large to count"), CBR_ERR_LIMIT;
+        if (!seen)
+            rs[nr++] = (cbr_reservation){ctx->key + ks[i].off, ks[i].len, add, INT64_MAX, 0};
+    }
+    int granted = 0;
+    cbr_status st = nr ? ctx->store.reserve(ctx->store.ud, rs, nr, &granted) : CBR_OK;
+    if (st != CBR_OK)
+        return cbrx_fail(err, st, "the store refused the counters"), st;
+    return CBR_OK;
+}
+
 cbr_status cbr_context_budget_left(cbr_context *ctx, size_t offer, int of_campaign, const char *cur,
                                    int64_t *left, int64_t *total, int *exponent, cbr_error *err)
 {

@@ -48,6 +48,21 @@ typedef struct cbrx_cand {
     int64_t vest;               /* `vest after N days`: N; -1 when the offer pays at once */
 } cbrx_cand;
 
+/* One argument or result of an extern function as libffi passes it: bool
+ * as i, int, date and instant as l, strings and decimals as text in s. */
+typedef union cbrx_arg {
+    int i;
+    int64_t l;
+    const char *s;
+} cbrx_arg;
+
+/* A test's stand-in for the extern functions (compiler/testblocks.c),
+ * called instead of the host function ext with the call's n arguments: it
+ * sets *ret and returns true, or returns false when it has nothing for
+ * these arguments (the result is then missing).  A string it returns lives
+ * until the evaluation ends. */
+typedef bool (*cbrx_stub_fn)(void *ud, uint32_t ext, const cbrx_arg *args, unsigned n, cbrx_arg *ret);
+
 /* One limit or budget counter a candidate touches (limits.c). */
 typedef struct cbrx_counter {
     size_t off, len;            /* of its key in the context's key buffer */
@@ -210,6 +225,8 @@ struct cbr_context {
     cbr_reservation *back;      /* a refund's reservation: room given back */
     size_t capback;
     bool stop_after;            /* settling: the row just settled ends the stretch */
+    cbrx_stub_fn stub;          /* a test's stand-in for the extern functions, or NULL */
+    void *stub_ud;
 };
 
 /* externs.c: looks up and prepares each extern of p in cfg.externs (none
@@ -218,6 +235,19 @@ bool cbrx_link_externs(cbr_program *p, cbr_error *err);
 void cbrx_unlink_externs(cbr_program *p);
 /* externs.c: the CALL instruction. */
 void cbrx_call(cbr_context *ctx, const cbrx_insn *in);
+/* externs.c: stubs for every extern function of ctx's program, for a test:
+ * with them the program is evaluated though no host function is linked. */
+void cbrx_context_set_stub(cbr_context *ctx, cbrx_stub_fn fn, void *ud);
+
+/* limits.c: counts what came before a test (`already`): row 0 of b read as
+ * an earlier purchase.  CBRX_SEED_AWARD: an award of value minor units of
+ * the row's currency from offer index (one in each count limit, value in
+ * its money limits and in its and its campaign's budgets);
+ * CBRX_SEED_CAMPAIGN: value spent from campaign index's budget;
+ * CBRX_SEED_TALLY: value counted in tally index (purchases, or minor units
+ * of a sum).  CBR_ERR_RECORD when a counter it needs has no user_id. */
+enum { CBRX_SEED_AWARD, CBRX_SEED_CAMPAIGN, CBRX_SEED_TALLY };
+cbr_status cbrx_seed(cbr_context *ctx, cbr_batch *b, int what, uint32_t index, int64_t value, cbr_error *err);
 
 /* exec.c: the local date of a row in time zone tz (days since 1970). */
 int64_t cbrx_local_date(cbr_context *ctx, uint32_t tz, uint32_t row);

@@ -307,6 +307,152 @@ START_TEST(tallies_carry_from_step_to_step)
 }
 END_TEST
 
+/* Runs the tests of src; each result's message (or "") in s. */
+static void run_all(const char *src_, seen *s, unsigned *passed, unsigned *failed)
+{
+    cbr_compiler *c = unit_compile(src_);
+    ck_assert_msg(cbr_compiler_error_count(c) == 0, "%s", unit_dump(c));
+    cbr_program *p = NULL;
+    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_compiler_run_tests(c, p, collect, s, passed, failed, NULL), CBR_OK);
+    cbr_program_free(p);
+    cbr_compiler_free(c);
+}
+
+#define GIVEN_U1 "    given { tid: \"t\", user_id: \"u1\", amount: 100.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+
+START_TEST(a_test_starts_from_what_came_before)
+{
+    seen s = {.n = 0};
+    unsigned passed, failed;
+    run_all("campaign \"spring\" { budget 500.00 USD }\n"
+            "campaign \"pot\" { budget 500.00 per month }\n"
+            "tally visits = count per user per month\n"
+            "tally spend = sum amount per user\n"
+            "offer \"cap\" { campaign \"spring\" limit 50.00 per user per month limit 3 per user\n"
+            "    when amount >= 10.00 then cashback 10% }\n"
+            "offer \"third\" { when visits >= 3 then cashback 1.00 }\n"
+            "offer \"big\" { when spend >= 300.00 then cashback 2.00 }\n"
+            "offer \"potted\" { campaign \"pot\" when amount >= 50.00 then cashback 20.00 }\n"
+            "test \"near the monthly cap\" {\n"
+            "    already earned 45.00 from \"cap\" { user_id: \"u1\", currency: \"USD\", timestamp: 2026-03-02T10:00:00Z }\n"
+            GIVEN_U1
+            "    expect cashback 5.00 from \"cap\"\n"
+            "}\n"
+            "test \"last month does not count\" {\n"
+            "    already earned 45.00 USD from \"cap\" { user_id: \"u1\", timestamp: 2026-02-27T10:00:00Z }\n"
+            GIVEN_U1
+            "    expect cashback 10.00 from \"cap\"\n"
+            "}\n"
+            "test \"three awards already: the count limit is reached\" {\n"
+            "    already earned 1.00 USD from \"cap\" { user_id: \"u1\", timestamp: 2026-01-02T10:00:00Z }\n"
+            "    already earned 1.00 USD from \"cap\" { user_id: \"u1\", timestamp: 2026-01-03T10:00:00Z }\n"
+            "    already earned 1.00 USD from \"cap\" { user_id: \"u1\", timestamp: 2026-01-04T10:00:00Z }\n"
+            GIVEN_U1
+            "    expect no cashback from \"cap\"\n"
+            "}\n"
+            "test \"a budget nearly spent\" {\n"
+            "    already spent 495.00 USD from campaign \"spring\" { timestamp: 2026-03-01T00:00:00Z }\n"
+            GIVEN_U1
+            "    expect cashback 5.00 from \"cap\"\n"
+            "}\n"
+            "test \"a pot spent in another currency, this month\" {\n"
+            "    already spent 485.00 EUR from campaign \"pot\" { timestamp: 2026-03-01T00:00:00Z }\n"
+            GIVEN_U1
+            "    expect cashback 15.00 from \"potted\"\n"
+            "}\n"
+            "test \"tallies counted before\" {\n"
+            "    already counted 2 in visits { user_id: \"u1\", timestamp: 2026-03-02T10:00:00Z }\n"
+            "    already counted 250.00 USD in spend { user_id: \"u1\", timestamp: 2026-01-02T10:00:00Z }\n"
+            GIVEN_U1
+            "    expect cashback 1.00 from \"third\"\n"
+            "    expect cashback 2.00 from \"big\"\n"
+            "}\n"
+            "test \"another customer is not counted\" {\n"
+            "    already counted 2 in visits { user_id: \"u2\", timestamp: 2026-03-02T10:00:00Z }\n"
+            GIVEN_U1
+            "    expect no cashback from \"third\"\n"
+            "}\n",
+            &s, &passed, &failed);
+    for (int i = 0; i < s.n; i++)
+        ck_assert_msg(s.r[i].passed, "%s: %s", s.r[i].test, s.msgs[i]);
+    ck_assert_uint_eq(passed, 7);
+    ck_assert_uint_eq(failed, 0);
+}
+END_TEST
+
+static const char stub_src[] =
+    "extern fn tier(string) -> string\n"
+    "extern fn rate(string, int) -> decimal\n"
+    "offer \"gold\" { when tier(user_id) == \"gold\" then cashback amount * rate(merchant, mcc) }\n";
+
+START_TEST(stubs_stand_in_for_extern_functions)
+{
+    seen s = {.n = 0};
+    unsigned passed, failed;
+    char src_[4096];
+    snprintf(src_, sizeof src_, "%s%s", stub_src,
+             "test \"by arguments, then for any\" {\n"
+             "    stub tier(\"u1\") = \"gold\"\n"
+             "    stub tier = \"silver\"\n"
+             "    stub rate(\"m\", 5411) = 0.05\n"
+             "    stub rate = 0.01\n"
+             "    given { tid: \"a\", user_id: \"u1\", amount: 10.00, currency: \"USD\", merchant: \"m\", mcc: 5411,\n"
+             "            timestamp: 2026-03-13T10:00:00Z }\n"
+             "    expect cashback 0.50 from \"gold\"\n"
+             "    given { tid: \"b\", user_id: \"u1\", amount: 10.00, currency: \"USD\", merchant: \"n\", mcc: 5411,\n"
+             "            timestamp: 2026-03-13T10:00:00Z }\n"
+             "    expect cashback 0.10 from \"gold\"\n"
+             "    given { tid: \"c\", user_id: \"u2\", amount: 10.00, currency: \"USD\", merchant: \"m\", mcc: 5411,\n"
+             "            timestamp: 2026-03-13T10:00:00Z }\n"
+             "    expect no cashback\n"
+             "}\n"
+             "test \"a call no stub answers\" {\n"
+             "    stub tier(\"u1\") = \"gold\"\n"
+             "    given { tid: \"a\", user_id: \"u7\", amount: 10.00, currency: \"USD\", merchant: \"m\", mcc: 5411,\n"
+             "            timestamp: 2026-03-13T10:00:00Z }\n"
+             "    expect no cashback\n"
+             "}\n");
+    run_all(src_, &s, &passed, &failed);
+    ck_assert_uint_eq(passed, 1);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_msg(s.r[0].passed, "%s", s.msgs[0]);
+    ck_assert_str_eq(s.msgs[1], "extern fn tier(\"u7\") has no stub in this test: add `stub tier(...) = VALUE`");
+}
+END_TEST
+
+START_TEST(already_and_stub_are_checked)
+{
+    char src_[4096];
+    snprintf(src_, sizeof src_, "%s%s", stub_src,
+             "tally visits = count per user\n"
+             "test \"t\" {\n"
+             "    alredy earned 1.00 USD from \"gold\" { user_id: \"u1\", timestamp: 2026-03-13T10:00:00Z }\n"
+             "    already earnd 1.00 USD from \"gold\" { user_id: \"u1\", timestamp: 2026-03-13T10:00:00Z }\n"
+             "    already earned 1.00 from \"gold\" { user_id: \"u1\", timestamp: 2026-03-13T10:00:00Z }\n"
+             "    already counted 1.5 in visits { user_id: \"u1\", timestamp: 2026-03-13T10:00:00Z }\n"
+             "    already counted 2 in visits { timestamp: 2026-03-13T10:00:00Z }\n"
+             "    stub tire = \"x\"\n"
+             "    stub rate(\"m\") = 0.05\n"
+             "    stub tier = true\n"
+             "    given { tid: \"a\", user_id: \"u1\", amount: 10.00, currency: \"USD\", timestamp: 2026-03-13T10:00:00Z }\n"
+             "    already counted 2 in visits { user_id: \"u1\", timestamp: 2026-03-13T10:00:00Z }\n"
+             "}\n");
+    cbr_compiler *c = unit_compile(src_);
+    ck_assert_error_at(c, "unknown-step", 6, 5);
+    ck_assert_error_at(c, "already-verb", 7, 13);
+    ck_assert_error_at(c, "already-currency", 8, 20);
+    ck_assert_error_at(c, "already-count", 9, 21);
+    ck_assert_error_at(c, "missing-field", 10, 33);
+    ck_assert_error_at(c, "unknown-extern", 11, 10);
+    ck_assert_error_at(c, "stub-args", 12, 10);
+    ck_assert_error_at(c, "type", 13, 17);
+    ck_assert_error_at(c, "already-after-given", 15, 5);
+    ck_assert_uint_eq(cbr_compiler_error_count(c), 9);
+    cbr_compiler_free(c);
+}
+END_TEST
+
 static Suite *testblocks_suite(void)
 {
     Suite *s = suite_create("testblocks");
@@ -314,6 +460,8 @@ static Suite *testblocks_suite(void)
                a_declared_date_field_is_given_as_text, misuse_is_refused);
     UNIT_TCASE(s, "s15_steps", steps_count_givens_from_one, expect_no_cashback_from_one_offer,
                a_failing_step_says_why, tallies_carry_from_step_to_step);
+    UNIT_TCASE(s, "s15_before", a_test_starts_from_what_came_before, stubs_stand_in_for_extern_functions,
+               already_and_stub_are_checked);
     return s;
 }
 

@@ -10,6 +10,9 @@ syn keyword cbrOperatorWord and or not in between
 syn keyword cbrAttribute   cashback up to valid title timezone priority exclusive best limit budget
 syn keyword cbrAttribute   total rounding no partial refund full vest after days count sum where from
 syn keyword cbrBoolean     true false
+" Test steps that are words, not keywords: `already earned ...`, `stub f = ...`.
+syn match   cbrControl     "^\s*\zs\<already\s\+\(earned\|spent\|counted\)\>"
+syn match   cbrControl     "^\s*\zs\<stub\>"
 syn keyword cbrWeekday     MON TUE WED THU FRI SAT SUN
 " `per user`, `per month`: periods are words only after `per`, else fields.
 syn match   cbrAttribute   "\<per\>"
