@@ -30,6 +30,7 @@ typedef struct run {
     cbr_context *ctx;
     FILE *out;
     cbrc_summary *summary;      /* --summary or --report, or NULL */
+    bool report;                /* --report: count awards by day */
     cbrc_counts counts;
     size_t last_row;            /* of the last award in this batch, to count earning rows */
     bool oom;
@@ -152,7 +153,7 @@ static bool keep_raw(run *r, size_t row, const cbrin_record *rec)
         if (!r->lines || !r->days || !r->rawoff)
             return false;
     }
-    r->days[row] = r->summary ? day_of(rec) : CBRC_NO_DAY;
+    r->days[row] = r->report ? day_of(rec) : CBRC_NO_DAY;
     if (row == 0)
         r->nraw = 0;
     if (r->nraw + rec->rawlen > r->capraw) {
@@ -370,7 +371,7 @@ int cbrc_cmd_run(int argc, char **argv)
         rc = cbrc_usage_error("run: %s", "no input: add --input FILE");
     else
         rc = cbrc_feed_format("run", input, format, &fmt);
-    run r = {.p = NULL};
+    run r = {.p = NULL, .report = report != NULL};
     if (rc == 0)
         r.p = cbrc_load_rules(rules, nrules, true, &rc);
     cbr_error why;

@@ -186,7 +186,7 @@ void cbrc_feed_reject_kept(cbrc_feed *f, uint64_t line, const char *raw, size_t 
 }
 
 /* 12345 as "12,345": the tally is read by people. */
-static const char *grouped(uint64_t v, char buf[32])
+const char *cbrc_grouped(uint64_t v, char buf[32])
 {
     char digits[24];
     int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), k = 0;
@@ -214,12 +214,12 @@ void cbrc_feed_report_rest(cbrc_feed *f)
     if (rest == 0)
         return;
     char a[32];
-    fprintf(stderr, "%s: ... and %s more rejected record%s:", f->input_name, grouped(rest, a), rest == 1 ? "" : "s");
+    fprintf(stderr, "%s: ... and %s more rejected record%s:", f->input_name, cbrc_grouped(rest, a), rest == 1 ? "" : "s");
     const char *sep = " ";
     for (size_t i = 0; i < f->nreasons; i++) {
         uint64_t n = f->reasons[i].count - f->reasons[i].shown;
         if (n) {
-            fprintf(stderr, "%s%s %s", sep, grouped(n, a), f->reasons[i].name);
+            fprintf(stderr, "%s%s %s", sep, cbrc_grouped(n, a), f->reasons[i].name);
             sep = ", ";
         }
     }

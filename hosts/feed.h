@@ -71,4 +71,7 @@ const char *cbrc_feed_cell(const cbrin_record *rec, const char *key, size_t *len
 
 void cbrc_feed_close(cbrc_feed *f);
 
+/* 12345 as "12,345", in buf; returns buf. */
+const char *cbrc_grouped(uint64_t v, char buf[32]);
+
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "hosts/cbrc.h"
+#include "hosts/feed.h"
 #include "hosts/report.h"
 #include "hosts/summary_int.h"
 #include "stdlib/date.h"
@@ -35,20 +36,13 @@ static void esc(FILE *f, const char *s)
         }
 }
 
-/* A number with thousands separators, for people; data-k holds it bare. */
+/* A number with thousands separators, for people; data-v holds it bare. */
 static void num(FILE *f, const char *key, uint64_t v)
 {
-    char digits[32], out[48];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), k = 0;
-    for (int i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            out[k++] = ',';
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
+    char out[32];
     fputs("<span data-k=\"", f);
     esc(f, key);
-    fprintf(f, "\" data-v=\"%llu\">%s</span>", (unsigned long long)v, out);
+    fprintf(f, "\" data-v=\"%llu\">%s</span>", (unsigned long long)v, cbrc_grouped(v, out));
 }
 
 static void text_k(FILE *f, const char *key, const char *text)
