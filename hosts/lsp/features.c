@@ -174,23 +174,24 @@ void lsp_references(lsp_server *s, yajl_val id, yajl_val params)
 
 /* ---- the outline ---- */
 
-/* The protocol's SymbolKind of each kind of symbol. */
-static int symbol_kind(cbr_symbol_kind k)
-{
-    switch (k) {
-    case CBR_SYMBOL_FIELD: return 8;     /* Field */
-    case CBR_SYMBOL_LET: return 13;      /* Variable */
-    case CBR_SYMBOL_TALLY: return 16;    /* Number */
-    case CBR_SYMBOL_TABLE: return 23;    /* Struct */
-    case CBR_SYMBOL_EXTERN: return 12;   /* Function */
-    case CBR_SYMBOL_FUNCTION: return 12;
-    case CBR_SYMBOL_WEEKDAY: return 14;  /* Constant */
-    case CBR_SYMBOL_CAMPAIGN: return 3;  /* Namespace */
-    case CBR_SYMBOL_OFFER: return 5;     /* Class */
-    case CBR_SYMBOL_TEST: return 6;      /* Method */
-    }
-    return 13;
-}
+/* The protocol's SymbolKind and CompletionItemKind of each kind of symbol. */
+static const struct {
+    int symbol, item;
+} kinds[] = {
+    [CBR_SYMBOL_FIELD] = {8, 5},      /* Field, Field */
+    [CBR_SYMBOL_LET] = {13, 6},       /* Variable, Variable */
+    [CBR_SYMBOL_TALLY] = {16, 6},     /* Number, Variable */
+    [CBR_SYMBOL_TABLE] = {23, 22},    /* Struct, Struct */
+    [CBR_SYMBOL_EXTERN] = {12, 3},    /* Function, Function */
+    [CBR_SYMBOL_FUNCTION] = {12, 3},
+    [CBR_SYMBOL_WEEKDAY] = {14, 20},  /* Constant, EnumMember */
+    [CBR_SYMBOL_CAMPAIGN] = {3, 9},   /* Namespace, Module */
+    [CBR_SYMBOL_OFFER] = {5, 7},      /* Class, Class */
+    [CBR_SYMBOL_TEST] = {6, 2},       /* Method, Method */
+};
+
+static int symbol_kind(cbr_symbol_kind k) { return (unsigned)k < sizeof kinds / sizeof kinds[0] ? kinds[k].symbol : 13; }
+static int item_kind(cbr_symbol_kind k) { return (unsigned)k < sizeof kinds / sizeof kinds[0] ? kinds[k].item : 1; }
 
 void lsp_document_symbols(lsp_server *s, yajl_val id, yajl_val params)
 {
@@ -312,24 +313,6 @@ static void put_item(cbrtb *b, size_t *n, const char *label, int kind, const cha
         lsp_put_str(b, detail);
     }
     cbrtb_puts(b, "}");
-}
-
-/* The protocol's CompletionItemKind of a symbol. */
-static int item_kind(cbr_symbol_kind k)
-{
-    switch (k) {
-    case CBR_SYMBOL_FIELD: return 5;     /* Field */
-    case CBR_SYMBOL_LET: return 6;       /* Variable */
-    case CBR_SYMBOL_TALLY: return 6;
-    case CBR_SYMBOL_TABLE: return 22;    /* Struct */
-    case CBR_SYMBOL_EXTERN: return 3;    /* Function */
-    case CBR_SYMBOL_FUNCTION: return 3;
-    case CBR_SYMBOL_WEEKDAY: return 20;  /* EnumMember */
-    case CBR_SYMBOL_CAMPAIGN: return 9;  /* Module */
-    case CBR_SYMBOL_OFFER: return 7;     /* Class */
-    case CBR_SYMBOL_TEST: return 2;      /* Method */
-    }
-    return 1;
 }
 
 /* Completes ids of one kind inside a string: campaigns after `campaign "`,
