@@ -16,13 +16,13 @@
 # them) and a crashing input as fuzz/crash/NAME-*.
 
 FUZZ_TIME = 60
-FUZZ_TARGETS = compile bundle csv jsonl diff
+FUZZ_TARGETS = compile bundle csv jsonl diff index
 FUZZ_FLAGS = -max_len=4096 -timeout=20 -rss_limit_mb=2048
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -std=gnu11 \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_CPPFLAGS = $(DEFS) -I. -I$(srcdir) $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(FFI_CFLAGS) $(SODIUM_CFLAGS)
 FUZZ_LINK_LIBS = $(CSV_LIBS) $(YAJL_LIBS) $(FFI_LIBS) $(SODIUM_LIBS) $(LIBS)
-FUZZ_BINS = fuzz/fuzz_compile fuzz/fuzz_bundle fuzz/fuzz_csv fuzz/fuzz_jsonl fuzz/fuzz_diff
+FUZZ_BINS = fuzz/fuzz_compile fuzz/fuzz_bundle fuzz/fuzz_csv fuzz/fuzz_jsonl fuzz/fuzz_diff fuzz/fuzz_index
 
 # Every C source of libcbr_rt and libcbr_core (.re and .y as the .c made from them), the
 # input readers and the fixed batch; every header they may include.
@@ -69,6 +69,8 @@ fuzz/fuzz_jsonl: fuzz/fuzz_jsonl.c fuzz/libcbr-fuzz.a
 	$(FUZZ_LINK) $(srcdir)/fuzz/fuzz_jsonl.c fuzz/libcbr-fuzz.a $(FUZZ_LINK_LIBS)
 fuzz/fuzz_diff: fuzz/fuzz_diff.c fuzz/libcbr-fuzz.a
 	$(FUZZ_LINK) $(srcdir)/fuzz/fuzz_diff.c fuzz/libcbr-fuzz.a $(FUZZ_LINK_LIBS)
+fuzz/fuzz_index: fuzz/fuzz_index.c fuzz/libcbr-fuzz.a
+	$(FUZZ_LINK) $(srcdir)/fuzz/fuzz_index.c fuzz/libcbr-fuzz.a $(FUZZ_LINK_LIBS)
 
 fuzz-build: fuzz-check-cc
 	@$(MAKE) $(AM_MAKEFLAGS) $(FUZZ_BINS)
@@ -96,9 +98,9 @@ fuzz-seeds: cbrc$(EXEEXT)
 
 fuzz: fuzz-build fuzz-seeds
 	@for t in $(FUZZ_TARGETS); do \
-	  case $$t in compile|diff) d=$(srcdir)/fuzz/cbr.dict;; *) d=$(srcdir)/fuzz/$$t.dict;; esac; \
+	  case $$t in compile|diff) d=-dict=$(srcdir)/fuzz/cbr.dict;; index) d=;; *) d=-dict=$(srcdir)/fuzz/$$t.dict;; esac; \
 	  echo "fuzz_$$t: $(FUZZ_TIME) s, corpus fuzz/run/$$t, log fuzz/run/$$t.log"; \
-	  fuzz/fuzz_$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) -dict=$$d -print_final_stats=1 \
+	  fuzz/fuzz_$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) $$d -print_final_stats=1 \
 	    -artifact_prefix=fuzz/crash/$$t- fuzz/run/$$t >fuzz/run/$$t.log 2>&1; rc=$$?; \
 	  grep -E '^#[0-9]+[[:space:]]+DONE' fuzz/run/$$t.log | tail -n 1; \
 	  if test $$rc -ne 0; then \
@@ -123,7 +125,7 @@ fuzz-clean:
 # of past crashes (tests/fuzz/NAME/) and the seeds (fuzz/corpus/NAME/).
 FUZZ_REPLAY_LDADD = libcbr_core.la $(FFI_LIBS) $(SODIUM_LIBS)
 check_PROGRAMS += fuzz/replay_compile fuzz/replay_bundle fuzz/replay_csv fuzz/replay_jsonl \
-	fuzz/replay_diff
+	fuzz/replay_diff fuzz/replay_index
 fuzz_replay_compile_SOURCES = fuzz/replay.c fuzz/fuzz_compile.c
 fuzz_replay_compile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"compile"'
 fuzz_replay_compile_LDADD = $(FUZZ_REPLAY_LDADD)
@@ -133,6 +135,9 @@ fuzz_replay_bundle_LDADD = $(FUZZ_REPLAY_LDADD)
 fuzz_replay_diff_SOURCES = fuzz/replay.c fuzz/fuzz_diff.c fuzz/fuzz_batch.c fuzz/fuzz.h
 fuzz_replay_diff_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"diff"'
 fuzz_replay_diff_LDADD = $(FUZZ_REPLAY_LDADD)
+fuzz_replay_index_SOURCES = fuzz/replay.c fuzz/fuzz_index.c fuzz/fuzz_batch.c fuzz/fuzz.h
+fuzz_replay_index_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"index"'
+fuzz_replay_index_LDADD = $(FUZZ_REPLAY_LDADD)
 fuzz_replay_csv_SOURCES = fuzz/replay.c fuzz/fuzz_csv.c fuzz/fuzz_batch.c fuzz/fuzz.h \
 	fuzz/fuzz_input.h hosts/input.c hosts/input_csv.c hosts/input_jsonl.c hosts/input_int.h hosts/input.h
 fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DFUZZ_NAME='"csv"'

@@ -139,6 +139,48 @@ static void insn(cbrtb *o, const cbrx_program *p, const cbrx_insn *in)
     cbrtb_printf(o, "\n");
 }
 
+/* The cross-offer index (index.c): which fields offers hang on, and how
+ * many run on every row. */
+static void index_summary(cbrtb *o, const cbrx_program *p)
+{
+    const cbrx_index *ix = &p->index;
+    if (!ix->built || !p->noffers)
+        return;
+    cbrtb_printf(o, "\n; index: %u of %u offer%s hang on %u value%s", ix->nhung, p->noffers,
+                 p->noffers == 1 ? "" : "s", ix->nvalues, ix->nvalues == 1 ? "" : "s");
+    for (uint32_t i = 0; i < ix->nfields; i++) {
+        uint32_t offers = 0;
+        for (uint32_t k = 0; k < p->noffers; k++)
+            offers += ix->on[k] == ix->fields[i];
+        cbrtb_printf(o, "%s%s %u", i ? ", " : ": ", cbrx_str(p, p->fields[ix->fields[i]].name), offers);
+    }
+    cbrtb_printf(o, "\n; index: %u run%s on every row\n", ix->nalways, ix->nalways == 1 ? "s" : "");
+}
+
+/* What the index knows of offer i. */
+static void index_of(cbrtb *o, const cbrx_program *p, uint32_t i)
+{
+    const cbrx_index *ix = &p->index;
+    if (!ix->built)
+        return;
+    uint32_t on = ix->on[i];
+    if (on == CBRX_NONE) {
+        cbrtb_printf(o, "  ; index: every row (no `==` or `in` on a field that every reward needs)\n");
+        return;
+    }
+    if (on == CBRX_IX_NEVER) {
+        cbrtb_printf(o, "  ; index: no row (no reward can be reached)\n");
+        return;
+    }
+    const cbrx_field *f = &p->fields[on];
+    cbrtb_printf(o, "  ; index: rows with %s in [", cbrx_str(p, f->name));
+    for (uint32_t k = 0; k < ix->vn[i] && k < 8; k++) {
+        cbrtb_printf(o, k ? ", " : "");
+        constant(o, p, ix->vals[ix->vfirst[i] + k], f->type, 0);
+    }
+    cbrtb_printf(o, "%s]\n", ix->vn[i] > 8 ? ", ..." : "");
+}
+
 cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len, cbr_error *err)
 {
     if (!prog || !text)
@@ -190,6 +232,7 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
             cbrtb_printf(&o, " zone %s", cbrx_str(p, p->tzs[c->tz]));
         cbrtb_printf(&o, "\n");
     }
+    index_summary(&o, p);
     for (uint32_t i = 0; i < p->noffers; i++) {
         const cbrx_offer *of = &p->offers[i];
         cbrtb_printf(&o, "\noffer %u \"%s\" priority %lld zone %s rounding %s", i, cbrx_str(p, of->id),
@@ -240,6 +283,7 @@ cbr_status cbr_program_disasm(const cbr_program *prog, char **text, size_t *len,
                 cbrtb_printf(&o, " (%s:%u:%u)", cbrx_str(p, k->file), k->line, k->col);
             cbrtb_printf(&o, ": %s\n", cbrx_str(p, k->text));
         }
+        index_of(&o, p, i);
         for (uint32_t pc = of->code; pc < of->code + of->ncode; pc++) {
             cbrtb_printf(&o, "  %4u  ", pc - of->code);
             insn(&o, p, &p->code[pc]);

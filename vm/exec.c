@@ -58,12 +58,15 @@ cbr_status cbr_context_new(const cbr_program *prog, size_t capacity, cbr_context
             most = x->offers[o].nlimits;
     ctx->counters = cbrx_alloc(x, (most + 2) * sizeof *ctx->counters);
     ctx->refused = cbrx_alloc(x, capacity * sizeof *ctx->refused);
+    ctx->ix_n = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->ix_n);
+    ctx->ix_at = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->ix_at);
+    ctx->use_index = x->index.built && cbrx_index_wanted();
     ctx->own_state = cbrx_state_new(x->cfg.alloc, x->cfg.alloc_ud);
     if (ctx->own_state)
         ctx->store = cbr_state_store(ctx->own_state);
     bool ok = ctx->regs && ctx->own && ctx->nonull && ctx->sel && ctx->all && ctx->tmp &&
               ctx->frames && ctx->local && ctx->row_first && ctx->groups && ctx->winners && ctx->counters &&
-              ctx->refused && ctx->own_state && cbrx_tally_alloc(ctx);
+              ctx->refused && ctx->ix_n && ctx->ix_at && ctx->own_state && cbrx_tally_alloc(ctx);
     if (ok) {
         memset(ctx->own, 0, nr * sizeof *ctx->own);
         memset(ctx->frames, 0, (x->max_depth + 1) * sizeof *ctx->frames);
@@ -122,7 +125,8 @@ void cbr_context_free(cbr_context *ctx)
     void *arrays[] = {ctx->regs, ctx->own, ctx->nonull, ctx->sel, ctx->all, ctx->tmp,
                       ctx->frames, ctx->local, ctx->row_first, ctx->groups, ctx->winners, ctx->cands,
                       ctx->sorted, ctx->awards, ctx->counters, ctx->key, ctx->pend, ctx->resv,
-                      ctx->refused, ctx->akeys, ctx->recbuf, ctx->encbuf, ctx->lkey, ctx->back};
+                      ctx->refused, ctx->akeys, ctx->recbuf, ctx->encbuf, ctx->lkey, ctx->back,
+                      ctx->ix_n, ctx->ix_at, ctx->ix_rows, ctx->ix_pairs};
     cbrl_rec_free(&ctx->rec, x->cfg.alloc, x->cfg.alloc_ud);
     cbrl_arena_reset(&ctx->text, x->cfg.alloc, x->cfg.alloc_ud);
     cbr_state_free(ctx->own_state);
@@ -633,6 +637,34 @@ static void run_offer(cbr_context *ctx, uint32_t o)
     cbrx_run_code(ctx, of->code, of->ncode);
 }
 
+/* Every offer, each on the rows the index gives it (index.c): those with
+ * its access predicate's values, or all of them; none when its valid
+ * windows miss the stretch's dates. */
+static void run_indexed(cbr_context *ctx)
+{
+    const cbrx_program *x = ctx->x;
+    const cbrx_index *ix = &x->index;
+    if (!cbrx_index_rows(ctx))
+        return;
+    for (uint32_t o = 0; o < x->noffers && !ctx->oom; o++) {
+        uint32_t on = ix->on[o];
+        if (on == CBRX_IX_NEVER || (on != CBRX_NONE && ctx->ix_n[o] == 0) || ix->day_hi[o] < ctx->ix_day_lo ||
+            ix->day_lo[o] > ctx->ix_day_hi)
+            continue;
+        if (on == CBRX_NONE) {
+            run_offer(ctx, o);
+            continue;
+        }
+        const cbrx_offer *of = &x->offers[o];
+        ctx->offer = o;
+        ctx->zone = of->tz;
+        ctx->depth = 0;
+        memcpy(ctx->sel, ctx->ix_rows + ctx->ix_at[o], ctx->ix_n[o] * sizeof *ctx->sel);
+        ctx->nsel = ctx->ix_n[o];
+        cbrx_run_code(ctx, of->code, of->ncode);
+    }
+}
+
 /* The rows of the stretch offers run on: its purchases (a refund is never
  * evaluated), with a user when with_user. */
 void cbrx_stretch_rows(cbr_context *ctx, bool with_user)
@@ -850,8 +882,12 @@ cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err)
             return cbrx_fail(err, st, "the store failed reading the tallies: %s", cbr_status_text(st)), st;
         }
     }
-    for (uint32_t o = 0; o < ctx->x->noffers && !ctx->oom; o++)
-        run_offer(ctx, o);
+    /* Explain and coverage count rows per instruction: they see every offer run on every row. */
+    if (ctx->use_index && !ctx->trace)
+        run_indexed(ctx);
+    else
+        for (uint32_t o = 0; o < ctx->x->noffers && !ctx->oom; o++)
+            run_offer(ctx, o);
     ctx->b = NULL;
     if (ctx->oom)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory while evaluating"), CBR_ERR_NOMEM;

@@ -64,6 +64,7 @@ cbr_status cbrx_status(cbr_error *err, cbr_status st, const char *fmt, ...)
 void cbrx_program_release(cbrx_program *p)
 {
     cbrx_tables_release(p);
+    cbrx_index_release(p);
     void *arrays[] = {p->bytes, p->strings, p->consts, p->sets, p->fields, p->tzs, p->campaigns,
                       p->offers, p->clauses, p->conds, p->limits, p->externs, p->regs, p->code,
                       p->str_hash, p->str_tab, p->tallies};
@@ -105,7 +106,7 @@ bool cbrx_program_prepare(cbr_program *p, cbr_error *err)
         if (!p->zones[i])
             return cbrx_fail(err, CBR_ERR_IO, "time zone \"%s\": %s", name, why ? why : "cannot load");
     }
-    if (!cbrx_link_externs(p, err) || !cbrx_tables_index(x, err))
+    if (!cbrx_link_externs(p, err) || !cbrx_tables_index(x, err) || !cbrx_index_build(x, err))
         return false;
     /* Only a program with tables has strings enough for the shared hash to
      * matter; others keep the pool's own (the same ids either way). */

@@ -232,6 +232,33 @@ typedef struct cbrx_table {
     uint32_t mask;
 } cbrx_table;
 
+/* The cross-offer index (index.c): built from the verified code when a
+ * program is prepared, never read from or written to a bundle.  An offer
+ * hangs on one field and the values its rows must have (on[o], vals[vfirst
+ * [o] ..+ vn[o]]), is run on every row (on[o] CBRX_NONE), or can never
+ * award (CBRX_IX_NEVER).  slots: open addressing on (field, value), each
+ * naming its offers in lists[first ..+ n], ascending. */
+#define CBRX_IX_NEVER (CBRX_NONE - 1)
+
+typedef struct cbrx_ixslot {
+    uint32_t field;
+    uint32_t first, n;          /* n 0: an empty slot */
+    int64_t value;
+} cbrx_ixslot;
+
+typedef struct cbrx_index {
+    bool built;
+    cbrx_ixslot *slots;
+    uint32_t mask;
+    uint32_t *lists;
+    uint32_t *fields, nfields;  /* the fields offers hang on, ascending */
+    uint32_t *on;               /* per offer */
+    uint32_t *vfirst, *vn;
+    int64_t *vals;
+    int32_t *day_lo, *day_hi;   /* per offer: the local dates its valid windows allow */
+    uint32_t nalways, nhung, nvalues;
+} cbrx_index;
+
 /* The whole program.  All arrays are allocated with alloc. */
 typedef struct cbrx_program {
     cbr_config cfg;
@@ -274,6 +301,7 @@ typedef struct cbrx_program {
      * hash them all again. */
     uint32_t *str_hash, *str_tab, str_cap;
     char hash[CBRX_HASH_HEX + 1]; /* SHA-256 of the bundle bytes, in hex */
+    cbrx_index index;           /* built at prepare (index.c) */
 } cbrx_program;
 
 /* The public handle wraps it with what loading resolved (time zones). */
@@ -347,6 +375,13 @@ static inline uint32_t cbrx_table_find(const cbrx_table *t, int64_t key)
             return row;
     }
 }
+
+/* index.c: builds p's cross-offer index from its verified code (false
+ * with err when memory runs out); release frees it; find is the slot of
+ * (field, value), or NULL when no offer hangs on it. */
+bool cbrx_index_build(cbrx_program *p, cbr_error *err);
+void cbrx_index_release(cbrx_program *p);
+const cbrx_ixslot *cbrx_index_find(const cbrx_index *ix, uint32_t field, int64_t value);
 
 /* verify.c: checks every table and instruction; false with err set to a
  * message naming the offending part. */

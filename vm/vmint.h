@@ -111,6 +111,10 @@ typedef struct cbrx_akey {
     bool is_count;
 } cbrx_akey;
 
+typedef struct cbrx_ixpair {
+    uint32_t offer, row;
+} cbrx_ixpair;
+
 typedef struct cbrx_frame {
     uint32_t *base, *acc;
     uint32_t nbase, nacc;
@@ -227,7 +231,21 @@ struct cbr_context {
     bool stop_after;            /* settling: the row just settled ends the stretch */
     cbrx_stub_fn stub;          /* a test's stand-in for the extern functions, or NULL */
     void *stub_ud;
+    /* The cross-offer index's rows of the stretch (index.c): */
+    bool use_index;             /* CBR_INDEX is not off (and nothing is traced) */
+    uint32_t *ix_n, *ix_at;     /* per offer: how many rows, and where they start in ix_rows */
+    uint32_t *ix_rows;
+    size_t capixrows;
+    cbrx_ixpair *ix_pairs;      /* (offer, row) as the rows were read */
+    size_t capixpairs;
+    int64_t ix_day_lo, ix_day_hi; /* the stretch's dates, with slack for zones */
 };
+
+/* index.c: whether the environment leaves the index on (CBR_INDEX=off,
+ * 0 or no turns it off); the rows of each offer for the stretch of
+ * ctx->b, false when memory runs out (ctx->oom set). */
+bool cbrx_index_wanted(void);
+bool cbrx_index_rows(cbr_context *ctx);
 
 /* externs.c: looks up and prepares each extern of p in cfg.externs (none
  * when that is NULL); false with err on a missing or mismatched function. */

@@ -180,7 +180,7 @@ AWARDS_OF_UNUSED static char *eval_rows(const cbr_program *p, const char *const 
 /* The awards of src on rows (NULL-terminated), as "TID OFFER AMOUNT CUR\n"
  * lines.  The compiled program, the bundle loaded back and row-by-row
  * evaluation must agree.  The text lives until the next call. */
-static const char *awards_of(const char *src, const char *const rows[])
+AWARDS_OF_UNUSED static const char *awards_of(const char *src, const char *const rows[])
 {
     static char *last;
     size_t n = 0;
