@@ -60,7 +60,7 @@ cbr_status cbr_context_new(const cbr_program *prog, size_t capacity, cbr_context
     ctx->refused = cbrx_alloc(x, capacity * sizeof *ctx->refused);
     ctx->ix_n = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->ix_n);
     ctx->ix_at = cbrx_alloc(x, (x->noffers + 1) * sizeof *ctx->ix_at);
-    ctx->use_index = x->index.built && cbrx_index_wanted();
+    ctx->use_index = cbrx_index_wanted(x);
     ctx->own_state = cbrx_state_new(x->cfg.alloc, x->cfg.alloc_ud);
     if (ctx->own_state)
         ctx->store = cbr_state_store(ctx->own_state);

@@ -29,8 +29,10 @@
  * field only from its LOAD to the next selection change, which is as far as
  * the generated code keeps one, and never when anything else wrote it.
  *
- * CBR_INDEX=off in the environment of a process makes its contexts run
- * every offer on every row (the differential tests compare both). */
+ * CBR_INDEX=off in the environment of a process makes the contexts it
+ * makes run every offer on every row, CBR_INDEX=on makes them use the
+ * index even for a program of a few offers (the differential tests
+ * compare both). */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,9 @@
 
 /* An offer hangs on at most this many values; past it, on none. */
 #define IX_MAX_VALUES 4096
+/* Below this many offers hung on values, contexts run without the index
+ * unless CBR_INDEX=on. */
+#define IX_MIN_HUNG 8
 /* Local dates are at most a day from UTC dates; two days' slack leaves
  * room for historical offsets of odd zones. */
 #define IX_DAY_SLACK 2
@@ -487,10 +492,17 @@ bool cbrx_index_build(cbrx_program *p, cbr_error *err)
 
 /* ---- per stretch: the rows of each offer ---- */
 
-bool cbrx_index_wanted(void)
+bool cbrx_index_wanted(const cbrx_program *p)
 {
     const char *e = getenv("CBR_INDEX");
-    return !e || (strcmp(e, "off") && strcmp(e, "0") && strcmp(e, "no"));
+    if (e && (!strcmp(e, "off") || !strcmp(e, "0") || !strcmp(e, "no")))
+        return false;
+    if (e && (!strcmp(e, "on") || !strcmp(e, "1") || !strcmp(e, "yes")))
+        return p->index.built;
+    /* Bucketing the rows costs a probe per row and indexed field: with a
+     * handful of offers that is more than the offers' code it saves
+     * (make bench: 0.85 times as fast with one offer, 1.05 with ten). */
+    return p->index.built && p->index.nhung >= IX_MIN_HUNG;
 }
 
 /* Room for need elements of size bytes in *a; false when memory runs out. */

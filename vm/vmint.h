@@ -241,10 +241,10 @@ struct cbr_context {
     int64_t ix_day_lo, ix_day_hi; /* the stretch's dates, with slack for zones */
 };
 
-/* index.c: whether the environment leaves the index on (CBR_INDEX=off,
- * 0 or no turns it off); the rows of each offer for the stretch of
+/* index.c: whether a context of p uses the index: CBR_INDEX=off (0, no)
+ * never, on (1, yes) always, unset when enough offers hang on values; the rows of each offer for the stretch of
  * ctx->b, false when memory runs out (ctx->oom set). */
-bool cbrx_index_wanted(void);
+bool cbrx_index_wanted(const cbrx_program *p);
 bool cbrx_index_rows(cbr_context *ctx);
 
 /* externs.c: looks up and prepares each extern of p in cfg.externs (none

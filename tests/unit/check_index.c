@@ -109,8 +109,7 @@ static const char *const ROWS[] = {
 
 static char *eval_with(const cbr_program *p, bool index, size_t chunk)
 {
-    if (!index)
-        setenv("CBR_INDEX", "off", 1);
+    setenv("CBR_INDEX", index ? "on" : "off", 1);
     size_t n = 0;
     while (ROWS[n])
         n++;
@@ -142,7 +141,9 @@ START_TEST(offers_run_only_on_their_rows)
 {
     cbr_program *p = compile_ok(OFFERS);
     cbr_batch *b = t_batch_new(p, 16);
+    setenv("CBR_INDEX", "on", 1);
     cbr_context *ctx = t_context_new(p, 16);
+    unsetenv("CBR_INDEX");
     ck_assert(ctx->use_index);
     for (size_t i = 0; ROWS[i]; i++)
         ck_assert_int_eq(fill_row(b, p, ROWS[i], NULL, NULL), CBR_OK);
@@ -169,7 +170,10 @@ START_TEST(valid_windows_that_miss_the_batch)
     cbr_program *p = compile_ok(src);
     ck_assert_int_eq(p->x.index.day_lo[of(p, "may")], 20574); /* 2026-05-01 */
     cbr_batch *b = t_batch_new(p, 4);
+    setenv("CBR_INDEX", "on", 1);
     cbr_context *ctx = t_context_new(p, 4);
+    unsetenv("CBR_INDEX");
+    ck_assert(ctx->use_index);
     /* 13 March 15:00 UTC is already the 14th in Kiritimati (UTC+14). */
     ck_assert_int_eq(fill_row(b, p, "tid=t1;amount=10;currency=USD;timestamp=2026-03-13T15:00:00Z", NULL, NULL),
                      CBR_OK);
@@ -183,6 +187,37 @@ START_TEST(valid_windows_that_miss_the_batch)
     cbr_context_free(ctx);
     cbr_batch_free(b);
     cbr_program_free(p);
+}
+END_TEST
+
+static bool uses_index(const cbr_program *p, const char *env)
+{
+    if (env)
+        setenv("CBR_INDEX", env, 1);
+    cbr_context *ctx = t_context_new(p, 4);
+    unsetenv("CBR_INDEX");
+    ck_assert_ptr_nonnull(ctx);
+    bool on = ctx->use_index;
+    cbr_context_free(ctx);
+    return on;
+}
+
+START_TEST(a_few_offers_run_without_it)
+{
+    cbr_program *few = compile_ok(OFFERS); /* 7 offers hang on values */
+    ck_assert(!uses_index(few, NULL));
+    ck_assert(uses_index(few, "on"));
+    char src[2048] = "";
+    for (int i = 0; i < 8; i++)
+        snprintf(src + strlen(src), sizeof src - strlen(src),
+                 "offer \"m%d\" { when merchant == \"M%d\" then cashback 1%% }\n", i, i);
+    cbr_program *many = compile_ok(src);
+    ck_assert(uses_index(many, NULL));
+    ck_assert(uses_index(many, "1"));
+    ck_assert(!uses_index(many, "off"));
+    ck_assert(!uses_index(many, "0"));
+    cbr_program_free(few);
+    cbr_program_free(many);
 }
 END_TEST
 
@@ -205,7 +240,7 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("index");
     UNIT_TCASE(s, "build", offers_hang_on_what_their_code_needs, disasm_lists_the_index);
-    UNIT_TCASE(s, "run", same_awards_with_and_without, offers_run_only_on_their_rows, valid_windows_that_miss_the_batch);
+    UNIT_TCASE(s, "run", same_awards_with_and_without, a_few_offers_run_without_it, offers_run_only_on_their_rows, valid_windows_that_miss_the_batch);
     return s;
 }
 
