@@ -89,99 +89,117 @@ void cbrl_rec_free(cbrl_rec *r, cbr_alloc_fn alloc, void *ud)
     memset(r, 0, sizeof *r);
 }
 
-typedef struct wbuf {
-    unsigned char *p;
-    size_t n, cap;
-    cbr_alloc_fn alloc;
-    void *ud;
-    bool oom;
-} wbuf;
+/* Encoding: the record's size is worked out first, the buffer grown once,
+ * then every field is stored without a check (a record of 17 awards is
+ * written for each purchase that earns, so this is on settling's path). */
+static size_t str_size(cbrl_str s) { return 4 + (s.p ? s.n : 0); }
 
-static void w_put(wbuf *w, const void *s, size_t n)
+static size_t key_size(const cbrl_key *k) { return 1 + 1 + 8 + str_size(k->key); }
+
+static size_t rec_size(const cbrl_rec *r)
 {
-    if (w->oom)
-        return;
-    if (w->n + n > w->cap) {
-        size_t nc = (w->n + n) * 2 + 64;
-        unsigned char *q = w->alloc(w->ud, w->p, nc);
-        if (!q) {
-            w->oom = true;
-            return;
-        }
-        w->p = q;
-        w->cap = nc;
+    size_t n = 3 + str_size(r->tid);
+    if (r->kind != CBRL_PURCHASE)
+        return n;
+    n += str_size(r->user) + 8 * 3 + 1 + 3 + 4;
+    for (uint32_t i = 0; i < r->nawards; i++) {
+        const cbrl_award *a = &r->awards[i];
+        n += str_size(a->offer) + str_size(a->campaign) + 8 + 8 + 1 + 8 + 10 + 4;
+        for (uint32_t k = 0; k < a->nkeys; k++)
+            n += key_size(&r->keys[a->first_key + k]);
     }
+    n += 4;
+    for (uint32_t i = 0; i < r->ntallies; i++)
+        n += key_size(&r->tallies[i]);
+    return n;
+}
+
+static inline unsigned char *w_u8(unsigned char *p, uint8_t v)
+{
+    *p = v;
+    return p + 1;
+}
+
+static inline unsigned char *w_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+    return p + 4;
+}
+
+static inline unsigned char *w_i64(unsigned char *p, int64_t v)
+{
+    p = w_u32(p, (uint32_t)((uint64_t)v & 0xffffffffu));
+    return w_u32(p, (uint32_t)((uint64_t)v >> 32));
+}
+
+static inline unsigned char *w_bytes(unsigned char *p, const void *s, size_t n)
+{
     if (n)
-        memcpy(w->p + w->n, s, n);
-    w->n += n;
-}
-
-static void w_u8(wbuf *w, uint8_t v) { w_put(w, &v, 1); }
-
-static void w_u32(wbuf *w, uint32_t v)
-{
-    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-    w_put(w, b, 4);
-}
-
-static void w_i64(wbuf *w, int64_t v)
-{
-    w_u32(w, (uint32_t)((uint64_t)v & 0xffffffffu));
-    w_u32(w, (uint32_t)((uint64_t)v >> 32));
+        memcpy(p, s, n);
+    return p + n;
 }
 
 /* A string: its length + 1 (0: absent), then its bytes. */
-static void w_str(wbuf *w, cbrl_str s)
+static inline unsigned char *w_str(unsigned char *p, cbrl_str s)
 {
-    w_u32(w, s.p ? s.n + 1 : 0);
-    if (s.p)
-        w_put(w, s.p, s.n);
+    p = w_u32(p, s.p ? s.n + 1 : 0);
+    return s.p ? w_bytes(p, s.p, s.n) : p;
 }
 
-static void w_key(wbuf *w, const cbrl_key *k)
+static unsigned char *w_key(unsigned char *p, const cbrl_key *k)
 {
-    w_u8(w, k->is_count);
-    w_u8(w, k->back);
-    w_i64(w, k->delta);
-    w_str(w, k->key);
+    p = w_u8(p, k->is_count);
+    p = w_u8(p, k->back);
+    p = w_i64(p, k->delta);
+    return w_str(p, k->key);
 }
 
 bool cbrl_encode(const cbrl_rec *r, cbr_alloc_fn alloc, void *ud, unsigned char **buf, size_t *cap, size_t *len)
 {
-    wbuf w = {*buf, 0, *cap, alloc, ud, false};
-    w_u8(&w, 'L');
-    w_u8(&w, CBRL_VERSION);
-    w_u8(&w, r->kind);
-    w_str(&w, r->tid);
+    size_t need = rec_size(r);
+    if (need > *cap) {
+        size_t nc = need * 2 + 64;
+        unsigned char *q = alloc(ud, *buf, nc);
+        if (!q)
+            return false;
+        *buf = q;
+        *cap = nc;
+    }
+    unsigned char *p = *buf;
+    p = w_u8(p, 'L');
+    p = w_u8(p, CBRL_VERSION);
+    p = w_u8(p, r->kind);
+    p = w_str(p, r->tid);
     if (r->kind == CBRL_PURCHASE) {
-        w_str(&w, r->user);
-        w_i64(&w, r->amount);
-        w_i64(&w, r->refunded);
-        w_i64(&w, r->at);
-        w_u8(&w, r->exponent);
-        w_put(&w, r->currency, 3);
-        w_u32(&w, r->nawards);
+        p = w_str(p, r->user);
+        p = w_i64(p, r->amount);
+        p = w_i64(p, r->refunded);
+        p = w_i64(p, r->at);
+        p = w_u8(p, r->exponent);
+        p = w_bytes(p, r->currency, 3);
+        p = w_u32(p, r->nawards);
         for (uint32_t i = 0; i < r->nawards; i++) {
             const cbrl_award *a = &r->awards[i];
-            w_str(&w, a->offer);
-            w_str(&w, a->campaign);
-            w_i64(&w, a->granted);
-            w_i64(&w, a->worth);
-            w_u8(&w, a->flags);
-            w_i64(&w, a->vests_at);
-            w_put(&w, a->vests, 10);
-            w_u32(&w, a->nkeys);
+            p = w_str(p, a->offer);
+            p = w_str(p, a->campaign);
+            p = w_i64(p, a->granted);
+            p = w_i64(p, a->worth);
+            p = w_u8(p, a->flags);
+            p = w_i64(p, a->vests_at);
+            p = w_bytes(p, a->vests, 10);
+            p = w_u32(p, a->nkeys);
             for (uint32_t k = 0; k < a->nkeys; k++)
-                w_key(&w, &r->keys[a->first_key + k]);
+                p = w_key(p, &r->keys[a->first_key + k]);
         }
-        w_u32(&w, r->ntallies);
+        p = w_u32(p, r->ntallies);
         for (uint32_t i = 0; i < r->ntallies; i++)
-            w_key(&w, &r->tallies[i]);
+            p = w_key(p, &r->tallies[i]);
     }
-    *buf = w.p;
-    *cap = w.cap;
-    *len = w.n;
-    return !w.oom;
+    *len = (size_t)(p - *buf);
+    return *len == need;
 }
 
 typedef struct rbuf {
@@ -347,13 +365,30 @@ static cbr_alloc_fn alloc_of(const cbr_config *cfg, void **ud)
     return cfg && cfg->alloc ? cfg->alloc : cbr_default_alloc;
 }
 
-/* A NUL-terminated copy of s in the scratch buffer at *off (which grows). */
-static bool scratch_str(wbuf *w, cbrl_str s)
+/* A growing buffer of the strings of one vest event. */
+typedef struct scratch {
+    unsigned char *p;
+    size_t n, cap;
+    cbr_alloc_fn alloc;
+    void *ud;
+} scratch;
+
+/* A NUL-terminated copy of s at the end of w; false when memory runs out. */
+static bool scratch_str(scratch *w, cbrl_str s)
 {
-    if (s.p)
-        w_put(w, s.p, s.n);
-    w_u8(w, 0);
-    return !w->oom;
+    size_t n = s.p ? s.n : 0;
+    if (w->n + n + 1 > w->cap) {
+        size_t nc = (w->n + n + 1) * 2 + 64;
+        unsigned char *q = w->alloc(w->ud, w->p, nc);
+        if (!q)
+            return false;
+        w->p = q;
+        w->cap = nc;
+    }
+    w_bytes(w->p + w->n, s.p, n);
+    w->p[w->n + n] = 0;
+    w->n += n + 1;
+    return true;
 }
 
 cbr_status cbr_ledger_vest(const cbr_config *cfg, const void *data, size_t len, int64_t at, cbr_vest_fn fn,
@@ -384,7 +419,7 @@ cbr_status cbr_ledger_vest(const cbr_config *cfg, const void *data, size_t len, 
             now[nnow++] = i;
         }
     }
-    wbuf s = {NULL, 0, 0, alloc, ud, false};
+    scratch s = {NULL, 0, 0, alloc, ud};
     unsigned char *enc = NULL;
     size_t cap = 0, n = 0;
     cbr_status st = CBR_OK;
@@ -403,13 +438,13 @@ cbr_status cbr_ledger_vest(const cbr_config *cfg, const void *data, size_t len, 
         if (a->worth <= 0)
             continue; /* refunded in full before it vested: never paid */
         s.n = 0;
-        scratch_str(&s, a->offer);
+        bool ok = scratch_str(&s, a->offer);
         size_t c_off = s.n;
-        scratch_str(&s, a->campaign);
+        ok = ok && scratch_str(&s, a->campaign);
         size_t t_off = s.n;
-        scratch_str(&s, r.tid);
+        ok = ok && scratch_str(&s, r.tid);
         size_t u_off = s.n;
-        if (!scratch_str(&s, r.user)) {
+        if (!ok || !scratch_str(&s, r.user)) {
             st = cbrx_status(err, CBR_ERR_NOMEM, "out of memory vesting a ledger record");
             goto done;
         }
