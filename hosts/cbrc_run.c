@@ -47,16 +47,27 @@ typedef struct run {
     double started, shown;
 } run;
 
+/* Award lines are gathered in r->line and written a batch (or a mebibyte)
+ * at a time: one fwrite a line cost more than making the line. */
+#define LINES_FLUSH (1u << 20)
+
+static void write_lines(run *r)
+{
+    if (r->line.n)
+        fwrite(r->line.p, 1, r->line.n, r->out);
+    r->line.n = 0;
+}
+
 static void print_award(void *ud, const cbr_award *a)
 {
     run *r = ud;
-    r->line.n = 0;
     haward_line(&r->line, a);
     if (r->line.oom) {
         r->oom = true;
         return;
     }
-    fwrite(r->line.p, 1, r->line.n, r->out);
+    if (r->line.n >= LINES_FLUSH)
+        write_lines(r);
     if (r->summary && !cbrc_summary_event(r->summary, a))
         r->oom = true;
     if (a->event != CBR_EVENT_AWARD)
@@ -80,7 +91,9 @@ static bool flush_batch(run *r)
         return true;
     cbr_error err;
     r->last_row = SIZE_MAX;
-    if (cbr_eval(r->ctx, r->b, print_award, r, &err) != CBR_OK) {
+    cbr_status st = cbr_eval(r->ctx, r->b, print_award, r, &err);
+    write_lines(r); /* the awards of the rows settled, even after a failure */
+    if (st != CBR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.message);
         return false;
     }

@@ -40,10 +40,21 @@ static void to_file(void *ud, const char *s, size_t n) { fwrite(s, 1, n, ud); }
 
 void hjson_buf(cbrtb *b, const char *s)
 {
-    if (!s)
+    if (!s) {
         cbrtb_puts(b, "null");
-    else
+        return;
+    }
+    /* Most strings (ids, offers) need no escape: one copy, quotes around. */
+    size_t n = 0;
+    while (s[n] && s[n] != '"' && s[n] != '\\' && (unsigned char)s[n] >= 0x20)
+        n++;
+    if (s[n]) {
         hjson_string(to_buf, b, s, strlen(s));
+        return;
+    }
+    cbrtb_put(b, "\"", 1);
+    cbrtb_put(b, s, n);
+    cbrtb_put(b, "\"", 1);
 }
 
 void hjson_file(FILE *f, const char *s, size_t n)

@@ -35,6 +35,11 @@ static bool room(cbrtb *b, size_t more)
     return true;
 }
 
+char *cbrtb_reserve(cbrtb *b, size_t n)
+{
+    return room(b, n) ? b->p + b->n : NULL;
+}
+
 void cbrtb_put(cbrtb *b, const char *s, size_t n)
 {
     if (!room(b, n))

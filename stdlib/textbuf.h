@@ -22,6 +22,10 @@ typedef struct cbrtb {
 void cbrtb_put(cbrtb *b, const char *s, size_t n);
 void cbrtb_puts(cbrtb *b, const char *s);
 void cbrtb_printf(cbrtb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes (and the NUL after them) at p + n, for a writer
+ * that stores them itself and then adds to n; NULL when memory runs out
+ * (oom is set).  The NUL is the writer's to put. */
+char *cbrtb_reserve(cbrtb *b, size_t n);
 /* Releases p and empties b (alloc and ud stay). */
 void cbrtb_free(cbrtb *b);
 
