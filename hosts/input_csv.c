@@ -41,6 +41,7 @@ static int scan_csv(cbrin_reader *r)
         if (!in) {
             in = true;
             cbrin_begin_raw(r);
+            r->raw_quotes = false;
         }
         switch (st) {
         case F_START:
@@ -60,6 +61,8 @@ static int scan_csv(cbrin_reader *r)
             st = c == '"' ? F_QUOTED : c == ',' ? F_START : F_UNQUOTED;
             break;
         }
+        if (c == '"')
+            r->raw_quotes = true;
         if (r->raw.len + 1 < r->raw.cap && r->raw.len <= r->lim.max_record) {
             /* Inline rather than cbrin_keep(): 0.49 s -> 0.45 s user for 1M records
              * of 9 cells (68 MB). */
@@ -67,6 +70,29 @@ static int scan_csv(cbrin_reader *r)
             r->rawtot++;
         } else if (!cbrin_keep(r, &c, 1)) {
             return cbrin_fail(r, r->rec_line, "out of memory");
+        }
+        /* Outside quotes, the bytes up to the next quote or line end change
+         * nothing but the state (a comma starts a field): they are copied
+         * in one go, as far as the chunk and the record's buffer go. */
+        if (st != F_QUOTED && st != F_QUOTE_SEEN && !r->prev_cr) {
+            const unsigned char *q = r->chunk + r->cpos, *end = r->chunk + r->clen;
+            size_t room = r->raw.len + 1 < r->raw.cap && r->raw.len <= r->lim.max_record
+                              ? r->raw.cap - r->raw.len - 1 : 0;
+            if (room > r->lim.max_record + 1 - r->raw.len)
+                room = r->lim.max_record + 1 - r->raw.len;
+            if ((size_t)(end - q) > room)
+                end = q + room;
+            const unsigned char *e = q;
+            while (e < end && *e != '"' && *e != '\n' && *e != '\r')
+                e++;
+            if (e > q) {
+                size_t nb = (size_t)(e - q);
+                memcpy(r->raw.p + r->raw.len, q, nb);
+                r->raw.len += nb;
+                r->rawtot += nb;
+                r->cpos += nb;
+                st = e[-1] == ',' ? F_START : F_UNQUOTED;
+            }
         }
     }
 }
@@ -125,6 +151,19 @@ static const char *csv_split(cbrin_reader *r, size_t want)
     r->text.len = 0;
     r->want = want;
     r->oom = false;
+    if (!r->raw_quotes) {
+        /* No quote in the record: its cells are what lies between commas,
+         * as libcsv would cut them (no trimming, an empty cell missing). */
+        const char *p = r->raw.p, *end = p + r->raw.len;
+        for (;;) {
+            const char *c = memchr(p, ',', (size_t)(end - p));
+            on_cell((void *)p, (size_t)((c ? c : end) - p), r);
+            if (!c)
+                break;
+            p = c + 1;
+        }
+        return r->oom ? "out of memory" : NULL;
+    }
     size_t n = csv_parse(&r->csv, r->raw.p, r->raw.len, on_cell, NULL, r);
     if (n < r->raw.len) {
         int e = csv_error(&r->csv);

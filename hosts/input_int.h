@@ -41,6 +41,7 @@ struct cbrin_reader {
     cbrin_limits lim;
 
     unsigned char *chunk; /* CHUNK bytes read ahead; [cpos, clen) not yet scanned */
+    bool raw_quotes;      /* CSV: the record being scanned holds a quote (libcsv splits it) */
     size_t cpos, clen;
     uint64_t bytes, line; /* bytes read so far; the physical line of the next byte */
     bool eof, started, failed;
