@@ -6,10 +6,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Whether s[0..n) is valid UTF-8 (no overlongs, surrogates or values past
  * U+10FFFF); if not, *bad (may be NULL) gets the offset of the first bad byte. */
 bool cbrtext_valid(const char *s, size_t n, size_t *bad);
+
+/* Whether s[0..n) is all ASCII (then it is valid UTF-8 and its own NFC):
+ * eight bytes at a time, for the input's fast path. */
+static inline bool cbrtext_ascii(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
 
 /* Code points in s[0..n); each byte of an invalid sequence counts as one. */
 size_t cbrtext_codepoints(const char *s, size_t n);

@@ -239,16 +239,22 @@ set_string(cbr_batch *b, size_t f, const char *name, const char *s, size_t n, cb
     size_t max = b->prog->x.cfg.limits.max_string_bytes;
     if (max && n > max)
         return row_error(b, err, "field `%s`: the value is longer than %zu bytes", name, max);
-    size_t bad;
-    if (!cbrtext_valid(s, n, &bad))
-        return row_error(b, err, "field `%s`: invalid UTF-8 at byte %zu", name, bad + 1);
-    cbrtext_buf nfc;
-    if (!cbrtext_nfc(s, n, &nfc)) {
+    uint32_t id;
+    if (cbrtext_ascii(s, n)) {
+        /* Most values: valid, already NFC, interned as they are. */
+        id = cbrx_pool_intern(&b->pool, s, n);
+    } else {
+        size_t bad;
+        if (!cbrtext_valid(s, n, &bad))
+            return row_error(b, err, "field `%s`: invalid UTF-8 at byte %zu", name, bad + 1);
+        cbrtext_buf nfc;
+        if (!cbrtext_nfc(s, n, &nfc)) {
+            cbrtext_buf_free(&nfc);
+            return row_error(b, err, "field `%s`: out of memory", name);
+        }
+        id = cbrx_pool_intern(&b->pool, nfc.p, nfc.n);
         cbrtext_buf_free(&nfc);
-        return row_error(b, err, "field `%s`: out of memory", name);
     }
-    uint32_t id = cbrx_pool_intern(&b->pool, nfc.p, nfc.n);
-    cbrtext_buf_free(&nfc);
     if (id == CBRX_NONE)
         return row_error(b, err, "field `%s`: out of memory storing %s", name, quote(s, n, q, sizeof q));
     b->cols[f].v[b->n] = id;
