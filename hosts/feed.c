@@ -328,12 +328,16 @@ bool cbrc_feed_row(cbrc_feed *f, cbr_batch *b, const cbrin_record *rec)
     for (size_t i = 0; i < rec->ncells; i++) {
         const cbrin_cell *c = &rec->cells[i];
         int fi;
-        if (i < CBRC_FEED_COLS && f->cols[i].key == c->key && f->cols[i].len == c->keylen) {
-            fi = f->cols[i].field; /* the header's name again: no hash */
+        bool cacheable = i < CBRC_FEED_COLS && c->keylen > 0 && c->keylen <= CBRC_FEED_KEY;
+        if (cacheable && f->cols[i].len == c->keylen && !memcmp(f->cols[i].key, c->key, c->keylen)) {
+            fi = f->cols[i].field; /* the same key at the same place: no hash */
         } else {
             fi = field_of(f, c->key, c->keylen);
-            if (i < CBRC_FEED_COLS && rec->keys_stay)
-                f->cols[i].key = c->key, f->cols[i].len = c->keylen, f->cols[i].field = fi;
+            if (cacheable) {
+                memcpy(f->cols[i].key, c->key, c->keylen);
+                f->cols[i].len = c->keylen;
+                f->cols[i].field = fi;
+            }
         }
         if (fi >= 0 && !c->missing)
             cbr_batch_set(b, (size_t)fi, c->val, c->len, NULL);

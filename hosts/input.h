@@ -50,7 +50,6 @@ typedef struct cbrin_record {
     const cbrin_cell *cells;
     size_t ncells;
     const char *error;      /* non-NULL: the record cannot be read; the message, e.g. "record has 5 fields, the header has 9" */
-    bool keys_stay;         /* the cells' keys are the header's, unchanged until the reader closes (CSV) */
 } cbrin_record;
 
 /* A field left 0 takes its default. */

@@ -273,7 +273,6 @@ static int csv_record(cbrin_reader *r)
     cbrin_finish_cells(r, true);
     r->out.cells = r->cells;
     r->out.ncells = r->nslots;
-    r->out.keys_stay = true;
     return 1;
 }
 
