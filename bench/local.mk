@@ -18,7 +18,9 @@ BENCH_SEED = 20260302
 BENCH_FLAGS =
 
 EXTRA_PROGRAMS = bench/cbr-bench-gen bench/cbr-bench bench/cbr-bench-tx bench/cbr-bench-state bench/cbr-bench-tally \
-	bench/cbr-bench-tables
+	bench/cbr-bench-tables bench/cbr-bench-lines
+
+bench_cbr_bench_lines_SOURCES = bench/lines.c
 
 bench_cbr_bench_gen_SOURCES = bench/gen.c bench/workload.c bench/workload.h
 bench_cbr_bench_gen_LDADD = -lm
@@ -89,8 +91,18 @@ BENCH_RUN_TX = 5000000
 bench/tx_$(BENCH_RUN_TX).csv: bench/cbr-bench-tx$(EXEEXT) bench/seed.stamp
 	$(AM_V_GEN)bench/cbr-bench-tx$(EXEEXT) $(BENCH_RUN_TX) $(BENCH_SEED) > $@-t && mv -f $@-t $@
 
-bench-run: cbrc$(EXEEXT) bench/baseline_1.c bench/baseline_100.c bench/tx_$(BENCH_RUN_TX).csv
+bench-run: cbrc$(EXEEXT) bench/cbr-bench-lines$(EXEEXT) bench/baseline_1.c bench/baseline_100.c bench/tx_$(BENCH_RUN_TX).csv
 	@if test -x /usr/bin/time; then TIME='/usr/bin/time -f "  wall %e s, peak RSS %M KiB"'; else TIME=; fi; \
+	set -- `bench/cbr-bench-lines$(EXEEXT) bench/tx_$(BENCH_RUN_TX).csv`; lines_s=$$2; \
+	echo "memchr line count: $$1 lines in $$lines_s s (best of 3)"; \
+	printf 'field tier: string\n' > bench/none.cbr; \
+	best=; for i in 1 2 3; do \
+	    start=$$(date +%s.%N); \
+	    ./cbrc$(EXEEXT) run bench/none.cbr --input bench/tx_$(BENCH_RUN_TX).csv --output /dev/null || exit 1; \
+	    end=$$(date +%s.%N); \
+	    best=$$(awk -v s=$$start -v e=$$end -v b="$$best" 'BEGIN { t = e - s; print (b == "" || t < b) ? t : b }'); \
+	done; \
+	awk -v n=$(BENCH_RUN_TX) -v t=$$best -v l=$$lines_s 'BEGIN { printf "ingest alone (rules of no offer): %.3f s, %.0f records/s, %.1f times the line count\n", t, n / t, t / l }'; \
 	for n in 1 100; do \
 	    echo "cbrc run: $(BENCH_RUN_TX) transactions, $$n offer(s), seed $(BENCH_SEED)"; \
 	    start=$$(date +%s.%N); \
@@ -108,5 +120,5 @@ bench-run: cbrc$(EXEEXT) bench/baseline_1.c bench/baseline_100.c bench/tx_$(BENC
 EXTRA_DIST += bench/README.md bench/local.mk bench/table-scale.sh bench/state-scale.sh
 CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) bench/cbr-bench-tables$(EXEEXT) $(BENCH_BASELINES) \
 	bench/offers_1.cbr bench/offers_10.cbr bench/offers_100.cbr bench/offers_1000.cbr \
-	bench/seed.stamp bench/seed.stamp-t bench/cbr-bench-tx$(EXEEXT) bench/run-summary-1.txt bench/run-summary-100.txt \
+	bench/seed.stamp bench/seed.stamp-t bench/cbr-bench-tx$(EXEEXT) bench/cbr-bench-lines$(EXEEXT) bench/none.cbr bench/run-summary-1.txt bench/run-summary-100.txt \
 	bench/tx_$(BENCH_RUN_TX).csv
