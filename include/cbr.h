@@ -89,7 +89,7 @@ CBR_API const char *cbr_status_text(cbr_status st);
  * limit or budget without a currency one pot (cbr_program_pot_key); 0.6
  * added what the sources name (cbr_compiler_symbol, _reference). */
 #define CBR_VERSION_MAJOR 0
-#define CBR_VERSION_MINOR 6
+#define CBR_VERSION_MINOR 7
 #define CBR_VERSION_PATCH 0
 #define CBR_VERSION_NUM (CBR_VERSION_MAJOR * 10000 + CBR_VERSION_MINOR * 100 + CBR_VERSION_PATCH)
 
@@ -531,6 +531,31 @@ CBR_API cbr_status cbr_batch_begin_row(cbr_batch *b, cbr_error *err);
 CBR_API cbr_status cbr_batch_set(cbr_batch *b, size_t field, const char *text, size_t len,
                                  cbr_error *err);
 CBR_API cbr_status cbr_batch_end_row(cbr_batch *b, size_t *row, cbr_error *err);
+
+/* Since 0.7: typed setters, for hosts that hold values in binary and need
+ * not print them as text for cbr_batch_set to read back.  Each sets one
+ * field of the row being added, like cbr_batch_set, and returns
+ * CBR_ERR_ARG when the field is not of its type (or is derived, kind or
+ * original_tid, which are set from text), CBR_ERR_STATE outside a row.
+ *   set_int:     an int field (mcc, declared ints).
+ *   set_minor:   the amount in minor units of the row's currency (1250 with
+ *                currency USD is 12.50; with JPY, 1250 yen), whichever of
+ *                the two is set first.
+ *   set_instant: an instant field (timestamp) in Unix seconds; one outside
+ *                the years 0000 to 9999 (UTC) is unreadable (CBR_ERR_RECORD,
+ *                and end_row refuses the row), as its text would be.
+ *   intern:      a string's id in this batch, checked and normalised as
+ *                cbr_batch_set does (CBR_ERR_RECORD for invalid UTF-8, a NUL,
+ *                a text past the string limit); the same text gives the same
+ *                id until the batch is cleared.  A host with a dictionary of
+ *                values (merchants, countries) interns each once a batch.
+ *   set_interned: a string field from such an id (CBR_ERR_ARG when the id
+ *                is not one of this batch's). */
+CBR_API cbr_status cbr_batch_set_int(cbr_batch *b, size_t field, int64_t value, cbr_error *err);
+CBR_API cbr_status cbr_batch_set_minor(cbr_batch *b, size_t field, int64_t minor, cbr_error *err);
+CBR_API cbr_status cbr_batch_set_instant(cbr_batch *b, size_t field, int64_t unix_seconds, cbr_error *err);
+CBR_API cbr_status cbr_batch_intern(cbr_batch *b, const char *text, size_t len, uint32_t *id, cbr_error *err);
+CBR_API cbr_status cbr_batch_set_interned(cbr_batch *b, size_t field, uint32_t id, cbr_error *err);
 
 /* The text of a string field of a row (its NFC form, NUL-terminated), or
  * NULL when the field is missing or not a string.  The pointer stays valid

@@ -25,6 +25,7 @@ struct cbr_batch {
     bool in_row, row_bad;
     cbr_error row_err;
     cbrdec amount;              /* read from text; scaled when the currency is known */
+    bool amount_minor;          /* amount.m is in minor units of the row's currency (cbr_batch_set_minor) */
     /* The record kind of each row (ledger.c): a refund is not evaluated,
      * settling reverses the awards of its purchase. */
     uint8_t *kind;              /* XK_* */

@@ -2,7 +2,8 @@
  * calls: the text cbr_batch_string returns stays where it is until the batch
  * is cleared (later rows and string functions add strings without moving
  * it), a NUL in any field refuses the row, and each cbr_batch_set error
- * names its own field and ends with its row.  Run under AddressSanitizer
+ * names its own field and ends with its row; the typed setters give the
+ * rows text gives and refuse what text would.  Run under AddressSanitizer
  * too, where a string that moved is a heap-use-after-free. */
 #include <stdint.h>
 #include "unit.h"
@@ -319,6 +320,125 @@ START_TEST(a_bad_row_never_leaks_into_the_next)
 }
 END_TEST
 
+/* The typed setters give the same rows, and the same awards, as text. */
+static const char *const TYPED_SRC =
+    "offer \"o\" { when mcc == 5411 and merchant == \"Acme\" then cashback 10% }\n"
+    "offer \"y\" { when currency == \"JPY\" then cashback 1% }\n";
+
+static void award_lines(const cbr_program *p, cbr_batch *b, char *out, size_t cap)
+{
+    cbr_context *ctx = t_context_new(p, 16);
+    ck_assert_int_eq(cbr_eval(ctx, b, NULL, NULL, NULL), CBR_OK);
+    size_t n, k = 0;
+    const cbr_award *a = cbr_context_awards(ctx, &n);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char amt[32];
+        cbr_award_amount(&a[i], amt, sizeof amt);
+        k += (size_t)snprintf(out + k, cap - k, "%zu %s %s %.3s\n", a[i].row, a[i].offer_id, amt, a[i].currency);
+    }
+    cbr_context_free(ctx);
+}
+
+START_TEST(typed_setters_match_text)
+{
+    cbr_program *p = compile_ok(TYPED_SRC);
+    cbr_batch *bt = t_batch_new(p, 8), *bx = t_batch_new(p, 8);
+    /* By text. */
+    const char *names[] = {"tid", "amount", "currency", "mcc", "merchant", "timestamp"};
+    const char *rows[][6] = {{"t1", "25.40", "USD", "5411", "Acme", "2026-03-13T15:00:00Z"},
+                             {"t2", "1250", "JPY", "5999", "Café", "2026-03-14T00:00:00+09:00"}};
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(cbr_batch_begin_row(bt, NULL), CBR_OK);
+        for (int i = 0; i < 6; i++)
+            ck_assert_int_eq(set(bt, p, names[i], rows[r][i], NULL), CBR_OK);
+        ck_assert_int_eq(cbr_batch_end_row(bt, NULL, NULL), CBR_OK);
+    }
+    /* Typed: the amount before its currency in one row, after it in the other. */
+    uint32_t acme, cafe, usd, jpy, t1, t2, again;
+    ck_assert_int_eq(cbr_batch_intern(bx, "Acme", 4, &acme, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_intern(bx, "Cafe\xcc\x81", 6, &cafe, NULL), CBR_OK); /* NFC: Café */
+    ck_assert_int_eq(cbr_batch_intern(bx, "USD", 3, &usd, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_intern(bx, "JPY", 3, &jpy, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_intern(bx, "t1", 2, &t1, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_intern(bx, "t2", 2, &t2, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_intern(bx, "Acme", 4, &again, NULL), CBR_OK);
+    ck_assert_uint_eq(again, acme);
+    ck_assert_int_eq(cbr_batch_begin_row(bx, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_interned(bx, field(p, "tid"), t1, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_minor(bx, field(p, "amount"), 2540, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_interned(bx, field(p, "currency"), usd, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_int(bx, field(p, "mcc"), 5411, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_interned(bx, field(p, "merchant"), acme, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_instant(bx, field(p, "timestamp"), 1773414000, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_end_row(bx, NULL, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_begin_row(bx, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_interned(bx, field(p, "tid"), t2, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_interned(bx, field(p, "currency"), jpy, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_minor(bx, field(p, "amount"), 1250, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_int(bx, field(p, "mcc"), 5999, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_interned(bx, field(p, "merchant"), cafe, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_instant(bx, field(p, "timestamp"), 1773414000, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_end_row(bx, NULL, NULL), CBR_OK);
+    size_t n;
+    ck_assert_str_eq(cbr_batch_string(bx, 1, field(p, "merchant"), &n), "Café");
+    char a[512], b[512];
+    award_lines(p, bt, a, sizeof a);
+    award_lines(p, bx, b, sizeof b);
+    ck_assert_str_eq(a, "0 o 2.54 USD\n1 y 12 JPY\n");
+    ck_assert_str_eq(a, b);
+    cbr_batch_free(bt);
+    cbr_batch_free(bx);
+    cbr_program_free(p);
+}
+END_TEST
+
+START_TEST(typed_setters_refuse_what_text_would)
+{
+    cbr_program *p = compile_ok(TYPED_SRC);
+    cbr_batch *b = t_batch_new(p, 8);
+    cbr_error err;
+    uint32_t id;
+    /* Outside a row; wrong types; derived fields; fields past the last; foreign ids. */
+    ck_assert_int_eq(cbr_batch_set_int(b, field(p, "mcc"), 1, &err), CBR_ERR_STATE);
+    ck_assert_int_eq(cbr_batch_begin_row(b, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_int(b, field(p, "merchant"), 1, &err), CBR_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(err.message, "field `merchant` is not of this type"));
+    ck_assert_int_eq(cbr_batch_set_minor(b, field(p, "mcc"), 1, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_batch_set_int(b, field(p, "hour"), 1, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_batch_set_int(b, 100000, 1, &err), CBR_ERR_ARG);
+    ck_assert_int_eq(cbr_batch_set_interned(b, field(p, "merchant"), 999999, &err), CBR_ERR_ARG);
+    /* A bad text is refused by intern and leaves the row alone. */
+    ck_assert_int_eq(cbr_batch_intern(b, "a\xff", 2, &id, &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "cbr_batch_intern: invalid UTF-8 at byte 2");
+    ck_assert_int_eq(cbr_batch_intern(b, "a\0b", 3, &id, &err), CBR_ERR_RECORD);
+    ck_assert_int_eq(set(b, p, "tid", "t1", NULL), CBR_OK);
+    ck_assert_int_eq(set(b, p, "currency", "USD", NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_minor(b, field(p, "amount"), 100, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_instant(b, field(p, "timestamp"), 0, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_OK);
+    /* An instant past the year 9999 is unreadable, and ends its row. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, NULL), CBR_OK);
+    ck_assert_int_eq(set(b, p, "tid", "t2", NULL), CBR_OK);
+    ck_assert_int_eq(set(b, p, "currency", "USD", NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_minor(b, field(p, "amount"), 100, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_instant(b, field(p, "timestamp"), 253402300800LL, &err), CBR_ERR_RECORD);
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    ck_assert_ptr_nonnull(strstr(err.message, "field `timestamp`: 253402300800 seconds is outside the years"));
+    /* Minor units too many to hold at the VM's scale are refused as text would be. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, NULL), CBR_OK);
+    ck_assert_int_eq(set(b, p, "tid", "t3", NULL), CBR_OK);
+    ck_assert_int_eq(set(b, p, "currency", "USD", NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_minor(b, field(p, "amount"), INT64_MAX, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set_instant(b, field(p, "timestamp"), 0, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `amount`: the amount is too large");
+    ck_assert_uint_eq(cbr_batch_rows(b), 1);
+    cbr_batch_free(b);
+    cbr_program_free(p);
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -326,6 +446,7 @@ static Suite *batch_suite(void)
                long_strings_and_reuse_after_clear);
     UNIT_TCASE(s, "nul", a_nul_in_any_string_field_refuses_the_row);
     UNIT_TCASE(s, "errors", each_error_names_its_own_field, a_bad_row_never_leaks_into_the_next);
+    UNIT_TCASE(s, "typed", typed_setters_match_text, typed_setters_refuse_what_text_would);
     return s;
 }
 
