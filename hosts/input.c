@@ -431,6 +431,7 @@ void cbrin_close(cbrin_reader *r)
     if (!r)
         return;
     csv_free(&r->csv);
+    free(r->jarena);
     free(r->chunk);
     free(r->raw.p);
     free(r->text.p);

@@ -42,6 +42,8 @@ struct cbrin_reader {
 
     unsigned char *chunk; /* CHUNK bytes read ahead; [cpos, clen) not yet scanned */
     bool raw_quotes;      /* CSV: the record being scanned holds a quote (libcsv splits it) */
+    unsigned char *jarena; /* JSON Lines: the memory of one line's parser, reused (input_jsonl.c) */
+    size_t jtop;
     size_t cpos, clen;
     uint64_t bytes, line; /* bytes read so far; the physical line of the next byte */
     bool eof, started, failed;

@@ -233,6 +233,76 @@ static const char *yajl_message(cbrin_reader *r, yajl_handle h, const char *s, s
     return r->msg;
 }
 
+/* ---- the parser's memory ----
+ *
+ * yajl has no reset: a parser is made for each line.  Its handle, lexer
+ * and buffers come from one block the reader keeps, taken in order and
+ * given back all at once when the line's parser is freed, so a line costs
+ * no malloc.  What does not fit goes to malloc, marked, and is freed
+ * itself. */
+#define JARENA_BYTES (64u * 1024)
+#define JALIGN 16u
+#define JHEAP ((size_t)1 << (sizeof(size_t) * 8 - 1)) /* in the size: from malloc */
+
+typedef struct jhdr {
+    size_t size;                 /* bytes asked for, | JHEAP when malloc'ed */
+    size_t pad;                  /* keeps the data 16-byte aligned */
+} jhdr;
+
+static void *j_malloc(void *ctx, size_t n)
+{
+    cbrin_reader *r = ctx;
+    size_t need = sizeof(jhdr) + ((n + JALIGN - 1) & ~(size_t)(JALIGN - 1));
+    jhdr *h;
+    if (r->jarena && n < JARENA_BYTES && need <= JARENA_BYTES - r->jtop) {
+        h = (jhdr *)(r->jarena + r->jtop);
+        r->jtop += need;
+        h->size = n;
+    } else {
+        if (n > SIZE_MAX / 2 - sizeof(jhdr) || !(h = malloc(sizeof(jhdr) + n)))
+            return NULL;
+        h->size = n | JHEAP;
+    }
+    return h + 1;
+}
+
+static void j_free(void *ctx, void *p)
+{
+    (void)ctx;
+    if (!p)
+        return;
+    jhdr *h = (jhdr *)p - 1;
+    if (h->size & JHEAP)
+        free(h);
+    /* from the block: given back with the whole line's */
+}
+
+static void *j_realloc(void *ctx, void *p, size_t n)
+{
+    cbrin_reader *r = ctx;
+    if (!p)
+        return j_malloc(ctx, n);
+    jhdr *h = (jhdr *)p - 1;
+    size_t old = h->size & ~JHEAP;
+    /* The last piece of the block grows where it is. */
+    if (!(h->size & JHEAP) && (unsigned char *)p + ((old + JALIGN - 1) & ~(size_t)(JALIGN - 1)) ==
+                                  r->jarena + r->jtop) {
+        size_t at = (size_t)((unsigned char *)p - r->jarena);
+        size_t room = ((n + JALIGN - 1) & ~(size_t)(JALIGN - 1));
+        if (n < JARENA_BYTES && room <= JARENA_BYTES - at) {
+            r->jtop = at + room;
+            h->size = n;
+            return p;
+        }
+    }
+    void *q = j_malloc(ctx, n);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < n ? old : n);
+    j_free(ctx, p);
+    return q;
+}
+
 /* Parses s[0..len) as one object into r->slots: NULL, or the bad-record
  * message (r->oom tells out of memory). */
 static const char *json_parse(cbrin_reader *r, const char *s, size_t len)
@@ -242,7 +312,11 @@ static const char *json_parse(cbrin_reader *r, const char *s, size_t len)
     r->text.len = 0;
     r->oom = false;
     cbrin_keys_clear(r);
-    yajl_handle h = yajl_alloc(&jcallbacks, NULL, &j);
+    if (!r->jarena)
+        r->jarena = malloc(JARENA_BYTES); /* without it, every piece is malloc'ed */
+    r->jtop = 0;
+    yajl_alloc_funcs af = {j_malloc, j_realloc, j_free, r};
+    yajl_handle h = yajl_alloc(&jcallbacks, &af, &j);
     if (!h) {
         r->oom = true;
         return "out of memory";
@@ -258,6 +332,7 @@ static const char *json_parse(cbrin_reader *r, const char *s, size_t len)
     else if (st != yajl_status_ok)
         m = yajl_message(r, h, s, len);
     yajl_free(h);
+    r->jtop = 0;
     return m;
 }
 
