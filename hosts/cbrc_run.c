@@ -23,6 +23,21 @@
 
 #define prog cbrc_prog
 
+/* The --state cache's bound (statedb_spill), in MiB, unless
+ * CBRC_STATE_CACHE_MB says otherwise; SQLite's own page cache is another
+ * 256 MiB at most (statedb.c). */
+#define STATE_CACHE_MB 256
+
+static size_t state_cache_bytes(void)
+{
+    const char *e = getenv("CBRC_STATE_CACHE_MB");
+    char *end;
+    unsigned long mb = e ? strtoul(e, &end, 10) : 0;
+    if (!e || !*e || *end || mb > 1u << 20)
+        mb = STATE_CACHE_MB;
+    return (size_t)mb << 20;
+}
+
 typedef struct run {
     cbrc_feed feed;
     cbr_program *p;
@@ -30,6 +45,8 @@ typedef struct run {
     cbr_context *ctx;
     FILE *out;
     cbrc_summary *summary;      /* --summary or --report, or NULL */
+    statedb *db;                /* --state, or NULL */
+    size_t state_cache;         /* its cache's bound in bytes */
     bool report;                /* --report: count awards by day */
     cbrc_counts counts;
     size_t last_row;            /* of the last award in this batch, to count earning rows */
@@ -112,6 +129,11 @@ static bool flush_batch(run *r)
     r->counts.evaluated += rows - refused;
     r->nraw = 0;
     cbr_batch_clear(r->b);
+    /* A month of transactions names millions of customers and purchases:
+     * the state's cache is written into the run's transaction and emptied
+     * when it passes its bound, so memory stays flat. */
+    if (r->db && !statedb_spill(r->db, r->state_cache))
+        return false;
     if (r->oom) {
         fprintf(stderr, "%s: out of memory counting the summary\n", prog);
         return false;
@@ -426,6 +448,8 @@ int cbrc_cmd_run(int argc, char **argv)
     statedb *db = NULL;
     if (r.p && rc == 0 && state)
         rc = cbrc_load_state(r.p, r.ctx, state, false, &db);
+    r.db = db;
+    r.state_cache = state_cache_bytes();
     if (db && ledger_days >= 0)
         statedb_set_ledger_days(db, ledger_days);
     if (r.p && rc == 0) {

@@ -13,7 +13,10 @@
  * known from the state's change tracking (counters) and a list of records
  * put.  The whole run is one transaction, BEGIN IMMEDIATE at open, so a
  * second run on the same file is refused at once instead of losing the
- * first one's updates, and nothing reaches the file before the commit. */
+ * first one's updates, and nothing reaches the file before the commit.
+ * A cache grown past its bound is written into that transaction and
+ * emptied (statedb_spill); SQLite keeps the pages, in its own bounded
+ * cache and the file's journal. */
 #include "config.h"
 #include <errno.h>
 #include <sqlite3.h>
@@ -708,6 +711,36 @@ static bool write_records(statedb *s)
     sqlite3_reset(q);
     free(v);
     return ok;
+}
+
+bool statedb_spill(statedb *s, size_t max_bytes)
+{
+    if (s->failed || s->mode == STATEDB_READ)
+        return !s->failed;
+    /* The key sets are the cache's too: each entry costs its key again. */
+    size_t bytes = cbr_state_memory(s->cache) +
+                   (s->counters_seen.cap + s->records_seen.cap + s->dirty.cap) * sizeof(kent);
+    if (bytes <= max_bytes)
+        return true;
+    if (!write_counters(s) || !write_records(s)) {
+        s->failed = true;
+        return false;
+    }
+    cbr_state *fresh;
+    cbr_error err;
+    if (cbr_state_new(NULL, &fresh, &err) != CBR_OK) {
+        fprintf(stderr, "%s: %s\n", cbrc_prog, err.message);
+        s->failed = true;
+        return false;
+    }
+    cbr_state_free(s->cache);
+    s->cache = fresh;
+    cbr_state_track_changes(s->cache, 1);
+    s->inner = cbr_state_store(s->cache);
+    kfree(&s->counters_seen);
+    kfree(&s->records_seen);
+    kfree(&s->dirty);
+    return true;
 }
 
 bool statedb_commit(statedb *s)

@@ -39,6 +39,13 @@ void statedb_set_ledger_days(statedb *db, long days);
 /* Writes every change in one transaction and prunes the ledger; false
  * with the error printed (the file is then as it was). */
 bool statedb_commit(statedb *db);
+/* Between batches: when the run's cache holds more than max_bytes, its
+ * changes are written into the run's open transaction (nothing reaches the
+ * file before statedb_commit) and the cache starts empty, to be read back
+ * from SQLite as the run names keys again: a run's memory stays bounded
+ * however many transactions it reads.  false with the error printed (the
+ * run must not be committed). */
+bool statedb_spill(statedb *db, size_t max_bytes);
 /* Closes; without a commit nothing of the run reaches the file. */
 void statedb_close(statedb *db);
 

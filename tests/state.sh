@@ -1,8 +1,9 @@
 #!/bin/sh
 # state.sh: the --state database across runs: pending awards and `cbrc vest`
 # (never twice), refunds before and after vesting, `cbrc state`, retention
-# (--ledger-days), a second run on a held file refused, and a run killed
-# with SIGKILL halfway leaving the state as it was.
+# (--ledger-days), a second run on a held file refused, a run killed
+# with SIGKILL halfway leaving the state as it was, and a cache written out
+# and emptied mid-run (statedb_spill) changing nothing.
 . "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
 cat >ret.cbr <<'EOF'
@@ -244,4 +245,40 @@ check "after SIGKILL the state is as it was" test "$("$CBRC" state kill.db --dum
 "$CBRC" run ret.cbr --input big.csv --state fresh.db --output fresh.out 2>/dev/null
 check "... and the run after it pays what an undisturbed one does" cmp -s big.out fresh.out
 check "... leaving the same state" test "$("$CBRC" state kill.db --dump)" = "$("$CBRC" state fresh.db --dump)"
+# A cache past its bound is written into the run's transaction and emptied
+# (CBRC_STATE_CACHE_MB=0: after every batch).  Counters, tallies, budgets,
+# duplicates and refunds read back from SQLite give the same run.
+cat >spill.cbr <<'EOF'
+tally spend = sum amount per user per month
+campaign "c" { budget 30.00 USD }
+offer "capped" {
+    campaign "c"
+    limit 3 per user
+    when amount >= 5 then cashback 10%
+}
+offer "big-spender" { when spend >= 100 then cashback 1.00 }
+offer "later" { vest after 10 days when amount >= 20 then cashback 2% }
+EOF
+{
+    echo "$h"
+    i=0
+    while [ $i -lt 400 ]; do
+        echo "s$i,,,u$((i % 7)),$((5 + i % 40)).00,USD,2026-03-$((1 + i % 28))T10:00:00Z"
+        # copies of earlier purchases, and refunds of them, batches later
+        [ $((i % 23)) -eq 22 ] && echo "s$((i - 20)),,,u$(((i - 20) % 7)),9.00,USD,2026-03-28T10:00:00Z"
+        [ $((i % 31)) -eq 30 ] && echo "r$i,refund,s$((i - 25)),,3.00,USD,2026-03-28T11:00:00Z"
+        i=$((i + 1))
+    done
+} >spill.csv
+"$CBRC" run spill.cbr --input spill.csv --batch 16 --state whole.db --output whole.out --rejects whole.rej 2>whole.err
+CBRC_STATE_CACHE_MB=0 "$CBRC" run spill.cbr --input spill.csv --batch 16 --state spilled.db --output spilled.out \
+    --rejects spilled.rej 2>spilled.err
+check "a cache emptied after every batch: the same awards" cmp -s whole.out spilled.out
+check "... of a run with reversals, duplicates and many awards" test \
+    "$(grep -c '"event":"reversal"' whole.out)" -gt 0 -a "$(grep -c duplicate whole.err)" -gt 0 -a \
+    "$(wc -l <whole.out)" -gt 100
+check "... the same rejects" cmp -s whole.rej spilled.rej
+check "... the same state" test "$("$CBRC" state spilled.db --dump)" = "$("$CBRC" state whole.db --dump)"
+CBRC_STATE_CACHE_MB=0 "$CBRC" run spill.cbr --input spill.csv --batch 16 --state spilled.db --output again.out 2>/dev/null
+check "... and a second run on it finds every purchase that earned a duplicate" test ! -s again.out
 finish
