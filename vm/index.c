@@ -40,6 +40,15 @@
 
 /* An offer hangs on at most this many values; past it, on none. */
 #define IX_MAX_VALUES 4096
+/* What is known of a selection is kept for at most this many fields. */
+#define IX_MAX_FACTS 8
+/* The analysis of a program copies and merges at most this many values;
+ * past it, the offers left run on every row.  A program from rules costs
+ * a few per instruction (the compiler's most, 10,000 offers of a few
+ * conditions, some hundred thousand); a hostile bundle could otherwise make preparing it cost values
+ * times selection changes in time, and the index's pairs in memory (at
+ * most this many: 256 MiB). */
+#define IX_MAX_WORK ((uint64_t)1 << 24)
 /* Below this many offers hung on values, contexts run without the index
  * unless CBR_INDEX=on. */
 #define IX_MIN_HUNG 8
@@ -64,6 +73,7 @@ typedef struct facts {
 typedef struct actx {
     const cbrx_program *p;
     bool oom;
+    uint64_t work;              /* values copied and merged so far (IX_MAX_WORK) */
 } actx;
 
 static void facts_clear(actx *a, facts *s)
@@ -87,6 +97,8 @@ static int64_t *copy_vals(actx *a, const int64_t *v, uint32_t n)
 static facts facts_copy(actx *a, const facts *s)
 {
     facts c = {.bottom = s->bottom};
+    for (uint32_t i = 0; i < s->n; i++)
+        a->work += s->f[i].n + 1;
     if (!s->n)
         return c;
     c.f = cbrx_alloc(a->p, s->n * sizeof *c.f);
@@ -126,6 +138,7 @@ static void facts_meet(actx *a, facts *s, uint32_t field, const int64_t *v, uint
     if (s->bottom)
         return;
     fact *f = find(s, field);
+    a->work += n + 1;
     if (f) {
         uint32_t k = 0;
         for (uint32_t i = 0, j = 0; i < f->n && j < n;) {
@@ -139,8 +152,8 @@ static void facts_meet(actx *a, facts *s, uint32_t field, const int64_t *v, uint
         f->n = k;
         return;
     }
-    if (n > IX_MAX_VALUES)
-        return;
+    if (n > IX_MAX_VALUES || s->n >= IX_MAX_FACTS)
+        return; /* knowing less is always sound */
     fact *g = cbrx_realloc(a->p, s->f, (s->n + 1) * sizeof *g);
     int64_t *c = g ? copy_vals(a, v, n) : NULL;
     if (g)
@@ -169,6 +182,7 @@ static void facts_join(actx *a, facts *s, const facts *t)
             drop(a, s, f);
             continue;
         }
+        a->work += (uint64_t)f->n + g->n + 1;
         int64_t *u = cbrx_alloc(a->p, ((size_t)f->n + g->n) * sizeof *u);
         if (!u) {
             a->oom = true;
@@ -203,22 +217,50 @@ static bool writes_d(unsigned op)
     return op <= XOP_MARK || op == XOP_TGET || op == XOP_TIN || op == XOP_TALLY;
 }
 
+/* Which registers hold a field: alias[r] (CBRX_NONE: none), and the list
+ * of those set, so that forgetting them costs what was set, not every
+ * register (a hostile bundle may have 65,535 registers and a million
+ * selection changes). */
+typedef struct aliases {
+    uint32_t *of;               /* per register */
+    uint8_t *listed;            /* per register: in set[] */
+    uint32_t *set, nset;        /* the registers given one since the last forget */
+} aliases;
+
+static void forget(aliases *al)
+{
+    for (uint32_t i = 0; i < al->nset; i++) {
+        al->of[al->set[i]] = CBRX_NONE;
+        al->listed[al->set[i]] = 0;
+    }
+    al->nset = 0;
+}
+
+static void alias_to(aliases *al, uint16_t r, uint32_t field)
+{
+    if (field != CBRX_NONE && !al->listed[r]) {
+        al->listed[r] = 1;
+        al->set[al->nset++] = r;
+    }
+    al->of[r] = field;
+}
+
 /* The facts every rewarded row of offer o satisfies, into *out. */
-static void analyse(actx *a, const cbrx_offer *of, uint32_t *alias, frame *frames, facts *out)
+static void analyse(actx *a, const cbrx_offer *of, aliases *al, frame *frames, facts *out)
 {
     const cbrx_program *p = a->p;
+    const uint32_t *alias = al->of;
     facts cur = {0};
     uint32_t depth = 0;
     *out = (facts){.bottom = true};
-    for (uint32_t r = 0; r < p->nregs; r++)
-        alias[r] = CBRX_NONE;
-    for (uint32_t pc = of->code; pc < of->code + of->ncode && !a->oom; pc++) {
+    forget(al);
+    for (uint32_t pc = of->code; pc < of->code + of->ncode && !a->oom && a->work <= IX_MAX_WORK; pc++) {
         const cbrx_insn *in = &p->code[pc];
         bool want = XF_WANT(in->d);
         switch ((cbrx_opcode)in->op) {
         case XOP_LOAD: {
             const cbrx_field *f = &p->fields[in->k];
-            alias[in->d] = !f->derived && (f->type == X_STRING || f->type == X_INT) ? in->k : CBRX_NONE;
+            alias_to(al, in->d, !f->derived && (f->type == X_STRING || f->type == X_INT) ? in->k : CBRX_NONE);
             break;
         }
         case XOP_FCMPK:
@@ -271,18 +313,21 @@ static void analyse(actx *a, const cbrx_offer *of, uint32_t *alias, frame *frame
             break;
         default:
             if (writes_d(in->op))
-                alias[in->d] = CBRX_NONE;
+                alias_to(al, in->d, CBRX_NONE);
             break;
         }
         if (in->op >= XOP_ORNEXT && in->op <= XOP_NEXTCLAUSE)
-            for (uint32_t r = 0; r < p->nregs; r++)
-                alias[r] = CBRX_NONE;
+            forget(al);
     }
     facts_clear(a, &cur);
     while (depth > 0) {
         depth--;
         facts_clear(a, &frames[depth].saved);
         facts_clear(a, &frames[depth].kept);
+    }
+    if (a->work > IX_MAX_WORK) {
+        facts_clear(a, out); /* nothing known: every row */
+        *out = (facts){0};
     }
 }
 
@@ -469,18 +514,25 @@ bool cbrx_index_build(cbrx_program *p, cbr_error *err)
     actx a = {.p = p};
     uint32_t no = p->noffers;
     facts *res = cbrx_alloc(p, (no + 1) * sizeof *res);
-    uint32_t *alias = cbrx_alloc(p, ((size_t)p->nregs + 1) * sizeof *alias);
+    aliases al = {cbrx_alloc(p, ((size_t)p->nregs + 1) * sizeof *al.of), cbrx_alloc(p, (size_t)p->nregs + 1),
+                  cbrx_alloc(p, ((size_t)p->nregs + 1) * sizeof *al.set), 0};
     frame *frames = cbrx_alloc(p, ((size_t)p->max_depth + 1) * sizeof *frames);
-    bool ok = res && alias && frames;
+    bool ok = res && al.of && al.listed && al.set && frames;
     if (res)
         memset(res, 0, (no + 1) * sizeof *res);
+    for (uint32_t r = 0; ok && r < p->nregs; r++)
+        al.of[r] = CBRX_NONE;
+    if (ok)
+        memset(al.listed, 0, (size_t)p->nregs + 1);
     for (uint32_t o = 0; ok && o < no && !a.oom; o++)
-        analyse(&a, &p->offers[o], alias, frames, &res[o]);
+        analyse(&a, &p->offers[o], &al, frames, &res[o]);
     ok = ok && !a.oom && build(p, res);
     for (uint32_t o = 0; res && o < no; o++)
         facts_clear(&a, &res[o]);
     cbrx_dealloc(p, res);
-    cbrx_dealloc(p, alias);
+    cbrx_dealloc(p, al.of);
+    cbrx_dealloc(p, al.listed);
+    cbrx_dealloc(p, al.set);
     cbrx_dealloc(p, frames);
     if (!ok) {
         cbrx_index_release(p);
