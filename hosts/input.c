@@ -432,6 +432,8 @@ void cbrin_close(cbrin_reader *r)
         return;
     csv_free(&r->csv);
     free(r->jarena);
+    free(r->jprev.p);
+    free(r->jprev_end);
     free(r->chunk);
     free(r->raw.p);
     free(r->text.p);

@@ -44,6 +44,12 @@ struct cbrin_reader {
     bool raw_quotes;      /* CSV: the record being scanned holds a quote (libcsv splits it) */
     unsigned char *jarena; /* JSON Lines: the memory of one line's parser, reused (input_jsonl.c) */
     size_t jtop;
+    /* JSON Lines: the keys of the last object read whole (distinct, in
+     * order), and how far the object being read has repeated them: while
+     * it does, its keys are distinct too and need no hashing. */
+    strbuf jprev;
+    size_t *jprev_end, jprev_n, jprev_cap;
+    size_t jsame;
     size_t cpos, clen;
     uint64_t bytes, line; /* bytes read so far; the physical line of the next byte */
     bool eof, started, failed;

@@ -180,6 +180,21 @@ static int j_map_key(void *ctx, const unsigned char *s, size_t len)
     if (!cbrin_addz(&r->text, s, len))
         return j_oom(j);
     r->nslots = i + 1;
+    /* The same key as the last object's at this place, so far: distinct. */
+    if (r->jsame == i && i < r->jprev_n) {
+        size_t at = i ? r->jprev_end[i - 1] : 0;
+        if (r->jprev_end[i] - at == len && !memcmp(r->jprev.p + at, s, len)) {
+            r->jsame = i + 1;
+            return 1;
+        }
+    }
+    if (r->jsame == i) {
+        /* The first key that differs: the ones before it go into the set. */
+        for (size_t k = 0; k < i; k++)
+            if (!cbrin_keys_add(r, k, &dup))
+                return j_oom(j);
+        r->jsame = SIZE_MAX;
+    }
     if (!cbrin_keys_add(r, i, &dup))
         return j_oom(j);
     if (dup != SIZE_MAX) {
@@ -303,6 +318,30 @@ static void *j_realloc(void *ctx, void *p, size_t n)
     return q;
 }
 
+/* The keys of an object read whole, distinct, for the next one to repeat;
+ * when memory runs out none are kept (every key is then hashed). */
+static void keep_keys(cbrin_reader *r)
+{
+    r->jprev_n = 0;
+    r->jprev.len = 0;
+    if (r->nslots > r->jprev_cap) {
+        size_t *e = realloc(r->jprev_end, r->nslots * sizeof *e);
+        if (!e)
+            return;
+        r->jprev_end = e;
+        r->jprev_cap = r->nslots;
+    }
+    for (size_t i = 0; i < r->nslots; i++) {
+        const slot *sl = &r->slots[i];
+        if (!cbrin_putz(&r->jprev, r->text.p + sl->koff, sl->klen)) {
+            r->jprev_n = 0;
+            return;
+        }
+        r->jprev_end[i] = r->jprev.len;
+    }
+    r->jprev_n = r->nslots;
+}
+
 /* Parses s[0..len) as one object into r->slots: NULL, or the bad-record
  * message (r->oom tells out of memory). */
 static const char *json_parse(cbrin_reader *r, const char *s, size_t len)
@@ -312,6 +351,7 @@ static const char *json_parse(cbrin_reader *r, const char *s, size_t len)
     r->text.len = 0;
     r->oom = false;
     cbrin_keys_clear(r);
+    r->jsame = 0;
     if (!r->jarena)
         r->jarena = malloc(JARENA_BYTES); /* without it, every piece is malloc'ed */
     r->jtop = 0;
@@ -333,6 +373,8 @@ static const char *json_parse(cbrin_reader *r, const char *s, size_t len)
         m = yajl_message(r, h, s, len);
     yajl_free(h);
     r->jtop = 0;
+    if (!m && r->jsame != r->nslots)
+        keep_keys(r);
     return m;
 }
 
