@@ -3,10 +3,8 @@
  * A run writes one line per award, millions of them, so the line is
  * written straight into the buffer: its longest length is worked out
  * first (every string escaped at worst, six bytes a byte), the room taken
- * once, then each piece copied.  Strings are escaped as hjson_string does
- * (hosts/json.c): the two must stay the same. */
+ * once, then each piece copied; strings by hjson_put (hosts/json.c). */
 #include "config.h"
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/award_line.h"
@@ -21,34 +19,10 @@ static char *lit(char *p, const char *s, size_t n)
 }
 #define LIT(p, s) lit((p), (s), sizeof(s) - 1)
 
-/* A JSON string, or null.  Runs that need no escape are copied whole. */
+/* A JSON string, or null. */
 static char *jstr(char *p, const char *s, size_t n)
 {
-    if (!s)
-        return LIT(p, "null");
-    *p++ = '"';
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
-            i++;
-        p = lit(p, s + run, i - run);
-        if (i == n)
-            break;
-        unsigned char c = (unsigned char)s[i++];
-        *p++ = '\\';
-        switch (c) {
-        case '"': *p++ = '"'; break;
-        case '\\': *p++ = '\\'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\r': *p++ = 'r'; break;
-        case '\t': *p++ = 't'; break;
-        default:
-            p += snprintf(p, 6, "u%04x", c);
-        }
-    }
-    *p++ = '"';
-    return p;
+    return s ? hjson_put(p, s, n) : LIT(p, "null");
 }
 
 static size_t len_of(const char *s) { return s ? strlen(s) : 0; }
@@ -75,7 +49,8 @@ void haward_line(cbrtb *b, const cbr_award *a)
     const char *orig = a->tid ? a->tid : "";
     size_t ntid = strlen(tid), noffer = len_of(a->offer_id), nuser = len_of(a->user_id),
            ncamp = len_of(a->campaign_id), norig = a->event == CBR_EVENT_REVERSAL ? strlen(orig) : 0;
-    size_t most = 256 + na + 6 * (ntid + noffer + nid + nuser + ncamp + norig);
+    size_t most = 256 + na + HJSON_ROOM(ntid) + HJSON_ROOM(noffer) + HJSON_ROOM(nid) + HJSON_ROOM(nuser) +
+                  HJSON_ROOM(ncamp) + HJSON_ROOM(norig);
     char *p = cbrtb_reserve(b, most), *start = p;
     if (p) {
         p = LIT(p, "{\"tid\":");

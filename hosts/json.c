@@ -6,36 +6,57 @@
 #include <string.h>
 #include "hosts/json.h"
 
+char *hjson_put(char *p, const char *s, size_t n)
+{
+    *p++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        /* Unescaped runs are copied whole: most strings are one run. */
+        size_t run = i;
+        while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+            i++;
+        if (i > run)
+            memcpy(p, s + run, i - run);
+        p += i - run;
+        if (i == n)
+            break;
+        unsigned char c = (unsigned char)s[i++];
+        *p++ = '\\';
+        switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+            *p++ = 'u';
+            *p++ = '0';
+            *p++ = '0';
+            *p++ = "0123456789abcdef"[c >> 4];
+            *p++ = "0123456789abcdef"[c & 15];
+        }
+    }
+    *p++ = '"';
+    return p;
+}
+
 void hjson_string(hjson_sink out, void *ud, const char *s, size_t n)
 {
-    out(ud, "\"", 1);
-    const char *run = s, *end = s + n;
-    for (const char *p = s; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c != '"' && c != '\\' && c >= 0x20)
-            continue;
-        /* Unescaped runs go out whole: most strings are one run. */
-        if (p > run)
-            out(ud, run, (size_t)(p - run));
-        char e[8];
-        switch (c) {
-        case '"': out(ud, "\\\"", 2); break;
-        case '\\': out(ud, "\\\\", 2); break;
-        case '\n': out(ud, "\\n", 2); break;
-        case '\r': out(ud, "\\r", 2); break;
-        case '\t': out(ud, "\\t", 2); break;
-        default:
-            snprintf(e, sizeof e, "\\u%04x", c);
-            out(ud, e, 6);
-        }
-        run = p + 1;
+    /* Escaped a piece at a time into a buffer of the worst case. */
+    char buf[HJSON_ROOM(256)];
+    if (n <= 256) {
+        out(ud, buf, (size_t)(hjson_put(buf, s, n) - buf));
+        return;
     }
-    if (end > run)
-        out(ud, run, (size_t)(end - run));
+    out(ud, "\"", 1);
+    for (size_t at = 0; at < n; at += 256) {
+        size_t k = n - at < 256 ? n - at : 256;
+        char *e = hjson_put(buf, s + at, k);
+        out(ud, buf + 1, (size_t)(e - buf) - 2); /* without the quotes of the piece */
+    }
     out(ud, "\"", 1);
 }
 
-static void to_buf(void *ud, const char *s, size_t n) { cbrtb_put(ud, s, n); }
 static void to_file(void *ud, const char *s, size_t n) { fwrite(s, 1, n, ud); }
 
 void hjson_buf(cbrtb *b, const char *s)
@@ -44,17 +65,15 @@ void hjson_buf(cbrtb *b, const char *s)
         cbrtb_puts(b, "null");
         return;
     }
-    /* Most strings (ids, offers) need no escape: one copy, quotes around. */
-    size_t n = 0;
-    while (s[n] && s[n] != '"' && s[n] != '\\' && (unsigned char)s[n] >= 0x20)
-        n++;
-    if (s[n]) {
-        hjson_string(to_buf, b, s, strlen(s));
+    size_t n = strlen(s);
+    char *p = n <= (SIZE_MAX - 2) / 6 ? cbrtb_reserve(b, HJSON_ROOM(n)) : NULL;
+    if (!p) {
+        b->oom = true;
         return;
     }
-    cbrtb_put(b, "\"", 1);
-    cbrtb_put(b, s, n);
-    cbrtb_put(b, "\"", 1);
+    char *e = hjson_put(p, s, n);
+    *e = '\0';
+    b->n += (size_t)(e - p);
 }
 
 void hjson_file(FILE *f, const char *s, size_t n)

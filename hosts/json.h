@@ -21,6 +21,11 @@ typedef void (*hjson_sink)(void *ud, const char *s, size_t n);
 /* s[0..n) as a JSON string literal, quotes included: `"` `\` and control
  * characters escaped, the rest (valid UTF-8) as it is. */
 void hjson_string(hjson_sink out, void *ud, const char *s, size_t n);
+/* The same stored at p, which has room for HJSON_ROOM(n) bytes (every byte
+ * escaped, at worst six); returns the end.  The one escaper: the others
+ * and the award lines (award_line.c) are made with it. */
+#define HJSON_ROOM(n) (6 * (n) + 2)
+char *hjson_put(char *p, const char *s, size_t n);
 /* The same into a buffer; NULL s is `null`. */
 void hjson_buf(cbrtb *b, const char *s);
 /* The same onto a FILE; NULL s is `null`. */
