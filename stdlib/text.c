@@ -86,13 +86,6 @@ void cbrtext_buf_free(cbrtext_buf *b)
     b->n = 0;
 }
 
-static bool all_ascii(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] & 0x80)
-            return false;
-    return true;
-}
 
 /* out gets room for n bytes (local or heap); false when out of memory. */
 static bool buf_room(cbrtext_buf *out, size_t n)
@@ -138,7 +131,7 @@ static bool map_text(enum mapping m, const char *s, size_t n, cbrtext_buf *out)
                                            [LOWER] = MAP_LOWER, [UPPER] = MAP_UPPER};
     out->p = out->local;
     out->n = 0;
-    if (all_ascii(s, n))
+    if (cbrtext_ascii(s, n))
         return ascii_copy(s, n, ascii[m], out);
     if (u8_check((const uint8_t *)s, n))
         return false;
@@ -165,7 +158,7 @@ bool cbrtext_upper(const char *s, size_t n, cbrtext_buf *out) { return map_text(
 
 size_t cbrtext_len(const char *s, size_t n)
 {
-    if (all_ascii(s, n))
+    if (cbrtext_ascii(s, n))
         return n;
     cbrtext_buf b;
     if (!cbrtext_nfc(s, n, &b))
