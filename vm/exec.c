@@ -638,13 +638,20 @@ static void trace_operands(cbr_context *ctx, cbrx_trace *t, const cbrx_insn *in)
     }
 }
 
-static void run_offer(cbr_context *ctx, uint32_t o)
+/* Runs offer o on rows[0..n) (ascending), or on the stretch's purchases
+ * when rows is NULL. */
+static void run_offer(cbr_context *ctx, uint32_t o, const uint32_t *rows, uint32_t n)
 {
     const cbrx_offer *of = &ctx->x->offers[o];
     ctx->offer = o;
     ctx->zone = of->tz;
     ctx->depth = 0;
-    cbrx_stretch_rows(ctx, false);
+    if (rows) {
+        memcpy(ctx->sel, rows, n * sizeof *ctx->sel);
+        ctx->nsel = n;
+    } else {
+        cbrx_stretch_rows(ctx, false);
+    }
     cbrx_run_code(ctx, of->code, of->ncode);
 }
 
@@ -662,17 +669,10 @@ static void run_indexed(cbr_context *ctx)
         if (on == CBRX_IX_NEVER || (on != CBRX_NONE && ctx->ix_n[o] == 0) || ix->day_hi[o] < ctx->ix_day_lo ||
             ix->day_lo[o] > ctx->ix_day_hi)
             continue;
-        if (on == CBRX_NONE) {
-            run_offer(ctx, o);
-            continue;
-        }
-        const cbrx_offer *of = &x->offers[o];
-        ctx->offer = o;
-        ctx->zone = of->tz;
-        ctx->depth = 0;
-        memcpy(ctx->sel, ctx->ix_rows + ctx->ix_at[o], ctx->ix_n[o] * sizeof *ctx->sel);
-        ctx->nsel = ctx->ix_n[o];
-        cbrx_run_code(ctx, of->code, of->ncode);
+        if (on == CBRX_NONE)
+            run_offer(ctx, o, NULL, 0);
+        else
+            run_offer(ctx, o, ctx->ix_rows + ctx->ix_at[o], ctx->ix_n[o]);
     }
 }
 
@@ -898,7 +898,7 @@ cbr_status cbr_evaluate(cbr_context *ctx, cbr_batch *b, cbr_error *err)
         run_indexed(ctx);
     else
         for (uint32_t o = 0; o < ctx->x->noffers && !ctx->oom; o++)
-            run_offer(ctx, o);
+            run_offer(ctx, o, NULL, 0);
     ctx->b = NULL;
     if (ctx->oom)
         return cbrx_fail(err, CBR_ERR_NOMEM, "out of memory while evaluating"), CBR_ERR_NOMEM;

@@ -557,24 +557,6 @@ bool cbrx_index_wanted(const cbrx_program *p)
     return p->index.built && p->index.nhung >= IX_MIN_HUNG;
 }
 
-/* Room for need elements of size bytes in *a; false when memory runs out. */
-static bool room(const cbrx_program *x, void **a, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < need)
-        nc *= 2;
-    if (nc > SIZE_MAX / size)
-        return false;
-    void *q = cbrx_realloc(x, *a, nc * size);
-    if (!q)
-        return false;
-    *a = q;
-    *cap = nc;
-    return true;
-}
-
 static int64_t day_of(int64_t t) { return t >= 0 ? t / 86400 : -((-(t + 1)) / 86400) - 1; }
 
 bool cbrx_index_rows(cbr_context *ctx)
@@ -602,7 +584,8 @@ bool cbrx_index_rows(cbr_context *ctx)
             const cbrx_ixslot *s = cbrx_index_find(ix, ix->fields[i], c->v[r]);
             if (!s)
                 continue;
-            if (!room(x, (void **)&ctx->ix_pairs, &ctx->capixpairs, np + s->n, sizeof *ctx->ix_pairs)) {
+            if (!cbrx_grow(x, (void **)&ctx->ix_pairs, &ctx->capixpairs, np + s->n - 1, sizeof *ctx->ix_pairs,
+                           1024)) {
                 ctx->oom = true;
                 return false;
             }
@@ -614,7 +597,7 @@ bool cbrx_index_rows(cbr_context *ctx)
         }
     }
     /* The rows of each offer, in row order: a stable counting sort. */
-    if (!room(x, (void **)&ctx->ix_rows, &ctx->capixrows, np + 1, sizeof *ctx->ix_rows)) {
+    if (!cbrx_grow(x, (void **)&ctx->ix_rows, &ctx->capixrows, np, sizeof *ctx->ix_rows, 1024)) {
         ctx->oom = true;
         return false;
     }

@@ -18,7 +18,9 @@ bool cbrx_grow(const cbrx_program *p, void **a, size_t *cap, size_t n, size_t si
 {
     if (n < *cap)
         return true;
-    size_t nc = *cap ? *cap * 2 : first;
+    size_t nc = *cap ? *cap : first;
+    while (nc <= n && nc <= SIZE_MAX / 2)
+        nc = nc ? nc * 2 : 1;
     if (nc <= n || nc > SIZE_MAX / size)
         return false;
     void *q = cbrx_realloc(p, *a, nc * size);

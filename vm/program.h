@@ -324,8 +324,9 @@ void *cbrx_alloc(const cbrx_program *p, size_t n);
 void *cbrx_realloc(const cbrx_program *p, void *old, size_t n);
 void cbrx_dealloc(const cbrx_program *p, void *ptr);
 /* Room in the array *a of *cap elements of size bytes for element n (its
- * n-th, 0-based), doubling it (first elements when empty) from p's
- * allocator; false when memory runs out, *a and *cap unchanged. */
+ * n-th, 0-based), doubling it (from first elements when empty) as often as
+ * that takes, from p's allocator; false when memory runs out, *a and *cap
+ * unchanged. */
 bool cbrx_grow(const cbrx_program *p, void **a, size_t *cap, size_t n, size_t size, size_t first);
 void cbrx_program_release(cbrx_program *p);
 
