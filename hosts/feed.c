@@ -58,10 +58,10 @@ bool cbrc_feed_open(cbrc_feed *f, const cbr_program *p, FILE *in, const char *na
 /* The field a key names, -1 for keys the rules do not read; a key the
  * rules do not know, or one they compute, is noted the first times it is
  * seen afresh. */
-static int field_of(cbrc_feed *f, const char *key, size_t n)
+static int field_of(cbrc_feed *f, size_t i, const char *key, size_t n)
 {
     hkeys_found found;
-    int fi = hkeys_field(&f->keys, key, n, &found);
+    int fi = hkeys_field_at(&f->keys, i, key, n, &found);
     if (found == HKEYS_DERIVED && f->unknown_reported++ < MAX_UNKNOWN_REPORTED)
         fprintf(stderr, "%s: %s: note: `%.*s` is computed from timestamp; the input's value is ignored\n",
                 prog, f->input_name, n > 64 ? 64 : (int)n, key);
@@ -313,7 +313,7 @@ bool cbrc_feed_row(cbrc_feed *f, cbr_batch *b, const cbrin_record *rec)
      * field they read it cannot be a value. */
     for (size_t i = 0; i < rec->ncells; i++) {
         const cbrin_cell *c = &rec->cells[i];
-        if (c->nested && field_of(f, c->key, c->keylen) >= 0) {
+        if (c->nested && field_of(f, i, c->key, c->keylen) >= 0) {
             char msg[160];
             snprintf(msg, sizeof msg, "key `%.*s`: nested objects and arrays are not supported",
                      c->keylen > 64 ? 64 : (int)c->keylen, c->key);
@@ -327,18 +327,7 @@ bool cbrc_feed_row(cbrc_feed *f, cbr_batch *b, const cbrin_record *rec)
     }
     for (size_t i = 0; i < rec->ncells; i++) {
         const cbrin_cell *c = &rec->cells[i];
-        int fi;
-        bool cacheable = i < CBRC_FEED_COLS && c->keylen > 0 && c->keylen <= CBRC_FEED_KEY;
-        if (cacheable && f->cols[i].len == c->keylen && !memcmp(f->cols[i].key, c->key, c->keylen)) {
-            fi = f->cols[i].field; /* the same key at the same place: no hash */
-        } else {
-            fi = field_of(f, c->key, c->keylen);
-            if (cacheable) {
-                memcpy(f->cols[i].key, c->key, c->keylen);
-                f->cols[i].len = c->keylen;
-                f->cols[i].field = fi;
-            }
-        }
+        int fi = field_of(f, i, c->key, c->keylen);
         if (fi >= 0 && !c->missing)
             cbr_batch_set(b, (size_t)fi, c->val, c->len, NULL);
     }

@@ -15,9 +15,6 @@
 
 #define CBRC_FEED_REASONS 32
 
-#define CBRC_FEED_COLS 64
-#define CBRC_FEED_KEY 32
-
 typedef struct cbrc_feed {
     const char *input_name;
     const cbr_program *p;
@@ -28,10 +25,6 @@ typedef struct cbrc_feed {
     int rejects_errno;
     bool header_checked;
     hkeys keys;                 /* key -> field, bounded (hosts/keyfield.h) */
-    /* The field of the key at each of the first positions of a record,
-     * kept while the key there is the same bytes: a CSV column's name is,
-     * record after record, and so are a JSON producer's keys, mostly. */
-    struct { char key[CBRC_FEED_KEY]; size_t len; int field; } cols[CBRC_FEED_COLS];
     unsigned unknown_reported;
     uint64_t max_errors;        /* reports on stderr; 0 all (the default) */
     cbrc_reason reasons[CBRC_FEED_REASONS];

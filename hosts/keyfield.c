@@ -71,3 +71,19 @@ int hkeys_field(hkeys *k, const char *key, size_t n, hkeys_found *found)
     k->n++;
     return f;
 }
+
+int hkeys_field_at(hkeys *k, size_t i, const char *key, size_t n, hkeys_found *found)
+{
+    if (i >= HKEYS_PLACES || n == 0 || n > HKEYS_PLACE_KEY)
+        return hkeys_field(k, key, n, found);
+    if (k->at[i].len == n && !memcmp(k->at[i].key, key, n)) {
+        if (found)
+            *found = HKEYS_CACHED;
+        return k->at[i].field;
+    }
+    int f = hkeys_field(k, key, n, found);
+    memcpy(k->at[i].key, key, n);
+    k->at[i].len = n;
+    k->at[i].field = f;
+    return f;
+}

@@ -25,11 +25,19 @@ typedef struct hkey {
     int field;
 } hkey;
 
+/* In front of the table: the field of the key at each of the first
+ * places of a record, kept while the key there is the same bytes.  A CSV
+ * column's name is, record after record, and so are a JSON producer's
+ * keys, mostly: then a key costs a compare, not a hash and a probe. */
+#define HKEYS_PLACES 64
+#define HKEYS_PLACE_KEY 32
+
 typedef struct hkeys {
     const cbr_program *p;
     hkey *slots;                /* 2 * HKEYS_MAX, open addressing */
     size_t n;                   /* keys held */
     uint64_t resets;            /* times the bound emptied it */
+    struct { char key[HKEYS_PLACE_KEY]; size_t len; int field; } at[HKEYS_PLACES];
 } hkeys;
 
 /* What a lookup that was not in the cache found: an input field, no field
@@ -44,5 +52,7 @@ void hkeys_free(hkeys *k);
  * *found (may be NULL) says whether the program was asked and what it
  * said.  Out of memory only means the key is not cached. */
 int hkeys_field(hkeys *k, const char *key, size_t n, hkeys_found *found);
+/* The same for the key at place i of its record (0-based). */
+int hkeys_field_at(hkeys *k, size_t i, const char *key, size_t n, hkeys_found *found);
 
 #endif

@@ -154,7 +154,7 @@ void stream_bundle_free(stream_host *h)
 
 /* The field a JSON key names, -1 for keys the rules do not read (derived
  * fields such as weekday are computed, never taken from the message). */
-int stream_field_of(stream_host *h, const char *key, size_t n)
+int stream_field_of(stream_host *h, size_t i, const char *key, size_t n)
 {
-    return hkeys_field(&h->keys, key, n, NULL);
+    return hkeys_field_at(&h->keys, i, key, n, NULL);
 }

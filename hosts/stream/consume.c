@@ -333,7 +333,7 @@ static int add_message(stream_host *h, const rd_kafka_message_t *msg, uint64_t *
         const cbrin_cell *c = &rec->cells[i];
         if (c->missing)
             continue;
-        int f = stream_field_of(h, c->key, c->keylen);
+        int f = stream_field_of(h, i, c->key, c->keylen);
         if (f >= 0)
             cbr_batch_set(h->batch, (size_t)f, c->val, c->len, NULL);
         /* What an award repeats from its transaction, as the message wrote it. */

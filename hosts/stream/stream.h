@@ -243,7 +243,8 @@ int stream_bundle_load(stream_host *h);
 /* Between batches: reloads when SIGHUP came or the file changed. */
 void stream_bundle_maybe_reload(stream_host *h);
 void stream_bundle_free(stream_host *h);
-int stream_field_of(stream_host *h, const char *key, size_t n);
+/* The field of the key at place i of its message (hosts/keyfield.h). */
+int stream_field_of(stream_host *h, size_t i, const char *key, size_t n);
 
 /* consume.c */
 int stream_consumer_start(stream_host *h);
