@@ -18,10 +18,10 @@
  *   spent   what the batch in hand has taken of that room (uncommitted)
  *   back    what the batch's refunds give back (uncommitted; to the pool)
  * A counter's value as evaluation sees it is claims + spent: the room the
- * others hold is as good as spent.  A key never leased reads as 0; the
- * first reservation leases, and when it cannot have what evaluation
- * counted on it refuses with the value as it is, and the row is decided
- * again (include/cbr.h: reserve's contract). */
+ * others hold is as good as spent.  A key is read from the database the
+ * first time it is named; the first reservation leases, and when it
+ * cannot have what evaluation counted on it refuses with the value as it
+ * is, and the row is decided again (include/cbr.h: reserve's contract). */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +36,7 @@ typedef struct lease {
     int64_t max;           /* the bound the last reservation named */
     int64_t claims, room, spent, back;
     bool dry;              /* this batch found no room left in the pool */
+    bool known;            /* claims come from the database */
 } lease;
 
 struct stream_shared {
@@ -132,10 +133,27 @@ static int64_t sat_add(int64_t a, int64_t b)
     return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
 }
 
+/* e's entry made, its claims read once: a refund must see what was spent
+ * to give it back (the VM never gives back more than a counter holds). */
+static lease *known(stream_shared *s, const char *key, size_t n)
+{
+    lease *e = entry(s, key, n);
+    if (e && !e->known) {
+        int64_t claims;
+        if (stream_store_peek(s->store, key, n, s->owner, &claims) != 0)
+            return NULL;
+        e->claims = claims;
+        e->known = true;
+    }
+    return e;
+}
+
 cbr_status stream_shared_get(stream_shared *s, const char *key, size_t n, int64_t *v)
 {
-    lease *e = s->cap ? find(s, key, n, hfnv64(key, n)) : NULL;
-    *v = e && e->key ? sat_add(e->claims, e->spent) : 0;
+    lease *e = known(s, key, n);
+    if (!e)
+        return CBR_ERR_IO;
+    *v = sat_add(e->claims, e->spent);
     return CBR_OK;
 }
 
@@ -150,6 +168,7 @@ static cbr_status lease_more(stream_shared *s, lease *e, int64_t need)
         return CBR_ERR_IO;
     e->room = sat_add(e->room, granted);
     e->claims = claims;
+    e->known = true;
     /* Nothing left for anyone: asking again within the batch is a round
      * trip that can only say no. */
     e->dry = sat_add(claims, e->room) >= e->max;
@@ -159,9 +178,9 @@ static cbr_status lease_more(stream_shared *s, lease *e, int64_t need)
 cbr_status stream_shared_check(stream_shared *s, const char *key, size_t n, int64_t delta, int64_t max,
                                int64_t *value, bool *fits)
 {
-    lease *e = entry(s, key, n);
+    lease *e = known(s, key, n);
     if (!e)
-        return CBR_ERR_NOMEM;
+        return CBR_ERR_IO;
     *value = sat_add(e->claims, e->spent);
     *fits = true;
     if (delta <= 0)

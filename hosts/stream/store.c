@@ -129,6 +129,11 @@ int stream_store_spend(stream_store *s, const char *key, size_t len, int64_t del
     return s->ops->spend(s, key, len, delta, owner, seconds);
 }
 
+int stream_store_peek(stream_store *s, const char *key, size_t len, const char *owner, int64_t *claims)
+{
+    return s->ops->peek(s, key, len, owner, claims);
+}
+
 int stream_store_release(stream_store *s, const char *owner)
 {
     return s->ops->release ? s->ops->release(s, owner) : 0;

@@ -40,6 +40,7 @@ typedef struct stream_store_ops {
     int (*lease)(stream_store *s, const char *key, size_t len, int64_t max, int64_t need, int64_t slice,
                  const char *owner, long seconds, int64_t *granted, int64_t *claims);
     int (*spend)(stream_store *s, const char *key, size_t len, int64_t delta, const char *owner, long seconds);
+    int (*peek)(stream_store *s, const char *key, size_t len, const char *owner, int64_t *claims);
     int (*release)(stream_store *s, const char *owner);
     int (*renew)(stream_store *s, const char *owner, long seconds);
     bool (*reconnect)(stream_store *s);

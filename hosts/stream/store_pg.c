@@ -53,7 +53,7 @@ static const char *const migrations[] = {
  * binary (bytea as it is, integers big-endian: num). */
 enum { Q_PUT_COUNTER, Q_LOAD_USERS, Q_TAKE, Q_OFFSET, Q_FENCE, Q_PUT_OFFSET, Q_OUT_ALL, Q_OUT_PART, Q_OUT_GET, Q_OUT_COUNT,
        Q_OUT_ADD, Q_OUT_DEL, Q_GET_RECORD, Q_PUT_RECORD, Q_DUE, Q_PRUNE, Q_RECORD_COUNT, Q_POTS, Q_LEASE_ROW,
-       Q_LEASE_LOCK, Q_LEASE_EXPIRE, Q_LEASE_SUMS, Q_LEASE_PUT, Q_SPEND_ROOM, Q_SPEND_VALUE, Q_RELEASE, Q_RENEW,
+       Q_LEASE_LOCK, Q_LEASE_EXPIRE, Q_LEASE_SUMS, Q_LEASE_PUT, Q_SPEND_ROOM, Q_SPEND_VALUE, Q_RELEASE, Q_RENEW, Q_PEEK,
        Q_COUNT };
 
 #define OUT_ROW "SELECT id, part, kind, key, value, reason, source FROM cbr_outbox "
@@ -108,6 +108,9 @@ static const struct {
     [Q_SPEND_VALUE] = {"cbr_spend_value", "INSERT INTO cbr_counters(key, usr, value) VALUES ($1::text, NULL, $2) "
                                           "ON CONFLICT (key) DO UPDATE SET value = cbr_counters.value + "
                                           "excluded.value"},
+    [Q_PEEK] = {"cbr_peek", "SELECT (coalesce((SELECT value FROM cbr_counters WHERE key = $1::text), 0) + "
+                            "coalesce((SELECT sum(room) FROM cbr_leases WHERE key = $1::text AND owner <> $2 "
+                            "AND expires > now()), 0))::bigint"},
     [Q_RELEASE] = {"cbr_release", "DELETE FROM cbr_leases WHERE owner = $1"},
     [Q_RENEW] = {"cbr_renew", "UPDATE cbr_leases SET expires = " LATER(2) " WHERE owner = $1 AND expires > now()"},
 };
@@ -921,6 +924,20 @@ static int pg_spend(stream_store *ss, const char *key, size_t len, int64_t delta
     return 0;
 }
 
+static int pg_peek(stream_store *ss, const char *key, size_t len, const char *owner, int64_t *claims)
+{
+    pg_store *s = (pg_store *)ss;
+    args a = {0};
+    a_bytes(&a, key, len);
+    a_str(&a, owner);
+    PGresult *r = run(s, Q_PEEK, &a, "reading a shared counter");
+    if (!r)
+        return -1;
+    *claims = num(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
 static int pg_release(stream_store *ss, const char *owner)
 {
     args a = {0};
@@ -943,5 +960,5 @@ const stream_store_ops stream_pg_ops = {
     .put_offset = pg_put_offset, .outbox_add = pg_outbox_add, .outbox_delete = pg_outbox_delete,
     .get_record = pg_get_record, .put_record = pg_put_record, .each_due = pg_each_due, .prune = pg_prune,
     .record_count = pg_record_count, .migrate_pots = pg_migrate_pots, .lease = pg_lease, .spend = pg_spend,
-    .release = pg_release, .renew = pg_renew, .reconnect = pg_reconnect,
+    .peek = pg_peek, .release = pg_release, .renew = pg_renew, .reconnect = pg_reconnect,
 };

@@ -223,11 +223,14 @@ int stream_store_migrate_pots(stream_store *s, const cbr_program *p);
  * spend (in a batch's transaction): delta of owner's room is spent (a
  * negative delta gives room back); -4 when owner's lease is gone (it
  * expired and was taken back), after printing which.
+ * peek: *claims as lease gives it, leasing nothing (what is spent plus
+ * what the other owners hold).
  * release: owner's leases go back.  renew: they live `seconds` more. */
 int stream_store_lease(stream_store *s, const char *key, size_t len, int64_t max, int64_t need, int64_t slice,
                        const char *owner, long seconds, int64_t *granted, int64_t *claims);
 int stream_store_spend(stream_store *s, const char *key, size_t len, int64_t delta, const char *owner,
                        long seconds);
+int stream_store_peek(stream_store *s, const char *key, size_t len, const char *owner, int64_t *claims);
 int stream_store_release(stream_store *s, const char *owner);
 int stream_store_renew(stream_store *s, const char *owner, long seconds);
 

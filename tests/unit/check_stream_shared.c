@@ -68,13 +68,24 @@ static int p_spend(stream_store *s, const char *key, size_t len, int64_t delta, 
     return 0;
 }
 
+static int p_peek(stream_store *s, const char *key, size_t len, const char *owner, int64_t *claims)
+{
+    (void)key, (void)len;
+    pool *p = (pool *)s;
+    *claims = p->used;
+    for (int i = 0; i < OWNERS; i++)
+        *claims += i == who(owner) ? 0 : p->room[i];
+    return 0;
+}
+
 static int p_release(stream_store *s, const char *owner)
 {
     ((pool *)s)->room[who(owner)] = 0;
     return 0;
 }
 
-static const stream_store_ops pool_ops = {.lease = p_lease, .spend = p_spend, .release = p_release};
+static const stream_store_ops pool_ops = {.lease = p_lease, .spend = p_spend, .peek = p_peek,
+                                     .release = p_release};
 
 #define KEY "c|spring|USD"
 
@@ -225,6 +236,27 @@ START_TEST(a_refund_goes_back_to_the_pool_and_an_abandoned_batch_spends_nothing)
 }
 END_TEST
 
+/* The refund of a purchase another instance awarded: this one never
+ * leased the budget, and still reads what was spent (the VM gives back no
+ * more than a counter holds), so the room goes back. */
+START_TEST(a_refund_on_another_instance_sees_what_was_spent)
+{
+    pool p = {.base = {.ops = &pool_ops, .shared = true}};
+    stream_shared *a = stream_shared_new(&p.base, "a", 5, 30), *b = stream_shared_new(&p.base, "b", 5, 30);
+    int64_t v;
+    ck_assert(reserve(a, 200, 10000, &v));
+    commit(a);
+    ck_assert_int_eq(stream_shared_get(b, KEY, strlen(KEY), &v), CBR_OK);
+    ck_assert_int_eq(v, 200 + p.room[0]);
+    ck_assert(reserve(b, -200, 10000, &v));
+    commit(b);
+    ck_assert_int_eq(p.used, 0);
+    ck_assert_int_eq(p.leases, 1);
+    stream_shared_free(a);
+    stream_shared_free(b);
+}
+END_TEST
+
 /* Through ledger.c: one reservation holds a per-user limit and a shared
  * budget together; when the budget cannot have it, the per-user counter
  * is not changed either. */
@@ -267,6 +299,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, three_owners_never_spend_past_the_budget_and_strand_little);
     tcase_add_test(t, a_lost_lease_refuses_the_spending_and_is_leased_afresh);
     tcase_add_test(t, a_refund_goes_back_to_the_pool_and_an_abandoned_batch_spends_nothing);
+    tcase_add_test(t, a_refund_on_another_instance_sees_what_was_spent);
     tcase_add_test(t, a_reservation_holds_per_user_and_shared_counters_together_or_neither);
     suite_add_tcase(s, t);
     return s;
