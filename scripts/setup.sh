@@ -15,10 +15,11 @@ run_examples=yes
 # clang and its runtime build the libFuzzer targets (make fuzz); valgrind runs
 # scripts/valgrind.sh; neovim is the editor the language server is tested in;
 # nodejs runs the VS Code extension's grammar test and packaging; chromium
-# renders the HTML report in its test.
+# renders the HTML report in its test; postgresql-15 is the server the
+# fleet tests of cbr-stream start (libpq-dev its client library).
 packages="build-essential autoconf automake libtool pkgconf re2c bison check
 libffi-dev libunistring-dev libsodium-dev libcsv-dev libyajl-dev tzdata python3
-librdkafka-dev libsqlite3-dev libmicrohttpd-dev clang libclang-rt-14-dev valgrind neovim
+librdkafka-dev libsqlite3-dev libmicrohttpd-dev libpq-dev postgresql-15 clang libclang-rt-14-dev valgrind neovim
 nodejs chromium"
 missing=""
 for p in $packages; do

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "hosts/stream/stream.h"
 
 static const char usage[] =
@@ -31,7 +32,13 @@ static const char usage[] =
     "                          SIGHUP or when the file changes\n"
     "      --trusted-key FILE  run only bundles signed by this public key\n"
     "                          (repeatable; a key file of `cbrc keygen`)\n"
-    "      --state FILE        SQLite database: counters, ledger, outbox, offsets\n"
+    "      --state FILE|URI    the counters, ledger, outbox and offsets: a SQLite\n"
+    "                          file (one instance), or a PostgreSQL database\n"
+    "                          (postgresql://...) a fleet of instances shares\n"
+    "      --instance NAME     this fleet member's name (default HOST:PID)\n"
+    "      --lease-slice PCT   a fleet's share of a budget or total leased at a\n"
+    "                          time, percent of it (default 5)\n"
+    "      --lease-seconds S   a lease lives S seconds unrenewed (default 30)\n"
     "      --batch-size N      messages per batch (default 500)\n"
     "      --wait-ms MS        longest a batch waits to fill (default 100)\n"
     "      --metrics ADDR:PORT serve Prometheus text at /metrics (default off)\n"
@@ -164,6 +171,12 @@ static int set(stream_config *cfg, const char *name, const char *v, const char *
         return set_long(&cfg->vest_every_s, where, name, v, 0, 86400);
     if (!strcmp(name, "ledger-days"))
         return set_long(&cfg->ledger_days, where, name, v, 1, 36600);
+    if (!strcmp(name, "instance"))
+        return set_str(&cfg->instance, v);
+    if (!strcmp(name, "lease-slice"))
+        return set_long(&cfg->lease_slice, where, name, v, 1, 100);
+    if (!strcmp(name, "lease-seconds"))
+        return set_long(&cfg->lease_seconds, where, name, v, 2, 86400);
     return bad("%s: unknown setting `%s`", where, name);
 }
 
@@ -227,7 +240,8 @@ static const struct { const char *flag, *shortf, *name; } flags[] = {
     {"--batch-size", NULL, "batch-size"}, {"--wait-ms", NULL, "wait-ms"},
     {"--flush-timeout-ms", NULL, "flush-timeout-ms"}, {"--reload-check-ms", NULL, "reload-check-ms"},
     {"--trusted-key", NULL, "trusted-key"}, {"--vest-every", NULL, "vest-every"},
-    {"--ledger-days", NULL, "ledger-days"},
+    {"--ledger-days", NULL, "ledger-days"}, {"--instance", NULL, "instance"},
+    {"--lease-slice", NULL, "lease-slice"}, {"--lease-seconds", NULL, "lease-seconds"},
 };
 
 int stream_config_parse(stream_config *cfg, int argc, char **argv)
@@ -239,6 +253,8 @@ int stream_config_parse(stream_config *cfg, int argc, char **argv)
     cfg->reload_check_ms = 1000;
     cfg->vest_every_s = 60;
     cfg->ledger_days = 400; /* as `cbrc run --state` (hosts/statedb.h) */
+    cfg->lease_slice = 5;
+    cfg->lease_seconds = 30;
     int rc;
     /* First pass: the config file, so that flags can override it. */
     for (int i = 1; i < argc; i++) {
@@ -308,6 +324,16 @@ int stream_config_parse(stream_config *cfg, int argc, char **argv)
     for (size_t k = 0; k < sizeof defs / sizeof *defs; k++)
         if (!*defs[k].slot && (rc = set_str(defs[k].slot, defs[k].def)) != 0)
             return rc;
+    if (!cfg->instance) {
+        /* Unique while it runs: a lease or partition is only ever this
+         * process's, and a restart is a new owner. */
+        char host[256] = "cbr-stream", name[300];
+        gethostname(host, sizeof host - 1);
+        host[sizeof host - 1] = '\0';
+        snprintf(name, sizeof name, "%s:%ld", host, (long)getpid());
+        if ((rc = set_str(&cfg->instance, name)) != 0)
+            return rc;
+    }
     /* An unknown or malformed librdkafka property is a usage error, found
      * now rather than after the store is opened. */
     for (int target = 1; target <= 2; target++) {
@@ -323,7 +349,7 @@ int stream_config_parse(stream_config *cfg, int argc, char **argv)
 void stream_config_free(stream_config *cfg)
 {
     char **strs[] = {&cfg->brokers, &cfg->group, &cfg->topic, &cfg->awards_topic, &cfg->rejects_topic,
-                     &cfg->bundle, &cfg->state, &cfg->metrics};
+                     &cfg->bundle, &cfg->state, &cfg->metrics, &cfg->instance};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
         free(*strs[i]);
     for (size_t i = 0; i < cfg->nprops; i++) {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include "hosts/json.h"
 #include "hosts/stream/stream.h"
+#include "stdlib/textbuf.h"
 
 static stream_part *part(stream_host *h, int32_t p)
 {
@@ -121,15 +122,22 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
             if (strcmp(tp->topic, h->cfg->topic))
                 continue;
             stream_part *sp = part(h, tp->partition);
-            int64_t next = sp ? stream_store_offset(h->store, tp->topic, tp->partition) : -2;
+            int64_t epoch = 0, next = -2;
             if (!sp)
                 fprintf(stderr, STREAM_PROG ": out of memory taking %s/%d\n", tp->topic, tp->partition);
+            /* A fleet's store that is down is waited for: without the
+             * partition's epoch nothing of it can be committed. */
+            while (sp && (next = stream_store_take(h->store, tp->topic, tp->partition, h->cfg->instance,
+                                                   &epoch)) == -2 &&
+                   stream_store_lost(h->store) && stream_store_wait(h)) {
+            }
             if (next == -2) {
                 assign_failed(h, tp);
                 break;
             }
             sp->assigned = true;
             sp->next = next;
+            sp->epoch = epoch;
             if (next >= 0)
                 tp->offset = next;
         }
@@ -150,12 +158,23 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 continue;
             /* Without a stored offset the position is Kafka's, which is not
              * known until the consumer fetches it: name it, print no number. */
+            char epoch[48] = "";
+            if (stream_store_shared(h->store))
+                snprintf(epoch, sizeof epoch, " (epoch %lld)", (long long)sp->epoch);
             if (sp->next >= 0)
-                fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at stored offset %lld\n", tp->topic,
-                        tp->partition, (long long)sp->next);
+                fprintf(stderr, STREAM_PROG ": assigned %s/%d%s, resuming at stored offset %lld\n", tp->topic,
+                        tp->partition, epoch, (long long)sp->next);
             else
-                fprintf(stderr, STREAM_PROG ": assigned %s/%d, resuming at Kafka's committed offset\n",
-                        tp->topic, tp->partition);
+                fprintf(stderr, STREAM_PROG ": assigned %s/%d%s, resuming at Kafka's committed offset\n",
+                        tp->topic, tp->partition, epoch);
+            /* What its last owner committed but Kafka never acknowledged
+             * (a crash): this instance sends it now. */
+            if (stream_store_shared(h->store) && stream_outbox_resend_part(h, tp->partition) != 0) {
+                fprintf(stderr, STREAM_PROG ": cannot read the outbox of %s/%d; stopping\n", tp->topic,
+                        tp->partition);
+                h->fatal = true;
+                stream_stop = 1;
+            }
         }
         rd_kafka_error_t *e = NULL;
         rd_kafka_resp_err_t re = RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -176,6 +195,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
         if (stream_process_pending(h) == 0)
             commit_kafka(h, true);
+        /* A fleet's next owner resends what is left in the outbox of these
+         * partitions: delivered now, little is sent twice. */
+        if (stream_store_shared(h->store) && !h->fatal) {
+            stream_outbox_flush(h, 5000);
+            stream_outbox_commit_acks(h);
+        }
     } else {
         /* Lost: someone else may own these partitions already; what was
          * collected but not committed is read again by its owner. */
@@ -192,6 +217,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         }
     }
     stream_metrics_forget_partitions(h->metrics);
+    /* The room leased is given back for whoever needs it next. */
+    if (h->shared && stream_shared_release(h->shared) != 0)
+        fprintf(stderr, STREAM_PROG ": the leases could not be given back; they expire in %ld s\n",
+                h->cfg->lease_seconds);
+    stream_metrics_leases(h->metrics, h->shared);
     if (cooperative) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
         if (e)
@@ -309,6 +339,30 @@ static void clear_rows(stream_host *h, size_t n)
     }
 }
 
+/* In a fleet a user's counters and records belong to the partition its
+ * messages are keyed to: a record keyed otherwise would be counted by
+ * another partition's owner against a copy of them. */
+static bool miskeyed(const rd_kafka_message_t *msg, const cbrin_record *rec, char *why, size_t n)
+{
+    for (size_t i = 0; i < rec->ncells; i++) {
+        const cbrin_cell *c = &rec->cells[i];
+        if (c->missing || c->keylen != 7 || memcmp(c->key, "user_id", 7))
+            continue;
+        if (msg->key && msg->key_len == c->len && !memcmp(msg->key, c->val, c->len))
+            return false;
+        if (msg->key)
+            snprintf(why, n, "the Kafka key \"%.*s\" is not its user_id \"%.*s\" (a fleet keeps a user's "
+                     "state in the partition of its key)", (int)(msg->key_len > 100 ? 100 : msg->key_len),
+                     (const char *)msg->key, (int)(c->len > 100 ? 100 : c->len), c->val);
+        else
+            snprintf(why, n, "the message has no Kafka key, so its key is not its user_id \"%.*s\" (a fleet "
+                     "keeps a user's state in the partition of its key)", (int)(c->len > 100 ? 100 : c->len),
+                     c->val);
+        return true;
+    }
+    return false;
+}
+
 /* Adds one message to the cbr batch, or to the rejects.  -1: out of memory. */
 static int add_message(stream_host *h, const rd_kafka_message_t *msg, uint64_t *rejected)
 {
@@ -320,6 +374,13 @@ static int add_message(stream_host *h, const rd_kafka_message_t *msg, uint64_t *
     if (!cbrin_parse_json(h->reader, msg->payload, msg->len, &rec)) {
         ++*rejected;
         return reject(h, msg, rec->error);
+    }
+    if (stream_store_shared(h->store)) {
+        char why[320];
+        if (miskeyed(msg, rec, why, sizeof why)) {
+            ++*rejected;
+            return reject(h, msg, why);
+        }
     }
     cbr_error err;
     size_t row = cbr_batch_rows(h->batch);
@@ -367,12 +428,45 @@ static int put_offsets(stream_host *h)
     return 0;
 }
 
+/* A fleet's transaction first locks the partitions it writes for and
+ * checks that no other instance took one since (epochs). */
+static int fence_touched(stream_host *h)
+{
+    if (!stream_store_shared(h->store))
+        return 0;
+    int32_t *ps = malloc((h->nparts ? h->nparts : 1) * sizeof *ps);
+    int64_t *es = malloc((h->nparts ? h->nparts : 1) * sizeof *es);
+    size_t n = 0;
+    int rc = ps && es ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < h->nparts; i++)
+        if (h->parts[i].touched) {
+            ps[n] = (int32_t)i;
+            es[n++] = h->parts[i].epoch;
+        }
+    if (rc == 0)
+        rc = stream_store_fence(h->store, h->cfg->topic, ps, es, n);
+    else
+        fprintf(stderr, STREAM_PROG ": out of memory fencing a batch\n");
+    free(ps);
+    free(es);
+    return rc;
+}
+
 /* What a batch's messages stand for, in its transaction. */
 static int write_batch(stream_host *h, void *ud)
 {
     (void)ud;
-    return stream_store_put_ledger(h->store, h->ledger) || stream_ledger_write_records(h->ledger) ||
-           stream_store_prune(h->store, h->cfg->ledger_days) || put_offsets(h);
+    int rc = fence_touched(h);
+    if (rc == 0 && (stream_store_put_ledger(h->store, h->ledger) || stream_ledger_write_records(h->ledger) ||
+                    stream_store_prune(h->store, h->cfg->ledger_days) || put_offsets(h)))
+        rc = -1;
+    /* Last: the shared counters' rows stay locked until the commit, and
+     * every instance's batches spending them queue behind the lock. */
+    if (rc == 0 && h->shared)
+        rc = stream_shared_write(h->shared);
+    if (rc < -1)
+        h->store_rc = rc;
+    return rc;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -382,15 +476,86 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int stream_process_pending(stream_host *h)
+/* Appends s with the separators of counter keys escaped (vm/limits.c). */
+static void put_escaped(cbrtb *b, const char *s, size_t n)
 {
-    if (h->fatal)
-        return -1;
-    if (h->npending == 0)
-        return 0;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    uint64_t records = 0, rejected = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '|' || c == '\\' || c == '\t' || c == '\n') {
+            cbrtb_put(b, "\\", 1);
+            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
+        }
+        cbrtb_put(b, &c, 1);
+    }
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    const stream_key *x = a, *y = b;
+    int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* A fleet's batch reads what it needs from the store first: the counters
+ * of its users (as the VM keys them: the NFC text, escaped) and which
+ * partition each row's ledger record belongs to. */
+static int load_batch(stream_host *h)
+{
+    size_t rows = cbr_batch_rows(h->batch);
+    int fu = cbr_program_field(h->prog, "user_id", 7), ft = cbr_program_field(h->prog, "tid", 3);
+    cbrtb b = {0};
+    size_t *at = rows ? calloc(rows, sizeof *at) : NULL, *len = rows ? calloc(rows, sizeof *len) : NULL;
+    stream_key *users = rows ? calloc(rows, sizeof *users) : NULL;
+    int rc = !rows || (at && len && users) ? 0 : -1;
+    if (rc == 0 && !stream_ledger_reset(h->ledger))
+        rc = -1;
+    for (size_t r = 0; rc == 0 && r < rows; r++) {
+        size_t n = 0;
+        const char *u = fu >= 0 ? cbr_batch_string(h->batch, r, (size_t)fu, &n) : NULL;
+        at[r] = b.n;
+        if (u)
+            put_escaped(&b, u, n);
+        len[r] = u ? b.n - at[r] : SIZE_MAX;
+        const char *t = ft >= 0 ? cbr_batch_string(h->batch, r, (size_t)ft, &n) : NULL;
+        if (t) {
+            cbrtb k = {0};
+            cbrtb_put(&k, "l|", 2);
+            put_escaped(&k, t, n);
+            if (k.oom || stream_records_hint(stream_ledger_records(h->ledger), k.p, k.n,
+                                             h->rows[r].msg->partition) != CBR_OK)
+                rc = -1;
+            cbrtb_free(&k);
+        }
+    }
+    rc = rc || b.oom ? -1 : 0;
+    if (rc != 0)
+        fprintf(stderr, STREAM_PROG ": out of memory reading a batch's state\n");
+    size_t nu = 0;
+    for (size_t r = 0; rc == 0 && r < rows; r++)
+        if (len[r] != SIZE_MAX)
+            users[nu++] = (stream_key){b.p + at[r], len[r]};
+    /* Once each, in order: one query, whatever the batch repeats. */
+    if (nu > 1)
+        qsort(users, nu, sizeof *users, cmp_key);
+    size_t k = 0;
+    for (size_t i = 0; i < nu; i++)
+        if (k == 0 || cmp_key(&users[k - 1], &users[i]))
+            users[k++] = users[i];
+    if (rc == 0)
+        rc = stream_store_load_users(h->store, h->ledger, users, k);
+    if (rc == 0)
+        stream_ledger_loaded(h->ledger);
+    free(at);
+    free(len);
+    free(users);
+    cbrtb_free(&b);
+    return rc;
+}
+
+/* Builds the batch of the pending messages, evaluates it and collects its
+ * messages: 0, or -1 after printing why. */
+static int evaluate(stream_host *h, uint64_t *records, uint64_t *rejected)
+{
     int rc = 0;
     cbr_batch_clear(h->batch);
     for (size_t i = 0; i < h->npending && rc == 0; i++) {
@@ -405,11 +570,16 @@ int stream_process_pending(stream_host *h)
         /* Already evaluated and committed (a replay after a reset or seek). */
         if (!sp->assigned || (sp->next >= 0 && msg->offset < sp->next))
             continue;
-        records++;
-        rc = add_message(h, msg, &rejected);
+        ++*records;
+        size_t nout = h->nout;
+        rc = add_message(h, msg, rejected);
+        for (size_t k = nout; k < h->nout; k++)
+            h->out[k].part = msg->partition;
         sp->next = msg->offset + 1;
         sp->touched = true;
     }
+    if (rc == 0 && stream_store_shared(h->store) && cbr_batch_rows(h->batch) > 0)
+        rc = load_batch(h);
     stream_event_ud eu = {.h = h};
     cbr_error err;
     if (rc == 0 && cbr_batch_rows(h->batch) > 0 && cbr_eval(h->ctx, h->batch, on_award, &eu, &err) != CBR_OK) {
@@ -425,33 +595,120 @@ int stream_process_pending(stream_host *h)
     for (size_t r = 0; rc == 0 && r < cbr_batch_rows(h->batch); r++) {
         const char *why = cbr_context_refused(h->ctx, r);
         if (why) {
-            rejected++;
+            ++*rejected;
             rc = reject(h, h->rows[r].msg, why);
+            if (rc == 0)
+                h->out[h->nout - 1].part = h->rows[r].msg->partition;
         }
     }
-    /* One transaction: acknowledged outbox rows leave, counters, ledger
-     * records, new outbox rows and offsets arrive. */
-    if (rc == 0)
-        rc = stream_commit_out(h, write_batch, NULL);
+    return rc;
+}
+
+/* The batch's messages, rows and offsets are forgotten (after its commit,
+ * or to evaluate it again: then its partitions go back to where it began). */
+static void forget_batch(stream_host *h, bool again)
+{
+    for (size_t i = 0; i < h->nout; i++)
+        stream_msg_clear(&h->out[i]);
+    h->nout = 0;
+    for (size_t i = 0; i < h->nparts; i++) {
+        if (again && h->parts[i].touched)
+            h->parts[i].next = h->parts[i].before;
+        h->parts[i].touched = false;
+    }
+    clear_rows(h, cbr_batch_rows(h->batch));
+    cbr_batch_clear(h->batch);
+}
+
+/* Whether a batch whose commit was not answered (the connection went
+ * away with it) was committed after all: its partitions' stored offsets
+ * are then where it ends. */
+static bool committed_after_all(stream_host *h)
+{
+    bool any = false;
+    for (size_t i = 0; i < h->nparts; i++) {
+        if (!h->parts[i].touched)
+            continue;
+        if (stream_store_offset(h->store, h->cfg->topic, (int32_t)i) != h->parts[i].next)
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+enum { GIVE_UP, AGAIN, COMMITTED };
+
+/* A fleet's batch that failed for a reason that passes: AGAIN when it is
+ * to be evaluated again from the store (a lease lost, the store back),
+ * COMMITTED when the store has it although its commit was not answered. */
+static int evaluate_again(stream_host *h, int rc_store, unsigned attempt)
+{
+    if (!stream_store_shared(h->store) || rc_store == -3 || attempt >= 20)
+        return GIVE_UP;
+    if (rc_store == -4) {
+        /* What this instance knew of the shared counters is wrong: the
+         * database says again. */
+        stream_shared_forget(h->shared);
+        return AGAIN;
+    }
+    if (!stream_store_lost(h->store) || !stream_store_wait(h))
+        return GIVE_UP;
+    if (committed_after_all(h))
+        return COMMITTED;
+    stream_shared_forget(h->shared);
+    return AGAIN;
+}
+
+int stream_process_pending(stream_host *h)
+{
+    if (h->fatal)
+        return -1;
+    if (h->npending == 0)
+        return 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (size_t i = 0; i < h->nparts; i++)
+        h->parts[i].before = h->parts[i].next;
+    uint64_t records, rejected;
+    int rc;
+    for (unsigned attempt = 0;; attempt++) {
+        records = rejected = 0;
+        h->store_rc = 0;
+        rc = evaluate(h, &records, &rejected);
+        /* One transaction: acknowledged outbox rows leave, counters, ledger
+         * records, new outbox rows and offsets arrive. */
+        if (rc == 0)
+            rc = stream_commit_out(h, write_batch, NULL);
+        int next = rc == 0 ? GIVE_UP : evaluate_again(h, h->store_rc, attempt);
+        if (next == COMMITTED) {
+            /* The outbox rows and their ids are the ones the database holds. */
+            stream_shared_forget(h->shared);
+            rc = 0;
+        }
+        if (next != AGAIN)
+            break;
+        if (h->shared)
+            stream_shared_abandon(h->shared);
+        forget_batch(h, true);
+    }
     if (rc != 0) {
         /* The counters in memory are ahead of the store now: stop and let a
          * restart resume from the last commit rather than go on from a
          * state no offset describes. */
-        fprintf(stderr, STREAM_PROG ": the batch could not be committed; stopping\n");
+        if (h->store_rc == -3)
+            fprintf(stderr, STREAM_PROG ": fenced: another instance owns a partition of this batch now; its "
+                            "work is not committed here; stopping\n");
+        else
+            fprintf(stderr, STREAM_PROG ": the batch could not be committed; stopping\n");
         h->fatal = true;
         stream_stop = 1;
     } else {
         stream_ledger_clean(h->ledger);
         stream_events_committed(h);
         stream_metrics_batch(h->metrics, records, rejected, seconds_since(&t0));
+        stream_metrics_leases(h->metrics, h->shared);
     }
-    for (size_t i = 0; i < h->nout; i++)
-        stream_msg_clear(&h->out[i]);
-    h->nout = 0;
-    for (size_t i = 0; i < h->nparts; i++)
-        h->parts[i].touched = false;
-    clear_rows(h, cbr_batch_rows(h->batch));
-    cbr_batch_clear(h->batch);
+    forget_batch(h, false);
     drop_pending(h);
     return rc;
 }

@@ -4,7 +4,8 @@
  * counters loaded (ledger records are read as batches name them), the
  * outbox left by the last run is handed to the producer before the
  * consumer joins the group, so that a restart first finishes what the last
- * run committed.  Between batches, pending awards vest on a timer (vest.c).  SIGTERM and SIGINT stop after the
+ * run committed.  A fleet's state (PostgreSQL) is read per batch instead,
+ * and its outbox per partition as each is assigned.  Between batches, pending awards vest on a timer (vest.c).  SIGTERM and SIGINT stop after the
  * batch in hand (commit, flush, leave the group); SIGHUP reloads the rules.
  * Exit status: 0 after a clean stop, 1 when the store, Kafka or the rules
  * failed, 2 for usage errors and a bundle refused at start. */
@@ -17,13 +18,6 @@
 #include "hosts/stream/stream.h"
 
 volatile sig_atomic_t stream_stop, stream_hup;
-
-int64_t stream_now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static void on_signal(int sig)
 {
@@ -50,7 +44,13 @@ static int run(stream_host *h)
     char msg[256];
     if (!(h->store = stream_store_open(h->cfg->state)))
         return 1;
-    if (!(h->ledger = stream_ledger_new(h->store)) || !(h->metrics = stream_metrics_new())) {
+    if (stream_store_shared(h->store) &&
+        !(h->shared = stream_shared_new(h->store, h->cfg->instance, (int)h->cfg->lease_slice,
+                                        h->cfg->lease_seconds))) {
+        fprintf(stderr, STREAM_PROG ": out of memory\n");
+        return 1;
+    }
+    if (!(h->ledger = stream_ledger_new(h->store, h->shared)) || !(h->metrics = stream_metrics_new())) {
         fprintf(stderr, STREAM_PROG ": out of memory\n");
         return 1;
     }
@@ -62,8 +62,12 @@ static int run(stream_host *h)
         return brc == -2 ? 2 : 1; /* a refused bundle is status 2, as in cbrc */
     if (stream_store_migrate_pots(h->store, h->prog) != 0 || stream_store_load_ledger(h->store, h->ledger) != 0)
         return 1;
-    fprintf(stderr, STREAM_PROG ": %s: %zu counters, %lld ledger records\n", h->cfg->state,
-            stream_ledger_count(h->ledger), (long long)stream_store_record_count(h->store));
+    if (h->shared)
+        fprintf(stderr, STREAM_PROG ": %s: a fleet's state, as instance %s; %lld ledger records\n",
+                stream_store_where(h->store), h->cfg->instance, (long long)stream_store_record_count(h->store));
+    else
+        fprintf(stderr, STREAM_PROG ": %s: %zu counters, %lld ledger records\n", h->cfg->state,
+                stream_ledger_count(h->ledger), (long long)stream_store_record_count(h->store));
     h->next_reload_check_ms = stream_now_ms() + h->cfg->reload_check_ms;
     if (!(h->reader = cbrin_open(NULL, CBRIN_JSONL, NULL, msg, sizeof msg))) {
         fprintf(stderr, STREAM_PROG ": %s\n", msg);
@@ -71,8 +75,12 @@ static int run(stream_host *h)
     }
     if (h->cfg->metrics && stream_metrics_serve(h->metrics, h->cfg->metrics) != 0)
         return 1;
-    if (stream_producer_start(h) != 0 || stream_outbox_resend_all(h) != 0)
+    /* A fleet's outbox is sent partition by partition, by whoever is
+     * assigned each (consume.c). */
+    if (stream_producer_start(h) != 0 || (!h->shared && stream_outbox_resend_all(h) != 0))
         return 1;
+    stream_metrics_store(h->metrics, true);
+    stream_metrics_leases(h->metrics, h->shared);
     if (stream_consumer_start(h) != 0)
         return 1;
     fprintf(stderr, STREAM_PROG ": consuming %s as group %s from %s\n", h->cfg->topic, h->cfg->group,
@@ -81,6 +89,10 @@ static int run(stream_host *h)
         stream_bundle_maybe_reload(h);
         if (stream_consume_once(h) != 0 || stream_vest_maybe(h) != 0)
             break;
+        /* A renewal that fails only shortens the leases: spending refuses
+         * what expired (shared.c), and the next renewal tries again. */
+        if (h->shared && stream_shared_renew(h->shared) != 0 && stream_store_lost(h->store))
+            stream_store_wait(h);
         stream_outbox_poll(h, 0);
         /* An idle stream still deletes what Kafka acknowledged. */
         if (h->nacked >= (size_t)h->cfg->batch_size || (h->nacked && h->npending == 0))
@@ -118,6 +130,10 @@ int main(int argc, char **argv)
         if (stream_outbox_commit_acks(&h) != 0)
             rc = 1;
     }
+    if (h.shared && stream_shared_release(h.shared) != 0)
+        fprintf(stderr, STREAM_PROG ": the leases could not be given back; they expire in %ld s\n",
+                cfg.lease_seconds);
+    stream_shared_free(h.shared);
     stream_producer_close(&h);
     stream_bundle_free(&h);
     cbrin_close(h.reader);

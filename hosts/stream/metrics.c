@@ -43,6 +43,12 @@ struct stream_metrics {
     int64_t outbox;
     uint64_t delivered, failed;
     char bundle[80];       /* a program hash: 64 hex digits */
+    /* a fleet's */
+    bool fleet;
+    size_t leases_held;
+    char *lease_lines;     /* cbr_stream_lease_room lines, rendered by stream_metrics_leases */
+    bool store_down;
+    uint64_t outages;
 };
 
 stream_metrics *stream_metrics_new(void)
@@ -62,6 +68,7 @@ void stream_metrics_free(stream_metrics *m)
     pthread_mutex_destroy(&m->mu);
     free(m->cash);
     free(m->lag);
+    free(m->lease_lines);
     free(m);
 }
 
@@ -164,13 +171,48 @@ void stream_metrics_bundle(stream_metrics *m, const char *hash, bool reload_ok)
 }
 
 /* A label value: backslash, quote and newline escaped. */
-static void add_label(cbrtb *t, const char *s)
+static void add_label_n(cbrtb *t, const char *s, size_t n)
 {
-    for (; *s; s++)
-        if (*s == '\\' || *s == '"' || *s == '\n')
-            cbrtb_puts(t, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n");
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\\' || s[i] == '"' || s[i] == '\n')
+            cbrtb_puts(t, s[i] == '\\' ? "\\\\" : s[i] == '"' ? "\\\"" : "\\n");
         else
-            cbrtb_put(t, s, 1);
+            cbrtb_put(t, s + i, 1);
+}
+
+static void add_label(cbrtb *t, const char *s) { add_label_n(t, s, strlen(s)); }
+
+static void lease_line(void *ud, const char *key, size_t n, int64_t room)
+{
+    cbrtb *t = ud;
+    cbrtb_puts(t, "cbr_stream_lease_room{key=\"");
+    add_label_n(t, key, n);
+    cbrtb_printf(t, "\"} %lld\n", (long long)room);
+}
+
+void stream_metrics_leases(stream_metrics *m, const stream_shared *s)
+{
+    if (!s)
+        return;
+    cbrtb t = {0};
+    size_t held = stream_shared_each(s, lease_line, &t);
+    pthread_mutex_lock(&m->mu);
+    m->fleet = true;
+    m->leases_held = held;
+    free(m->lease_lines);
+    m->lease_lines = t.oom ? NULL : t.p;
+    pthread_mutex_unlock(&m->mu);
+    if (t.oom)
+        cbrtb_free(&t);
+}
+
+void stream_metrics_store(stream_metrics *m, bool up)
+{
+    pthread_mutex_lock(&m->mu);
+    if (!up && !m->store_down)
+        m->outages++;
+    m->store_down = !up;
+    pthread_mutex_unlock(&m->mu);
 }
 
 static void metric(cbrtb *t, const char *name, const char *type, const char *help)
@@ -244,6 +286,19 @@ static char *render(stream_metrics *m, size_t *len)
     cbrtb_printf(&t, "cbr_stream_reloads_total{result=\"refused\"} %llu\n", (unsigned long long)m->reloads_refused);
     metric(&t, "cbr_stream_bundle_info", "gauge", "The hash of the running bundle.");
     cbrtb_printf(&t, "cbr_stream_bundle_info{hash=\"%s\"} 1\n", m->bundle);
+    metric(&t, "cbr_stream_store_up", "gauge", "1 while the state database answers, 0 during an outage.");
+    cbrtb_printf(&t, "cbr_stream_store_up %d\n", m->store_down ? 0 : 1);
+    metric(&t, "cbr_stream_store_outages_total", "counter", "Times the state database stopped answering.");
+    cbrtb_printf(&t, "cbr_stream_store_outages_total %llu\n", (unsigned long long)m->outages);
+    if (m->fleet) {
+        metric(&t, "cbr_stream_leases_held", "gauge", "Shared budgets and totals this instance holds room of.");
+        cbrtb_printf(&t, "cbr_stream_leases_held %zu\n", m->leases_held);
+        metric(&t, "cbr_stream_lease_room", "gauge",
+               "Room left of this instance's lease, in the counter's units (minor units; 1/10000 of a unit for "
+               "a budget across currencies; awards for a total).");
+        if (m->lease_lines)
+            cbrtb_puts(&t, m->lease_lines);
+    }
     pthread_mutex_unlock(&m->mu);
     if (t.oom) {
         cbrtb_free(&t);

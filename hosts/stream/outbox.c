@@ -138,6 +138,13 @@ void stream_outbox_poll(stream_host *h, int timeout_ms)
             send_one(h, &m);
         if (k >= 0)
             stream_msg_clear(&m);
+        /* The store did not answer (a fleet's database is down): the row
+         * is still there, and is tried again later. */
+        else if (!push(&h->retry, &h->nretry, &h->capretry, ids[i]))
+            fprintf(stderr, STREAM_PROG ": out of memory; outbox row %lld is sent at the next start\n",
+                    (long long)ids[i]);
+        else
+            h->retry_after_ms = stream_now_ms() + 1000;
     }
     free(ids);
     int64_t pending = stream_store_outbox_count(h->store);
@@ -156,7 +163,12 @@ int stream_outbox_resend_all(stream_host *h)
     if (n > 0)
         fprintf(stderr, STREAM_PROG ": %lld messages left in the outbox by the last run; sending them\n",
                 (long long)n);
-    return stream_store_each_outbox(h->store, resend, h);
+    return stream_store_each_outbox(h->store, -1, resend, h);
+}
+
+int stream_outbox_resend_part(stream_host *h, int32_t partition)
+{
+    return stream_store_each_outbox(h->store, partition, resend, h);
 }
 
 int stream_outbox_commit_acks(stream_host *h)

@@ -5,7 +5,8 @@
  * what settling puts, until the batch's transaction has written the
  * changed ones beside the counters, the outbox and the offsets; then they
  * are all forgotten, so memory holds one batch's records, not the life of
- * the process. */
+ * the process.  Each record keeps the input partition of its purchase: in
+ * a fleet, the instance that owns the partition vests it (vest.c). */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@ typedef struct rec {
     char *data;          /* NULL: the store holds no record under key */
     size_t len;
     int64_t due, at;
+    int32_t part;        /* the input partition the record belongs to; -1 unknown */
+    bool loaded;         /* data is the store's (or what this batch put) */
     bool dirty;          /* put by this batch */
 } rec;
 
@@ -93,8 +96,20 @@ static bool claim(stream_records *r, rec *e, const char *key, size_t n, uint64_t
         return false;
     e->n = n;
     e->hash = h;
+    e->part = -1;
     r->n++;
     return true;
+}
+
+cbr_status stream_records_hint(stream_records *r, const char *key, size_t n, int32_t part)
+{
+    uint64_t h = hfnv64(key, n);
+    rec *e = slot(r, key, n, h);
+    if (!e || (!e->key && !claim(r, e, key, n, h)))
+        return CBR_ERR_NOMEM;
+    if (!e->loaded)
+        e->part = part;
+    return CBR_OK;
 }
 
 cbr_status stream_records_get(stream_records *r, const char *key, size_t n, const void **data, size_t *len)
@@ -103,18 +118,23 @@ cbr_status stream_records_get(stream_records *r, const char *key, size_t n, cons
     rec *e = slot(r, key, n, h);
     if (!e)
         return CBR_ERR_NOMEM;
-    if (!e->key) {
+    if (!e->loaded) {
         char *d = NULL;
         size_t dl = 0;
-        int rc = stream_store_get_record(r->store, key, n, &d, &dl);
+        int32_t part = -1;
+        int rc = stream_store_get_record(r->store, key, n, &d, &dl, &part);
         if (rc < 0)
             return CBR_ERR_IO;
-        if (!claim(r, e, key, n, h)) {
+        if (!e->key && !claim(r, e, key, n, h)) {
             free(d);
             return CBR_ERR_NOMEM;
         }
         e->data = d;
         e->len = dl;
+        e->loaded = true;
+        /* A stored record keeps the partition of its purchase. */
+        if (rc == 1 && part >= 0)
+            e->part = part;
     }
     *data = e->data;
     *len = e->len;
@@ -136,6 +156,7 @@ cbr_status stream_records_put(stream_records *r, const char *key, size_t n, cons
     e->len = len;
     e->due = due;
     e->at = at;
+    e->loaded = true;
     e->dirty = true;
     return CBR_OK;
 }
@@ -163,7 +184,8 @@ int stream_records_write(stream_records *r)
         qsort(v, n, sizeof *v, cmp_rec);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = stream_store_put_record(r->store, v[i]->key, v[i]->n, v[i]->data, v[i]->len, v[i]->due, v[i]->at);
+        rc = stream_store_put_record(r->store, v[i]->key, v[i]->n, v[i]->data, v[i]->len, v[i]->due, v[i]->at,
+                                     v[i]->part);
     free(v);
     return rc;
 }

@@ -20,6 +20,7 @@ typedef struct due_rec {
     char *key, *data;
     size_t n, len;
     int64_t due, at;
+    int32_t part;            /* the input partition of its purchase */
     char *vested;            /* the record after, from cbr_ledger_vest */
     size_t vlen;
 } due_rec;
@@ -27,13 +28,18 @@ typedef struct due_rec {
 typedef struct due_list {
     due_rec v[CHUNK];
     size_t n;
+    /* a fleet's: the partitions this instance owns, and their epochs */
+    int32_t *parts;
+    int64_t *epochs;
+    size_t nparts;
 } due_list;
 
-static int take(void *ud, const char *key, size_t n, const void *data, size_t len, int64_t at)
+static int take(void *ud, const char *key, size_t n, const void *data, size_t len, int64_t at, int32_t part)
 {
     due_list *l = ud;
     due_rec *r = &l->v[l->n];
-    *r = (due_rec){.key = stream_dup(key, n), .n = n, .data = stream_dup(data, len), .len = len, .at = at};
+    *r = (due_rec){.key = stream_dup(key, n), .n = n, .data = stream_dup(data, len), .len = len, .at = at,
+                   .part = part};
     l->n++;
     return r->key && r->data ? 0 : -1;
 }
@@ -72,11 +78,16 @@ static void clear_out(stream_host *h)
 static int write_vested(stream_host *h, void *ud)
 {
     const due_list *l = ud;
-    int rc = 0;
+    /* A fleet's vesting is its partitions' owner's: another instance that
+     * took one since may be vesting its records too. */
+    int rc = stream_store_shared(h->store)
+                 ? stream_store_fence(h->store, h->cfg->topic, l->parts, l->epochs, l->nparts) : 0;
     for (size_t i = 0; rc == 0 && i < l->n; i++)
         if (l->v[i].vested)
             rc = stream_store_put_record(h->store, l->v[i].key, l->v[i].n, l->v[i].vested, l->v[i].vlen,
-                                         l->v[i].due, l->v[i].at);
+                                         l->v[i].due, l->v[i].at, l->v[i].part);
+    if (rc < -1)
+        h->store_rc = rc;
     return rc;
 }
 
@@ -84,8 +95,8 @@ static int write_vested(stream_host *h, void *ud)
 static int vest_chunk(stream_host *h, int64_t now, due_list *l, bool *more)
 {
     *more = false;
-    if (stream_store_each_due(h->store, now, CHUNK, take, l) != 0) {
-        fprintf(stderr, STREAM_PROG ": out of memory reading the pending awards\n");
+    if (stream_store_each_due(h->store, now, CHUNK, l->parts, l->nparts, take, l) != 0) {
+        fprintf(stderr, STREAM_PROG ": the pending awards could not be read\n");
         return -1;
     }
     if (l->n == 0)
@@ -94,12 +105,15 @@ static int vest_chunk(stream_host *h, int64_t now, due_list *l, bool *more)
     for (size_t i = 0; i < l->n; i++) {
         due_rec *r = &l->v[i];
         cbr_error err;
+        size_t nout = h->nout;
         if (cbr_ledger_vest(NULL, r->data, r->len, now, on_vest, &vu, &r->vested, &r->vlen, &r->due, &err) !=
             CBR_OK) {
-            fprintf(stderr, STREAM_PROG ": %s: the ledger record %.*s cannot be vested: %s\n", h->cfg->state,
-                    (int)r->n, r->key, err.message);
+            fprintf(stderr, STREAM_PROG ": %s: the ledger record %.*s cannot be vested: %s\n",
+                    stream_store_where(h->store), (int)r->n, r->key, err.message);
             return -1;
         }
+        for (size_t k = nout; k < h->nout; k++)
+            h->out[k].part = r->part;
     }
     if (vu.oom) {
         fprintf(stderr, STREAM_PROG ": out of memory vesting\n");
@@ -114,20 +128,43 @@ static int vest_chunk(stream_host *h, int64_t now, due_list *l, bool *more)
     return 0;
 }
 
+/* The partitions a fleet's instance vests for: those it owns now. */
+static bool owned(stream_host *h, due_list *l)
+{
+    size_t n = h->nparts ? h->nparts : 1;
+    if (!(l->parts = malloc(n * sizeof *l->parts)) || !(l->epochs = malloc(n * sizeof *l->epochs)))
+        return false;
+    for (size_t i = 0; i < h->nparts; i++)
+        if (h->parts[i].assigned) {
+            l->parts[l->nparts] = (int32_t)i;
+            l->epochs[l->nparts++] = h->parts[i].epoch;
+        }
+    return true;
+}
+
 int stream_vest_due(stream_host *h)
 {
     if (h->fatal)
         return -1;
     int64_t now = (int64_t)time(NULL);
     due_list *l = calloc(1, sizeof *l);
-    bool more = l != NULL;
-    int rc = l ? 0 : -1;
+    bool more = l && owned(h, l);
+    int rc = more ? 0 : -1;
+    h->store_rc = 0;
     while (rc == 0 && more && !stream_stop) {
         rc = vest_chunk(h, now, l, &more);
         clear_out(h);
         drop(l);
     }
+    if (l) {
+        free(l->parts);
+        free(l->epochs);
+    }
     free(l);
+    /* A fleet's database away: nothing of the chunk was stored, and the
+     * next round vests it once the database answers again. */
+    if (rc != 0 && h->store_rc != -3 && stream_store_shared(h->store) && stream_store_lost(h->store))
+        return stream_store_wait(h) ? 0 : -1;
     if (rc != 0) {
         fprintf(stderr, STREAM_PROG ": pending awards could not be vested; stopping\n");
         h->fatal = true;

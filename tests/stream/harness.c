@@ -1,10 +1,11 @@
 /* harness.c: the machinery of the cbr-stream tests: the mock cluster, the
  * records, cbrc's answer, the cbr-stream process and the comparison.
  *
- *     stream-harness e2e|faults
+ *     stream-harness e2e|faults|offsets|fleet|budget
  *
  * reads CBR_STREAM, CBRC and CBR_SRCDIR from the environment (make check
- * sets them) and CBR_STREAM_SEED to replay a run; prints TAP. */
+ * sets them), CBR_STREAM_SEED to replay a run, and for fleet and budget
+ * CBR_TEST_PG and CBR_TEST_PG_CTL (tests/stream/pg.sh); prints TAP. */
 #include "config.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -90,7 +91,7 @@ static void on_produced(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
 }
 
-static rd_kafka_t *client(harness *h, rd_kafka_type_t type, const char *const kv[][2], size_t n)
+rd_kafka_t *h_client(harness *h, rd_kafka_type_t type, const char *const kv[][2], size_t n)
 {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -112,7 +113,7 @@ fail:
     return NULL;
 }
 
-static int free_port(void)
+int h_free_port(void)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -128,7 +129,15 @@ static int free_port(void)
 
 int h_init(harness *h, const char *name)
 {
+    return h_init_parts(h, name, 4);
+}
+
+int h_init_parts(harness *h, const char *name, int nparts)
+{
     memset(h, 0, sizeof *h);
+    h->nparts = nparts;
+    for (int i = 0; i < H_INSTANCES; i++)
+        h->inst_status[i] = -1;
     h->stream_bin = getenv("CBR_STREAM");
     h->cbrc = getenv("CBRC");
     h->srcdir = getenv("CBR_SRCDIR");
@@ -147,7 +156,7 @@ int h_init(harness *h, const char *name)
         return -1;
     }
     h_diag("work directory %s", h->work);
-    h->owner = client(h, RD_KAFKA_PRODUCER, NULL, 0);
+    h->owner = h_client(h, RD_KAFKA_PRODUCER, NULL, 0);
     if (!h->owner)
         return -1;
     h->mc = rd_kafka_mock_cluster_new(h->owner, 3);
@@ -157,12 +166,12 @@ int h_init(harness *h, const char *name)
     }
     h->bootstraps = rd_kafka_mock_cluster_bootstraps(h->mc);
     h_diag("mock cluster at %s", h->bootstraps);
-    rd_kafka_mock_topic_create(h->mc, "transactions", 4, 3);
+    rd_kafka_mock_topic_create(h->mc, "transactions", nparts, 3);
     rd_kafka_mock_topic_create(h->mc, "cashback_events", 4, 3);
     rd_kafka_mock_topic_create(h->mc, "transactions.rejected", 1, 3);
     static const char *const ckv[][2] = {{"group.id", "harness-reader"}, {"enable.auto.commit", "false"},
                                          {"auto.offset.reset", "earliest"}};
-    h->reader = client(h, RD_KAFKA_CONSUMER, ckv, 3);
+    h->reader = h_client(h, RD_KAFKA_CONSUMER, ckv, 3);
     if (!h->reader)
         return -1;
     /* The reader assigns (no group join: that takes 3 s in the mock). */
@@ -172,7 +181,7 @@ int h_init(harness *h, const char *name)
     rd_kafka_topic_partition_list_add(l, "transactions.rejected", 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(h->reader, l);
     rd_kafka_topic_partition_list_destroy(l);
-    h->metrics_port = free_port();
+    h->metrics_port = h_free_port();
     return 0;
 }
 
@@ -185,6 +194,11 @@ void h_fini(harness *h)
         kill(h->pid, SIGKILL);
         waitpid(h->pid, NULL, 0);
     }
+    for (int i = 0; i < H_INSTANCES; i++)
+        if (h->inst[i] > 0) {
+            kill(h->inst[i], SIGKILL);  /* a stopped one too */
+            waitpid(h->inst[i], NULL, 0);
+        }
     h_intruder_leave(h);
     if (h->reader) {
         rd_kafka_consumer_close(h->reader);
@@ -214,7 +228,8 @@ void h_fini(harness *h)
         if (system(cmd) != 0)
             fprintf(stderr, "harness: could not remove %s\n", h->work);
     } else {
-        h_diag("kept %s (cbr-stream's log is stream.log)", h->work);
+        h_diag("kept %s (cbr-stream's log is stream.log, a fleet's %s-N.log)", h->work,
+               h->inst_log ? h->inst_log : "stream");
     }
 }
 
@@ -380,7 +395,7 @@ int h_produce_phase(harness *h, int phase)
     rd_kafka_mock_clear_request_errors(h->mc, 0 /* Produce */);
     const char *debug = getenv("CBR_HARNESS_DEBUG");
     const char *const pkv[][2] = {{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"debug", debug ? debug : ""}};
-    h->producer = client(h, RD_KAFKA_PRODUCER, pkv, debug ? 3 : 2);
+    h->producer = h_client(h, RD_KAFKA_PRODUCER, pkv, debug ? 3 : 2);
     if (!h->producer)
         return -1;
     for (size_t i = 0; i < h->ntx; i++) {
@@ -388,7 +403,7 @@ int h_produce_phase(harness *h, int phase)
         if (t->phase != phase)
             continue;
         rd_kafka_resp_err_t e;
-        while ((e = rd_kafka_producev(h->producer, RD_KAFKA_V_TOPIC("transactions"),
+        while ((e = rd_kafka_producev(h->producer, RD_KAFKA_V_TOPIC(h->topic ? h->topic : "transactions"),
                                       RD_KAFKA_V_KEY(t->key, strlen(t->key)),
                                       RD_KAFKA_V_VALUE(t->json, t->json ? strlen(t->json) : 0),
                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -460,7 +475,7 @@ static int cmp_expect(const void *a, const void *b)
 
 /* The text of "key":"value" in a flat JSON object (our own awards and
  * cbrc's output: no escaped quotes in the values the tests use). */
-static bool json_get(const char *s, size_t n, const char *key, char *out, size_t outn)
+bool h_json_get(const char *s, size_t n, const char *key, char *out, size_t outn)
 {
     char pat[64];
     int k = snprintf(pat, sizeof pat, "\"%s\":\"", key);
@@ -480,18 +495,28 @@ static bool json_get(const char *s, size_t n, const char *key, char *out, size_t
     return false;
 }
 
+/* Whether the record with this value was produced under another user's
+ * key: cbr-stream rejects it before evaluating, so cbrc must not see it. */
+static bool is_miskeyed(const harness *h, const void *v, size_t n)
+{
+    for (size_t i = 0; i < h->ntx; i++)
+        if (h->tx[i].miskeyed && strlen(h->tx[i].json) == n && !memcmp(h->tx[i].json, v, n))
+            return true;
+    return false;
+}
+
 int h_answer(harness *h, const char *bundle)
 {
     /* The input topic, partition by partition, as cbrc's input. */
     static const char *const kv[][2] = {{"group.id", "harness-answer"}, {"enable.auto.commit", "false"}};
-    rd_kafka_t *c = client(h, RD_KAFKA_CONSUMER, kv, 2);
+    rd_kafka_t *c = h_client(h, RD_KAFKA_CONSUMER, kv, 2);
     char path[512];
     snprintf(path, sizeof path, "%s/input.jsonl", h->work);
     FILE *f = fopen(path, "w");
     if (!c || !f)
         return -1;
-    size_t tombstones = 0;
-    for (int p = 0; p < 4; p++) {
+    size_t tombstones = 0, miskeyed = 0;
+    for (int p = 0; p < h->nparts; p++) {
         int64_t lo, hi;
         if (rd_kafka_query_watermark_offsets(c, "transactions", p, &lo, &hi, 10000)) {
             fprintf(stderr, "harness: watermarks of transactions/%d\n", p);
@@ -508,10 +533,12 @@ int h_answer(harness *h, const char *bundle)
             if (!m)
                 continue;
             if (!m->err && m->partition == p) {
-                if (m->payload && m->len)
-                    fprintf(f, "%.*s\n", (int)m->len, (const char *)m->payload);
-                else
+                if (!m->payload || !m->len)
                     tombstones++;
+                else if (is_miskeyed(h, m->payload, m->len))
+                    miskeyed++;
+                else
+                    fprintf(f, "%.*s\n", (int)m->len, (const char *)m->payload);
                 at = m->offset + 1;
             }
             rd_kafka_message_destroy(m);
@@ -527,7 +554,7 @@ int h_answer(harness *h, const char *bundle)
     fclose(f);
     /* The harness's own check: the log holds each produced record once. */
     char cmd[8192]; /* the command below names the work directory eleven times */
-    snprintf(cmd, sizeof cmd, "test $(wc -l < '%s/input.jsonl') -eq %zu", h->work, h->ntx - tombstones);
+    snprintf(cmd, sizeof cmd, "test $(wc -l < '%s/input.jsonl') -eq %zu", h->work, h->ntx - tombstones - miskeyed);
     if (sh(cmd) != 0) {
         fprintf(stderr, "harness: the mock's input log does not hold each produced record once; no answer\n");
         return -1;
@@ -555,9 +582,9 @@ int h_answer(harness *h, const char *bundle)
     while (fgets(line, sizeof line, f)) {
         char tid[128], award[256], cash[64], cur[8], event[16];
         size_t n = strlen(line);
-        if (!json_get(line, n, "tid", tid, sizeof tid) || !json_get(line, n, "award_id", award, sizeof award) ||
-            !json_get(line, n, "cashback", cash, sizeof cash) || !json_get(line, n, "currency", cur, sizeof cur) ||
-            !json_get(line, n, "event", event, sizeof event)) {
+        if (!h_json_get(line, n, "tid", tid, sizeof tid) || !h_json_get(line, n, "award_id", award, sizeof award) ||
+            !h_json_get(line, n, "cashback", cash, sizeof cash) || !h_json_get(line, n, "currency", cur, sizeof cur) ||
+            !h_json_get(line, n, "event", event, sizeof event)) {
             fprintf(stderr, "harness: cannot read cbrc's award %s", line);
             fclose(f);
             return -1;
@@ -581,7 +608,7 @@ int h_answer(harness *h, const char *bundle)
         if (h->tx[i].bad) {
             h->rejects = realloc(h->rejects, (h->nrejects + 1) * sizeof *h->rejects);
             h->rejects[h->nrejects++] = (h_expect){.id = fmt("%s|%s", h->tx[i].key, h->tx[i].json ? h->tx[i].json : "")};
-            bad_in_file += h->tx[i].json != NULL;
+            bad_in_file += h->tx[i].json != NULL && !h->tx[i].miskeyed;
         }
     snprintf(path, sizeof path, "%s/rejects.jsonl", h->work);
     f = fopen(path, "r");
@@ -607,9 +634,9 @@ int h_answer(harness *h, const char *bundle)
     if (f)
         fclose(f);
     qsort(h->rejects, h->nrejects, sizeof *h->rejects, cmp_expect);
-    h_ok(h, in_file == bad_in_file + refused && tombstones == h->nrejects - bad_in_file - refused,
-         "cbrc run rejects the %zu bad records of its input (and the %zu tombstones never reach it)", bad_in_file,
-         tombstones);
+    h_ok(h, in_file == bad_in_file + refused && tombstones + miskeyed == h->nrejects - bad_in_file - refused,
+         "cbrc run rejects the %zu bad records of its input (and the %zu tombstones and %zu records under "
+         "another user's key never reach it)", bad_in_file, tombstones, miskeyed);
     h_ok(h, refused > 0 && events[1] > 0 && events[2] > 0,
          "the records hold duplicates and bad refunds (%zu refused), refunds (%zu reversals) and pending awards "
          "that vest (%zu)", refused, events[1], events[2]);
@@ -621,42 +648,71 @@ int h_answer(harness *h, const char *bundle)
 
 /* ---- cbr-stream ---- */
 
-int h_start(harness *h, const char *bundle)
+pid_t h_spawn(harness *h, const char *bundle, const char *state, const char *log, int port,
+              const char *const *extra)
 {
-    char bpath[512], state[512], log[512], metrics[64];
+    char bpath[512], lpath[512], metrics[64];
     snprintf(bpath, sizeof bpath, "%s/%s", h->work, bundle);
-    snprintf(state, sizeof state, "%s/state.db", h->work);
-    snprintf(log, sizeof log, "%s/stream.log", h->work);
-    snprintf(metrics, sizeof metrics, "127.0.0.1:%d", h->metrics_port);
-    /* Half the settings come from a config file, as an operator's would. */
-    char conf[512];
+    snprintf(lpath, sizeof lpath, "%s/%s", h->work, log);
+    snprintf(metrics, sizeof metrics, "127.0.0.1:%d", port);
+    /* Half the settings come from a config file, as an operator's would.
+     * A fleet starts instances while others read it: written aside and
+     * renamed into place, so that none reads half a file. */
+    char conf[512], tmp[520];
     snprintf(conf, sizeof conf, "%s/stream.conf", h->work);
-    FILE *cf = fopen(conf, "w");
+    snprintf(tmp, sizeof tmp, "%s.tmp", conf);
+    FILE *cf = fopen(tmp, "w");
     if (!cf)
         return -1;
     fprintf(cf, "# cbr-stream settings for the test\nbrokers = %s\ngroup = %s\nbatch-size = 64\n"
                 "# a killed member must leave the group quickly\nkafka.session.timeout.ms = 6000\n"
                 "consumer.heartbeat.interval.ms = 500\n", h->bootstraps, h->group ? h->group : "cbr-test");
-    if (fclose(cf) != 0)
+    if (fclose(cf) != 0 || rename(tmp, conf) != 0)
         return -1;
+    const char *argv[48] = {h->stream_bin, "--config", conf, "--bundle", bpath, "--state", state,
+                            "--wait-ms", "50", "--metrics", metrics, "--reload-check-ms", "100", "--vest-every", "1",
+                            "-X", "consumer.topic.metadata.refresh.interval.ms=2000"};
+    size_t n = 17;
+    const char *const topics[][2] = {{"--topic", h->topic}, {"--awards-topic", h->awards_topic},
+                                     {"--rejects-topic", h->rejects_topic}};
+    for (size_t i = 0; i < 3; i++)
+        if (topics[i][1]) {
+            argv[n++] = topics[i][0];
+            argv[n++] = topics[i][1];
+        }
+    for (size_t i = 0; extra && extra[i]; i++) {
+        if (n + 2 > sizeof argv / sizeof *argv) {
+            fprintf(stderr, "harness: too many arguments for cbr-stream\n");
+            return -1;
+        }
+        argv[n++] = extra[i];
+    }
+    argv[n] = NULL;
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
             close(fd);
         }
-        const char *argv[] = {h->stream_bin, "--config", conf, "--bundle", bpath, "--state", state,
-                              "--wait-ms", "50", "--metrics", metrics, "--reload-check-ms", "100", "--vest-every", "1",
-                              "-X", "consumer.topic.metadata.refresh.interval.ms=2000", NULL};
         execv(h->stream_bin, (char *const *)argv);
         fprintf(stderr, "harness: exec %s: %s\n", h->stream_bin, strerror(errno));
         _exit(127);
     }
+    return pid;
+}
+
+int h_start(harness *h, const char *bundle)
+{
+    char state[512];
+    snprintf(state, sizeof state, "%s/state.db", h->work);
+    pid_t pid = h_spawn(h, bundle, state, "stream.log", h->metrics_port, NULL);
+    if (pid < 0)
+        return -1;
     h->pid = pid;
     h->starts++;
     return 0;
@@ -696,10 +752,10 @@ static void got_award(harness *h, const rd_kafka_message_t *m)
 {
     char award[256], event[16], tid[128], id[420], cash[64], cur[8], bundle[80] = "", amount[80];
     const char *s = m->payload;
-    if (!s || !json_get(s, m->len, "award_id", award, sizeof award) ||
-        !json_get(s, m->len, "event", event, sizeof event) || !json_get(s, m->len, "tid", tid, sizeof tid) ||
-        !json_get(s, m->len, "cashback", cash, sizeof cash) || !json_get(s, m->len, "currency", cur, sizeof cur) ||
-        (!json_get(s, m->len, "bundle", bundle, sizeof bundle) && strcmp(event, "vest"))) {
+    if (!s || !h_json_get(s, m->len, "award_id", award, sizeof award) ||
+        !h_json_get(s, m->len, "event", event, sizeof event) || !h_json_get(s, m->len, "tid", tid, sizeof tid) ||
+        !h_json_get(s, m->len, "cashback", cash, sizeof cash) || !h_json_get(s, m->len, "currency", cur, sizeof cur) ||
+        (!h_json_get(s, m->len, "bundle", bundle, sizeof bundle) && strcmp(event, "vest"))) {
         h_diag("unreadable award: %.*s", (int)m->len, s ? s : "");
         h->unexpected++;
         return;
@@ -742,10 +798,19 @@ static void got_reject(harness *h, const rd_kafka_message_t *m)
             h_diag("rejected but not bad: %s", v);
     } else if (e->seen++ == 0) {
         h->rejects_seen++;
+        snprintf(e->reason, sizeof e->reason, "%.*s", (int)rlen, reason ? (const char *)reason : "");
         if (h->rejects_seen <= 3)
             h_diag("rejected `%.40s`: %.*s", v, (int)rlen, (const char *)reason);
     }
     free(v);
+}
+
+h_expect *h_find_reject(harness *h, const char *key, const char *json)
+{
+    char *id = fmt("%s|%s", key, json ? json : "");
+    h_expect *e = id ? find(h->rejects, h->nrejects, id) : NULL;
+    free(id);
+    return e;
 }
 
 static void got(harness *h, rd_kafka_message_t *m)
@@ -789,6 +854,11 @@ void h_pump(harness *h, int ms)
     } while (h_now_ms() < deadline);
 }
 
+void h_pump_random(harness *h, int lo, int hi)
+{
+    h_pump(h, lo + (int)(h_rand(h) % (uint64_t)(hi - lo + 1)));
+}
+
 bool h_complete(const harness *h)
 {
     return h->nawards > 0 && h->awards_seen == h->nawards && h->rejects_seen == h->nrejects;
@@ -806,7 +876,7 @@ int h_intruder_join(harness *h)
 {
     static const char *const kv[][2] = {{"group.id", "cbr-test"}, {"enable.auto.commit", "false"},
                                         {"auto.offset.reset", "earliest"}};
-    h->intruder = client(h, RD_KAFKA_CONSUMER, kv, 3);
+    h->intruder = h_client(h, RD_KAFKA_CONSUMER, kv, 3);
     if (!h->intruder)
         return -1;
     rd_kafka_poll_set_consumer(h->intruder);
@@ -829,8 +899,13 @@ void h_intruder_leave(harness *h)
 
 size_t h_log_count(harness *h, const char *text)
 {
+    return h_file_count(h, "stream.log", text);
+}
+
+size_t h_file_count(harness *h, const char *file, const char *text)
+{
     char path[512], line[4096];
-    snprintf(path, sizeof path, "%s/stream.log", h->work);
+    snprintf(path, sizeof path, "%s/%s", h->work, file);
     FILE *f = fopen(path, "r");
     size_t n = 0;
     while (f && fgets(line, sizeof line, f))
@@ -844,8 +919,13 @@ size_t h_log_count(harness *h, const char *text)
 
 char *h_metrics_text(harness *h)
 {
+    return h_metrics_text_at(h->metrics_port);
+}
+
+char *h_metrics_text_at(int port)
+{
     int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h->metrics_port),
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (s < 0)
         return NULL;
@@ -881,7 +961,12 @@ char *h_metrics_text(harness *h)
 
 double h_metric(harness *h, const char *name)
 {
-    char *t = h_metrics_text(h);
+    return h_metric_at(h->metrics_port, name);
+}
+
+double h_metric_at(int port, const char *name)
+{
+    char *t = h_metrics_text_at(port);
     double v = -1;
     size_t n = strlen(name);
     for (char *line = t; line && *line;) {
@@ -969,11 +1054,48 @@ static char *ledger_text(const char *path, size_t *count)
     return out;
 }
 
-void h_check_store(harness *h)
+char *h_expected_counters(harness *h)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/expected-state.txt", h->work);
-    char *want = read_state_file(path);
+    return read_state_file(path);
+}
+
+char *h_expected_ledger(harness *h, size_t *count)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/expected-state.db", h->work);
+    return ledger_text(path, count);
+}
+
+void h_show_diff(const char *what, const char *want, const char *got)
+{
+    if (!want || !got || !strcmp(want, got))
+        return;
+    const char *a = want, *b = got;
+    while (*a && *a == *b)
+        a++, b++;
+    while (a > want && a[-1] != '\n')
+        a--, b--;
+    h_diag("%s differ at: want `%.*s`, got `%.*s`", what, (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+}
+
+int64_t h_produced(harness *h)
+{
+    int64_t sum = 0;
+    for (int p = 0; p < h->nparts; p++) {
+        int64_t lo, hi;
+        if (rd_kafka_query_watermark_offsets(h->reader, h->topic ? h->topic : "transactions", p, &lo, &hi, 10000))
+            return -1;
+        sum += hi;
+    }
+    return sum;
+}
+
+void h_check_store(harness *h)
+{
+    char path[512];
+    char *want = h_expected_counters(h);
     snprintf(path, sizeof path, "%s/state.db", h->work);
     sqlite3 *db;
     char *got = NULL;
@@ -994,7 +1116,7 @@ void h_check_store(harness *h)
             sqlite3_step(st) == SQLITE_ROW)
             outbox = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
-        for (int p = 0; p < 4; p++) {
+        for (int p = 0; p < h->nparts; p++) {
             int64_t lo, hi, next = -1;
             rd_kafka_query_watermark_offsets(h->reader, "transactions", p, &lo, &hi, 10000);
             if (sqlite3_prepare_v2(db, "SELECT next FROM offsets WHERE topic = 'transactions' AND part = ?1", -1,
@@ -1012,36 +1134,19 @@ void h_check_store(harness *h)
         sqlite3_close(db);
     }
     bool same = want && got && !strcmp(want, got);
-    if (!same && want && got) {
-        /* the first line that differs */
-        const char *a = want, *b = got;
-        while (*a && *a == *b)
-            a++, b++;
-        while (a > want && a[-1] != '\n')
-            a--, b--;
-        h_diag("counters differ at: want `%.*s`, got `%.*s`", (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
-    }
+    h_show_diff("counters", want, got);
     size_t lines = 0;
     for (const char *p = want; p && *p; p++)
         lines += *p == '\n';
     h_ok(h, same, "the limit and budget counters in the store equal cbrc's (%zu counters, none counted twice)",
          lines);
     size_t nwant, ngot;
-    snprintf(path, sizeof path, "%s/expected-state.db", h->work);
-    char *lwant = ledger_text(path, &nwant);
-    snprintf(path, sizeof path, "%s/state.db", h->work);
+    char *lwant = h_expected_ledger(h, &nwant);
     char *lgot = ledger_text(path, &ngot);
     h_ok(h, lwant && lgot && nwant > 0 && !strcmp(lwant, lgot),
          "the award ledger in the store equals cbrc's after its vesting job (%zu records, %zu in the store)", nwant,
          ngot);
-    if (lwant && lgot && strcmp(lwant, lgot)) {
-        const char *a = lwant, *b = lgot;
-        while (*a && *a == *b)
-            a++, b++;
-        while (a > lwant && a[-1] != '\n')
-            a--, b--;
-        h_diag("ledgers differ at: want `%.60s`, got `%.60s`", a, b);
-    }
+    h_show_diff("ledgers", lwant, lgot);
     free(lwant);
     free(lgot);
     h_ok(h, outbox == 0, "the outbox is empty after the stop (%lld rows)", (long long)outbox);
@@ -1050,22 +1155,34 @@ void h_check_store(harness *h)
     free(got);
 }
 
+/* Each scenario and the partitions of its input topic: a fleet's twelve
+ * give three instances several each to lose and take over. */
+static const struct {
+    const char *name;
+    int (*run)(harness *h);
+    int nparts;
+} scenarios[] = {
+    {"e2e", h_scenario_e2e, 4},       {"faults", h_scenario_faults, 4}, {"offsets", h_scenario_offsets, 4},
+    {"fleet", h_scenario_fleet, 12},  {"budget", h_scenario_budget, 6},
+};
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 || (strcmp(argv[1], "e2e") && strcmp(argv[1], "faults") && strcmp(argv[1], "offsets"))) {
-        fprintf(stderr, "usage: stream-harness e2e|faults|offsets\n");
+    size_t k = 0, n = sizeof scenarios / sizeof *scenarios;
+    while (argc == 2 && k < n && strcmp(argv[1], scenarios[k].name))
+        k++;
+    if (argc != 2 || k == n) {
+        fprintf(stderr, "usage: stream-harness e2e|faults|offsets|fleet|budget\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     harness h;
-    if (h_init(&h, argv[1]) != 0) {
+    if (h_init_parts(&h, argv[1], scenarios[k].nparts) != 0) {
         printf("Bail out! the harness could not start\n");
         h_fini(&h);
         return 1;
     }
-    int rc = !strcmp(argv[1], "e2e")      ? h_scenario_e2e(&h)
-             : !strcmp(argv[1], "faults") ? h_scenario_faults(&h)
-                                          : h_scenario_offsets(&h);
+    int rc = scenarios[k].run(&h);
     if (rc != 0)
         h_ok(&h, false, "the scenario ran to its end");
     rc = h_done(&h);

@@ -185,12 +185,6 @@ int h_scenario_e2e(harness *h)
     return 0;
 }
 
-/* A random pause of lo..hi ms, spent reading what cbr-stream produces. */
-static void pump_random(harness *h, int lo, int hi)
-{
-    h_pump(h, lo + (int)(h_rand(h) % (uint64_t)(hi - lo + 1)));
-}
-
 static int kill_and_restart(harness *h)
 {
     h_kill(h, SIGKILL);
@@ -208,7 +202,7 @@ int h_scenario_faults(harness *h)
     if (h_produce_phase(h, 0) || h_start(h, "live.cbrx"))
         return -1;
     /* Killed while it joins, reads or commits: anywhere in 2..6 s. */
-    pump_random(h, 2000, 6000);
+    h_pump_random(h, 2000, 6000);
     if (kill_and_restart(h))
         return -1;
 
@@ -220,7 +214,7 @@ int h_scenario_faults(harness *h)
                                       RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                       RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR__TRANSPORT);
     h_diag("injected 6 Produce errors");
-    pump_random(h, 3000, 8000);
+    h_pump_random(h, 3000, 8000);
     if (kill_and_restart(h))
         return -1;
 
@@ -236,13 +230,13 @@ int h_scenario_faults(harness *h)
      * as a broker would), and the input must hold each record once. */
     if (h_produce_phase(h, 2))
         return -1;
-    pump_random(h, 500, 2000);
+    h_pump_random(h, 500, 2000);
     rd_kafka_mock_broker_set_down(h->mc, 2);
     h_diag("broker 2 down");
-    pump_random(h, 1500, 3000);
+    h_pump_random(h, 1500, 3000);
     rd_kafka_mock_broker_set_up(h->mc, 2);
     h_diag("broker 2 up");
-    pump_random(h, 500, 4000);
+    h_pump_random(h, 500, 4000);
     size_t assigned = h_log_count(h, "assigned transactions/");
     if (kill_and_restart(h))
         return -1;
@@ -272,7 +266,7 @@ int h_scenario_faults(harness *h)
     h_ok(h, h_log_count(h, "assigned transactions/") >= assigned + 4,
          "when it leaves, cbr-stream is assigned every partition again");
     /* The last kill lands soon after the rebalance, or while catching up. */
-    pump_random(h, 200, 3000);
+    h_pump_random(h, 200, 3000);
     if (kill_and_restart(h))
         return -1;
     if (h_answer(h, "good1.cbrx"))

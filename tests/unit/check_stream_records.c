@@ -64,7 +64,7 @@ START_TEST(a_committed_record_is_read_back_by_the_next_batch_and_the_next_proces
     make_dir();
     stream_store *st = stream_store_open(db);
     ck_assert_ptr_nonnull(st);
-    stream_ledger *l = stream_ledger_new(st);
+    stream_ledger *l = stream_ledger_new(st, NULL);
     cbr_store s = stream_ledger_store(l);
     ck_assert_str_eq(get(&s, "l|t1"), "");
     put(&s, "l|t1", "first", INT64_MAX, 100);
@@ -80,7 +80,7 @@ START_TEST(a_committed_record_is_read_back_by_the_next_batch_and_the_next_proces
     stream_store_close(st);
 
     st = stream_store_open(db);
-    l = stream_ledger_new(st);
+    l = stream_ledger_new(st, NULL);
     s = stream_ledger_store(l);
     ck_assert_str_eq(get(&s, "l|t1"), "second");
     stream_ledger_free(l);
@@ -93,7 +93,7 @@ START_TEST(a_record_of_a_batch_that_did_not_commit_is_not_in_the_file)
 {
     make_dir();
     stream_store *st = stream_store_open(db);
-    stream_ledger *l = stream_ledger_new(st);
+    stream_ledger *l = stream_ledger_new(st, NULL);
     cbr_store s = stream_ledger_store(l);
     put(&s, "l|t1", "kept", INT64_MAX, 1);
     commit(st, l);
@@ -106,7 +106,7 @@ START_TEST(a_record_of_a_batch_that_did_not_commit_is_not_in_the_file)
     stream_store_close(st);
 
     st = stream_store_open(db);
-    l = stream_ledger_new(st);
+    l = stream_ledger_new(st, NULL);
     s = stream_ledger_store(l);
     ck_assert_str_eq(get(&s, "l|t1"), "kept");
     ck_assert_str_eq(get(&s, "l|t2"), "");
@@ -121,7 +121,7 @@ START_TEST(counters_and_records_share_one_store)
 {
     make_dir();
     stream_store *st = stream_store_open(db);
-    stream_ledger *l = stream_ledger_new(st);
+    stream_ledger *l = stream_ledger_new(st, NULL);
     ck_assert_int_eq(stream_store_load_ledger(st, l), 0); /* as main.c: tracking starts after the load */
     cbr_store s = stream_ledger_store(l);
     cbr_reservation r = {"b|o|USD", 7, 250, 1000, 0};
@@ -134,7 +134,7 @@ START_TEST(counters_and_records_share_one_store)
     stream_store_close(st);
 
     st = stream_store_open(db);
-    l = stream_ledger_new(st);
+    l = stream_ledger_new(st, NULL);
     ck_assert_int_eq(stream_store_load_ledger(st, l), 0);
     s = stream_ledger_store(l);
     int64_t v = 0;
@@ -153,9 +153,9 @@ typedef struct seen {
     int n;
 } seen;
 
-static int see(void *ud, const char *key, size_t n, const void *data, size_t len, int64_t at)
+static int see(void *ud, const char *key, size_t n, const void *data, size_t len, int64_t at, int32_t part)
 {
-    (void)data, (void)len;
+    (void)data, (void)len, (void)part;
     seen *w = ud;
     ck_assert_int_lt(w->n, 8);
     snprintf(w->keys[w->n], sizeof w->keys[0], "%.*s", (int)n, key);
@@ -167,7 +167,7 @@ START_TEST(pending_records_are_found_by_due_moment_in_order)
 {
     make_dir();
     stream_store *st = stream_store_open(db);
-    stream_ledger *l = stream_ledger_new(st);
+    stream_ledger *l = stream_ledger_new(st, NULL);
     cbr_store s = stream_ledger_store(l);
     put(&s, "l|c", "c", 300, 30);
     put(&s, "l|a", "a", 100, 10);
@@ -176,7 +176,7 @@ START_TEST(pending_records_are_found_by_due_moment_in_order)
     put(&s, "l|d", "d", 200, 25);
     commit(st, l);
     seen w = {0};
-    ck_assert_int_eq(stream_store_each_due(st, 250, 10, see, &w), 0);
+    ck_assert_int_eq(stream_store_each_due(st, 250, 10, NULL, 0, see, &w), 0);
     ck_assert_int_eq(w.n, 3);
     ck_assert_str_eq(w.keys[0], "l|a");
     ck_assert_str_eq(w.keys[1], "l|b");
@@ -184,11 +184,11 @@ START_TEST(pending_records_are_found_by_due_moment_in_order)
     ck_assert_int_eq(w.at[2], 25);
     /* A chunk at a time. */
     w.n = 0;
-    ck_assert_int_eq(stream_store_each_due(st, 250, 1, see, &w), 0);
+    ck_assert_int_eq(stream_store_each_due(st, 250, 1, NULL, 0, see, &w), 0);
     ck_assert_int_eq(w.n, 1);
     ck_assert_str_eq(w.keys[0], "l|a");
     w.n = 0;
-    ck_assert_int_eq(stream_store_each_due(st, 99, 10, see, &w), 0);
+    ck_assert_int_eq(stream_store_each_due(st, 99, 10, NULL, 0, see, &w), 0);
     ck_assert_int_eq(w.n, 0);
     stream_ledger_free(l);
     stream_store_close(st);
@@ -200,7 +200,7 @@ START_TEST(retention_keeps_recent_and_pending_records)
 {
     make_dir();
     stream_store *st = stream_store_open(db);
-    stream_ledger *l = stream_ledger_new(st);
+    stream_ledger *l = stream_ledger_new(st, NULL);
     cbr_store s = stream_ledger_store(l);
     const int64_t day = 86400, newest = 1000 * day;
     put(&s, "l|old", "old", INT64_MAX, newest - 10 * day - 1);
@@ -225,7 +225,7 @@ START_TEST(many_records_in_one_batch)
     /* Enough to make the batch's table grow several times. */
     make_dir();
     stream_store *st = stream_store_open(db);
-    stream_ledger *l = stream_ledger_new(st);
+    stream_ledger *l = stream_ledger_new(st, NULL);
     cbr_store s = stream_ledger_store(l);
     char key[32], val[32];
     for (int i = 0; i < 5000; i++) {
@@ -271,7 +271,7 @@ START_TEST(an_older_database_gets_its_pots_once)
     for (int start = 0; start < 2; start++) {
         st = stream_store_open(db);
         ck_assert_int_eq(stream_store_migrate_pots(st, p), 0);
-        stream_ledger *l = stream_ledger_new(st);
+        stream_ledger *l = stream_ledger_new(st, NULL);
         ck_assert_int_eq(stream_store_load_ledger(st, l), 0);
         cbr_store s = stream_ledger_store(l);
         int64_t v = -1;
