@@ -496,9 +496,26 @@ static int cmp_key(const void *a, const void *b)
     return c ? c : (x->n > y->n) - (x->n < y->n);
 }
 
-/* A fleet's batch reads what it needs from the store first: the counters
- * of its users (as the VM keys them: the NFC text, escaped) and which
- * partition each row's ledger record belongs to. */
+/* The ledger record of tid will be read: it belongs to partition part
+ * (-1: a refund's purchase, whose record says). */
+static int hint_record(stream_host *h, const char *tid, size_t n, int32_t part)
+{
+    char buf[256], *k = buf;
+    size_t kn = cbr_ledger_key(tid, n, buf, sizeof buf);
+    if (kn > sizeof buf && !(k = malloc(kn)))
+        return -1;
+    if (k != buf)
+        cbr_ledger_key(tid, n, k, kn);
+    int rc = stream_records_hint(stream_ledger_records(h->ledger), k, kn, part) == CBR_OK ? 0 : -1;
+    if (k != buf)
+        free(k);
+    return rc;
+}
+
+/* A fleet's batch reads what it needs from the store first, in one query
+ * each: the counters of its users (as the VM keys them: the NFC text,
+ * escaped) and the ledger records its rows name, with the partition each
+ * record belongs to. */
 static int load_batch(stream_host *h)
 {
     size_t rows = cbr_batch_rows(h->batch);
@@ -517,15 +534,11 @@ static int load_batch(stream_host *h)
             put_escaped(&b, u, n);
         len[r] = u ? b.n - at[r] : SIZE_MAX;
         const char *t = ft >= 0 ? cbr_batch_string(h->batch, r, (size_t)ft, &n) : NULL;
-        if (t) {
-            cbrtb k = {0};
-            cbrtb_put(&k, "l|", 2);
-            put_escaped(&k, t, n);
-            if (k.oom || stream_records_hint(stream_ledger_records(h->ledger), k.p, k.n,
-                                             h->rows[r].msg->partition) != CBR_OK)
-                rc = -1;
-            cbrtb_free(&k);
-        }
+        if (t && hint_record(h, t, n, h->rows[r].msg->partition) != 0)
+            rc = -1;
+        if (cbr_batch_refund(h->batch, r) == 1 &&
+            (t = cbr_batch_string(h->batch, r, CBR_FIELD_ORIGINAL_TID, &n)) && hint_record(h, t, n, -1) != 0)
+            rc = -1;
     }
     rc = rc || b.oom ? -1 : 0;
     if (rc != 0)
@@ -543,6 +556,8 @@ static int load_batch(stream_host *h)
             users[k++] = users[i];
     if (rc == 0)
         rc = stream_store_load_users(h->store, h->ledger, users, k);
+    if (rc == 0)
+        rc = stream_records_fetch(stream_ledger_records(h->ledger));
     if (rc == 0)
         stream_ledger_loaded(h->ledger);
     free(at);

@@ -62,8 +62,8 @@ AM_TESTS_ENVIRONMENT += \
 # latency p50/p99 (doc/performance.md).  BENCH_STREAM_FLAGS = TX RATE.
 EXTRA_PROGRAMS += bench/cbr-bench-stream
 bench_cbr_bench_stream_SOURCES = bench/stream_bench.c bench/workload.c bench/workload.h
-bench_cbr_bench_stream_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
-bench_cbr_bench_stream_LDADD = $(RDKAFKA_LIBS) -lm
+bench_cbr_bench_stream_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(PQ_CFLAGS)
+bench_cbr_bench_stream_LDADD = $(RDKAFKA_LIBS) $(PQ_LIBS) -lm
 CLEANFILES += bench/cbr-bench-stream$(EXEEXT) bench/offers_100.cbrx
 BENCH_STREAM_FLAGS = 40000 2000
 
@@ -73,10 +73,20 @@ bench/offers_100.cbrx: bench/baseline_100.c cbrc$(EXEEXT)
 bench-stream: bench/cbr-bench-stream$(EXEEXT) cbr-stream$(EXEEXT) bench/offers_100.cbrx
 	bench/cbr-bench-stream$(EXEEXT) $(abs_top_builddir)/cbr-stream$(EXEEXT) bench/offers_100.cbrx \
 		$(BENCH_SEED) $(BENCH_STREAM_FLAGS)
+
+# make bench-fleet: the same backlog through one instance on SQLite, one
+# on PostgreSQL and three on it, on a server of its own (tests/stream/pg.sh;
+# BENCH_PG=URI uses that database instead, touching only schema cbr_bench).
+BENCH_FLEET_TX = 40000
+bench-fleet: bench/cbr-bench-stream$(EXEEXT) cbr-stream$(EXEEXT) bench/offers_100.cbrx
+	@run() { bench/cbr-bench-stream$(EXEEXT) --fleet "$$1" $(abs_top_builddir)/cbr-stream$(EXEEXT) \
+		bench/offers_100.cbrx $(BENCH_SEED) $(BENCH_FLEET_TX); }; \
+	if [ -n "$(BENCH_PG)" ]; then run "$(BENCH_PG)"; \
+	else . $(srcdir)/tests/stream/pg.sh && pg_start && run "$$CBR_TEST_PG"; fi
 else
-bench-stream:
-	@echo "bench-stream: cbr-stream is not built (configure did not find librdkafka, SQLite and libmicrohttpd)"; exit 1
+bench-stream bench-fleet:
+	@echo "$@: cbr-stream is not built (configure did not find librdkafka, SQLite, libmicrohttpd and libpq)"; exit 1
 endif
-.PHONY: bench-stream
+.PHONY: bench-stream bench-fleet
 EXTRA_DIST += tests/stream/e2e.sh tests/stream/faults.sh tests/stream/offsets.sh tests/stream/fleet.sh \
 	tests/stream/budget.sh tests/stream/pg.sh tests/stream/budget.cbr

@@ -102,6 +102,24 @@ int stream_store_get_record(stream_store *s, const char *key, size_t n, char **d
     return s->ops->get_record(s, key, n, data, len, part);
 }
 
+int stream_store_get_records(stream_store *s, const stream_key *keys, size_t n, stream_record_fn fn, void *ud)
+{
+    if (!n)
+        return 0;
+    if (s->ops->get_records)
+        return s->ops->get_records(s, keys, n, fn, ud);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *data = NULL;
+        size_t len = 0;
+        int32_t part = -1;
+        int got = s->ops->get_record(s, keys[i].p, keys[i].n, &data, &len, &part);
+        rc = got < 0 ? -1 : got == 1 ? fn(ud, keys[i].p, keys[i].n, data, len, part) : 0;
+        free(data);
+    }
+    return rc;
+}
+
 int stream_store_put_record(stream_store *s, const char *key, size_t n, const void *data, size_t len, int64_t due,
                             int64_t at, int32_t part)
 {

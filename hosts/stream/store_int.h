@@ -29,6 +29,8 @@ typedef struct stream_store_ops {
     int (*outbox_add)(stream_store *s, stream_msg *m);
     int (*outbox_delete)(stream_store *s, const int64_t *ids, size_t n);
     int (*get_record)(stream_store *s, const char *key, size_t n, char **data, size_t *len, int32_t *part);
+    /* optional: store.c asks get_record for each key without it */
+    int (*get_records)(stream_store *s, const stream_key *keys, size_t n, stream_record_fn fn, void *ud);
     int (*put_record)(stream_store *s, const char *key, size_t n, const void *data, size_t len, int64_t due,
                       int64_t at, int32_t part);
     int (*each_due)(stream_store *s, int64_t at, int limit, const int32_t *parts, size_t nparts,

@@ -52,7 +52,7 @@ static const char *const migrations[] = {
 /* Every statement is prepared once per session; every result comes back in
  * binary (bytea as it is, integers big-endian: num). */
 enum { Q_PUT_COUNTER, Q_LOAD_USERS, Q_TAKE, Q_OFFSET, Q_FENCE, Q_PUT_OFFSET, Q_OUT_ALL, Q_OUT_PART, Q_OUT_GET, Q_OUT_COUNT,
-       Q_OUT_ADD, Q_OUT_DEL, Q_GET_RECORD, Q_PUT_RECORD, Q_DUE, Q_PRUNE, Q_RECORD_COUNT, Q_POTS, Q_LEASE_ROW,
+       Q_OUT_ADD, Q_OUT_DEL, Q_GET_RECORD, Q_GET_RECORDS, Q_PUT_RECORD, Q_DUE, Q_PRUNE, Q_RECORD_COUNT, Q_POTS, Q_LEASE_ROW,
        Q_LEASE_LOCK, Q_LEASE_EXPIRE, Q_LEASE_SUMS, Q_LEASE_PUT, Q_SPEND_ROOM, Q_SPEND_VALUE, Q_RELEASE, Q_RENEW, Q_PEEK,
        Q_COUNT };
 
@@ -83,6 +83,10 @@ static const struct {
                                   "VALUES ($1, $2, $3::bytea, $4::bytea, $5, $6) RETURNING id"},
     [Q_OUT_DEL] = {"cbr_out_del", "DELETE FROM cbr_outbox WHERE id = ANY($1::bigint[])"},
     [Q_GET_RECORD] = {"cbr_get_record", "SELECT data, part FROM cbr_ledger WHERE key = $1::bytea"},
+    /* The keys come as hex text: an array of bytea literals would need two
+     * levels of escaping. */
+    [Q_GET_RECORDS] = {"cbr_get_records", "SELECT key, data, part FROM cbr_ledger WHERE key = ANY "
+                                          "(ARRAY(SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x))"},
     [Q_PUT_RECORD] = {"cbr_put_record", "INSERT INTO cbr_ledger(key, data, due, at, part) "
                                         "VALUES ($1::bytea, $2::bytea, $3, $4, $5) ON CONFLICT (key) DO UPDATE "
                                         "SET data = excluded.data, due = excluded.due, at = excluded.at, "
@@ -756,6 +760,43 @@ static int pg_get_record(stream_store *ss, const char *key, size_t n, char **dat
     return ret;
 }
 
+static int pg_get_records(stream_store *ss, const stream_key *keys, size_t n, stream_record_fn fn, void *ud)
+{
+    pg_store *s = (pg_store *)ss;
+    size_t size = 3;
+    for (size_t i = 0; i < n; i++)
+        size += 2 * keys[i].n + 1;
+    char *lit = malloc(size), *o = lit;
+    if (!lit) {
+        fprintf(stderr, STREAM_PROG ": %s: out of memory reading the ledger\n", s->base.where);
+        return -1;
+    }
+    static const char hex[] = "0123456789abcdef";
+    *o++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *o++ = ',';
+        for (size_t j = 0; j < keys[i].n; j++) {
+            unsigned char c = (unsigned char)keys[i].p[j];
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    strcpy(o, "}");
+    args a = {0};
+    a_str(&a, lit);
+    PGresult *r = run(s, Q_GET_RECORDS, &a, "reading the ledger");
+    free(lit);
+    if (!r)
+        return -1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+        rc = fn(ud, PQgetvalue(r, i, 0), len_at(r, i, 0), PQgetvalue(r, i, 1), len_at(r, i, 1),
+                (int32_t)num(r, i, 2));
+    PQclear(r);
+    return rc;
+}
+
 static int pg_put_record(stream_store *ss, const char *key, size_t n, const void *data, size_t len, int64_t due,
                          int64_t at, int32_t part)
 {
@@ -958,7 +999,7 @@ const stream_store_ops stream_pg_ops = {
     .fence = pg_fence, .each_outbox = pg_each_outbox, .outbox_get = pg_outbox_get, .outbox_count = pg_outbox_count,
     .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback, .put_counter = pg_put_counter,
     .put_offset = pg_put_offset, .outbox_add = pg_outbox_add, .outbox_delete = pg_outbox_delete,
-    .get_record = pg_get_record, .put_record = pg_put_record, .each_due = pg_each_due, .prune = pg_prune,
+    .get_record = pg_get_record, .get_records = pg_get_records, .put_record = pg_put_record, .each_due = pg_each_due, .prune = pg_prune,
     .record_count = pg_record_count, .migrate_pots = pg_migrate_pots, .lease = pg_lease, .spend = pg_spend,
     .peek = pg_peek, .release = pg_release, .renew = pg_renew, .reconnect = pg_reconnect,
 };

@@ -99,6 +99,10 @@ stream_records *stream_records_new(stream_store *store);
 /* The record under key (a row's l|TID) belongs to input partition part,
  * unless the store holds it already (then its purchase's partition). */
 cbr_status stream_records_hint(stream_records *r, const char *key, size_t n, int32_t part);
+/* Reads every record hinted and not read yet from the store at once (a
+ * fleet's batch: one round trip, not one per row): 0, or -1 after
+ * printing why. */
+int stream_records_fetch(stream_records *r);
 void stream_records_free(stream_records *r);
 /* cbr_store.record_get and record_put (include/cbr.h). */
 cbr_status stream_records_get(stream_records *r, const char *key, size_t n, const void **data, size_t *len);
@@ -138,6 +142,9 @@ typedef struct stream_key {
     const char *p;
     size_t n;
 } stream_key;
+
+/* What get_records hands over: one ledger record the store holds. */
+typedef int (*stream_record_fn)(void *ud, const char *key, size_t n, const void *data, size_t len, int32_t part);
 
 /* What each_due hands over: one ledger record with an award due. */
 typedef int (*stream_due_fn)(void *ud, const char *key, size_t n, const void *data, size_t len, int64_t at,
@@ -198,6 +205,9 @@ int stream_store_outbox_delete(stream_store *s, const int64_t *ids, size_t n);
 /* The ledger: one record into *data (malloc'ed) and the partition it
  * belongs to into *part (-1 unknown): 1 found, 0 none, -1 error. */
 int stream_store_get_record(stream_store *s, const char *key, size_t n, char **data, size_t *len, int32_t *part);
+/* fn for each of the n keys the ledger holds, in no order: 0, or -1
+ * after printing why (or what fn returned, when not 0). */
+int stream_store_get_records(stream_store *s, const stream_key *keys, size_t n, stream_record_fn fn, void *ud);
 int stream_store_put_record(stream_store *s, const char *key, size_t n, const void *data, size_t len, int64_t due,
                             int64_t at, int32_t part);
 /* Up to limit records with an award due at or before `at`, by due moment

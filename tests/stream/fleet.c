@@ -1,14 +1,16 @@
 /* fleet.c: three cbr-stream instances on one PostgreSQL state
  * (tests/stream/fleet.sh).
  *
- * Six phases of transactions (purchases, refunds, copies, bad records and
+ * Seven phases of transactions (purchases, refunds, copies, bad records and
  * a few under another user's key) over twelve partitions, while the fleet
  * is hurt: instances killed with SIGKILL at random points and restarted,
  * one stopped with SIGTERM and started again (a rebalance while running),
  * PostgreSQL restarted in the middle of a phase, and a zombie: an
  * instance frozen with SIGSTOP, holding records it has not committed,
  * longer than its session lasts, while the others take its partitions
- * and evaluate them; thawed, its late commit must be refused (fenced).
+ * and evaluate them; thawed, its late work must be kept out; and a split
+ * brain: an instance Kafka still counts as an owner while the database
+ * has moved its partitions' epochs on, whose commit must be refused.
  * In the end every award exists once with cbrc's amount and the counters,
  * per user and shared, equal cbrc's: nothing lost, nothing counted twice. */
 #include "config.h"
@@ -22,12 +24,13 @@
 
 #define BUNDLE "rules.cbrx"
 
-/* The zombie's batches: a window of ZOMBIE_WAIT_MS and no size limit, so
- * that what it fetched is still uncommitted when it is frozen, and the
- * window is over when it is thawed (the first thing it does then is to
- * evaluate and commit).  The margins allow for its start-up time. */
+/* The zombie's batch window: what it fetched is still uncommitted when it
+ * is frozen, and the window is over when it is thawed (the first thing it
+ * does then is to evaluate and commit).  The split brain's is shorter: it
+ * is not frozen.  The margin allows for start-up time. */
 #define ZOMBIE_WAIT_MS 20000
-#define ZOMBIE_MARGIN_MS 2500
+#define SPLIT_WAIT_MS 10000
+#define SLOW_MARGIN_MS 2500
 
 static int pick(harness *h)
 {
@@ -86,27 +89,51 @@ static size_t upto(const harness *h, int phase)
     return n;
 }
 
-/* /metrics and cbr_leases agree that the fleet holds leases on the
- * shared budget of rules.cbr's campaign "spring". */
+/* Whether instance i holds a lease on the shared budget of rules.cbr's
+ * campaign "spring" by /metrics and by cbr_leases; *gauges counts the
+ * instances that report cbr_stream_leases_held at all. */
+static int holds_lease(harness *h, int i, int *gauges)
+{
+    char *t = h_metrics_text_at(h->inst_port[i]);
+    double held = h_inst_metric(h, i, "cbr_stream_leases_held");
+    *gauges += held >= 0;
+    char owner[32];
+    snprintf(owner, sizeof owner, "fleet-%d", i);
+    const char *params[] = {owner};
+    int yes = held >= 1 && t && strstr(t, "cbr_stream_lease_room{key=\"c|spring|") &&
+              h_pg_int(h->pg, "SELECT count(*) FROM cbr_leases WHERE owner = $1 AND key LIKE 'c|spring|%'", params,
+                       1) >= 1;
+    free(t);
+    return yes;
+}
+
+/* /metrics and cbr_leases agree that the fleet holds leases on "spring".
+ * A lease is taken by the first award that spends the budget and given
+ * back at the next revocation, so it is looked for while a phase is
+ * evaluated, by the running instances, until a little after the fleet
+ * has caught up. */
 static void check_leases(harness *h)
 {
-    int holders = 0, gauges = 0;
-    for (int i = 0; i < H_INSTANCES; i++) {
-        char *t = h_metrics_text_at(h->inst_port[i]);
-        double held = h_inst_metric(h, i, "cbr_stream_leases_held");
-        gauges += held >= 0;
-        char owner[32];
-        snprintf(owner, sizeof owner, "fleet-%d", i);
-        const char *params[] = {owner};
-        if (held >= 1 && t && strstr(t, "cbr_stream_lease_room{key=\"c|spring|") &&
-            h_pg_int(h->pg, "SELECT count(*) FROM cbr_leases WHERE owner = $1 AND key LIKE 'c|spring|%'", params,
-                     1) >= 1)
-            holders++;
-        free(t);
+    int holders = 0, gauges = 0, running = 0;
+    for (int64_t deadline = h_now_ms() + 30000, done = 0; holders == 0 && h_now_ms() < deadline;) {
+        holders = gauges = running = 0;
+        for (int i = 0; i < H_INSTANCES; i++)
+            if (h_inst_running(h, i)) {
+                running++;
+                holders += holds_lease(h, i, &gauges);
+            }
+        const char *topic[] = {"transactions"};
+        if (holders == 0 && !done &&
+            h_pg_int(h->pg, "SELECT sum(next) FROM cbr_partitions WHERE topic = $1", topic, 1) == h_produced(h) &&
+            (done = h_now_ms() + 2000) < deadline)
+            deadline = done;
+        if (holders == 0)
+            h_pump(h, 100);
     }
-    h_ok(h, gauges == H_INSTANCES && holders > 0,
-         "every instance reports cbr_stream_leases_held (%d of %d), and %d hold a lease on the campaign's budget "
-         "in /metrics (cbr_stream_lease_room) and in cbr_leases", gauges, H_INSTANCES, holders);
+    h_ok(h, gauges == running && holders > 0,
+         "every running instance reports cbr_stream_leases_held (%d of %d), and %d hold a lease on the campaign's "
+         "budget in /metrics (cbr_stream_lease_room) and in cbr_leases while the fleet evaluates",
+         gauges, running, holders);
 }
 
 /* Phase 3 with PostgreSQL restarted under the fleet, from a child so that
@@ -167,33 +194,51 @@ static int64_t owned(harness *h, const char *owner, int64_t *behind)
     return n;
 }
 
+/* Restarts instance i with batch windows of wait_ms and no size limit, so
+ * that what it fetches stays uncommitted until a window ends; waits until
+ * it is assigned partitions and until a window has ended with room before
+ * the next.  *end: when the next window ends. */
+static int start_slow(harness *h, int i, int wait_ms, int64_t *end)
+{
+    char ms[16];
+    snprintf(ms, sizeof ms, "%d", wait_ms);
+    const char *const slow[] = {"--wait-ms", ms, "--batch-size", "100000", NULL};
+    h_inst_kill(h, i, SIGTERM);
+    int st = h_inst_wait(h, i, 60000);
+    size_t assigned = h_inst_log_count(h, i, "assigned transactions/");
+    int64_t t0 = h_now_ms();
+    if (st != 0 || h_inst_start(h, i, BUNDLE, slow))
+        return -1;
+    for (int64_t deadline = h_now_ms() + 40000;
+         h_inst_log_count(h, i, "assigned transactions/") == assigned && h_now_ms() < deadline;)
+        h_pump(h, 200);
+    /* Its windows end near t0 + k * wait_ms; return after one has ended,
+     * with room to act before the next. */
+    *end = t0 + wait_ms;
+    for (int k = 0; k < 10; k++) {
+        if (*end - h_now_ms() >= 2 * SLOW_MARGIN_MS)
+            return 0;
+        h_pump(h, (int)(*end + SLOW_MARGIN_MS - h_now_ms() > 0 ? *end + SLOW_MARGIN_MS - h_now_ms() : 0));
+        *end += wait_ms;
+    }
+    h_diag("fleet-%d: no batch window of %d ms with room to act in it", i, wait_ms);
+    return -1;
+}
+
 /* Phase 4 with a zombie: instance z, restarted with long batch windows,
  * fetches its share and is frozen before its window ends; thawed after the
- * others took its partitions on and the window is over. */
+ * others took its partitions on and the window is over.  Thawed, it either
+ * commits first and is refused (`fenced`, status 1) or its Kafka client
+ * first finds its session over and drops what it fetched (`partitions
+ * lost`): which comes first is a race inside the client, and both keep
+ * its late work out of the store (the counters tell, at the end). */
 static int zombie(harness *h)
 {
     int z = pick(h);
-    char owner[32], wait_ms[16];
+    char owner[32];
     snprintf(owner, sizeof owner, "fleet-%d", z);
-    snprintf(wait_ms, sizeof wait_ms, "%d", ZOMBIE_WAIT_MS);
-    const char *const slow[] = {"--wait-ms", wait_ms, "--batch-size", "100000", NULL};
-    h_inst_kill(h, z, SIGTERM);
-    int st = h_inst_wait(h, z, 60000);
-    size_t assigned = h_inst_log_count(h, z, "assigned transactions/");
-    int64_t t0 = h_now_ms();
-    if (st != 0 || h_inst_start(h, z, BUNDLE, slow))
-        return -1;
-    for (int64_t deadline = h_now_ms() + 40000;
-         h_inst_log_count(h, z, "assigned transactions/") == assigned && h_now_ms() < deadline;)
-        h_pump(h, 200);
-    /* Its windows end near t0 + k * ZOMBIE_WAIT_MS; produce after one has
-     * ended, with room to freeze it before the next. */
-    int64_t end = t0 + ZOMBIE_WAIT_MS;
-    while (end - h_now_ms() < 3 * ZOMBIE_MARGIN_MS) {
-        h_pump(h, (int)(end + ZOMBIE_MARGIN_MS - h_now_ms() > 0 ? end + ZOMBIE_MARGIN_MS - h_now_ms() : 0));
-        end += ZOMBIE_WAIT_MS;
-    }
-    if (h_produce_phase(h, 4))
+    int64_t end;
+    if (start_slow(h, z, ZOMBIE_WAIT_MS, &end) || h_produce_phase(h, 4))
         return -1;
     h_pump(h, 1000);
     h_inst_kill(h, z, SIGSTOP);
@@ -201,7 +246,7 @@ static int zombie(harness *h)
     int64_t behind;
     int64_t parts = owned(h, owner, &behind);
     h_diag("froze fleet-%d %lld ms before its batch window ends", z, (long long)(end - frozen));
-    h_ok(h, frozen < end - ZOMBIE_MARGIN_MS && parts > 0 && behind > 0,
+    h_ok(h, frozen < end - SLOW_MARGIN_MS && parts > 0 && behind > 0,
          "fleet-%d is frozen holding %lld records of its %lld partitions it has not committed", z, (long long)behind,
          (long long)parts);
     /* Frozen past its session: the group drops it, the others take its
@@ -213,15 +258,22 @@ static int zombie(harness *h)
     }
     bool caught = taken && h_pg_caught_up(h, 60000);
     h_ok(h, taken && caught, "while fleet-%d is frozen the others take its partitions and evaluate phase 4", z);
-    if (h_now_ms() < end + ZOMBIE_MARGIN_MS)
-        h_pump(h, (int)(end + ZOMBIE_MARGIN_MS - h_now_ms()));
-    size_t fenced = h_inst_log_count(h, z, "fenced");
+    if (h_now_ms() < end + SLOW_MARGIN_MS)
+        h_pump(h, (int)(end + SLOW_MARGIN_MS - h_now_ms()));
+    size_t fenced = h_inst_log_count(h, z, "fenced"), lost = h_inst_log_count(h, z, "partitions lost");
     h_diag("thawing fleet-%d after %lld ms", z, (long long)(h_now_ms() - frozen));
     h_inst_kill(h, z, SIGCONT);
-    st = h_inst_wait(h, z, 30000);
-    size_t said = h_inst_log_count(h, z, "fenced") - fenced;
-    h_ok(h, said > 0 || st == 1, "thawed, its late commit is refused: its log says `fenced` (%zu lines), status %d",
-         said, st);
+    int st = -1;
+    size_t said = 0, dropped = 0;
+    for (int64_t deadline = h_now_ms() + 30000; h_now_ms() < deadline && !said && !dropped && st < 0;) {
+        st = h_inst_wait(h, z, 200);
+        said = h_inst_log_count(h, z, "fenced") - fenced;
+        dropped = h_inst_log_count(h, z, "partitions lost") - lost;
+    }
+    h_ok(h, said > 0 || dropped > 0,
+         "thawed, its late work is kept out: its log says `fenced` (%zu lines, status %d) or `partitions lost` "
+         "(%zu lines)",
+         said, st, dropped);
     if (st < 0) { /* still running: back to ordinary batches */
         h_inst_kill(h, z, SIGTERM);
         h_inst_wait(h, z, 60000);
@@ -229,6 +281,44 @@ static int zombie(harness *h)
     if (h_inst_start(h, z, BUNDLE, NULL))
         return -1;
     h_ok(h, h_pg_caught_up(h, 90000), "and the fleet has phase 4 evaluated once (the counters tell, at the end)");
+    return 0;
+}
+
+/* Phase 5 with a split brain: Kafka's group still counts instance s as
+ * the owner of its partitions, but the database has given them to
+ * another (their epochs moved on, as a new owner's take moves them).  Its
+ * commit must be refused, every time: it stops, and the records it
+ * fetched are evaluated by the partitions' next owners. */
+static int split_brain(harness *h)
+{
+    int s = pick(h);
+    char owner[32];
+    snprintf(owner, sizeof owner, "fleet-%d", s);
+    int64_t end;
+    if (start_slow(h, s, SPLIT_WAIT_MS, &end) || h_produce_phase(h, 5))
+        return -1;
+    h_pump(h, 1000);
+    int64_t behind;
+    owned(h, owner, &behind);
+    const char *params[] = {owner};
+    int64_t moved = h_pg_int(h->pg,
+                             "WITH m AS (UPDATE cbr_partitions SET epoch = epoch + 1, owner = 'elsewhere' "
+                             "WHERE topic = 'transactions' AND owner = $1 RETURNING 1) SELECT count(*) FROM m",
+                             params, 1);
+    h_ok(h, moved > 0 && behind > 0 && h_now_ms() < end - SLOW_MARGIN_MS,
+         "the database gives fleet-%d's %lld partitions to another while it holds %lld records of them", s,
+         (long long)moved, (long long)behind);
+    size_t fenced = h_inst_log_count(h, s, "fenced");
+    int st = h_inst_wait(h, s, SPLIT_WAIT_MS + 20000);
+    size_t said = h_inst_log_count(h, s, "fenced") - fenced;
+    h_ok(h, said > 0 && st == 1, "its commit is refused: its log says `fenced` (%zu lines), status %d", said, st);
+    if (st < 0) {
+        h_inst_kill(h, s, SIGTERM);
+        h_inst_wait(h, s, 60000);
+    }
+    if (h_inst_start(h, s, BUNDLE, NULL))
+        return -1;
+    h_ok(h, h_pg_caught_up(h, 90000), "and the others evaluate phase 5 in its place");
     return 0;
 }
 
@@ -241,7 +331,7 @@ int h_scenario_fleet(harness *h)
         fprintf(stderr, "harness: the fleet needs CBR_TEST_PG and CBR_TEST_PG_CTL (tests/stream/pg.sh sets them)\n");
         return -1;
     }
-    h_make_tx(h, 3600, 6);
+    h_make_tx(h, 4200, 7);
     size_t nmiskeyed = miskey(h, 6);
     if (nmiskeyed == 0 || h_compile(h, BUNDLE, rules, 1, h->hash1, sizeof h->hash1))
         return -1;
@@ -261,7 +351,6 @@ int h_scenario_fleet(harness *h)
         return -1;
     h_ok(h, h_pg_caught_up(h, 90000), "after two kills the fleet has evaluated phases 0 and 1 (%zu records)",
          upto(h, 1));
-    check_leases(h);
 
     /* Phase 2: one instance stops cleanly, the others take its partitions
      * and go on; started again, it gets some back. */
@@ -271,6 +360,7 @@ int h_scenario_fleet(harness *h)
     h_ok(h, st == 0, "fleet-%d stops cleanly on SIGTERM (status %d)", r, st);
     if (h_produce_phase(h, 2))
         return -1;
+    check_leases(h);
     h_pump_random(h, 500, 2000);
     size_t assigned = h_inst_log_count(h, r, "assigned transactions/");
     if (h_inst_start(h, r, BUNDLE, NULL))
@@ -282,11 +372,11 @@ int h_scenario_fleet(harness *h)
          "started again, fleet-%d is assigned partitions in the rebalance", r);
     h_ok(h, h_pg_caught_up(h, 90000), "the fleet has evaluated phase 2 (%zu records in all)", upto(h, 2));
 
-    if (outage(h, ctl) || zombie(h))
+    if (outage(h, ctl) || zombie(h) || split_brain(h))
         return -1;
 
-    /* Phase 5: a last kill while it is read, then the answer. */
-    if (h_produce_phase(h, 5))
+    /* Phase 6: a last kill while it is read, then the answer. */
+    if (h_produce_phase(h, 6))
         return -1;
     h_pump_random(h, 100, 1500);
     if (kill_and_restart(h, pick(h)) || h_answer(h, BUNDLE))
