@@ -201,10 +201,17 @@ static double backlog(const char *bin, const char *bundle, const char *conf, con
     return ((double)ntx - first) / (t_last - t_first);
 }
 
+static void pg_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 /* The first number the query answers on the database pg, or -1. */
 static double pg_number(const char *pg, const char *sql)
 {
     PGconn *c = PQconnectdb(pg);
+    PQsetNoticeProcessor(c, pg_quiet, NULL); /* DROP ... CASCADE lists what it dropped */
     PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
     double v = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? strtod(PQgetvalue(r, 0, 0), NULL) : -1;
     if (v < 0)

@@ -119,9 +119,20 @@ static const struct {
     [Q_RENEW] = {"cbr_renew", "UPDATE cbr_leases SET expires = " LATER(2) " WHERE owner = $1 AND expires > now()"},
 };
 
+/* A batch's writes go out in libpq's pipeline mode: sent without waiting
+ * for each answer, the answers read before the next statement that needs
+ * one (a read, the commit).  A batch of 1,000 rows is a few round trips,
+ * not a few thousand.  QUEUE_MAX bounds the answers outstanding, so that
+ * neither side's socket buffer fills while the other waits. */
+#define QUEUE_MAX 256
+
 typedef struct pg_store {
     stream_store base;
     PGconn *conn;
+    bool batch;                     /* in a batch's transaction (pg_begin) */
+    int queued;                     /* statements sent, answers not read */
+    const char *what[QUEUE_MAX];    /* each one's description, for errors */
+    int64_t *id[QUEUE_MAX];         /* where its RETURNING id goes, or NULL */
 } pg_store;
 
 /* A statement's parameters: text, or bytes sent as they are (binary). */
@@ -176,6 +187,10 @@ static int trimmed(const char *msg, bool one_line)
     return (int)n;
 }
 
+static int drain(pg_store *s);
+static int64_t num(const PGresult *r, int row, int col);
+static void pg_rollback(stream_store *ss);
+
 static int fail(pg_store *s, const char *what, const PGresult *r)
 {
     const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -194,6 +209,8 @@ static int fail(pg_store *s, const char *what, const PGresult *r)
 /* A statement without parameters, its result ignored. */
 static int exec(pg_store *s, const char *what, const char *sql)
 {
+    if (drain(s) != 0)
+        return -1;
     PGresult *r = PQexec(s->conn, sql);
     ExecStatusType st = PQresultStatus(r);
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : fail(s, what, r);
@@ -201,9 +218,67 @@ static int exec(pg_store *s, const char *what, const char *sql)
     return rc;
 }
 
+
+/* Reads the answers of the statements queued, in order, and leaves
+ * pipeline mode: 0, or -1 after printing the first failure (the
+ * statements after it were not run: PGRES_PIPELINE_ABORTED). */
+static int drain(pg_store *s)
+{
+    if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
+        return 0;
+    int rc = 0;
+    if (!PQpipelineSync(s->conn))
+        rc = fail(s, s->queued ? s->what[0] : "sending a batch", NULL);
+    for (int i = 0; rc == 0 && i < s->queued; i++) {
+        PGresult *r = PQgetResult(s->conn);
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            if (s->id[i])
+                *s->id[i] = PQntuples(r) ? num(r, 0, 0) : -1;
+        } else {
+            rc = fail(s, s->what[i], r);
+        }
+        PQclear(r);
+        if (r)
+            PQclear(PQgetResult(s->conn)); /* the NULL that ends each statement's answers */
+    }
+    /* Whatever is left, to the Sync: aborted statements, the Sync itself. */
+    for (PGresult *r; PQstatus(s->conn) == CONNECTION_OK && PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF;) {
+        if ((r = PQgetResult(s->conn)) && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        PQclear(r);
+    }
+    s->queued = 0;
+    if (!PQexitPipelineMode(s->conn) && rc == 0)
+        rc = fail(s, "ending a pipeline", NULL);
+    return rc;
+}
+
+/* In a batch's transaction, q is sent and its answer read by the next
+ * drain (its RETURNING id to *id); elsewhere it runs at once. */
+static int queue(pg_store *s, int q, const args *a, const char *what, int64_t *id)
+{
+    if (s->queued == QUEUE_MAX && drain(s) != 0)
+        return -1;
+    if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(s->conn))
+        return fail(s, what, NULL);
+    if (!PQsendQueryPrepared(s->conn, stmt[q].name, a->n, a->v, a->len, a->fmt, 1)) {
+        fail(s, what, NULL);
+        drain(s);
+        return -1;
+    }
+    s->what[s->queued] = what;
+    s->id[s->queued++] = id;
+    return 0;
+}
+
 /* The prepared statement q's result, or NULL after printing why. */
 static PGresult *run(pg_store *s, int q, const args *a, const char *what)
 {
+    if (drain(s) != 0)
+        return NULL;
     PGresult *r = PQexecPrepared(s->conn, stmt[q].name, a->n, a->v, a->len, a->fmt, 1);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -213,9 +288,12 @@ static PGresult *run(pg_store *s, int q, const args *a, const char *what)
     return NULL;
 }
 
-/* For a statement whose result says only whether it worked. */
+/* For a statement whose result says only whether it worked; in a batch,
+ * queued. */
 static int run_only(pg_store *s, int q, const args *a, const char *what)
 {
+    if (s->batch)
+        return queue(s, q, a, what, NULL);
     PGresult *r = run(s, q, a, what);
     PQclear(r);
     return r ? 0 : -1;
@@ -413,6 +491,8 @@ static bool pg_reconnect(stream_store *ss)
 {
     pg_store *s = (pg_store *)ss;
     PQreset(s->conn);
+    s->batch = false;
+    s->queued = 0;
     if (PQstatus(s->conn) != CONNECTION_OK || !prepare(s, false))
         return false;
     s->base.lost = false;
@@ -641,11 +721,18 @@ static int64_t pg_record_count(stream_store *ss) {
 static int pg_begin(stream_store *ss)
 {
     pg_store *s = (pg_store *)ss;
-    return exec(s, "beginning a transaction", "BEGIN ISOLATION LEVEL READ COMMITTED");
+    int rc = exec(s, "beginning a transaction", "BEGIN ISOLATION LEVEL READ COMMITTED");
+    s->batch = rc == 0;
+    return rc;
 }
 
 static int commit(pg_store *s, const char *what)
 {
+    s->batch = false;
+    if (drain(s) != 0) {
+        pg_rollback(&s->base);
+        return -1;
+    }
     PGresult *r = PQexec(s->conn, "COMMIT");
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -666,6 +753,8 @@ static int pg_commit(stream_store *ss) { return commit((pg_store *)ss, "committi
 static void pg_rollback(stream_store *ss)
 {
     pg_store *s = (pg_store *)ss;
+    s->batch = false;
+    drain(s);
     PGTransactionStatusType t = PQtransactionStatus(s->conn);
     if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
         PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -714,6 +803,9 @@ static int pg_outbox_add(stream_store *ss, stream_msg *m)
     a_bytes(&a, m->value ? m->value : "", m->valuelen);
     a_str(&a, m->reason);
     a_str(&a, m->source);
+    /* In a batch, its id is known at the commit, which is when it is used. */
+    if (s->batch)
+        return queue(s, Q_OUT_ADD, &a, "adding to the outbox", &m->id);
     PGresult *r = run(s, Q_OUT_ADD, &a, "adding to the outbox");
     if (!r)
         return -1;

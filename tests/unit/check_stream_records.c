@@ -247,6 +247,41 @@ START_TEST(many_records_in_one_batch)
 }
 END_TEST
 
+/* A fleet's batch names its records first and reads them at once: what
+ * the fetch found is served from memory, what it did not is known absent
+ * (a name hinted twice, as a purchase and as a refund's, is read once). */
+START_TEST(hinted_records_are_read_in_one_fetch)
+{
+    make_dir();
+    stream_store *st = stream_store_open(db);
+    stream_ledger *l = stream_ledger_new(st, NULL);
+    cbr_store s = stream_ledger_store(l);
+    put(&s, "l|t1", "stored", INT64_MAX, 1);
+    put(&s, "l|t\\|2", "escaped", INT64_MAX, 1);
+    commit(st, l);
+    ck_assert(stream_ledger_reset(l));
+    stream_records *r = stream_ledger_records(l);
+    ck_assert_int_eq(stream_records_hint(r, "l|t1", 4, 3), CBR_OK);
+    ck_assert_int_eq(stream_records_hint(r, "l|t\\|2", 6, -1), CBR_OK);
+    ck_assert_int_eq(stream_records_hint(r, "l|t3", 4, 5), CBR_OK);
+    ck_assert_int_eq(stream_records_hint(r, "l|t3", 4, -1), CBR_OK);
+    ck_assert_int_eq(stream_records_fetch(r), 0);
+    /* Behind the batch's back: what it fetched no longer reaches the file. */
+    sqlite3 *d;
+    ck_assert_int_eq(sqlite3_open(db, &d), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(d, "DELETE FROM ledger", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(d);
+    ck_assert_str_eq(get(&s, "l|t1"), "stored");
+    ck_assert_str_eq(get(&s, "l|t\\|2"), "escaped");
+    ck_assert_str_eq(get(&s, "l|t3"), "");
+    /* A record the batch did not name is read from the file, as ever. */
+    ck_assert_str_eq(get(&s, "l|t4"), "");
+    stream_ledger_free(l);
+    stream_store_close(st);
+    remove_dir();
+}
+END_TEST
+
 /* A database of an older cbr-stream kept a pot's counters per currency:
  * the first start with a program converts them, once. */
 START_TEST(an_older_database_gets_its_pots_once)
@@ -302,6 +337,7 @@ static Suite *make_suite(void)
     tcase_add_test(t, pending_records_are_found_by_due_moment_in_order);
     tcase_add_test(t, retention_keeps_recent_and_pending_records);
     tcase_add_test(t, many_records_in_one_batch);
+    tcase_add_test(t, hinted_records_are_read_in_one_fetch);
     tcase_add_test(t, an_older_database_gets_its_pots_once);
     suite_add_tcase(s, t);
     return s;
