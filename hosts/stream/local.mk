@@ -59,7 +59,8 @@ AM_TESTS_ENVIRONMENT += \
 
 # make bench-stream: sustained transactions/s of one cbr-stream through the
 # mock cluster with the 100 offers of `make bench`, and produce-to-award
-# latency p50/p99 (doc/performance.md).  BENCH_STREAM_FLAGS = TX RATE.
+# latency p50/p99 (doc/performance.md), then bench-fleet.
+# BENCH_STREAM_FLAGS = TX RATE.
 EXTRA_PROGRAMS += bench/cbr-bench-stream
 bench_cbr_bench_stream_SOURCES = bench/stream_bench.c bench/workload.c bench/workload.h
 bench_cbr_bench_stream_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS) $(PQ_CFLAGS)
@@ -73,6 +74,7 @@ bench/offers_100.cbrx: bench/baseline_100.c cbrc$(EXEEXT)
 bench-stream: bench/cbr-bench-stream$(EXEEXT) cbr-stream$(EXEEXT) bench/offers_100.cbrx
 	bench/cbr-bench-stream$(EXEEXT) $(abs_top_builddir)/cbr-stream$(EXEEXT) bench/offers_100.cbrx \
 		$(BENCH_SEED) $(BENCH_STREAM_FLAGS)
+	@$(MAKE) $(AM_MAKEFLAGS) bench-fleet
 
 # make bench-fleet: the same backlog through one instance on SQLite, one
 # on PostgreSQL and three on it, on a server of its own (tests/stream/pg.sh;
