@@ -218,7 +218,6 @@ static int exec(pg_store *s, const char *what, const char *sql)
     return rc;
 }
 
-
 /* Reads the answers of the statements queued, in order, and leaves
  * pipeline mode: 0, or -1 after printing the first failure (the
  * statements after it were not run: PGRES_PIPELINE_ABORTED). */
@@ -227,7 +226,8 @@ static int drain(pg_store *s)
     if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
         return 0;
     int rc = 0;
-    if (!PQpipelineSync(s->conn))
+    bool synced = PQpipelineSync(s->conn) == 1;
+    if (!synced)
         rc = fail(s, s->queued ? s->what[0] : "sending a batch", NULL);
     for (int i = 0; rc == 0 && i < s->queued; i++) {
         PGresult *r = PQgetResult(s->conn);
@@ -242,13 +242,15 @@ static int drain(pg_store *s)
         if (r)
             PQclear(PQgetResult(s->conn)); /* the NULL that ends each statement's answers */
     }
-    /* Whatever is left, to the Sync: aborted statements, the Sync itself. */
-    for (PGresult *r; PQstatus(s->conn) == CONNECTION_OK && PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF;) {
-        if ((r = PQgetResult(s->conn)) && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-            PQclear(r);
-            break;
-        }
+    /* Whatever is left, to the Sync: aborted statements, the Sync itself.
+     * Two NULLs in a row: nothing more is coming (a connection gone). */
+    for (int nulls = 0; synced && nulls < 2 && PQstatus(s->conn) == CONNECTION_OK;) {
+        PGresult *r = PQgetResult(s->conn);
+        bool sync = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        nulls = r ? 0 : nulls + 1;
         PQclear(r);
+        if (sync)
+            break;
     }
     s->queued = 0;
     if (!PQexitPipelineMode(s->conn) && rc == 0)
