@@ -26,10 +26,9 @@
 
 /* The zombie's batch window: what it fetched is still uncommitted when it
  * is frozen, and the window is over when it is thawed (the first thing it
- * does then is to evaluate and commit).  The split brain's is shorter: it
- * is not frozen.  The margin allows for start-up time. */
+ * does then is to evaluate and commit).  The margin allows for start-up
+ * time. */
 #define ZOMBIE_WAIT_MS 20000
-#define SPLIT_WAIT_MS 10000
 #define SLOW_MARGIN_MS 2500
 
 static int pick(harness *h)
@@ -194,11 +193,28 @@ static int64_t owned(harness *h, const char *owner, int64_t *behind)
     return n;
 }
 
+/* Waits until the group has been still for SETTLE_MS: no instance has
+ * logged an assignment or a revocation in that time.  A restart is a
+ * leave and a join, each a rebalance, and a slow machine spreads them
+ * out; what follows must not be undone by one of them. */
+#define SETTLE_MS 4000
+static void settle(harness *h)
+{
+    size_t seen = 0;
+    int64_t still = h_now_ms();
+    for (int64_t deadline = still + 60000; h_now_ms() < deadline && h_now_ms() - still < SETTLE_MS;) {
+        size_t n = all_logs(h, "assigned transactions/") + all_logs(h, "revoked transactions/");
+        if (n != seen)
+            seen = n, still = h_now_ms();
+        h_pump(h, 200);
+    }
+}
+
 /* Restarts instance i with batch windows of wait_ms and no size limit, so
- * that what it fetches stays uncommitted until a window ends; waits until
- * it is assigned partitions and until a window has ended with room before
- * the next.  *end: when the next window ends. */
-static int start_slow(harness *h, int i, int wait_ms, int64_t *end)
+ * that what it fetches stays uncommitted until a window ends, and waits
+ * until it is assigned partitions and the group is still.  *t0: when it
+ * was started. */
+static int restart_slow(harness *h, int i, int wait_ms, int64_t *t0)
 {
     char ms[16];
     snprintf(ms, sizeof ms, "%d", wait_ms);
@@ -206,12 +222,24 @@ static int start_slow(harness *h, int i, int wait_ms, int64_t *end)
     h_inst_kill(h, i, SIGTERM);
     int st = h_inst_wait(h, i, 60000);
     size_t assigned = h_inst_log_count(h, i, "assigned transactions/");
-    int64_t t0 = h_now_ms();
+    settle(h);
+    *t0 = h_now_ms();
     if (st != 0 || h_inst_start(h, i, BUNDLE, slow))
         return -1;
     for (int64_t deadline = h_now_ms() + 40000;
          h_inst_log_count(h, i, "assigned transactions/") == assigned && h_now_ms() < deadline;)
         h_pump(h, 200);
+    settle(h);
+    return 0;
+}
+
+/* restart_slow, then waits until a window has ended with room before the
+ * next.  *end: when the next window ends. */
+static int start_slow(harness *h, int i, int wait_ms, int64_t *end)
+{
+    int64_t t0;
+    if (restart_slow(h, i, wait_ms, &t0))
+        return -1;
     /* Its windows end near t0 + k * wait_ms; return after one has ended,
      * with room to act before the next. */
     *end = t0 + wait_ms;
@@ -288,16 +316,18 @@ static int zombie(harness *h)
  * the owner of its partitions, but the database has given them to
  * another (their epochs moved on, as a new owner's take moves them).  Its
  * commit must be refused, every time: it stops, and the records it
- * fetched are evaluated by the partitions' next owners. */
+ * fetched are evaluated by the partitions' next owners.  Its batch window
+ * is longer than the test; the commit is the one SIGTERM makes of what
+ * it holds. */
 static int split_brain(harness *h)
 {
     int s = pick(h);
     char owner[32];
     snprintf(owner, sizeof owner, "fleet-%d", s);
-    int64_t end;
-    if (start_slow(h, s, SPLIT_WAIT_MS, &end) || h_produce_phase(h, 5))
+    int64_t t0;
+    if (restart_slow(h, s, 600000, &t0) || h_produce_phase(h, 5))
         return -1;
-    h_pump(h, 1000);
+    h_pump(h, 3000);
     int64_t behind;
     owned(h, owner, &behind);
     const char *params[] = {owner};
@@ -305,17 +335,15 @@ static int split_brain(harness *h)
                              "WITH m AS (UPDATE cbr_partitions SET epoch = epoch + 1, owner = 'elsewhere' "
                              "WHERE topic = 'transactions' AND owner = $1 RETURNING 1) SELECT count(*) FROM m",
                              params, 1);
-    h_ok(h, moved > 0 && behind > 0 && h_now_ms() < end - SLOW_MARGIN_MS,
+    h_ok(h, moved > 0 && behind > 0,
          "the database gives fleet-%d's %lld partitions to another while it holds %lld records of them", s,
          (long long)moved, (long long)behind);
     size_t fenced = h_inst_log_count(h, s, "fenced");
-    int st = h_inst_wait(h, s, SPLIT_WAIT_MS + 20000);
+    h_inst_kill(h, s, SIGTERM);
+    int st = h_inst_wait(h, s, 60000);
     size_t said = h_inst_log_count(h, s, "fenced") - fenced;
-    h_ok(h, said > 0 && st == 1, "its commit is refused: its log says `fenced` (%zu lines), status %d", said, st);
-    if (st < 0) {
-        h_inst_kill(h, s, SIGTERM);
-        h_inst_wait(h, s, 60000);
-    }
+    h_ok(h, said > 0 && st == 1, "stopped, its commit is refused: its log says `fenced` (%zu lines), status %d",
+         said, st);
     if (h_inst_start(h, s, BUNDLE, NULL))
         return -1;
     h_ok(h, h_pg_caught_up(h, 90000), "and the others evaluate phase 5 in its place");
