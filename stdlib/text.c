@@ -125,16 +125,9 @@ static bool ascii_copy(const char *s, size_t n, enum ascii_map m, cbrtext_buf *o
  * bytes) and handed to libunistring with out->local as its first buffer. */
 enum mapping { NFC, FOLD, LOWER, UPPER };
 
-static bool map_text(enum mapping m, const char *s, size_t n, cbrtext_buf *out)
+/* The libunistring half of map_text, for valid UTF-8. */
+static bool map_valid(enum mapping m, const char *s, size_t n, cbrtext_buf *out)
 {
-    static const enum ascii_map ascii[] = {[NFC] = MAP_SAME, [FOLD] = MAP_LOWER,
-                                           [LOWER] = MAP_LOWER, [UPPER] = MAP_UPPER};
-    out->p = out->local;
-    out->n = 0;
-    if (cbrtext_ascii(s, n))
-        return ascii_copy(s, n, ascii[m], out);
-    if (u8_check((const uint8_t *)s, n))
-        return false;
     const uint8_t *u = (const uint8_t *)s;
     uint8_t *buf = (uint8_t *)out->local, *r;
     size_t len = sizeof out->local;
@@ -149,6 +142,26 @@ static bool map_text(enum mapping m, const char *s, size_t n, cbrtext_buf *out)
     out->p = (char *)r;
     out->n = len;
     return true;
+}
+
+static bool map_text(enum mapping m, const char *s, size_t n, cbrtext_buf *out)
+{
+    static const enum ascii_map ascii[] = {[NFC] = MAP_SAME, [FOLD] = MAP_LOWER,
+                                           [LOWER] = MAP_LOWER, [UPPER] = MAP_UPPER};
+    out->p = out->local;
+    out->n = 0;
+    if (cbrtext_ascii(s, n))
+        return ascii_copy(s, n, ascii[m], out);
+    if (u8_check((const uint8_t *)s, n))
+        return false;
+    return map_valid(m, s, n, out);
+}
+
+bool cbrtext_nfc_valid(const char *s, size_t n, cbrtext_buf *out)
+{
+    out->p = out->local;
+    out->n = 0;
+    return map_valid(NFC, s, n, out);
 }
 
 bool cbrtext_nfc(const char *s, size_t n, cbrtext_buf *out) { return map_text(NFC, s, n, out); }

@@ -84,6 +84,9 @@ void cbrtext_buf_free(cbrtext_buf *b);
 
 /* The NFC form of s[0..n). */
 bool cbrtext_nfc(const char *s, size_t n, cbrtext_buf *out);
+/* cbrtext_nfc of text the caller has already found valid (cbrtext_valid):
+ * it is not read a second time to check it. */
+bool cbrtext_nfc_valid(const char *s, size_t n, cbrtext_buf *out);
 /* NFKC + full case folding of s[0..n): the key compared by `~=` and the
  * result of casefold(). */
 bool cbrtext_fold(const char *s, size_t n, cbrtext_buf *out);

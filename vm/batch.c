@@ -249,7 +249,7 @@ intern_text(cbr_batch *b, const char *name, const char *s, size_t n, uint32_t *o
         if (!cbrtext_valid(s, n, &bad))
             return row_error(b, err, "field `%s`: invalid UTF-8 at byte %zu", name, bad + 1);
         cbrtext_buf nfc;
-        if (!cbrtext_nfc(s, n, &nfc)) {
+        if (!cbrtext_nfc_valid(s, n, &nfc)) {
             cbrtext_buf_free(&nfc);
             return row_error(b, err, "field `%s`: out of memory", name);
         }

@@ -88,6 +88,16 @@ START_TEST(nfc_composes)
 }
 END_TEST
 
+/* The batch's path: text already checked is composed the same, without a
+ * second check. */
+START_TEST(nfc_of_checked_text)
+{
+    ck_assert_text(cbrtext_nfc_valid, "Cafe\xcc\x81", "Caf\xc3\xa9");
+    ck_assert_text(cbrtext_nfc_valid, "\xe2\x84\xab", "\xc3\x85");
+    ck_assert(same_under(cbrtext_nfc_valid, "A\xcc\x8a", "\xc3\x85"));
+}
+END_TEST
+
 /* ---- folding (~=, casefold) ---- */
 
 START_TEST(fold_case_and_accents)
@@ -227,6 +237,7 @@ static Suite *text_suite(void)
     Suite *s = suite_create("text");
     UNIT_TCASE(s, "ascii", ascii_fast_paths, empty_string, ascii_fold_is_exact);
     UNIT_TCASE(s, "nfc", nfc_composes);
+    UNIT_TCASE(s, "nfc of checked text", nfc_of_checked_text);
     UNIT_TCASE(s, "fold", fold_case_and_accents, fold_full_width, fold_angstrom_and_kelvin,
                fold_sharp_s, fold_dotted_capital_i);
     UNIT_TCASE(s, "case", upper_sharp_s, lower_upper_keep_nfc);
