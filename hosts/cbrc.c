@@ -73,8 +73,9 @@ static const char compile_help[] =
 
 static const char run_help[] =
     "usage: cbrc run RULES... --input FILE [--output FILE] [--rejects FILE]\n"
-    "                [--format csv|jsonl] [--batch N] [--state FILE] [--max-errors N]\n"
-    "                [--summary] [--summary-format=text|json] [--summary-output FILE]\n"
+    "                [--format csv|jsonl] [--batch N] [--jobs N] [--state FILE]\n"
+    "                [--max-errors N] [--summary] [--summary-format=text|json]\n"
+    "                [--summary-output FILE]\n"
     "\n"
     "Evaluates every transaction of FILE against every offer of RULES (.cbr\n"
     "sources, or one .cbrx bundle) and writes one JSON line per award, in\n"
@@ -94,6 +95,10 @@ static const char run_help[] =
     "  --rejects FILE     copy unreadable records to FILE (a CSV file keeps its header)\n"
     "  --format F         csv or jsonl, when the extension does not say\n"
     "  --batch N          transactions evaluated together (default 1024)\n"
+    "  -j, --jobs N       threads evaluating batches while the next are read\n"
+    "                     (default: one per core); batches are still settled\n"
+    "                     one at a time in input order, so the output is the\n"
+    "                     same byte for byte whatever N is\n"
     "  --state FILE       keep limits, budgets, tallies and the award ledger in the\n"
     "                     database FILE (created when missing), so that the next\n"
     "                     day's run carries them on; a run that fails leaves it\n"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "hosts/award_line.h"
 #include "hosts/cbrc.h"
+#include "hosts/evalpool.h"
 #include "hosts/feed.h"
 #include "hosts/statedb.h"
 #include "hosts/report.h"
@@ -38,11 +39,39 @@ static size_t state_cache_bytes(void)
     return (size_t)mb << 20;
 }
 
+/* A batch and what goes with it from the moment it is filled until it is
+ * settled: with --jobs N, N of them are being evaluated while the next is
+ * read. */
+typedef struct batch_slot {
+    hjob job;                   /* its context and batch, and how evaluating them went */
+    bool busy;                  /* handed to be evaluated, not yet settled */
+    cbrc_held held;             /* the rejects read while it was filled (--jobs N) */
+    /* each row: its line and bytes, to reject it if settling refuses it */
+    uint64_t *lines;
+    int32_t *days;              /* the date each row's timestamp is written with (the report's days) */
+    size_t *rawoff;             /* rows + 1 offsets into raw */
+    char *raw;
+    size_t nraw, capraw;
+} batch_slot;
+
+/* --jobs: threads evaluating batches; by default one per core. */
+#define MAX_JOBS 256
+#define MAX_JOBS_TEXT "256"
+
+static long default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
+}
+
 typedef struct run {
     cbrc_feed feed;
     cbr_program *p;
-    cbr_batch *b;
-    cbr_context *ctx;
+    batch_slot *slots;           /* a ring, filled and settled in turn */
+    size_t nslots, cur;         /* cur: the one being filled */
+    batch_slot *settling;        /* the one whose awards print_award is given */
+    hpool *pool;                /* evaluates batches while the next is read; NULL: one job */
+    bool tallies;               /* a batch is evaluated after the one before is settled */
     FILE *out;
     cbrc_summary *summary;      /* --summary or --report, or NULL */
     statedb *db;                /* --state, or NULL */
@@ -51,12 +80,6 @@ typedef struct run {
     cbrc_counts counts;
     size_t last_row;            /* of the last award in this batch, to count earning rows */
     bool oom;
-    /* each row of the batch: its line and bytes, to reject it if settling refuses it */
-    uint64_t *lines;
-    int32_t *days;              /* the date each row's timestamp is written with (the report's days) */
-    size_t *rawoff;             /* rows + 1 offsets into raw */
-    char *raw;
-    size_t nraw, capraw;
     cbrtb line;                 /* the award line being written */
     /* progress on a terminal */
     bool progress;
@@ -95,40 +118,61 @@ static void print_award(void *ud, const cbr_award *a)
     }
     if (r->summary) {
         size_t un;
-        const char *user = cbr_batch_string(r->b, a->row, 1, &un);
-        if (!cbrc_summary_award(r->summary, a, user, un, r->days[a->row]))
+        const char *user = cbr_batch_string(r->settling->job.b, a->row, 1, &un);
+        if (!cbrc_summary_award(r->summary, a, user, un, r->settling->days[a->row]))
             r->oom = true;
     }
 }
 
-static bool flush_batch(run *r)
+/* Settles the oldest slot once it is evaluated: the rejects read while it
+ * was filled are reported first, then its awards are written, then the rows
+ * settling refused are rejected, in input order, so that every run gives
+ * the same output whatever --jobs says. */
+static bool settle_slot(run *r, batch_slot *s)
 {
-    size_t rows = cbr_batch_rows(r->b);
+    cbr_batch *b = s->job.b;
+    cbr_context *ctx = s->job.ctx;
+    if (r->pool)
+        hpool_wait(r->pool, &s->job);
+    s->busy = false;
+    cbrc_feed_release(&r->feed, &s->held);
+    if (s->held.oom) {
+        fprintf(stderr, "%s: out of memory keeping the rejected records\n", prog);
+        return false;
+    }
+    size_t rows = cbr_batch_rows(b);
     if (rows == 0)
         return true;
-    cbr_error err;
+    cbr_error err = s->job.err;
+    cbr_status st = r->pool ? s->job.st : cbr_evaluate(ctx, b, &err);
+    r->settling = s;
     r->last_row = SIZE_MAX;
-    cbr_status st = cbr_eval(r->ctx, r->b, print_award, r, &err);
+    /* As cbr_eval does: a stretch of a batch with tallies ends at a refund,
+     * and the rest is evaluated again once it is settled. */
+    while (st == CBR_OK) {
+        st = cbr_settle(ctx, print_award, r, &err);
+        if (st != CBR_OK || cbr_context_settled(ctx) >= rows)
+            break;
+        st = cbr_evaluate(ctx, b, &err);
+    }
     write_lines(r); /* the awards of the rows settled, even after a failure */
     if (st != CBR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.message);
         return false;
     }
-    /* Rows settling refused are rejected records, reported in input order
-     * after the batch. */
     size_t refused = 0;
     for (size_t i = 0; i < rows; i++) {
-        const char *why = cbr_context_refused(r->ctx, i);
+        const char *why = cbr_context_refused(ctx, i);
         if (!why) {
-            r->counts.refunds += (uint64_t)cbr_batch_refund(r->b, i);
+            r->counts.refunds += (uint64_t)cbr_batch_refund(b, i);
             continue;
         }
         refused++;
-        cbrc_feed_reject_kept(&r->feed, r->lines[i], r->raw + r->rawoff[i], r->rawoff[i + 1] - r->rawoff[i], why);
+        cbrc_feed_reject_kept(&r->feed, s->lines[i], s->raw + s->rawoff[i], s->rawoff[i + 1] - s->rawoff[i], why);
     }
     r->counts.evaluated += rows - refused;
-    r->nraw = 0;
-    cbr_batch_clear(r->b);
+    s->nraw = 0;
+    cbr_batch_clear(b);
     /* A month of transactions names millions of customers and purchases:
      * the state's cache is written into the run's transaction and emptied
      * when it passes its bound, so memory stays flat. */
@@ -143,6 +187,41 @@ static bool flush_batch(run *r)
         return false;
     }
     return true;
+}
+
+/* Settles every slot handed to be evaluated, oldest first. */
+static bool settle_all(run *r)
+{
+    for (size_t i = 1; i <= r->nslots; i++) {
+        batch_slot *s = &r->slots[(r->cur + i) % r->nslots];
+        if (s->busy && !settle_slot(r, s))
+            return false;
+    }
+    return true;
+}
+
+/* The slot being filled is full, or the input is at its end: it is handed
+ * to be evaluated (with one job, settled now) and the next slot, once the
+ * batch it held is settled, is filled.  A program with tallies reads the
+ * counters the batch before it moves, so that batch is settled first. */
+static bool flush_batch(run *r)
+{
+    batch_slot *s = &r->slots[r->cur];
+    if (!r->pool)
+        return settle_slot(r, s);
+    if (r->tallies && !settle_all(r))
+        return false;
+    s->busy = true;
+    if (cbr_batch_rows(s->job.b) == 0) {
+        s->job.st = CBR_OK;
+        s->job.done = true; /* nothing to evaluate, only rejects to report */
+    } else {
+        hpool_submit(r->pool, &s->job);
+    }
+    r->cur = (r->cur + 1) % r->nslots;
+    batch_slot *next = &r->slots[r->cur];
+    r->feed.held = &next->held;
+    return !next->busy || settle_slot(r, next);
 }
 
 static double now(void)
@@ -178,33 +257,33 @@ static int32_t day_of(const cbrin_record *rec)
 }
 
 /* Keeps row's line and bytes until the batch is settled. */
-static bool keep_raw(run *r, size_t row, const cbrin_record *rec)
+static bool keep_raw(run *r, batch_slot *s, size_t row, const cbrin_record *rec)
 {
-    if (!r->lines) {
-        size_t cap = cbr_batch_capacity(r->b);
-        r->lines = malloc(cap * sizeof *r->lines);
-        r->days = malloc(cap * sizeof *r->days);
-        r->rawoff = malloc((cap + 1) * sizeof *r->rawoff);
-        if (!r->lines || !r->days || !r->rawoff)
+    if (!s->lines) {
+        size_t cap = cbr_batch_capacity(s->job.b);
+        s->lines = malloc(cap * sizeof *s->lines);
+        s->days = malloc(cap * sizeof *s->days);
+        s->rawoff = malloc((cap + 1) * sizeof *s->rawoff);
+        if (!s->lines || !s->days || !s->rawoff)
             return false;
     }
-    r->days[row] = r->report ? day_of(rec) : CBRC_NO_DAY;
+    s->days[row] = r->report ? day_of(rec) : CBRC_NO_DAY;
     if (row == 0)
-        r->nraw = 0;
-    if (r->nraw + rec->rawlen > r->capraw) {
-        size_t nc = (r->nraw + rec->rawlen) * 2 + 4096;
-        char *q = realloc(r->raw, nc);
+        s->nraw = 0;
+    if (s->nraw + rec->rawlen > s->capraw) {
+        size_t nc = (s->nraw + rec->rawlen) * 2 + 4096;
+        char *q = realloc(s->raw, nc);
         if (!q)
             return false;
-        r->raw = q;
-        r->capraw = nc;
+        s->raw = q;
+        s->capraw = nc;
     }
-    r->lines[row] = rec->line;
-    r->rawoff[row] = r->nraw;
+    s->lines[row] = rec->line;
+    s->rawoff[row] = s->nraw;
     if (rec->rawlen)
-        memcpy(r->raw + r->nraw, rec->raw, rec->rawlen);
-    r->nraw += rec->rawlen;
-    r->rawoff[row + 1] = r->nraw;
+        memcpy(s->raw + s->nraw, rec->raw, rec->rawlen);
+    s->nraw += rec->rawlen;
+    s->rawoff[row + 1] = s->nraw;
     return true;
 }
 
@@ -213,10 +292,14 @@ static int process(run *r)
     const cbrin_record *rec;
     int k;
     while ((k = cbrc_feed_next(&r->feed, &rec)) == 1) {
-        if (cbr_batch_rows(r->b) == cbr_batch_capacity(r->b) && !flush_batch(r))
-            return EXIT_USAGE;
-        size_t row = cbr_batch_rows(r->b);
-        if (cbrc_feed_row(&r->feed, r->b, rec) && !keep_raw(r, row, rec)) {
+        batch_slot *s = &r->slots[r->cur];
+        if (cbr_batch_rows(s->job.b) == cbr_batch_capacity(s->job.b)) {
+            if (!flush_batch(r))
+                return EXIT_USAGE;
+            s = &r->slots[r->cur];
+        }
+        size_t row = cbr_batch_rows(s->job.b);
+        if (cbrc_feed_row(&r->feed, s->job.b, rec) && !keep_raw(r, s, row, rec)) {
             fprintf(stderr, "%s: out of memory keeping the batch's records\n", prog);
             return EXIT_USAGE;
         }
@@ -225,15 +308,72 @@ static int process(run *r)
         if (r->progress && (r->feed.records & 4095) == 0)
             show_progress(r, false);
     }
-    if (k < 0) {
-        flush_batch(r);
+    bool ok = flush_batch(r) && settle_all(r);
+    if (k < 0)
         return EXIT_USAGE;
-    }
-    if (!flush_batch(r))
+    if (!ok || r->feed.rejects_failed)
         return EXIT_USAGE;
     if (r->progress)
         show_progress(r, true);
     return r->feed.rejected ? EXIT_REJECTS : 0;
+}
+
+/* The slots of the ring, each with its batch and context; with more than
+ * one, all count in the first one's store (or the --state database, set
+ * later by set_store). */
+static bool make_slots(run *r, size_t batch, unsigned jobs)
+{
+    r->nslots = jobs > 1 ? 2 * (size_t)jobs : 1;
+    r->slots = calloc(r->nslots, sizeof *r->slots);
+    if (!r->slots)
+        return false;
+    cbr_error err;
+    for (size_t i = 0; i < r->nslots; i++) {
+        hjob *j = &r->slots[i].job;
+        if (cbr_batch_new(r->p, batch, &j->b, &err) != CBR_OK || cbr_context_new(r->p, batch, &j->ctx, &err) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.message);
+            return false;
+        }
+        if (i == 0)
+            continue;
+        cbr_store own = cbr_state_store(cbr_context_state(r->slots[0].job.ctx));
+        if (cbr_context_set_store(j->ctx, &own, &err) != CBR_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.message);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The context that settled the latest timestamp: it knows the current
+ * period of a paced budget, for the summary. */
+static cbr_context *latest_ctx(const run *r)
+{
+    cbr_context *best = r->slots[0].job.ctx;
+    int64_t t, bt;
+    bool have = cbr_context_latest(best, &bt);
+    for (size_t i = 1; i < r->nslots; i++)
+        if (cbr_context_latest(r->slots[i].job.ctx, &t) && (!have || t > bt)) {
+            best = r->slots[i].job.ctx;
+            bt = t;
+            have = true;
+        }
+    return best;
+}
+
+static void free_slots(run *r)
+{
+    for (size_t i = 0; r->slots && i < r->nslots; i++) {
+        batch_slot *s = &r->slots[i];
+        cbrc_held_free(&s->held);
+        free(s->lines);
+        free(s->days);
+        free(s->rawoff);
+        free(s->raw);
+        cbr_context_free(s->job.ctx);
+        cbr_batch_free(s->job.b);
+    }
+    free(r->slots);
 }
 
 /* --state FILE: counters, tallies and the award ledger carried from one
@@ -332,6 +472,7 @@ int cbrc_cmd_run(int argc, char **argv)
     const char *input = NULL, *output = NULL, *rejects = NULL, *format = NULL, *state = NULL;
     const char *summary = NULL, *summary_out = NULL, *report = NULL;
     long batch = 1024;
+    long jobs = default_jobs();
     long ledger_days = -1; /* --ledger-days: the database's own when not given */
     long long max_errors = 100;
     int nrules = 0;
@@ -354,7 +495,8 @@ int cbrc_cmd_run(int argc, char **argv)
                 free(rules);
                 return cbrc_usage_error("run: --summary-format takes text or json, not %s", summary);
             }
-        } else if (slot || !strcmp(a, "--batch") || !strcmp(a, "--max-errors") || !strcmp(a, "--ledger-days")) {
+        } else if (slot || !strcmp(a, "--batch") || !strcmp(a, "--max-errors") || !strcmp(a, "--ledger-days")
+                   || !strcmp(a, "--jobs") || !strcmp(a, "-j")) {
             if (i + 1 == argc) {
                 free(rules);
                 return cbrc_usage_error("run: %s needs a value", a);
@@ -368,6 +510,14 @@ int cbrc_cmd_run(int argc, char **argv)
                 if (*end || end == argv[i] || ledger_days < 1 || ledger_days > 36600 || errno) {
                     free(rules);
                     return cbrc_usage_error("run: --ledger-days takes a number of days from 1 to 36600, not %s", argv[i]);
+                }
+            } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
+                char *end;
+                errno = 0;
+                jobs = strtol(argv[++i], &end, 10);
+                if (*end || end == argv[i] || jobs < 1 || jobs > MAX_JOBS || errno) {
+                    free(rules);
+                    return cbrc_usage_error("run: --jobs takes a number of threads from 1 to " MAX_JOBS_TEXT ", not %s", argv[i]);
                 }
             } else if (!strcmp(a, "--max-errors")) {
                 char *end;
@@ -433,10 +583,7 @@ int cbrc_cmd_run(int argc, char **argv)
         }
     }
     if (r.p && rc == 0) {
-        cbr_error err;
-        if (cbr_batch_new(r.p, (size_t)batch, &r.b, &err) != CBR_OK ||
-            cbr_context_new(r.p, (size_t)batch, &r.ctx, &err) != CBR_OK) {
-            fprintf(stderr, "%s: %s\n", prog, err.message);
+        if (!make_slots(&r, (size_t)batch, (unsigned)jobs)) {
             rc = EXIT_USAGE;
         } else if ((summary || report) && !(r.summary = cbrc_summary_new(r.p))) {
             fprintf(stderr, "%s: out of memory\n", prog);
@@ -447,7 +594,14 @@ int cbrc_cmd_run(int argc, char **argv)
      * one leaves them as they were. */
     statedb *db = NULL;
     if (r.p && rc == 0 && state)
-        rc = cbrc_load_state(r.p, r.ctx, state, false, &db);
+        rc = cbrc_load_state(r.p, r.slots[0].job.ctx, state, false, &db);
+    for (size_t i = 1; db && rc == 0 && i < r.nslots; i++) {
+        cbr_error err;
+        if (cbr_context_set_store(r.slots[i].job.ctx, statedb_store(db), &err) != CBR_OK) {
+            fprintf(stderr, "%s: %s: %s\n", prog, state, err.message);
+            rc = EXIT_USAGE;
+        }
+    }
     r.db = db;
     r.state_cache = state_cache_bytes();
     if (db && ledger_days >= 0)
@@ -469,6 +623,11 @@ int cbrc_cmd_run(int argc, char **argv)
         } else {
             r.feed.rejects = rej;
             r.feed.max_errors = (uint64_t)max_errors;
+            r.tallies = cbr_program_tally_count(r.p) > 0;
+            if (r.nslots > 1 && (r.pool = hpool_start((unsigned)jobs)))
+                r.feed.held = &r.slots[0].held;
+            else
+                r.nslots = 1; /* no thread could be started: one job */
             struct stat sb;
             r.progress = isatty(STDERR_FILENO) && getenv("CBRC_NO_PROGRESS") == NULL;
             r.input_size = in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
@@ -493,10 +652,10 @@ int cbrc_cmd_run(int argc, char **argv)
                 r.counts.reasons = r.feed.reasons;
                 r.counts.nreasons = r.feed.nreasons;
                 if (summary)
-                    cbrc_summary_print(r.summary, sumf, !strcmp(summary, "json"), r.ctx, &r.counts);
+                    cbrc_summary_print(r.summary, sumf, !strcmp(summary, "json"), latest_ctx(&r), &r.counts);
                 cbrc_report_info info = {.input = input, .input_size = r.input_size,
                                          .bundle = cbr_program_hash(r.p), .rules = rules, .nrules = nrules};
-                if (report && !cbrc_report_save(report, r.summary, r.ctx, &r.counts, &info))
+                if (report && !cbrc_report_save(report, r.summary, latest_ctx(&r), &r.counts, &info))
                     rc = EXIT_USAGE;
             }
         }
@@ -522,14 +681,10 @@ int cbrc_cmd_run(int argc, char **argv)
     if (fed)
         cbrc_feed_close(&r.feed);
     cbrc_summary_free(r.summary);
-    free(r.lines);
-    free(r.days);
-    free(r.rawoff);
-    free(r.raw);
+    hpool_stop(r.pool); /* what it still evaluates is the job of a run that failed */
     cbrtb_free(&r.line);
-    cbr_context_free(r.ctx);
+    free_slots(&r);
     statedb_close(db); /* without a commit: the file as it was */
-    cbr_batch_free(r.b);
     cbr_program_free(r.p);
     free(rules);
     return rc;

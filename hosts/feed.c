@@ -55,6 +55,19 @@ bool cbrc_feed_open(cbrc_feed *f, const cbr_program *p, FILE *in, const char *na
     return true;
 }
 
+static void hold_note(cbrc_feed *f, const char *msg);
+
+/* A note on a key: printed now, or held with the batch's rejects. */
+static void note_key(cbrc_feed *f, const char *what, const char *key, size_t n)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: %s: note: `%.*s` %s\n", prog, f->input_name, n > 64 ? 64 : (int)n, key, what);
+    if (f->held)
+        hold_note(f, msg);
+    else
+        fputs(msg, stderr);
+}
+
 /* The field a key names, -1 for keys the rules do not read; a key the
  * rules do not know, or one they compute, is noted the first times it is
  * seen afresh. */
@@ -63,11 +76,9 @@ static int field_of(cbrc_feed *f, size_t i, const char *key, size_t n)
     hkeys_found found;
     int fi = hkeys_field_at(&f->keys, i, key, n, &found);
     if (found == HKEYS_DERIVED && f->unknown_reported++ < MAX_UNKNOWN_REPORTED)
-        fprintf(stderr, "%s: %s: note: `%.*s` is computed from timestamp; the input's value is ignored\n",
-                prog, f->input_name, n > 64 ? 64 : (int)n, key);
+        note_key(f, "is computed from timestamp; the input's value is ignored", key, n);
     else if (found == HKEYS_UNKNOWN && f->unknown_reported++ < MAX_UNKNOWN_REPORTED)
-        fprintf(stderr, "%s: %s: note: `%.*s` is not a field of the rules; ignored\n", prog, f->input_name,
-                n > 64 ? 64 : (int)n, key);
+        note_key(f, "is not a field of the rules; ignored", key, n);
     return fi;
 }
 
@@ -131,22 +142,117 @@ static bool tally(cbrc_feed *f, const char *why)
     return show;
 }
 
+/* The rejects file's first line: the input's header, once. */
+static void write_header(cbrc_feed *f)
+{
+    if (f->rejects_header_done)
+        return;
+    size_t n;
+    const char *h = cbrin_header_raw(f->reader, &n);
+    if (h) {
+        fwrite(h, 1, n, f->rejects);
+        fputc('\n', f->rejects);
+    }
+    f->rejects_header_done = true;
+}
+
+/* Reports a reject and copies raw, n bytes, to the rejects file; `cut`
+ * when they are only the first bytes of the record (its spill was lost). */
+static void emit(cbrc_feed *f, uint64_t line, const char *why, const char *raw, size_t n, bool cut)
+{
+    f->rejected++;
+    if (tally(f, why))
+        fprintf(stderr, "%s:%llu: error: %s\n", f->input_name, (unsigned long long)line, why);
+    if (cut)
+        fprintf(stderr, "%s:%llu: warning: the rejects file keeps only the first %zu bytes of this record: "
+                        "the temporary file for the rest failed\n",
+                f->input_name, (unsigned long long)line, n);
+    if (!f->rejects || f->rejects_failed)
+        return;
+    write_header(f);
+    errno = 0;
+    if ((n && fwrite(raw, 1, n, f->rejects) != n) || fputc('\n', f->rejects) == EOF || ferror(f->rejects)) {
+        f->rejects_failed = true;
+        f->rejects_errno = errno ? errno : EIO;
+    }
+}
+
+static bool held_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t nc = need * 2 + 16;
+    void *q = realloc(*p, nc * size);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = nc;
+    return true;
+}
+
+/* Appends an entry to f->held: its text (with its NUL) and n bytes of raw. */
+static void held_add(cbrc_feed *f, cbrc_held_rec e, const char *text, const char *raw, size_t n)
+{
+    cbrc_held *h = f->held;
+    size_t wn = strlen(text) + 1;
+    if (!held_grow((void **)&h->recs, &h->cap, h->n + 1, sizeof *h->recs)
+        || !held_grow((void **)&h->bytes, &h->capbytes, h->nbytes + wn + n, 1)) {
+        h->oom = true;
+        return;
+    }
+    e.why = h->nbytes;
+    e.raw = h->nbytes + wn;
+    e.rawlen = n;
+    h->recs[h->n++] = e;
+    memcpy(h->bytes + h->nbytes, text, wn);
+    if (n)
+        memcpy(h->bytes + h->nbytes + wn, raw, n);
+    h->nbytes += wn + n;
+}
+
+static void hold_note(cbrc_feed *f, const char *msg)
+{
+    held_add(f, (cbrc_held_rec){.note = true}, msg, NULL, 0);
+}
+
+/* Keeps a reject in f->held: its reason and its bytes, whole (an overlong
+ * record's through the reader's spill, into a memory stream). */
+static void hold(cbrc_feed *f, const cbrin_record *rec, const char *why)
+{
+    cbrc_held *h = f->held;
+    const char *raw = rec->raw;
+    size_t n = rec->rawlen;
+    bool cut = false;
+    if (cbrin_full_length(f->reader, rec) != rec->rawlen) {
+        if (!f->mem && !(f->mem = open_memstream(&f->membuf, &f->memlen))) {
+            h->oom = true;
+            return;
+        }
+        rewind(f->mem);
+        int k = cbrin_write_raw(f->reader, rec, f->mem);
+        if (k < 0 || fflush(f->mem) != 0) {
+            h->oom = true;
+            return;
+        }
+        raw = f->membuf;
+        n = f->memlen;
+        cut = k > 0;
+    }
+    held_add(f, (cbrc_held_rec){.line = rec->line, .cut = cut}, why, raw, n);
+}
+
 void cbrc_feed_reject(cbrc_feed *f, const cbrin_record *rec, const char *why)
 {
+    if (f->held) {
+        hold(f, rec, why);
+        return;
+    }
     f->rejected++;
     if (tally(f, why))
         fprintf(stderr, "%s:%llu: error: %s\n", f->input_name, (unsigned long long)rec->line, why);
     if (!f->rejects || f->rejects_failed)
         return;
-    if (!f->rejects_header_done) {
-        size_t n;
-        const char *h = cbrin_header_raw(f->reader, &n);
-        if (h) {
-            fwrite(h, 1, n, f->rejects);
-            fputc('\n', f->rejects);
-        }
-        f->rejects_header_done = true;
-    }
+    write_header(f);
     /* The bytes as read, whole, even past the reader's record limit. */
     errno = 0;
     int k = cbrin_write_raw(f->reader, rec, f->rejects);
@@ -162,27 +268,26 @@ void cbrc_feed_reject(cbrc_feed *f, const cbrin_record *rec, const char *why)
 
 void cbrc_feed_reject_kept(cbrc_feed *f, uint64_t line, const char *raw, size_t n, const char *why)
 {
-    cbrin_record rec = {.line = line, .raw = raw, .rawlen = n};
-    f->rejected++;
-    if (tally(f, why))
-        fprintf(stderr, "%s:%llu: error: %s\n", f->input_name, (unsigned long long)line, why);
-    if (!f->rejects || f->rejects_failed)
-        return;
-    if (!f->rejects_header_done) {
-        size_t hn;
-        const char *h = cbrin_header_raw(f->reader, &hn);
-        if (h) {
-            fwrite(h, 1, hn, f->rejects);
-            fputc('\n', f->rejects);
-        }
-        f->rejects_header_done = true;
+    emit(f, line, why, raw, n, false);
+}
+
+void cbrc_feed_release(cbrc_feed *f, cbrc_held *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        const cbrc_held_rec *r = &h->recs[i];
+        if (r->note)
+            fputs(h->bytes + r->why, stderr);
+        else
+            emit(f, r->line, h->bytes + r->why, h->bytes + r->raw, r->rawlen, r->cut);
     }
-    errno = 0;
-    if (fwrite(rec.raw, 1, rec.rawlen, f->rejects) != rec.rawlen || fputc('\n', f->rejects) == EOF ||
-        ferror(f->rejects)) {
-        f->rejects_failed = true;
-        f->rejects_errno = errno ? errno : EIO;
-    }
+    h->n = h->nbytes = 0;
+}
+
+void cbrc_held_free(cbrc_held *h)
+{
+    free(h->recs);
+    free(h->bytes);
+    memset(h, 0, sizeof *h);
 }
 
 /* 12345 as "12,345": the tally is read by people. */
@@ -355,5 +460,10 @@ void cbrc_feed_close(cbrc_feed *f)
 {
     cbrin_close(f->reader);
     f->reader = NULL;
+    if (f->mem)
+        fclose(f->mem);
+    free(f->membuf);
+    f->mem = NULL;
+    f->membuf = NULL;
     hkeys_free(&f->keys);
 }

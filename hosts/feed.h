@@ -15,6 +15,23 @@
 
 #define CBRC_FEED_REASONS 32
 
+/* Rejects, and notes on keys, held back to be reported later, in the
+ * order they came (see cbrc_feed.held). */
+typedef struct cbrc_held_rec {
+    uint64_t line;
+    size_t why, raw, rawlen;    /* offsets into bytes: the reason (with its NUL), the record */
+    bool cut;                   /* only the first bytes of an overlong record (its spill was lost) */
+    bool note;                  /* not a reject: a note on a key, its line in why */
+} cbrc_held_rec;
+
+typedef struct cbrc_held {
+    cbrc_held_rec *recs;
+    size_t n, cap;
+    char *bytes;
+    size_t nbytes, capbytes;
+    bool oom;                   /* a reject could not be kept: the run cannot go on */
+} cbrc_held;
+
 typedef struct cbrc_feed {
     const char *input_name;
     const cbr_program *p;
@@ -30,6 +47,16 @@ typedef struct cbrc_feed {
     cbrc_reason reasons[CBRC_FEED_REASONS];
     size_t nreasons;
     uint64_t records, rejected;
+    /* While set, cbrc_feed_reject keeps the reject here instead of
+     * reporting it (and a note on a key, instead of printing it), and
+     * cbrc_feed_release reports it later.  `cbrc run
+     * --jobs N` reads batches ahead of the one it settles; holding each
+     * batch's rejects until it is settled keeps stderr and the rejects
+     * file in the order one job gives. */
+    cbrc_held *held;
+    FILE *mem;                  /* an overlong record being held, whole */
+    char *membuf;
+    size_t memlen;
 } cbrc_feed;
 
 /* The input format of `name` from --format (NULL: by its extension); 0, or
@@ -59,6 +86,11 @@ void cbrc_feed_reject(cbrc_feed *f, const cbrin_record *rec, const char *why);
  * row: a duplicate, a bad refund), from the copy of its bytes the host
  * kept while the batch was filled. */
 void cbrc_feed_reject_kept(cbrc_feed *f, uint64_t line, const char *raw, size_t n, const char *why);
+
+/* Reports the rejects h holds, as cbrc_feed_reject would have, and
+ * empties it. */
+void cbrc_feed_release(cbrc_feed *f, cbrc_held *h);
+void cbrc_held_free(cbrc_held *h);
 
 /* After the run: the rejected records not reported on stderr, by reason,
  * as one line ("FILE: ... and 11,900 more rejected records: 11,000 bad

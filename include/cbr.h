@@ -909,6 +909,13 @@ CBR_API const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n);
  * every row after a cbr_settle that returned CBR_OK, the rows before the
  * failing one otherwise. */
 CBR_API size_t cbr_context_settled(const cbr_context *ctx);
+/* The latest timestamp (Unix seconds; the latest in time, not the last in
+ * input order) of the rows this context settled: 1 with *unix_seconds set,
+ * or 0 before it settled any.  A host that settles batches on several
+ * contexts over one store asks the context with the latest timestamp what
+ * is left of a paced budget (cbr_context_budget_left), since that context
+ * knows the current period. */
+CBR_API int cbr_context_latest(const cbr_context *ctx, int64_t *unix_seconds);
 
 /* What is left of the budget of an offer (of_campaign 0) or of its campaign
  * (1) in currency cur ("USD"), as the context's store counts it: *left and

@@ -163,6 +163,15 @@ cbr_status cbr_context_set_store(cbr_context *ctx, const cbr_store *store, cbr_e
 
 size_t cbr_context_settled(const cbr_context *ctx) { return ctx ? ctx->settled : 0; }
 
+int cbr_context_latest(const cbr_context *ctx, int64_t *unix_seconds)
+{
+    if (!ctx || !ctx->has_latest)
+        return 0;
+    if (unix_seconds)
+        *unix_seconds = ctx->latest;
+    return 1;
+}
+
 cbr_state *cbr_context_state(cbr_context *ctx) { return ctx ? ctx->own_state : NULL; }
 
 const cbr_award *cbr_context_awards(const cbr_context *ctx, size_t *n)
