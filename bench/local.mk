@@ -115,7 +115,28 @@ bench-run: cbrc$(EXEEXT) bench/cbr-bench-lines$(EXEEXT) bench/baseline_1.c bench
 	done; \
 	awk -v a=$$rate_100 -v b=$$rate_1 'BEGIN { printf "100 offers / 1 offer: %.2f of the speed\n", a / b }'
 
-.PHONY: bench bench-force bench-run bench-state bench-tally bench-tables
+# `make bench-jobs`: cbrc run over the same file against the 1,000-offer
+# set with each --jobs of BENCH_JOBS, and the speed of each against the
+# first in the same run; GNU time reports wall time and peak memory.  The
+# award lines go to /dev/null (17 a transaction: 2.7 GB a million); each
+# run's summary (awards and cashback per offer) is compared with the
+# first's, tests/jobs.sh compares every byte.
+BENCH_JOBS = 1 2
+bench-jobs: cbrc$(EXEEXT) bench/baseline_1000.c bench/tx_$(BENCH_RUN_TX).csv
+	@if test -x /usr/bin/time; then TIME='/usr/bin/time -f "  wall %e s, peak RSS %M KiB"'; else TIME=; fi; \
+	base=; first=; for j in $(BENCH_JOBS); do \
+	    echo "cbrc run --jobs $$j: $(BENCH_RUN_TX) transactions, 1000 offers, seed $(BENCH_SEED)"; \
+	    start=$$(date +%s.%N); \
+	    eval $$TIME ./cbrc$(EXEEXT) run bench/offers_1000.cbr --input bench/tx_$(BENCH_RUN_TX).csv \
+	        --jobs $$j --output /dev/null --summary-output bench/jobs-$$j.txt || exit 1; \
+	    end=$$(date +%s.%N); \
+	    rate=$$(awk -v n=$(BENCH_RUN_TX) -v s=$$start -v e=$$end 'BEGIN { printf "%.0f", n / (e - s) }'); \
+	    test -n "$$base" || { base=$$rate; first=$$j; }; \
+	    awk -v r=$$rate -v b=$$base -v f=$$first 'BEGIN { printf "  %d records/s, %.2f times --jobs %s\n", r, r / b, f }'; \
+	    cmp -s bench/jobs-$$first.txt bench/jobs-$$j.txt || { echo "  the summary differs from --jobs $$first's"; exit 1; }; \
+	done; rm -f bench/jobs-*.txt
+
+.PHONY: bench bench-force bench-run bench-jobs bench-state bench-tally bench-tables
 
 EXTRA_DIST += bench/README.md bench/local.mk bench/table-scale.sh bench/state-scale.sh
 CLEANFILES += bench/cbr-bench-gen$(EXEEXT) bench/cbr-bench$(EXEEXT) bench/cbr-bench-tables$(EXEEXT) $(BENCH_BASELINES) \

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "hosts/award_line.h"
 #include "hosts/cbrc.h"
-#include "hosts/evalpool.h"
+#include "hosts/pool.h"
 #include "hosts/feed.h"
 #include "hosts/statedb.h"
 #include "hosts/report.h"
@@ -39,12 +39,16 @@ static size_t state_cache_bytes(void)
     return (size_t)mb << 20;
 }
 
-/* A batch and what goes with it from the moment it is filled until it is
- * settled: with --jobs N, N of them are being evaluated while the next is
- * read. */
+/* A batch and what goes with it from the moment it is filled until its
+ * award lines are written: with --jobs N, N of them are being evaluated
+ * while the next is read, and the lines of the last one settled are being
+ * written. */
 typedef struct batch_slot {
     hjob job;                   /* its context and batch, and how evaluating them went */
+    hjob write;                 /* writing its award lines (--jobs N) */
+    struct run *r;
     bool busy;                  /* handed to be evaluated, not yet settled */
+    bool writing;               /* its lines handed to be written, not yet waited for */
     cbrc_held held;             /* the rejects read while it was filled (--jobs N) */
     /* each row: its line and bytes, to reject it if settling refuses it */
     uint64_t *lines;
@@ -67,20 +71,25 @@ static long default_jobs(void)
 typedef struct run {
     cbrc_feed feed;
     cbr_program *p;
-    batch_slot *slots;           /* a ring, filled and settled in turn */
-    size_t nslots, cur;         /* cur: the one being filled */
-    batch_slot *settling;        /* the one whose awards print_award is given */
+    /* The ring of slots: filled in turn at cur; the `inflight` before it,
+     * from `first`, are being evaluated; those before them are settled
+     * and being written. */
+    batch_slot *slots;
+    size_t nslots, cur, first, inflight;
+    unsigned jobs;              /* most batches evaluated at once */
     hpool *pool;                /* evaluates batches while the next is read; NULL: one job */
+    hpool *writer;              /* one thread writing award lines in turn; NULL: one job */
     bool tallies;               /* a batch is evaluated after the one before is settled */
     FILE *out;
     cbrc_summary *summary;      /* --summary or --report, or NULL */
     statedb *db;                /* --state, or NULL */
     size_t state_cache;         /* its cache's bound in bytes */
     bool report;                /* --report: count awards by day */
-    cbrc_counts counts;
+    cbrc_counts counts;         /* .earning is the writer's, the rest the reader's */
+    /* the writer's */
     size_t last_row;            /* of the last award in this batch, to count earning rows */
-    bool oom;
-    cbrtb line;                 /* the award line being written */
+    cbrtb line;                 /* the award lines being written */
+    _Atomic int write_errno;    /* writing failed: ENOMEM counting the summary, or the system's reason */
     /* progress on a terminal */
     bool progress;
     long long input_size;       /* bytes, 0 when unknown */
@@ -98,36 +107,65 @@ static void write_lines(run *r)
     r->line.n = 0;
 }
 
-static void print_award(void *ud, const cbr_award *a)
+static bool write_award(run *r, const batch_slot *s, const cbr_award *a)
 {
-    run *r = ud;
     haward_line(&r->line, a);
-    if (r->line.oom) {
-        r->oom = true;
-        return;
-    }
+    if (r->line.oom)
+        return false;
     if (r->line.n >= LINES_FLUSH)
         write_lines(r);
     if (r->summary && !cbrc_summary_event(r->summary, a))
-        r->oom = true;
+        return false;
     if (a->event != CBR_EVENT_AWARD)
-        return; /* reversals are not earnings of the summary's offers */
+        return true; /* reversals are not earnings of the summary's offers */
     if (a->row != r->last_row) {
         r->counts.earning++;
         r->last_row = a->row;
     }
     if (r->summary) {
         size_t un;
-        const char *user = cbr_batch_string(r->settling->job.b, a->row, 1, &un);
-        if (!cbrc_summary_award(r->summary, a, user, un, r->settling->days[a->row]))
-            r->oom = true;
+        const char *user = cbr_batch_string(s->job.b, a->row, 1, &un);
+        if (!cbrc_summary_award(r->summary, a, user, un, s->days[a->row]))
+            return false;
     }
+    return true;
+}
+
+/* Writes the award lines of a settled batch, in the order they were
+ * granted, and counts them in the summary: on the writer's thread with
+ * --jobs N.  The awards and the batch stay as they are until the slot is
+ * filled again, which waits for this. */
+static void write_slot(hjob *j)
+{
+    batch_slot *s = j->ud;
+    run *r = s->r;
+    size_t n;
+    const cbr_award *aw = cbr_context_awards(s->job.ctx, &n);
+    r->last_row = SIZE_MAX;
+    for (size_t i = 0; i < n && !r->write_errno; i++)
+        if (!write_award(r, s, &aw[i]))
+            r->write_errno = ENOMEM;
+    errno = 0;
+    write_lines(r);
+    if (!r->write_errno && ferror(r->out))
+        r->write_errno = errno ? errno : EIO;
+}
+
+/* false, with the reason printed, once writing failed. */
+static bool written(run *r)
+{
+    int e = r->write_errno;
+    if (e == ENOMEM)
+        fprintf(stderr, "%s: out of memory writing awards\n", prog);
+    else if (e)
+        fprintf(stderr, "%s: writing awards: %s\n", prog, strerror(e));
+    return e == 0;
 }
 
 /* Settles the oldest slot once it is evaluated: the rejects read while it
- * was filled are reported first, then its awards are written, then the rows
- * settling refused are rejected, in input order, so that every run gives
- * the same output whatever --jobs says. */
+ * was filled are reported first, then the rows settling refused, in input
+ * order, so that every run gives the same output whatever --jobs says; its
+ * award lines are written (on the writer's thread with --jobs N). */
 static bool settle_slot(run *r, batch_slot *s)
 {
     cbr_batch *b = s->job.b;
@@ -145,17 +183,21 @@ static bool settle_slot(run *r, batch_slot *s)
         return true;
     cbr_error err = s->job.err;
     cbr_status st = r->pool ? s->job.st : cbr_evaluate(ctx, b, &err);
-    r->settling = s;
-    r->last_row = SIZE_MAX;
     /* As cbr_eval does: a stretch of a batch with tallies ends at a refund,
      * and the rest is evaluated again once it is settled. */
     while (st == CBR_OK) {
-        st = cbr_settle(ctx, print_award, r, &err);
+        st = cbr_settle(ctx, NULL, NULL, &err);
         if (st != CBR_OK || cbr_context_settled(ctx) >= rows)
             break;
         st = cbr_evaluate(ctx, b, &err);
     }
-    write_lines(r); /* the awards of the rows settled, even after a failure */
+    /* the awards of the rows settled, even after a failure */
+    if (r->writer) {
+        s->writing = true;
+        hpool_submit(r->writer, &s->write);
+    } else {
+        write_slot(&s->write);
+    }
     if (st != CBR_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.message);
         return false;
@@ -171,44 +213,54 @@ static bool settle_slot(run *r, batch_slot *s)
         cbrc_feed_reject_kept(&r->feed, s->lines[i], s->raw + s->rawoff[i], s->rawoff[i + 1] - s->rawoff[i], why);
     }
     r->counts.evaluated += rows - refused;
-    s->nraw = 0;
-    cbr_batch_clear(b);
     /* A month of transactions names millions of customers and purchases:
      * the state's cache is written into the run's transaction and emptied
      * when it passes its bound, so memory stays flat. */
     if (r->db && !statedb_spill(r->db, r->state_cache))
         return false;
-    if (r->oom) {
-        fprintf(stderr, "%s: out of memory counting the summary\n", prog);
-        return false;
-    }
-    if (ferror(r->out)) {
-        fprintf(stderr, "%s: writing awards: %s\n", prog, strerror(errno));
-        return false;
-    }
-    return true;
+    return r->writer || written(r);
 }
 
-/* Settles every slot handed to be evaluated, oldest first. */
+/* Settles the oldest slot being evaluated. */
+static bool settle_first(run *r)
+{
+    batch_slot *s = &r->slots[r->first];
+    r->first = (r->first + 1) % r->nslots;
+    r->inflight--;
+    return settle_slot(r, s);
+}
+
 static bool settle_all(run *r)
 {
-    for (size_t i = 1; i <= r->nslots; i++) {
-        batch_slot *s = &r->slots[(r->cur + i) % r->nslots];
-        if (s->busy && !settle_slot(r, s))
+    while (r->inflight)
+        if (!settle_first(r))
             return false;
-    }
     return true;
 }
 
-/* The slot being filled is full, or the input is at its end: it is handed
- * to be evaluated (with one job, settled now) and the next slot, once the
- * batch it held is settled, is filled.  A program with tallies reads the
- * counters the batch before it moves, so that batch is settled first. */
+/* Makes s ready to be filled: its last lines written, its batch emptied. */
+static bool reuse(run *r, batch_slot *s)
+{
+    if (s->writing) {
+        hpool_wait(r->writer, &s->write);
+        s->writing = false;
+    }
+    s->nraw = 0;
+    cbr_batch_clear(s->job.b);
+    r->feed.held = r->pool ? &s->held : NULL;
+    return !r->writer || written(r);
+}
+
+/* The slot being filled is full, or the input is at its end.  With one job
+ * it is settled now.  Otherwise it is handed to be evaluated, the oldest
+ * is settled once more than --jobs are, and the next slot is filled once
+ * its lines are written.  A program with tallies reads the counters the
+ * batch before it moves, so that batch is settled first. */
 static bool flush_batch(run *r)
 {
     batch_slot *s = &r->slots[r->cur];
     if (!r->pool)
-        return settle_slot(r, s);
+        return settle_slot(r, s) && reuse(r, s);
     if (r->tallies && !settle_all(r))
         return false;
     s->busy = true;
@@ -218,10 +270,25 @@ static bool flush_batch(run *r)
     } else {
         hpool_submit(r->pool, &s->job);
     }
+    r->inflight++;
+    while (r->inflight > r->jobs)
+        if (!settle_first(r))
+            return false;
     r->cur = (r->cur + 1) % r->nslots;
-    batch_slot *next = &r->slots[r->cur];
-    r->feed.held = &next->held;
-    return !next->busy || settle_slot(r, next);
+    return reuse(r, &r->slots[r->cur]);
+}
+
+/* After the last flush: everything settled, every line written. */
+static bool finish(run *r)
+{
+    if (!settle_all(r))
+        return false;
+    for (size_t i = 0; r->writer && i < r->nslots; i++)
+        if (r->slots[i].writing) {
+            hpool_wait(r->writer, &r->slots[i].write);
+            r->slots[i].writing = false;
+        }
+    return !r->writer || written(r);
 }
 
 static double now(void)
@@ -308,7 +375,7 @@ static int process(run *r)
         if (r->progress && (r->feed.records & 4095) == 0)
             show_progress(r, false);
     }
-    bool ok = flush_batch(r) && settle_all(r);
+    bool ok = flush_batch(r) && finish(r);
     if (k < 0)
         return EXIT_USAGE;
     if (!ok || r->feed.rejects_failed)
@@ -323,13 +390,20 @@ static int process(run *r)
  * later by set_store). */
 static bool make_slots(run *r, size_t batch, unsigned jobs)
 {
-    r->nslots = jobs > 1 ? 2 * (size_t)jobs : 1;
+    /* --jobs evaluating, one being filled, one being written, one spare */
+    r->nslots = jobs > 1 ? (size_t)jobs + 3 : 1;
+    r->jobs = jobs;
     r->slots = calloc(r->nslots, sizeof *r->slots);
     if (!r->slots)
         return false;
     cbr_error err;
     for (size_t i = 0; i < r->nslots; i++) {
-        hjob *j = &r->slots[i].job;
+        batch_slot *s = &r->slots[i];
+        s->r = r;
+        s->job.fn = hpool_evaluate;
+        s->write.fn = write_slot;
+        s->write.ud = s;
+        hjob *j = &s->job;
         if (cbr_batch_new(r->p, batch, &j->b, &err) != CBR_OK || cbr_context_new(r->p, batch, &j->ctx, &err) != CBR_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.message);
             return false;
@@ -624,15 +698,22 @@ int cbrc_cmd_run(int argc, char **argv)
             r.feed.rejects = rej;
             r.feed.max_errors = (uint64_t)max_errors;
             r.tallies = cbr_program_tally_count(r.p) > 0;
-            if (r.nslots > 1 && (r.pool = hpool_start((unsigned)jobs)))
+            if (r.nslots > 1 && (r.pool = hpool_start((unsigned)jobs)) && (r.writer = hpool_start(1))) {
                 r.feed.held = &r.slots[0].held;
-            else
-                r.nslots = 1; /* no thread could be started: one job */
+            } else {
+                hpool_stop(r.pool); /* no thread could be started: one job */
+                r.pool = NULL;
+            }
             struct stat sb;
             r.progress = isatty(STDERR_FILENO) && getenv("CBRC_NO_PROGRESS") == NULL;
             r.input_size = in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
             r.started = r.shown = now();
             rc = process(&r);
+            /* What the threads still do is the work of a failed run; they
+             * stop before anything is closed. */
+            hpool_stop(r.pool);
+            hpool_stop(r.writer);
+            r.pool = r.writer = NULL;
             if (r.feed.rejects_failed)
                 fprintf(stderr, "%s: %s: %s\n", prog, rejects, strerror(r.feed.rejects_errno));
             cbrc_feed_report_rest(&r.feed);
@@ -681,7 +762,6 @@ int cbrc_cmd_run(int argc, char **argv)
     if (fed)
         cbrc_feed_close(&r.feed);
     cbrc_summary_free(r.summary);
-    hpool_stop(r.pool); /* what it still evaluates is the job of a run that failed */
     cbrtb_free(&r.line);
     free_slots(&r);
     statedb_close(db); /* without a commit: the file as it was */

@@ -1,12 +1,8 @@
-/* evalpool.c: a queue of batches to evaluate and the threads that take
- * from it.  cbr_evaluate of a program without tallies reads only the
- * program and the batch (include/cbr.h), so any number of contexts may be
- * evaluated at once; everything ordered (settling, the store, the output)
- * stays with the caller. */
+/* pool.c: a queue of jobs and the threads that take from it (pool.h). */
 #include "config.h"
 #include <pthread.h>
 #include <stdlib.h>
-#include "hosts/evalpool.h"
+#include "hosts/pool.h"
 
 struct hpool {
     pthread_mutex_t mu;
@@ -32,9 +28,8 @@ static void *worker(void *arg)
         if (!pool->head)
             pool->tail = NULL;
         pthread_mutex_unlock(&pool->mu);
-        cbr_status st = cbr_evaluate(j->ctx, j->b, &j->err);
+        j->fn(j);
         pthread_mutex_lock(&pool->mu);
-        j->st = st;
         j->done = true;
         pthread_cond_broadcast(&pool->done);
     }
@@ -95,4 +90,9 @@ void hpool_stop(hpool *pool)
     pthread_cond_destroy(&pool->work);
     pthread_mutex_destroy(&pool->mu);
     free(pool);
+}
+
+void hpool_evaluate(hjob *j)
+{
+    j->st = cbr_evaluate(j->ctx, j->b, &j->err);
 }
