@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
-TSAN_TESTS="tests/unit/check_store tests/embed.sh tests/jobs.sh"
+TSAN_TESTS="tests/unit/check_store tests/unit/check_pool tests/embed.sh tests/jobs.sh"
 
 scripts/setup.sh --build-only || { echo "test: the build failed"; echo "0 passed, 1 failed"; exit 1; }
 
