@@ -17,9 +17,11 @@
  * reference shares no code with the compiler or the VM.
  *
  * The batch is evaluated on two contexts, made with CBR_INDEX=on and
- * CBR_INDEX=off in the environment.  All three must give the same awards:
- * rows, offers, clauses and amounts, in order.  Any difference aborts and
- * prints the program. */
+ * CBR_INDEX=off in the environment, and a fourth time as `cbrc run --jobs`
+ * evaluates: cut into small batches on contexts over one store, all
+ * evaluated before any is settled.  All must give the same awards: rows,
+ * offers, clauses and amounts, in order.  Any difference aborts and prints
+ * the program. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -553,6 +555,48 @@ static void evaluate(const cbr_program *p, cbr_batch *bt, bool index, run *out)
     cbr_context_free(ctx);
 }
 
+/* As `cbrc run --jobs` does: the rows cut into batches of k, each on its
+ * own context over one store, every batch evaluated before any is settled,
+ * then all settled in input order.  Evaluating a program without tallies
+ * reads nothing the settling of earlier batches changes, so this must
+ * award what one batch does. */
+static void evaluate_ahead(const cbr_program *p, const row *rows, int nrows, int k, text *s, run *out)
+{
+    enum { MAXB = 64 };
+    cbr_context *ctx[MAXB];
+    cbr_batch *bt[MAXB];
+    int nb = (nrows + k - 1) / k;
+    cbr_error err;
+    for (int i = 0; i < nb; i++) {
+        CBRFUZZ_CHECK(cbr_context_new(p, (size_t)k, &ctx[i], NULL) == CBR_OK, "no context");
+        if (i > 0) {
+            cbr_store own = cbr_state_store(cbr_context_state(ctx[0]));
+            CBRFUZZ_CHECK(cbr_context_set_store(ctx[i], &own, NULL) == CBR_OK, "set_store");
+        }
+        int n = nrows - i * k < k ? nrows - i * k : k;
+        bt[i] = batch_of(p, rows + i * k, n, s);
+        CBRFUZZ_CHECK(bt[i] != NULL, "no batch");
+        CBRFUZZ_CHECK(cbr_evaluate(ctx[i], bt[i], &err) == CBR_OK, "cbr_evaluate: %s", err.message);
+    }
+    out->n = 0;
+    out->a = calloc((size_t)nrows * 8 + 1, sizeof *out->a);
+    CBRFUZZ_CHECK(out->a != NULL, "out of memory");
+    for (int i = 0; i < nb; i++) {
+        CBRFUZZ_CHECK(cbr_settle(ctx[i], NULL, NULL, &err) == CBR_OK, "cbr_settle: %s", err.message);
+        size_t n;
+        const cbr_award *a = cbr_context_awards(ctx[i], &n);
+        for (size_t j = 0; j < n; j++) {
+            const char *id = cbr_program_offer_id(p, a[j].offer);
+            CBRFUZZ_CHECK(out->n < (size_t)nrows * 8, "more awards than room");
+            out->a[out->n++] = (award){i * k + (int)a[j].row, atoi(id + 1), (int)a[j].clause, a[j].cashback};
+        }
+    }
+    for (int i = 0; i < nb; i++) {
+        cbr_batch_free(bt[i]);
+        cbr_context_free(ctx[i]);
+    }
+}
+
 static void same(const char *what, const award *x, size_t nx, const award *y, size_t ny, const text *src)
 {
     CBRFUZZ_CHECK(nx == ny, "%zu awards from the reference, %zu from %s\n%.*s", nx, ny, what, (int)src->n,
@@ -597,6 +641,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     same("the VM without the index", want, (size_t)nwant, off.a, off.n, &src);
     evaluate(p, bt, true, &on);
     same("the VM with the index", want, (size_t)nwant, on.a, on.n, &src);
+    run ahead;
+    evaluate_ahead(p, rows, nrows, 1 + nrows % 3, &scratch, &ahead);
+    same("the VM in batches evaluated ahead of their settling", want, (size_t)nwant, ahead.a, ahead.n, &src);
+    free(ahead.a);
     free(on.a);
     free(off.a);
     cbr_batch_free(bt);
