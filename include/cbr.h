@@ -828,6 +828,13 @@ CBR_API cbr_status cbr_ledger_vest(const cbr_config *cfg, const void *data, size
  * escaped as in counter keys) into buf, up to cap bytes, not terminated;
  * returns its length (at most 2 * n + 2), as snprintf does. */
 CBR_API size_t cbr_ledger_key(const char *tid, size_t n, char *buf, size_t cap);
+/* Writes s (n bytes) as one part of a store key, the way the library
+ * writes ids and user ids into counter and ledger keys: `|`, `\`, tab and
+ * newline escaped as `\|`, `\\`, `\t` and `\n`, so that no input can make
+ * two keys collide.  Into buf, up to cap bytes, not terminated; returns
+ * its length (at most 2 * n), as snprintf does.  A host that reads a
+ * batch's counters ahead builds their keys with it. */
+CBR_API size_t cbr_key_escape(const char *s, size_t n, char *buf, size_t cap);
 
 /* Since 0.5, a money limit or budget written without a currency is one pot
  * across currencies: its counter's key ends in `|*` instead of a currency

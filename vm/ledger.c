@@ -325,14 +325,12 @@ int64_t cbrl_due(const cbrl_rec *r)
     return due;
 }
 
-size_t cbr_ledger_key(const char *tid, size_t n, char *buf, size_t cap)
+size_t cbr_key_escape(const char *s, size_t n, char *buf, size_t cap)
 {
     size_t k = 0;
 #define OUT(c) (k < cap ? (void)(buf[k] = (c)) : (void)0, k++)
-    OUT('l');
-    OUT('|');
-    for (size_t i = 0; tid && i < n; i++) {
-        char c = tid[i];
+    for (size_t i = 0; s && i < n; i++) {
+        char c = s[i];
         if (c == '|' || c == '\\' || c == '\t' || c == '\n') {
             OUT('\\');
             c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
@@ -341,6 +339,15 @@ size_t cbr_ledger_key(const char *tid, size_t n, char *buf, size_t cap)
     }
 #undef OUT
     return k;
+}
+
+size_t cbr_ledger_key(const char *tid, size_t n, char *buf, size_t cap)
+{
+    if (cap > 0)
+        buf[0] = 'l';
+    if (cap > 1)
+        buf[1] = '|';
+    return 2 + cbr_key_escape(tid, n, cap > 2 ? buf + 2 : NULL, cap > 2 ? cap - 2 : 0);
 }
 
 bool cbrl_key_of(const char *tid, size_t n, cbr_alloc_fn alloc, void *ud, char **buf, size_t *cap, size_t *len)

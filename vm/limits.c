@@ -40,13 +40,12 @@ static bool put(cbr_context *ctx, const char *s, size_t n, bool escape)
         ctx->key = q;
         ctx->capkey = nc;
     }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (escape && (c == '|' || c == '\\' || c == '\t' || c == '\n')) {
-            ctx->key[ctx->nkey++] = '\\';
-            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
-        }
-        ctx->key[ctx->nkey++] = c;
+    if (escape) {
+        ctx->nkey += cbr_key_escape(s, n, ctx->key + ctx->nkey, ctx->capkey - ctx->nkey);
+    } else {
+        if (n)
+            memcpy(ctx->key + ctx->nkey, s, n);
+        ctx->nkey += n;
     }
     return true;
 }

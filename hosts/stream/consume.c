@@ -477,16 +477,12 @@ static double seconds_since(const struct timespec *t0)
 }
 
 /* Appends s with the separators of counter keys escaped (vm/limits.c). */
+/* Appends s as the VM writes it into counter keys. */
 static void put_escaped(cbrtb *b, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '|' || c == '\\' || c == '\t' || c == '\n') {
-            cbrtb_put(b, "\\", 1);
-            c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
-        }
-        cbrtb_put(b, &c, 1);
-    }
+    char *at = cbrtb_reserve(b, 2 * n);
+    if (at)
+        b->n += cbr_key_escape(s, n, at, 2 * n);
 }
 
 static int cmp_key(const void *a, const void *b)

@@ -409,6 +409,43 @@ START_TEST(ledger_keys_escape_the_tid_as_counter_keys_do)
 }
 END_TEST
 
+static cbr_status find_user(void *ud, const char *key, size_t len, int64_t value)
+{
+    (void)value;
+    const char *want = ud;
+    for (size_t i = 0; i + strlen(want) <= len; i++)
+        if (!memcmp(key + i, want, strlen(want)))
+            return CBR_ERR_ARG; /* found: stop */
+    return CBR_OK;
+}
+
+START_TEST(key_parts_are_escaped_as_the_vm_escapes_them)
+{
+    char buf[32];
+    ck_assert_uint_eq(cbr_key_escape("a|b\\c\td\n", 8, buf, sizeof buf), 12);
+    ck_assert_mem_eq(buf, "a\\|b\\\\c\\td\\n", 12);
+    ck_assert_uint_eq(cbr_key_escape("plain", 5, buf, sizeof buf), 5);
+    ck_assert_uint_eq(cbr_key_escape("||", 2, NULL, 0), 4); /* the length alone */
+    ck_assert_uint_eq(cbr_key_escape("||", 2, buf, 3), 4);  /* cut at cap */
+    ck_assert_mem_eq(buf, "\\|\\", 3);
+    /* A per-user counter of a user id with separators in it holds the id
+     * exactly as cbr_key_escape writes it. */
+    cbr_program *p = prog_from_source("offer \"o\" { limit 5.00 per user when amount >= 1 then cashback 1.00 }\n");
+    cbr_context *ctx = t_context_new(p, 4);
+    cbr_batch *b = t_batch_new(p, 4);
+    cbr_state_track_changes(cbr_context_state(ctx), 1);
+    static const char row[] = "tid=t1;user_id=u|1\\x;amount=10.00;currency=USD;timestamp=2026-03-02T10:00:00Z";
+    add_row(b, p, row, strlen(row));
+    ck_assert_int_eq(cbr_eval(ctx, b, NULL, NULL, NULL), CBR_OK);
+    size_t n = cbr_key_escape("u|1\\x", 5, buf, sizeof buf);
+    buf[n] = '\0';
+    ck_assert_int_eq(cbr_state_each_change(cbr_context_state(ctx), find_user, buf, NULL), CBR_ERR_ARG);
+    cbr_batch_free(b);
+    cbr_context_free(ctx);
+    cbr_program_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -428,6 +465,7 @@ static Suite *make_suite(void)
     t = tcase_create("records");
     tcase_add_test(t, award_ids_never_collide);
     tcase_add_test(t, ledger_keys_escape_the_tid_as_counter_keys_do);
+    tcase_add_test(t, key_parts_are_escaped_as_the_vm_escapes_them);
     tcase_add_test(t, a_record_that_is_not_the_librarys_is_refused);
     suite_add_tcase(s, t);
     return s;
