@@ -139,6 +139,10 @@ static cbr_status row_error(cbr_batch *b, cbr_error *err, const char *fmt, ...)
     return st;
 }
 
+/* What a message about a text is about: "field `NAME`", or the call
+ * cbr_batch_intern when name is NULL; the three parts of a "%s%s%s". */
+#define ABOUT(name) (name) ? "field `" : "", (name) ? (name) : "cbr_batch_intern", (name) ? "`" : ""
+
 /* U+0000 makes a value unreadable in every field.  C hosts, extern functions
  * and state keys read strings up to their NUL, so "eve\0x" would be taken
  * for "eve" there (a limit kept under another user, a snapshot line without
@@ -146,7 +150,7 @@ static cbr_status row_error(cbr_batch *b, cbr_error *err, const char *fmt, ...)
 static cbr_status nul_error(cbr_batch *b, cbr_error *err, const char *name, const char *s,
                             const char *nul)
 {
-    return row_error(b, err, "field `%s`: the text holds a NUL character (U+0000) at byte %zu", name,
+    return row_error(b, err, "%s%s%s: the text holds a NUL character (U+0000) at byte %zu", ABOUT(name),
                      (size_t)(nul - s) + 1);
 }
 
@@ -239,7 +243,7 @@ intern_text(cbr_batch *b, const char *name, const char *s, size_t n, uint32_t *o
         return nul_error(b, err, name, s, nul);
     size_t max = b->prog->x.cfg.limits.max_string_bytes;
     if (max && n > max)
-        return row_error(b, err, "field `%s`: the value is longer than %zu bytes", name, max);
+        return row_error(b, err, "%s%s%s: the value is longer than %zu bytes", ABOUT(name), max);
     uint32_t id;
     if (cbrtext_ascii(s, n)) {
         /* Most values: valid, already NFC, interned as they are. */
@@ -247,17 +251,17 @@ intern_text(cbr_batch *b, const char *name, const char *s, size_t n, uint32_t *o
     } else {
         size_t bad;
         if (!cbrtext_valid(s, n, &bad))
-            return row_error(b, err, "field `%s`: invalid UTF-8 at byte %zu", name, bad + 1);
+            return row_error(b, err, "%s%s%s: invalid UTF-8 at byte %zu", ABOUT(name), bad + 1);
         cbrtext_buf nfc;
         if (!cbrtext_nfc_valid(s, n, &nfc)) {
             cbrtext_buf_free(&nfc);
-            return row_error(b, err, "field `%s`: out of memory", name);
+            return row_error(b, err, "%s%s%s: out of memory", ABOUT(name));
         }
         id = cbrx_pool_intern(&b->pool, nfc.p, nfc.n);
         cbrtext_buf_free(&nfc);
     }
     if (id == CBRX_NONE)
-        return row_error(b, err, "field `%s`: out of memory storing %s", name, quote(s, n, q, sizeof q));
+        return row_error(b, err, "%s%s%s: out of memory storing %s", ABOUT(name), quote(s, n, q, sizeof q));
     *out = id;
     return CBR_OK;
 }
@@ -457,15 +461,9 @@ cbr_status cbr_batch_intern(cbr_batch *b, const char *text, size_t len, uint32_t
      * row being added, so that row keeps its state. */
     bool bad = b->row_bad;
     cbr_error row_err = b->row_err;
-    cbr_error e;
-    cbr_status st = intern_text(b, "text", text, len, id, &e);
+    cbr_status st = intern_text(b, NULL, text, len, id, err);
     b->row_bad = bad;
     b->row_err = row_err;
-    if (st != CBR_OK && err) {
-        static const char prefix[] = "field `text`: ";
-        const char *m = strncmp(e.message, prefix, sizeof prefix - 1) ? e.message : e.message + sizeof prefix - 1;
-        cbrx_fail(err, st, "cbr_batch_intern: %s", m);
-    }
     return st;
 }
 

@@ -412,11 +412,17 @@ START_TEST(typed_setters_refuse_what_text_would)
     ck_assert_int_eq(cbr_batch_intern(b, "a\xff", 2, &id, &err), CBR_ERR_RECORD);
     ck_assert_str_eq(err.message, "cbr_batch_intern: invalid UTF-8 at byte 2");
     ck_assert_int_eq(cbr_batch_intern(b, "a\0b", 3, &id, &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "cbr_batch_intern: the text holds a NUL character (U+0000) at byte 2");
     ck_assert_int_eq(set(b, p, "tid", "t1", NULL), CBR_OK);
     ck_assert_int_eq(set(b, p, "currency", "USD", NULL), CBR_OK);
     ck_assert_int_eq(cbr_batch_set_minor(b, field(p, "amount"), 100, NULL), CBR_OK);
     ck_assert_int_eq(cbr_batch_set_instant(b, field(p, "timestamp"), 0, NULL), CBR_OK);
     ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_OK);
+    /* The same text in a field is that field's error, and the row's. */
+    ck_assert_int_eq(cbr_batch_begin_row(b, NULL), CBR_OK);
+    ck_assert_int_eq(cbr_batch_set(b, field(p, "merchant"), "a\xff", 2, &err), CBR_ERR_RECORD);
+    ck_assert_str_eq(err.message, "field `merchant`: invalid UTF-8 at byte 2");
+    ck_assert_int_eq(cbr_batch_end_row(b, NULL, &err), CBR_ERR_RECORD);
     /* An instant past the year 9999 is unreadable, and ends its row. */
     ck_assert_int_eq(cbr_batch_begin_row(b, NULL), CBR_OK);
     ck_assert_int_eq(set(b, p, "tid", "t2", NULL), CBR_OK);
