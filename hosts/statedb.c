@@ -27,25 +27,19 @@
 #include "hosts/cbrc.h"
 #include "hosts/json.h"
 #include "hosts/statedb.h"
+#include "hosts/strmap.h"
 
 #define SCHEMA_VERSION 1
 
 /* A set of keys seen by the run: key -> value (a record's `at`). */
 typedef struct kent {
-    char *key;
-    size_t n;
-    uint64_t hash;
+    hsmap_key k;
     int64_t v;
     int64_t due;                /* records put: the due moment given with them */
 } kent;
 
 /* A record changed by vesting: its due moment is read from it at commit. */
 #define DUE_UNKNOWN INT64_MIN
-
-typedef struct kset {
-    kent *e;
-    size_t n, cap;
-} kset;
 
 enum { Q_GET_COUNTER, Q_GET_RECORD, Q_PUT_COUNTER, Q_PUT_RECORD, Q_COUNT };
 
@@ -56,8 +50,8 @@ struct statedb {
     sqlite3_stmt *q[Q_COUNT];
     cbr_state *cache;
     cbr_store inner, store;
-    kset counters_seen, records_seen;
-    kset dirty;                 /* records put: key -> at */
+    hsmap counters_seen, records_seen;  /* of kent */
+    hsmap dirty;                /* records put: key -> at */
     long ledger_days;
     bool days_given;
     bool failed;                /* a read failed: the run cannot be committed */
@@ -90,60 +84,29 @@ static bool exec(statedb *s, const char *text, const char *what)
 
 /* ---- the key sets ---- */
 
-static kent *kfind(const kset *k, const char *key, size_t n, uint64_t h)
-{
-    if (!k->cap)
-        return NULL;
-    for (size_t i = h & (k->cap - 1);; i = (i + 1) & (k->cap - 1)) {
-        kent *e = &k->e[i];
-        if (!e->key || (e->hash == h && e->n == n && !memcmp(e->key, key, n)))
-            return e;
-    }
-}
-
 /* The entry of key, added with v when absent; NULL when memory runs out. */
-static kent *kadd(kset *k, const char *key, size_t n, int64_t v, bool *added)
+static kent *kadd(hsmap *k, const char *key, size_t n, int64_t v, bool *added)
 {
-    if ((k->n + 1) * 2 > k->cap) {
-        size_t nc = k->cap ? k->cap * 2 : 1024;
-        kent *ne = calloc(nc, sizeof *ne);
-        if (!ne)
-            return NULL;
-        for (size_t i = 0; i < k->cap; i++)
-            if (k->e[i].key) {
-                size_t j = k->e[i].hash & (nc - 1);
-                while (ne[j].key)
-                    j = (j + 1) & (nc - 1);
-                ne[j] = k->e[i];
-            }
-        free(k->e);
-        k->e = ne;
-        k->cap = nc;
-    }
-    uint64_t h = hfnv64(key, n);
-    kent *e = kfind(k, key, n, h);
-    *added = !e->key;
-    if (e->key)
-        return e;
-    e->key = malloc(n ? n : 1);
-    if (!e->key)
-        return NULL;
-    memcpy(e->key, key, n);
-    e->n = n;
-    e->hash = h;
-    e->v = v;
-    k->n++;
+    kent *e = hsmap_get(k, key, n, added);
+    if (e && *added)
+        e->v = v;
     return e;
 }
 
-static bool khas(const kset *k, const char *key, size_t n) { kent *e = kfind(k, key, n, hfnv64(key, n)); return e && e->key; }
+static bool khas(const hsmap *k, const char *key, size_t n) { return hsmap_find(k, key, n) != NULL; }
 
-static void kfree(kset *k)
+static void kinit(statedb *s)
 {
-    for (size_t i = 0; i < k->cap; i++)
-        free(k->e[i].key);
-    free(k->e);
-    memset(k, 0, sizeof *k);
+    hsmap_init(&s->counters_seen, sizeof(kent), 1024);
+    hsmap_init(&s->records_seen, sizeof(kent), 1024);
+    hsmap_init(&s->dirty, sizeof(kent), 1024);
+}
+
+static void kfree(statedb *s)
+{
+    hsmap_clear(&s->counters_seen);
+    hsmap_clear(&s->records_seen);
+    hsmap_clear(&s->dirty);
 }
 
 /* ---- the store ---- */
@@ -406,6 +369,7 @@ statedb *statedb_open(const char *path, statedb_mode mode)
         return NULL;
     }
     s->mode = mode;
+    kinit(s);
     int flags = mode == STATEDB_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     bool ok = sqlite3_open_v2(path, &s->db, flags, NULL) == SQLITE_OK;
     if (!ok)
@@ -467,9 +431,7 @@ void statedb_close(statedb *s)
     if (s->db)
         sqlite3_close(s->db); /* an open transaction is rolled back */
     cbr_state_free(s->cache);
-    kfree(&s->counters_seen);
-    kfree(&s->records_seen);
-    kfree(&s->dirty);
+    kfree(s);
     free(s->path);
     free(s);
 }
@@ -638,7 +600,7 @@ static int cmp_cput(const void *a, const void *b)
 static int cmp_kent(const void *a, const void *b)
 {
     const kent *x = *(const kent *const *)a, *y = *(const kent *const *)b;
-    return keycmp(x->key, x->n, y->key, y->n);
+    return keycmp(x->k.key, x->k.n, y->k.key, y->k.n);
 }
 
 /* Writes the changed counters in key order: inserted in order, each lands
@@ -677,9 +639,11 @@ static bool write_records(statedb *s)
         fprintf(stderr, "%s: %s: out of memory saving the state\n", cbrc_prog, s->path);
         return false;
     }
-    for (size_t i = 0; i < s->dirty.cap; i++)
-        if (s->dirty.e[i].key)
-            v[n++] = &s->dirty.e[i];
+    for (size_t i = 0; i < s->dirty.cap; i++) {
+        kent *e = hsmap_slot(&s->dirty, i);
+        if (e->k.key)
+            v[n++] = e;
+    }
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_kent);
     sqlite3_stmt *q = s->q[Q_PUT_RECORD];
@@ -688,7 +652,7 @@ static bool write_records(statedb *s)
         const kent *e = v[i];
         const void *data;
         size_t len;
-        if (s->inner.record_get(s->inner.ud, e->key, e->n, &data, &len) != CBR_OK || !data)
+        if (s->inner.record_get(s->inner.ud, e->k.key, e->k.n, &data, &len) != CBR_OK || !data)
             continue;
         int64_t due = e->due;
         if (due == DUE_UNKNOWN) {
@@ -699,7 +663,7 @@ static bool write_records(statedb *s)
             cbr_ledger_vest(NULL, data, len, INT64_MIN, NULL, NULL, &out, &on, &due, NULL);
         }
         sqlite3_reset(q);
-        sqlite3_bind_blob(q, 1, e->key, (int)e->n, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 1, e->k.key, (int)e->k.n, SQLITE_STATIC);
         sqlite3_bind_blob(q, 2, data, (int)len, SQLITE_STATIC);
         sqlite3_bind_int64(q, 3, due);
         sqlite3_bind_int64(q, 4, e->v);
@@ -737,9 +701,7 @@ bool statedb_spill(statedb *s, size_t max_bytes)
     s->cache = fresh;
     cbr_state_track_changes(s->cache, 1);
     s->inner = cbr_state_store(s->cache);
-    kfree(&s->counters_seen);
-    kfree(&s->records_seen);
-    kfree(&s->dirty);
+    kfree(s);
     return true;
 }
 

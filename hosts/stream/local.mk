@@ -15,7 +15,7 @@ EXTRA_DIST += hosts/stream/README.md tests/stream/rules.cbr tests/stream/extra-o
 if BUILD_STREAM
 bin_PROGRAMS += cbr-stream
 cbr_stream_SOURCES = hosts/stream/main.c hosts/stream/stream.h hosts/stream/config.c \
-	hosts/stream/ledger.c hosts/stream/records.c hosts/stream/store.c hosts/stream/store_sqlite.c \
+	hosts/stream/ledger.c hosts/stream/records.c hosts/stream/store.c hosts/stream/store_sqlite.c hosts/strmap.c hosts/strmap.h \
 	hosts/stream/store_pg.c hosts/stream/store_int.h hosts/stream/shared.c hosts/stream/outage.c hosts/stream/clock.c hosts/stream/bundle.c \
 	hosts/stream/consume.c hosts/stream/events.c hosts/stream/vest.c hosts/stream/outbox.c hosts/stream/metrics.c \
 	hosts/input.c hosts/input_csv.c hosts/input_jsonl.c hosts/input_int.h hosts/input.h hosts/json.c hosts/json.h hosts/keyfield.c hosts/keyfield.h stdlib/textbuf.c
@@ -26,7 +26,8 @@ cbr_stream_LDADD = libcbr-runtime.la $(CSV_LIBS) $(YAJL_LIBS) $(RDKAFKA_LIBS) $(
 check_PROGRAMS += tests/unit/check_stream_records
 tests_unit_check_stream_records_SOURCES = tests/unit/check_stream_records.c tests/unit/unit.h \
 	hosts/stream/records.c hosts/stream/ledger.c hosts/stream/store.c hosts/stream/store_sqlite.c \
-	hosts/stream/store_pg.c hosts/stream/store_int.h hosts/stream/shared.c hosts/stream/clock.c hosts/stream/stream.h
+	hosts/stream/store_pg.c hosts/stream/store_int.h hosts/stream/shared.c hosts/stream/clock.c hosts/stream/stream.h \
+	hosts/strmap.c hosts/strmap.h
 tests_unit_check_stream_records_CFLAGS = $(UNIT_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) $(PQ_CFLAGS)
 tests_unit_check_stream_records_LDADD = $(UNIT_LDADD) $(SQLITE3_LIBS) $(PQ_LIBS)
 
@@ -34,7 +35,8 @@ tests_unit_check_stream_records_LDADD = $(UNIT_LDADD) $(SQLITE3_LIBS) $(PQ_LIBS)
 check_PROGRAMS += tests/unit/check_stream_shared
 tests_unit_check_stream_shared_SOURCES = tests/unit/check_stream_shared.c tests/unit/unit.h \
 	hosts/stream/shared.c hosts/stream/clock.c hosts/stream/records.c hosts/stream/ledger.c hosts/stream/store.c \
-	hosts/stream/store_sqlite.c hosts/stream/store_pg.c hosts/stream/store_int.h hosts/stream/stream.h
+	hosts/stream/store_sqlite.c hosts/stream/store_pg.c hosts/stream/store_int.h hosts/stream/stream.h \
+	hosts/strmap.c hosts/strmap.h
 tests_unit_check_stream_shared_CFLAGS = $(UNIT_CFLAGS) $(RDKAFKA_CFLAGS) $(SQLITE3_CFLAGS) $(PQ_CFLAGS)
 tests_unit_check_stream_shared_LDADD = $(UNIT_LDADD) $(SQLITE3_LIBS) $(PQ_LIBS)
 

@@ -12,12 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/json.h"
+#include "hosts/strmap.h"
 #include "hosts/stream/stream.h"
 
 typedef struct rec {
-    char *key;
-    size_t n;
-    uint64_t hash;
+    hsmap_key k;
     char *data;          /* NULL: the store holds no record under key */
     size_t len;
     int64_t due, at;
@@ -28,27 +27,24 @@ typedef struct rec {
 
 struct stream_records {
     stream_store *store;
-    rec *e;
-    size_t n, cap;
+    hsmap recs;                 /* of rec */
 };
 
 stream_records *stream_records_new(stream_store *store)
 {
     stream_records *r = calloc(1, sizeof *r);
-    if (r)
+    if (r) {
         r->store = store;
+        hsmap_init(&r->recs, sizeof(rec), 256);
+    }
     return r;
 }
 
 void stream_records_clear(stream_records *r)
 {
-    for (size_t i = 0; i < r->cap; i++) {
-        free(r->e[i].key);
-        free(r->e[i].data);
-    }
-    free(r->e);
-    r->e = NULL;
-    r->n = r->cap = 0;
+    for (size_t i = 0; i < r->recs.cap; i++)
+        free(((rec *)hsmap_slot(&r->recs, i))->data);
+    hsmap_clear(&r->recs);
 }
 
 void stream_records_free(stream_records *r)
@@ -59,53 +55,20 @@ void stream_records_free(stream_records *r)
     free(r);
 }
 
-static rec *find(const stream_records *r, const char *key, size_t n, uint64_t h)
+/* The entry of key, made when absent; NULL when memory runs out. */
+static rec *entry(stream_records *r, const char *key, size_t n)
 {
-    for (size_t i = h & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
-        rec *e = &r->e[i];
-        if (!e->key || (e->hash == h && e->n == n && !memcmp(e->key, key, n)))
-            return e;
-    }
-}
-
-/* The entry of key, empty (key NULL) when absent; NULL when memory runs out. */
-static rec *slot(stream_records *r, const char *key, size_t n, uint64_t h)
-{
-    if ((r->n + 1) * 2 > r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 256;
-        rec *ne = calloc(nc, sizeof *ne);
-        if (!ne)
-            return NULL;
-        for (size_t i = 0; i < r->cap; i++)
-            if (r->e[i].key) {
-                size_t j = r->e[i].hash & (nc - 1);
-                while (ne[j].key)
-                    j = (j + 1) & (nc - 1);
-                ne[j] = r->e[i];
-            }
-        free(r->e);
-        r->e = ne;
-        r->cap = nc;
-    }
-    return find(r, key, n, h);
-}
-
-static bool claim(stream_records *r, rec *e, const char *key, size_t n, uint64_t h)
-{
-    if (!(e->key = stream_dup(key, n)))
-        return false;
-    e->n = n;
-    e->hash = h;
-    e->part = -1;
-    r->n++;
-    return true;
+    bool added;
+    rec *e = hsmap_get(&r->recs, key, n, &added);
+    if (e && added)
+        e->part = -1;
+    return e;
 }
 
 cbr_status stream_records_hint(stream_records *r, const char *key, size_t n, int32_t part)
 {
-    uint64_t h = hfnv64(key, n);
-    rec *e = slot(r, key, n, h);
-    if (!e || (!e->key && !claim(r, e, key, n, h)))
+    rec *e = entry(r, key, n);
+    if (!e)
         return CBR_ERR_NOMEM;
     /* A refund's purchase is hinted with -1: it keeps what its own row said. */
     if (!e->loaded && part >= 0)
@@ -116,8 +79,8 @@ cbr_status stream_records_hint(stream_records *r, const char *key, size_t n, int
 static int fetched(void *ud, const char *key, size_t n, const void *data, size_t len, int32_t part)
 {
     stream_records *r = ud;
-    rec *e = find(r, key, n, hfnv64(key, n));
-    if (!e->key || e->loaded)
+    rec *e = hsmap_find(&r->recs, key, n);
+    if (!e || e->loaded)
         return 0;
     if (!(e->data = stream_dup(data, len))) {
         fprintf(stderr, STREAM_PROG ": out of memory reading the ledger\n");
@@ -132,28 +95,31 @@ static int fetched(void *ud, const char *key, size_t n, const void *data, size_t
 
 int stream_records_fetch(stream_records *r)
 {
-    stream_key *keys = r->n ? malloc(r->n * sizeof *keys) : NULL;
+    stream_key *keys = r->recs.n ? malloc(r->recs.n * sizeof *keys) : NULL;
     size_t n = 0;
-    if (r->n && !keys) {
+    if (r->recs.n && !keys) {
         fprintf(stderr, STREAM_PROG ": out of memory reading the ledger\n");
         return -1;
     }
-    for (size_t i = 0; i < r->cap; i++)
-        if (r->e[i].key && !r->e[i].loaded)
-            keys[n++] = (stream_key){r->e[i].key, r->e[i].n};
+    for (size_t i = 0; i < r->recs.cap; i++) {
+        const rec *e = hsmap_slot(&r->recs, i);
+        if (e->k.key && !e->loaded)
+            keys[n++] = (stream_key){e->k.key, e->k.n};
+    }
     int rc = stream_store_get_records(r->store, keys, n, fetched, r);
     /* What the store did not name, it does not hold. */
-    for (size_t i = 0; rc == 0 && i < r->cap; i++)
-        if (r->e[i].key)
-            r->e[i].loaded = true;
+    for (size_t i = 0; rc == 0 && i < r->recs.cap; i++) {
+        rec *e = hsmap_slot(&r->recs, i);
+        if (e->k.key)
+            e->loaded = true;
+    }
     free(keys);
     return rc;
 }
 
 cbr_status stream_records_get(stream_records *r, const char *key, size_t n, const void **data, size_t *len)
 {
-    uint64_t h = hfnv64(key, n);
-    rec *e = slot(r, key, n, h);
+    rec *e = entry(r, key, n);
     if (!e)
         return CBR_ERR_NOMEM;
     if (!e->loaded) {
@@ -163,10 +129,6 @@ cbr_status stream_records_get(stream_records *r, const char *key, size_t n, cons
         int rc = stream_store_get_record(r->store, key, n, &d, &dl, &part);
         if (rc < 0)
             return CBR_ERR_IO;
-        if (!e->key && !claim(r, e, key, n, h)) {
-            free(d);
-            return CBR_ERR_NOMEM;
-        }
         e->data = d;
         e->len = dl;
         e->loaded = true;
@@ -182,10 +144,9 @@ cbr_status stream_records_get(stream_records *r, const char *key, size_t n, cons
 cbr_status stream_records_put(stream_records *r, const char *key, size_t n, const void *data, size_t len,
                               int64_t due, int64_t at)
 {
-    uint64_t h = hfnv64(key, n);
-    rec *e = slot(r, key, n, h);
+    rec *e = entry(r, key, n);
     char *d = stream_dup(data, len);
-    if (!e || !d || (!e->key && !claim(r, e, key, n, h))) {
+    if (!e || !d) {
         free(d);
         return CBR_ERR_NOMEM;
     }
@@ -202,27 +163,29 @@ cbr_status stream_records_put(stream_records *r, const char *key, size_t n, cons
 static int cmp_rec(const void *a, const void *b)
 {
     const rec *x = *(const rec *const *)a, *y = *(const rec *const *)b;
-    int c = memcmp(x->key, y->key, x->n < y->n ? x->n : y->n);
-    return c ? c : (x->n > y->n) - (x->n < y->n);
+    int c = memcmp(x->k.key, y->k.key, x->k.n < y->k.n ? x->k.n : y->k.n);
+    return c ? c : (x->k.n > y->k.n) - (x->k.n < y->k.n);
 }
 
 int stream_records_write(stream_records *r)
 {
     /* In key order: each insert lands beside the last in the B-tree. */
-    const rec **v = r->n ? malloc(r->n * sizeof *v) : NULL;
+    const rec **v = r->recs.n ? malloc(r->recs.n * sizeof *v) : NULL;
     size_t n = 0;
-    if (r->n && !v) {
+    if (r->recs.n && !v) {
         fprintf(stderr, STREAM_PROG ": out of memory writing the ledger\n");
         return -1;
     }
-    for (size_t i = 0; i < r->cap; i++)
-        if (r->e[i].key && r->e[i].dirty)
-            v[n++] = &r->e[i];
+    for (size_t i = 0; i < r->recs.cap; i++) {
+        const rec *e = hsmap_slot(&r->recs, i);
+        if (e->k.key && e->dirty)
+            v[n++] = e;
+    }
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_rec);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = stream_store_put_record(r->store, v[i]->key, v[i]->n, v[i]->data, v[i]->len, v[i]->due, v[i]->at,
+        rc = stream_store_put_record(r->store, v[i]->k.key, v[i]->k.n, v[i]->data, v[i]->len, v[i]->due, v[i]->at,
                                      v[i]->part);
     free(v);
     return rc;

@@ -27,12 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hosts/json.h"
+#include "hosts/strmap.h"
 #include "hosts/stream/stream.h"
 
 typedef struct lease {
-    char *key;
-    size_t n;
-    uint64_t hash;
+    hsmap_key k;
     int64_t max;           /* the bound the last reservation named */
     int64_t claims, room, spent, back;
     bool dry;              /* this batch found no room left in the pool */
@@ -44,8 +43,7 @@ struct stream_shared {
     const char *owner;
     int slice_pct;
     long seconds;
-    lease *e;              /* open addressing, cap a power of two */
-    size_t n, cap;
+    hsmap leases;          /* of lease */
     int64_t renewed_ms;
 };
 
@@ -66,16 +64,13 @@ stream_shared *stream_shared_new(stream_store *store, const char *owner, int sli
     s->slice_pct = slice_pct;
     s->seconds = seconds;
     s->renewed_ms = stream_now_ms();
+    hsmap_init(&s->leases, sizeof(lease), 64);
     return s;
 }
 
 void stream_shared_forget(stream_shared *s)
 {
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->e[i].key);
-    free(s->e);
-    s->e = NULL;
-    s->n = s->cap = 0;
+    hsmap_clear(&s->leases);
 }
 
 void stream_shared_free(stream_shared *s)
@@ -86,46 +81,18 @@ void stream_shared_free(stream_shared *s)
     free(s);
 }
 
-static lease *find(const stream_shared *s, const char *key, size_t n, uint64_t h)
-{
-    for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-        lease *e = &s->e[i];
-        if (!e->key || (e->hash == h && e->n == n && !memcmp(e->key, key, n)))
-            return e;
-    }
-}
-
 /* The key's entry, made when absent; NULL when memory runs out. */
 static lease *entry(stream_shared *s, const char *key, size_t n)
 {
-    uint64_t h = hfnv64(key, n);
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 64;
-        lease *ne = calloc(nc, sizeof *ne);
-        if (!ne)
-            return NULL;
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->e[i].key) {
-                size_t j = s->e[i].hash & (nc - 1);
-                while (ne[j].key)
-                    j = (j + 1) & (nc - 1);
-                ne[j] = s->e[i];
-            }
-        free(s->e);
-        s->e = ne;
-        s->cap = nc;
-    }
-    lease *e = find(s, key, n, h);
-    if (!e->key) {
-        if (!(e->key = stream_dup(key, n)))
-            return NULL;
-        e->n = n;
-        e->hash = h;
+    bool added;
+    lease *e = hsmap_get(&s->leases, key, n, &added);
+    if (e && added)
         e->max = INT64_MAX;
-        s->n++;
-    }
     return e;
 }
+
+/* Slot i of the table, for going through it. */
+static lease *at(const stream_shared *s, size_t i) { return hsmap_slot(&s->leases, i); }
 
 static int64_t sat_add(int64_t a, int64_t b)
 {
@@ -164,7 +131,7 @@ static cbr_status lease_more(stream_shared *s, lease *e, int64_t need)
     if (slice < 1)
         slice = 1;
     int64_t granted = 0, claims = 0;
-    if (stream_store_lease(s->store, e->key, e->n, e->max, need, slice, s->owner, s->seconds, &granted, &claims))
+    if (stream_store_lease(s->store, e->k.key, e->k.n, e->max, need, slice, s->owner, s->seconds, &granted, &claims))
         return CBR_ERR_IO;
     e->room = sat_add(e->room, granted);
     e->claims = claims;
@@ -211,7 +178,7 @@ cbr_status stream_shared_check(stream_shared *s, const char *key, size_t n, int6
 
 void stream_shared_take(stream_shared *s, const char *key, size_t n, int64_t delta)
 {
-    lease *e = find(s, key, n, hfnv64(key, n)); /* stream_shared_check made it */
+    lease *e = hsmap_find(&s->leases, key, n); /* stream_shared_check made it */
     if (delta > 0)
         e->spent += delta;
     else
@@ -221,31 +188,33 @@ void stream_shared_take(stream_shared *s, const char *key, size_t n, int64_t del
 static int cmp_lease(const void *a, const void *b)
 {
     const lease *x = *(const lease *const *)a, *y = *(const lease *const *)b;
-    int c = memcmp(x->key, y->key, x->n < y->n ? x->n : y->n);
-    return c ? c : (x->n > y->n) - (x->n < y->n);
+    int c = memcmp(x->k.key, y->k.key, x->k.n < y->k.n ? x->k.n : y->k.n);
+    return c ? c : (x->k.n > y->k.n) - (x->k.n < y->k.n);
 }
 
 int stream_shared_write(stream_shared *s)
 {
     /* In key order: two instances' batches then lock the rows they share
      * in the same order, and never wait for each other in a circle. */
-    const lease **v = s->n ? malloc(s->n * sizeof *v) : NULL;
+    const lease **v = s->leases.n ? malloc(s->leases.n * sizeof *v) : NULL;
     size_t n = 0;
-    if (s->n && !v) {
+    if (s->leases.n && !v) {
         fprintf(stderr, STREAM_PROG ": out of memory writing the shared counters\n");
         return -1;
     }
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->e[i].key && (s->e[i].spent || s->e[i].back))
-            v[n++] = &s->e[i];
+    for (size_t i = 0; i < s->leases.cap; i++) {
+        const lease *e = at(s, i);
+        if (e->k.key && (e->spent || e->back))
+            v[n++] = e;
+    }
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_lease);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const lease *e = v[i];
-        rc = e->spent ? stream_store_spend(s->store, e->key, e->n, e->spent, s->owner, s->seconds) : 0;
+        rc = e->spent ? stream_store_spend(s->store, e->k.key, e->k.n, e->spent, s->owner, s->seconds) : 0;
         if (rc == 0 && e->back)
-            rc = stream_store_spend(s->store, e->key, e->n, e->back, s->owner, s->seconds);
+            rc = stream_store_spend(s->store, e->k.key, e->k.n, e->back, s->owner, s->seconds);
     }
     free(v);
     return rc;
@@ -253,9 +222,9 @@ int stream_shared_write(stream_shared *s)
 
 void stream_shared_committed(stream_shared *s)
 {
-    for (size_t i = 0; i < s->cap; i++) {
-        lease *e = &s->e[i];
-        if (!e->key)
+    for (size_t i = 0; i < s->leases.cap; i++) {
+        lease *e = at(s, i);
+        if (!e->k.key)
             continue;
         e->claims = sat_add(e->claims, sat_add(e->spent, e->back));
         e->room -= e->spent;
@@ -266,9 +235,10 @@ void stream_shared_committed(stream_shared *s)
 
 void stream_shared_abandon(stream_shared *s)
 {
-    for (size_t i = 0; i < s->cap; i++) {
-        s->e[i].spent = s->e[i].back = 0;
-        s->e[i].dry = false;
+    for (size_t i = 0; i < s->leases.cap; i++) {
+        lease *e = at(s, i);
+        e->spent = e->back = 0;
+        e->dry = false;
     }
 }
 
@@ -285,18 +255,20 @@ int stream_shared_renew(stream_shared *s)
     if (now - s->renewed_ms < s->seconds * 1000 / 3)
         return 0;
     s->renewed_ms = now;
-    return s->n ? stream_store_renew(s->store, s->owner, s->seconds) : 0;
+    return s->leases.n ? stream_store_renew(s->store, s->owner, s->seconds) : 0;
 }
 
 size_t stream_shared_each(const stream_shared *s, void (*fn)(void *ud, const char *key, size_t n, int64_t room),
                           void *ud)
 {
     size_t held = 0;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->e[i].key && s->e[i].room > 0) {
+    for (size_t i = 0; i < s->leases.cap; i++) {
+        const lease *e = at(s, i);
+        if (e->k.key && e->room > 0) {
             held++;
             if (fn)
-                fn(ud, s->e[i].key, s->e[i].n, s->e[i].room - s->e[i].spent);
+                fn(ud, e->k.key, e->k.n, e->room - e->spent);
         }
+    }
     return held;
 }
