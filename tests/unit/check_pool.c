@@ -10,18 +10,9 @@
 #include <cbr.h>
 #include "hosts/pool.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/run_rows.h"
 
 /* ---- helpers ---- */
-
-static cbr_program *prog(const char *src)
-{
-    cbr_compiler *c = unit_compile(src);
-    ck_assert_msg(cbr_compiler_error_count(c) == 0, "the source does not compile:\n%s", unit_dump(c));
-    cbr_program *p = NULL;
-    ck_assert_int_eq(cbr_compiler_program(c, &p, NULL), CBR_OK);
-    cbr_compiler_free(c);
-    return p;
-}
 
 static void add(cbr_batch *b, const cbr_program *p, const char *tid, const char *user, const char *amount,
                 const char *ts)
@@ -53,7 +44,7 @@ typedef struct lines {
     size_t n;
 } lines;
 
-static void on_award(void *ud, const cbr_award *a)
+static void line_of(void *ud, const cbr_award *a)
 {
     lines *l = ud;
     char amount[32];
@@ -145,7 +136,7 @@ static void fill(cbr_batch *b, const cbr_program *p, int k, int rows)
 START_TEST(batches_evaluated_on_threads_award_what_one_context_does)
 {
     enum { BATCHES = 12, ROWS = 9, SLOTS = 4 };
-    cbr_program *p = prog(ten_percent);
+    cbr_program *p = prog_from_source(ten_percent);
     /* One context, cbr_eval batch after batch. */
     lines want = {0};
     cbr_context *one = t_context_new(p, ROWS);
@@ -153,7 +144,7 @@ START_TEST(batches_evaluated_on_threads_award_what_one_context_does)
     for (int k = 0; k < BATCHES; k++) {
         cbr_batch_clear(b);
         fill(b, p, k, ROWS);
-        ck_assert_int_eq(cbr_eval(one, b, on_award, &want, NULL), CBR_OK);
+        ck_assert_int_eq(cbr_eval(one, b, line_of, &want, NULL), CBR_OK);
     }
     /* Four contexts over the first one's store, evaluated by two threads,
      * settled in order here. */
@@ -174,7 +165,7 @@ START_TEST(batches_evaluated_on_threads_award_what_one_context_does)
         if (k >= SLOTS) { /* the batch this slot held, SLOTS batches ago */
             hpool_wait(pool, j);
             ck_assert_int_eq(j->st, CBR_OK);
-            ck_assert_int_eq(cbr_settle(j->ctx, on_award, &got, NULL), CBR_OK);
+            ck_assert_int_eq(cbr_settle(j->ctx, line_of, &got, NULL), CBR_OK);
         }
         if (k < BATCHES) {
             cbr_batch_clear(j->b);
@@ -204,7 +195,7 @@ END_TEST
 
 START_TEST(latest_is_the_latest_timestamp_a_context_settled)
 {
-    cbr_program *p = prog("offer \"pot\" { budget 5.00 per day when amount >= 1 then cashback 1.00 }\n");
+    cbr_program *p = prog_from_source("offer \"pot\" { budget 5.00 per day when amount >= 1 then cashback 1.00 }\n");
     cbr_context *a = t_context_new(p, 4), *c = t_context_new(p, 4);
     cbr_store own = cbr_state_store(cbr_context_state(a));
     ck_assert_int_eq(cbr_context_set_store(c, &own, NULL), CBR_OK);
