@@ -163,12 +163,12 @@ static void emit(cbrc_feed *f, uint64_t line, const char *why, const char *raw, 
     f->rejected++;
     if (tally(f, why))
         fprintf(stderr, "%s:%llu: error: %s\n", f->input_name, (unsigned long long)line, why);
+    if (!f->rejects || f->rejects_failed)
+        return;
     if (cut)
         fprintf(stderr, "%s:%llu: warning: the rejects file keeps only the first %zu bytes of this record: "
                         "the temporary file for the rest failed\n",
                 f->input_name, (unsigned long long)line, n);
-    if (!f->rejects || f->rejects_failed)
-        return;
     write_header(f);
     errno = 0;
     if ((n && fwrite(raw, 1, n, f->rejects) != n) || fputc('\n', f->rejects) == EOF || ferror(f->rejects)) {
@@ -215,15 +215,16 @@ static void hold_note(cbrc_feed *f, const char *msg)
     held_add(f, (cbrc_held_rec){.note = true}, msg, NULL, 0);
 }
 
-/* Keeps a reject in f->held: its reason and its bytes, whole (an overlong
- * record's through the reader's spill, into a memory stream). */
+/* Keeps a reject in f->held: its reason and, when there is a rejects file
+ * to copy them to, its bytes, whole (an overlong record's through the
+ * reader's spill, into a memory stream). */
 static void hold(cbrc_feed *f, const cbrin_record *rec, const char *why)
 {
     cbrc_held *h = f->held;
     const char *raw = rec->raw;
-    size_t n = rec->rawlen;
+    size_t n = f->rejects ? rec->rawlen : 0;
     bool cut = false;
-    if (cbrin_full_length(f->reader, rec) != rec->rawlen) {
+    if (f->rejects && cbrin_full_length(f->reader, rec) != rec->rawlen) {
         if (!f->mem && !(f->mem = open_memstream(&f->membuf, &f->memlen))) {
             h->oom = true;
             return;
